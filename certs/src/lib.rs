@@ -1,0 +1,1 @@
+//! # certs: certificates and TLS for crmsim

@@ -1,0 +1,29 @@
+//! # ici: crmsim's profile of SAP's Integrated Communication Interface
+//!
+//! SAP CRM and a CTI connector talk SOAP 1.1 over HTTP(S): SAP sends requests (log on, set work
+//! mode, answer, hang up…), the connector sends events (call changed, container changed, user
+//! changed) back. SAP has not published the WSDLs of these interfaces, so this crate defines and
+//! ships *our profile* of them: typed messages ([`message`]), every wire name in one table
+//! ([`catalog`]), the encoder and decoder, and a WSDL + XSD ([`schema`]) that every message we emit
+//! validates against.
+//!
+//! No I/O happens here: bytes in, typed messages out, and back. The simulators and the harness do
+//! the networking.
+
+pub mod attached;
+pub mod catalog;
+mod decode;
+mod encode;
+pub mod message;
+pub mod schema;
+pub mod values;
+
+pub use attached::AttachedData;
+pub use catalog::{Interface, Operation};
+pub use decode::{DecodeError, decode};
+pub use encode::{encode_event, encode_event_ack, encode_fault, encode_request, encode_response};
+pub use message::{
+    CallChanged, ContainerChange, Event, EventBody, Fault, FaultCode, IciError, ItemType, Message,
+    Participant, ParticipantRole, Request, Response, TransferMode,
+};
+pub use values::{CallState, E164, LoginString, Media, ReasonCode, ValueError, WorkMode};

@@ -1,0 +1,400 @@
+//! Validated value types that travel inside messages.
+//!
+//! Each type refuses what the documentation says is wrong (a number without `+`, a reason code
+//! below 1000), so a simulator cannot emit what a real peer would reject.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A value failed validation; says what was wrong and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} {value:?}: {expected}")]
+pub struct ValueError {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+fn invalid(what: &'static str, value: &str, expected: &'static str) -> ValueError {
+    ValueError {
+        what,
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+/// A phone number in E.164 form with a leading `+` (what SAP expects in `remoteNumbers`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct E164(String);
+
+impl E164 {
+    /// The number as written, `+41315550100`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for E164 {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        const EXPECTED: &str = "E.164 needs '+', a country code not starting with 0, 15 digits at most";
+        let digits = s
+            .strip_prefix('+')
+            .ok_or_else(|| invalid("E.164 number", s, EXPECTED))?;
+        let ok = (2..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if ok {
+            Ok(E164(s.to_owned()))
+        } else {
+            Err(invalid("E.164 number", s, EXPECTED))
+        }
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A not-ready reason code. The connector documents codes above 999 (offset
+/// `TpiNotReadyReasonCodeOffset`, default 1000), configured in `[workModeSupplementary]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReasonCode(u16);
+
+impl ReasonCode {
+    /// Accepts 1000..=65535; the connector's language file keeps at most 47 of them, which is a
+    /// configuration limit, not a per-code one.
+    pub fn new(code: u16) -> Result<ReasonCode, ValueError> {
+        if code > 999 {
+            Ok(ReasonCode(code))
+        } else {
+            Err(invalid(
+                "not-ready reason code",
+                &code.to_string(),
+                "codes above 999 (the connector's offset is 1000), e.g. 1001=Lunch",
+            ))
+        }
+    }
+
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl FromStr for ReasonCode {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        let code: u16 = s
+            .trim()
+            .parse()
+            .map_err(|_| invalid("not-ready reason code", s, "a number above 999"))?;
+        ReasonCode::new(code)
+    }
+}
+
+impl fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// An agent's work mode as carried by `setWorkMode` and `userChanged`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum WorkMode {
+    LoggedOff,
+    NotReady,
+    Ready,
+    /// A call is alerting or connected for the agent.
+    Busy,
+    WrapUp,
+}
+
+impl WorkMode {
+    pub const ALL: [WorkMode; 5] = [
+        WorkMode::LoggedOff,
+        WorkMode::NotReady,
+        WorkMode::Ready,
+        WorkMode::Busy,
+        WorkMode::WrapUp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkMode::LoggedOff => "loggedOff",
+            WorkMode::NotReady => "notReady",
+            WorkMode::Ready => "ready",
+            WorkMode::Busy => "busy",
+            WorkMode::WrapUp => "wrapUp",
+        }
+    }
+}
+
+impl FromStr for WorkMode {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        WorkMode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                invalid(
+                    "work mode",
+                    s,
+                    "one of loggedOff, notReady, ready, busy, wrapUp",
+                )
+            })
+    }
+}
+
+/// The state of a call as carried by `callChanged`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum CallState {
+    /// Outbound call being dialled.
+    Initiated,
+    /// Ringing at the agent's device.
+    Alerting,
+    Connected,
+    Held,
+    /// Handed to another destination; terminal for this agent.
+    Transferred,
+    /// Ended; terminal.
+    Disconnected,
+}
+
+impl CallState {
+    pub const ALL: [CallState; 6] = [
+        CallState::Initiated,
+        CallState::Alerting,
+        CallState::Connected,
+        CallState::Held,
+        CallState::Transferred,
+        CallState::Disconnected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallState::Initiated => "initiated",
+            CallState::Alerting => "alerting",
+            CallState::Connected => "connected",
+            CallState::Held => "held",
+            CallState::Transferred => "transferred",
+            CallState::Disconnected => "disconnected",
+        }
+    }
+
+    /// A call in a terminal state never changes again.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, CallState::Transferred | CallState::Disconnected)
+    }
+}
+
+impl FromStr for CallState {
+    type Err = ValueError;
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        CallState::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                invalid(
+                    "call state",
+                    s,
+                    "one of initiated, alerting, connected, held, transferred, disconnected",
+                )
+            })
+    }
+}
+
+/// The media an agent logs on with, the login string's trailing flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Media {
+    /// `p`: phone.
+    pub phone: bool,
+    /// `m[2-6]`: action items, with the number of parallel items (1 when no digit).
+    pub action_items: Option<u8>,
+    /// `c[2-5]`: chat, with the number of parallel chats (1 when no digit).
+    pub chat: Option<u8>,
+}
+
+/// The agent login string, as the connector reads it from the IC work-center ID.
+///
+/// Its shape depends on `AgentLoginType` in the connector's `[Config]`:
+/// `0` → `agentid;password;device[;p][m[2-6]][c[2-5]]`, `1` → `password;device…`,
+/// `2` → `device…`, `5` → `agentname;password;device…`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginString {
+    pub agent: Option<String>,
+    pub password: Option<String>,
+    pub device: String,
+    pub media: Media,
+    /// `AgentLoginType` the string was parsed with or will be written for.
+    pub login_type: u8,
+}
+
+impl LoginString {
+    /// The type-0 login string `agentid;password;device;p` (phone only).
+    pub fn phone(agent: &str, password: &str, device: &str) -> LoginString {
+        LoginString {
+            agent: Some(agent.to_owned()),
+            password: Some(password.to_owned()),
+            device: device.to_owned(),
+            media: Media {
+                phone: true,
+                ..Media::default()
+            },
+            login_type: 0,
+        }
+    }
+
+    /// Parses a login string for the given `AgentLoginType` (0, 1, 2 or 5).
+    pub fn parse(s: &str, login_type: u8) -> Result<LoginString, ValueError> {
+        const EXPECTED: &str = "AgentLoginType 0: agentid;password;device[;p][m[2-6]][c[2-5]]";
+        let fields: Vec<&str> = s.split(';').collect();
+        let (agent, password, rest) = match login_type {
+            0 | 5 if fields.len() >= 3 => (Some(fields[0]), Some(fields[1]), &fields[2..]),
+            1 if fields.len() >= 2 => (None, Some(fields[0]), &fields[1..]),
+            2 if !fields.is_empty() => (None, None, &fields[..]),
+            0 | 1 | 2 | 5 => return Err(invalid("login string", s, EXPECTED)),
+            _ => {
+                return Err(invalid(
+                    "AgentLoginType",
+                    &login_type.to_string(),
+                    "0, 1, 2 or 5 (see the connector's [Config])",
+                ));
+            }
+        };
+        let device = rest[0];
+        if device.is_empty() || agent.is_some_and(str::is_empty) {
+            return Err(invalid("login string", s, EXPECTED));
+        }
+        let media = match rest.get(1) {
+            None => Media {
+                phone: true,
+                ..Media::default()
+            },
+            Some(flags) => parse_media(flags).ok_or_else(|| {
+                invalid(
+                    "login string media flags",
+                    flags,
+                    "p, m[2-6], c[2-5] in that order, e.g. 'p', 'pm3', 'pc2'",
+                )
+            })?,
+        };
+        if rest.len() > 2 {
+            return Err(invalid("login string", s, EXPECTED));
+        }
+        Ok(LoginString {
+            agent: agent.map(str::to_owned),
+            password: password.map(str::to_owned),
+            device: device.to_owned(),
+            media,
+            login_type,
+        })
+    }
+}
+
+fn parse_media(flags: &str) -> Option<Media> {
+    let mut media = Media::default();
+    let mut rest = flags;
+    if let Some(r) = rest.strip_prefix('p') {
+        media.phone = true;
+        rest = r;
+    }
+    if let Some(r) = rest.strip_prefix('m') {
+        let (n, r) = take_digit(r, 2..=6)?;
+        media.action_items = Some(n);
+        rest = r;
+    }
+    if let Some(r) = rest.strip_prefix('c') {
+        let (n, r) = take_digit(r, 2..=5)?;
+        media.chat = Some(n);
+        rest = r;
+    }
+    (rest.is_empty() && flags != "").then_some(media)
+}
+
+fn take_digit(s: &str, range: std::ops::RangeInclusive<u8>) -> Option<(u8, &str)> {
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii_digit() => {
+            let n = b - b'0';
+            range.contains(&n).then_some((n, &s[1..]))
+        }
+        _ => Some((1, s)),
+    }
+}
+
+impl fmt::Display for LoginString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(agent) = &self.agent {
+            write!(f, "{agent};")?;
+        }
+        if let Some(password) = &self.password {
+            write!(f, "{password};")?;
+        }
+        f.write_str(&self.device)?;
+        let m = self.media;
+        if m.phone || m.action_items.is_some() || m.chat.is_some() {
+            f.write_str(";")?;
+            if m.phone {
+                f.write_str("p")?;
+            }
+            for (flag, n) in [("m", m.action_items), ("c", m.chat)] {
+                match n {
+                    Some(1) => f.write_str(flag)?,
+                    Some(n) => write!(f, "{flag}{n}")?,
+                    None => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e164_needs_plus_and_digits() {
+        assert!("+41315550100".parse::<E164>().is_ok());
+        for bad in ["0315550100", "+0315550100", "+41 31", "+", "+1234567890123456"] {
+            assert!(bad.parse::<E164>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reason_codes_start_above_999() {
+        assert!(ReasonCode::new(999).is_err());
+        assert_eq!(ReasonCode::new(1001).map(ReasonCode::get), Ok(1001));
+        assert!("12".parse::<ReasonCode>().is_err());
+    }
+
+    #[test]
+    fn login_strings_of_every_type_round_trip() {
+        for (s, t) in [
+            ("4711;secret;3001;p", 0),
+            ("4711;secret;3001;pm3c2", 0),
+            ("4711;secret;3001", 0),
+            ("secret;3001;p", 1),
+            ("3001;pc", 2),
+            ("Jane Doe;secret;3001;p", 5),
+        ] {
+            let parsed = LoginString::parse(s, t).unwrap_or_else(|e| panic!("{s}: {e}"));
+            let again = LoginString::parse(&parsed.to_string(), t);
+            assert_eq!(again.as_ref(), Ok(&parsed), "{s}");
+        }
+        assert_eq!(
+            LoginString::phone("4711", "pw", "3001").to_string(),
+            "4711;pw;3001;p"
+        );
+    }
+
+    #[test]
+    fn bad_login_strings_say_what_is_expected() {
+        for (s, t) in [("4711;3001", 0), ("4711;pw;3001;x", 0), ("4711;pw;3001;m7", 0), (";pw;3001", 0)] {
+            let err = LoginString::parse(s, t).expect_err(s);
+            assert!(err.to_string().contains("expected") || err.to_string().contains(':'));
+        }
+        assert!(LoginString::parse("a;b;c", 3).is_err());
+    }
+}
