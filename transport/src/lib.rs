@@ -1,1 +1,25 @@
-//! transport
+//! # transport: HTTP over (mutual) TLS for crmsim's simulators
+//!
+//! Both simulators are HTTP servers (the connector receives requests, the CRM receives events)
+//! and HTTP clients (the other way round), each with one certificate, as the connector guide
+//! describes. This crate holds what they share, so that both count and report the same way:
+//!
+//! - [`server`]: the accept loop: TLS handshake counted full/resumed, refusals named, an axum
+//!   router behind it, graceful shutdown and a hard kill for fault injection;
+//! - [`client`]: the SOAP client with the three connection modes we measure (keep-alive, new
+//!   connection with resumption, new connection with a full handshake);
+//! - [`tls_failure`]: what went wrong in a handshake, in words, with a hint;
+//! - [`link_stats`]: connections and handshakes per hop end;
+//! - [`sniff`]: plain HTTP on a TLS port and TLS on a plain port, told apart by the first bytes.
+
+pub mod client;
+mod connect_count;
+pub mod link_stats;
+pub mod server;
+pub mod sniff;
+pub mod tls_failure;
+
+pub use client::{CallError, ClientOptions, ClientTls, ConnectionMode, Reply, SoapClient};
+pub use link_stats::{LinkSnapshot, LinkStats};
+pub use server::{HttpServer, PeerInfo, ServerOptions};
+pub use tls_failure::TlsFailure;

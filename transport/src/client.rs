@@ -1,0 +1,375 @@
+//! The SOAP-over-HTTP(S) client both simulators send with, in the connection modes we measure.
+//!
+//! Built on reqwest with a prepared rustls config, because the TLS settings (client certificate,
+//! trusted CAs only, resumption on or off, TLS versions) must be exactly the scenario's. Around it
+//! we add what reqwest does not give: counting new connections and full handshakes, naming TLS
+//! failures, and dialling one address while verifying another name (the static proxy route).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+use crate::connect_count::CountConnections;
+use crate::link_stats::{LinkSnapshot, LinkStats};
+use crate::tls_failure::TlsFailure;
+
+/// How connections are used for messages in one direction.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize, serde::Serialize,
+)]
+pub enum ConnectionMode {
+    /// One handshake, then the connection is reused for every message.
+    #[default]
+    #[serde(rename = "keep-alive")]
+    KeepAlive,
+    /// A new connection per message, resuming the TLS session ("session caching" in the guide).
+    #[serde(rename = "resume")]
+    NewConnectionResumed,
+    /// A new connection per message with a full handshake every time.
+    #[serde(rename = "full")]
+    NewConnectionFull,
+}
+
+impl ConnectionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionMode::KeepAlive => "keep-alive",
+            ConnectionMode::NewConnectionResumed => "resume",
+            ConnectionMode::NewConnectionFull => "full",
+        }
+    }
+}
+
+/// TLS for a client: the rustls config (with our certificate) and the verifier it should use for
+/// the server's certificate, which the client wraps to count full handshakes.
+pub struct ClientTls {
+    pub config: rustls::ClientConfig,
+    pub verifier: Arc<dyn ServerCertVerifier>,
+}
+
+/// How to build a [`SoapClient`].
+pub struct ClientOptions {
+    /// Name used in error messages (`crm → connector`).
+    pub name: String,
+    pub tls: Option<ClientTls>,
+    pub mode: ConnectionMode,
+    pub connect_timeout: Duration,
+    /// Whole-request timeout: a black-holed peer turns into a timeout, not a hang.
+    pub request_timeout: Duration,
+    /// Dial these addresses for these host names while TLS still verifies the name. This is how
+    /// the connector sends events through the static proxy route yet checks the CRM's certificate.
+    pub resolve: Vec<(String, SocketAddr)>,
+}
+
+impl ClientOptions {
+    pub fn new(name: impl Into<String>, tls: Option<ClientTls>, mode: ConnectionMode) -> Self {
+        ClientOptions {
+            name: name.into(),
+            tls,
+            mode,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            resolve: Vec::new(),
+        }
+    }
+}
+
+/// The client could not be built from its options.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: cannot build HTTP client: {source}")]
+pub struct ClientBuildError {
+    name: String,
+    #[source]
+    source: reqwest::Error,
+}
+
+/// A sent message did not get an HTTP answer we can read.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    #[error("{client}: cannot connect to {url}: {cause}")]
+    Connect {
+        client: String,
+        url: String,
+        cause: String,
+    },
+    #[error("{client}: TLS with {url} failed: {failure}. Hint: {}", failure.hint())]
+    Tls {
+        client: String,
+        url: String,
+        failure: TlsFailure,
+    },
+    #[error("{client}: no answer from {url} within {after:?}")]
+    Timeout {
+        client: String,
+        url: String,
+        after: Duration,
+    },
+    #[error("{client}: {url} answered HTTP {status}: {body}")]
+    Status {
+        client: String,
+        url: String,
+        status: u16,
+        body: String,
+    },
+    #[error("{client}: exchange with {url} failed: {cause}")]
+    Io {
+        client: String,
+        url: String,
+        cause: String,
+    },
+}
+
+impl CallError {
+    /// A stable short key for counting errors by kind.
+    pub fn key(&self) -> &'static str {
+        match self {
+            CallError::Connect { .. } => "connect",
+            CallError::Tls { failure, .. } => failure.key(),
+            CallError::Timeout { .. } => "timeout",
+            CallError::Status { .. } => "http-status",
+            CallError::Io { .. } => "io",
+        }
+    }
+}
+
+/// An HTTP answer with a SOAP body: 200 for results, 500 for SOAP faults (SOAP 1.1).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+/// Sends SOAP messages and counts what it costs.
+#[derive(Clone)]
+pub struct SoapClient {
+    http: reqwest::Client,
+    name: Arc<str>,
+    stats: Arc<LinkStats>,
+    tls: bool,
+    request_timeout: Duration,
+}
+
+impl SoapClient {
+    pub fn new(options: ClientOptions) -> Result<SoapClient, ClientBuildError> {
+        let stats = Arc::new(LinkStats::default());
+        let mut builder = reqwest::Client::builder()
+            .http1_only()
+            .tcp_nodelay(true)
+            .no_proxy()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .connector_layer(CountConnections::new(stats.clone()));
+        if options.mode != ConnectionMode::KeepAlive {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        for (host, addr) in &options.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let tls = options.tls.is_some();
+        if let Some(ClientTls {
+            mut config,
+            verifier,
+        }) = options.tls
+        {
+            if options.mode == ConnectionMode::NewConnectionFull {
+                config.resumption = rustls::client::Resumption::disabled();
+            }
+            config
+                .dangerous()
+                .set_certificate_verifier(Arc::new(CountingVerifier {
+                    inner: verifier,
+                    stats: stats.clone(),
+                }));
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        let http = builder.build().map_err(|source| ClientBuildError {
+            name: options.name.clone(),
+            source,
+        })?;
+        Ok(SoapClient {
+            http,
+            name: options.name.into(),
+            stats,
+            tls,
+            request_timeout: options.request_timeout,
+        })
+    }
+
+    /// Posts one SOAP message. `extra_headers` carries e.g. the user header SAP can add for load
+    /// balancers (SAP Note 1640673).
+    pub async fn post(
+        &self,
+        url: &str,
+        soap_action: &str,
+        body: String,
+        extra_headers: &[(&str, &str)],
+    ) -> Result<Reply, CallError> {
+        let mut request = self
+            .http
+            .post(url)
+            .header(http::header::CONTENT_TYPE, ici_content_type())
+            .header("SOAPAction", soap_action)
+            .body(body);
+        for (name, value) in extra_headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.map_err(|e| self.classify(url, &e))?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| self.classify(url, &e))?;
+        if status == 200 || status == 500 {
+            Ok(Reply { status, body })
+        } else {
+            Err(CallError::Status {
+                client: self.name.to_string(),
+                url: url.to_owned(),
+                status,
+                body: excerpt(&body),
+            })
+        }
+    }
+
+    /// Connections and handshakes so far. Resumed handshakes are the TLS connections that did
+    /// not verify a certificate (rustls skips verification when it resumes).
+    pub fn stats(&self) -> LinkSnapshot {
+        let mut snapshot = self.stats.snapshot();
+        if self.tls {
+            snapshot.handshakes_resumed = snapshot
+                .connections
+                .saturating_sub(snapshot.handshakes_full);
+        }
+        snapshot
+    }
+
+    fn classify(&self, url: &str, err: &reqwest::Error) -> CallError {
+        let client = self.name.to_string();
+        let url = url.to_owned();
+        if let Some(failure) = TlsFailure::find_in(err) {
+            self.stats.failure(
+                &failure,
+                format!("{client}: TLS with {url} failed: {failure}"),
+            );
+            return CallError::Tls {
+                client,
+                url,
+                failure,
+            };
+        }
+        if err.is_timeout() {
+            return CallError::Timeout {
+                client,
+                url,
+                after: self.request_timeout,
+            };
+        }
+        let cause = error_chain(err);
+        if err.is_connect() {
+            if cause.contains("corrupt message") || cause.contains("InvalidContentType") {
+                let failure = TlsFailure::PlaintextPeer;
+                self.stats.failure(
+                    &failure,
+                    format!("{client}: TLS with {url} failed: {failure}"),
+                );
+                return CallError::Tls {
+                    client,
+                    url,
+                    failure,
+                };
+            }
+            return CallError::Connect { client, url, cause };
+        }
+        CallError::Io { client, url, cause }
+    }
+}
+
+/// The ICI content type (confirmed from public client code).
+fn ici_content_type() -> &'static str {
+    "text/xml; charset=UTF-8"
+}
+
+/// The whole cause chain in one line: reqwest's top-level message alone says only "error sending
+/// request".
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Delegates to the real verifier and counts each certificate it verifies: rustls calls it only
+/// on full handshakes, so the count is the client's full-handshake count.
+#[derive(Debug)]
+struct CountingVerifier {
+    inner: Arc<dyn ServerCertVerifier>,
+    stats: Arc<LinkStats>,
+}
+
+impl ServerCertVerifier for CountingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )?;
+        self.stats.handshake(false);
+        Ok(verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.inner.requires_raw_public_keys()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[rustls::DistinguishedName]> {
+        self.inner.root_hint_subjects()
+    }
+}
