@@ -10,10 +10,21 @@ use hdrhistogram::Histogram;
 /// clamped (and still counted), which only ever happens in a broken run.
 const MAX_MICROS: u64 = 3_600_000_000;
 
-/// Latency histograms by key, in microseconds, 3 significant digits.
+/// Latency histograms by key, in microseconds, 3 significant digits, for the whole run and for
+/// each phase (logon, warm-up, steady, drain) separately: thresholds judge the steady phase
+/// only, while the report shows both.
 #[derive(Debug, Default)]
 pub struct LatencyBook {
-    histograms: Mutex<BTreeMap<String, Histogram<u64>>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    phases: Vec<String>,
+    /// Index into `phases` of the phase being recorded, if any.
+    current: Option<usize>,
+    /// Per key: slot 0 is the whole run, slot 1 + i is phase i.
+    histograms: BTreeMap<String, Vec<Option<Histogram<u64>>>>,
 }
 
 /// Percentiles of one key, in milliseconds.
@@ -28,8 +39,8 @@ pub struct LatencySummary {
     pub mean: f64,
 }
 
-/// A new empty histogram with the book's precision: 1 µs .. 1 h at 3 significant digits, about
-/// 40 KB each, a few dozen per run. `None` only if hdrhistogram refused constant bounds.
+/// A new empty histogram: 1 µs .. 1 h at the given precision (3 digits: about 40 KB).
+/// `None` only if hdrhistogram refused these constant bounds.
 pub fn new_histogram(significant_digits: u8) -> Option<Histogram<u64>> {
     Histogram::new_with_bounds(1, MAX_MICROS, significant_digits).ok()
 }
@@ -41,44 +52,115 @@ pub fn clamp_micros(latency: Duration) -> u64 {
         .clamp(1, MAX_MICROS)
 }
 
+fn record_into(slot: &mut Option<Histogram<u64>>, micros: u64) {
+    if slot.is_none() {
+        *slot = new_histogram(3);
+    }
+    if let Some(h) = slot {
+        h.saturating_record(micros);
+    }
+}
+
 impl LatencyBook {
-    /// Records one latency. Values beyond the tracked range are clamped.
+    /// Records one latency into the whole run and the current phase. Values beyond the tracked
+    /// range are clamped.
     pub fn record(&self, key: &str, latency: Duration) {
         let micros = clamp_micros(latency);
-        let mut map = lock(&self.histograms);
-        if let Some(h) = map.get_mut(key) {
-            h.saturating_record(micros);
-        } else if let Some(mut h) = new_histogram(3) {
-            h.saturating_record(micros);
-            map.insert(key.to_owned(), h);
+        let mut inner = lock(&self.inner);
+        let slots = 1 + inner.phases.len();
+        let current = inner.current;
+        let entry = match inner.histograms.get_mut(key) {
+            Some(entry) => entry,
+            None => inner.histograms.entry(key.to_owned()).or_default(),
+        };
+        if entry.len() < slots {
+            entry.resize_with(slots, || None);
+        }
+        record_into(&mut entry[0], micros);
+        if let Some(i) = current {
+            record_into(&mut entry[1 + i], micros);
         }
     }
 
-    /// Summaries of every key.
+    /// From now on, latencies also count towards `phase`.
+    pub fn set_phase(&self, phase: &str) {
+        let mut inner = lock(&self.inner);
+        let index = match inner.phases.iter().position(|p| p == phase) {
+            Some(i) => i,
+            None => {
+                inner.phases.push(phase.to_owned());
+                inner.phases.len() - 1
+            }
+        };
+        inner.current = Some(index);
+    }
+
+    /// Summaries of every key over the whole run.
     pub fn summaries(&self) -> BTreeMap<String, LatencySummary> {
-        lock(&self.histograms)
+        self.collect(|_| Some(0))
+    }
+
+    /// Summaries of every key recorded during `phase`.
+    pub fn phase_summaries(&self, phase: &str) -> BTreeMap<String, LatencySummary> {
+        self.collect(|inner| inner.phases.iter().position(|p| p == phase).map(|i| 1 + i))
+    }
+
+    fn collect(&self, slot: impl Fn(&Inner) -> Option<usize>) -> BTreeMap<String, LatencySummary> {
+        let inner = lock(&self.inner);
+        let Some(slot) = slot(&inner) else {
+            return BTreeMap::new();
+        };
+        inner
+            .histograms
             .iter()
-            .map(|(k, h)| (k.clone(), summarize(h)))
+            .filter_map(|(k, slots)| {
+                let h = slots.get(slot)?.as_ref()?;
+                Some((k.clone(), summarize(h)))
+            })
             .collect()
     }
 
-    /// A copy of one key's histogram.
-    pub fn histogram(&self, key: &str) -> Option<Histogram<u64>> {
-        lock(&self.histograms).get(key).cloned()
+    /// A copy of one key's histogram over the whole run, or over `phase`.
+    pub fn histogram(&self, key: &str, phase: Option<&str>) -> Option<Histogram<u64>> {
+        let inner = lock(&self.inner);
+        let slot = match phase {
+            None => 0,
+            Some(p) => 1 + inner.phases.iter().position(|x| x == p)?,
+        };
+        inner.histograms.get(key)?.get(slot)?.clone()
     }
 
-    /// Adds every histogram of `other` into this book (e.g. both connector sides).
+    /// Adds every histogram of `other` into this book, phase by phase (e.g. both connector
+    /// sides into one view).
     pub fn absorb(&self, other: &LatencyBook) {
-        let theirs = lock(&other.histograms).clone();
-        let mut mine = lock(&self.histograms);
-        for (key, h) in theirs {
-            match mine.get_mut(&key) {
-                Some(m) => {
-                    // Same bounds on both sides, so `add` cannot fail.
-                    let _ = m.add(&h);
-                }
+        let (their_phases, theirs) = {
+            let o = lock(&other.inner);
+            (o.phases.clone(), o.histograms.clone())
+        };
+        let mut mine = lock(&self.inner);
+        let map: Vec<usize> = their_phases
+            .iter()
+            .map(|p| match mine.phases.iter().position(|x| x == p) {
+                Some(i) => i,
                 None => {
-                    mine.insert(key, h);
+                    mine.phases.push(p.clone());
+                    mine.phases.len() - 1
+                }
+            })
+            .collect();
+        let slots = 1 + mine.phases.len();
+        for (key, their_slots) in theirs {
+            let entry = mine.histograms.entry(key).or_default();
+            entry.resize_with(slots.max(entry.len()), || None);
+            for (i, h) in their_slots.into_iter().enumerate() {
+                let Some(h) = h else { continue };
+                let target = if i == 0 { 0 } else { 1 + map[i - 1] };
+                match &mut entry[target] {
+                    // Same bounds on both sides, so `add` cannot fail.
+                    Some(m) => {
+                        let _ = m.add(&h);
+                    }
+                    slot @ None => *slot = Some(h),
                 }
             }
         }
@@ -125,15 +207,33 @@ mod tests {
     }
 
     #[test]
+    fn phases_are_kept_apart_from_the_whole_run() {
+        let book = LatencyBook::default();
+        book.record("k", Duration::from_millis(1));
+        book.set_phase("steady");
+        book.record("k", Duration::from_millis(5));
+        book.set_phase("drain");
+        book.record("k", Duration::from_millis(9));
+        assert_eq!(book.summaries()["k"].count, 3);
+        let steady = book.phase_summaries("steady")["k"];
+        assert_eq!(steady.count, 1);
+        assert!((steady.max - 5.0).abs() < 0.01);
+        assert!(book.phase_summaries("logon").is_empty());
+    }
+
+    #[test]
     fn absorb_adds_counts() {
         let a = LatencyBook::default();
         let b = LatencyBook::default();
         a.record("x", Duration::from_millis(1));
         b.record("x", Duration::from_millis(3));
         b.record("y", Duration::from_millis(3));
+        b.set_phase("steady");
+        b.record("x", Duration::from_millis(4));
         a.absorb(&b);
+        assert_eq!(a.phase_summaries("steady")["x"].count, 1);
         let s = a.summaries();
-        assert_eq!(s["x"].count, 2);
+        assert_eq!(s["x"].count, 3);
         assert_eq!(s["y"].count, 1);
     }
 }

@@ -1,13 +1,16 @@
-//! # stats: what crmsim measures, kept so that users can trust it
+//! # stats: the numbers of a run
 //!
+//! - [`dist`]: the distributions workload is drawn from (talk time, ring delay, wrap-up);
 //! - [`latency`]: HDR histograms per operation, event and hop, recorded from the *intended*
 //!   start of each action (no coordinated omission), fixed memory whatever the run length;
 //! - [`timeline`]: per-second counts and latency percentiles, for the plots of a run.
 //!
 //! Recording is cheap and thread-safe; reading makes copies (summaries, snapshots).
 
+pub mod dist;
 pub mod latency;
 pub mod timeline;
 
+pub use dist::{DistError, DurationDist};
 pub use latency::{LatencyBook, LatencySummary};
 pub use timeline::{SecondSnapshot, Timeline};
