@@ -1,6 +1,7 @@
 //! # stats: the numbers of a run
 //!
 //! - [`dist`]: the distributions workload is drawn from (talk time, ring delay, wrap-up);
+//! - [`errors`]: errors grouped by kind, each with a count and its first message;
 //! - [`latency`]: HDR histograms per operation, event and hop, recorded from the *intended*
 //!   start of each action (no coordinated omission), fixed memory whatever the run length;
 //! - [`timeline`]: per-second counts and latency percentiles, for the plots of a run.
@@ -8,9 +9,11 @@
 //! Recording is cheap and thread-safe; reading makes copies (summaries, snapshots).
 
 pub mod dist;
+pub mod errors;
 pub mod latency;
 pub mod timeline;
 
 pub use dist::{DistError, DurationDist};
+pub use errors::{ErrorEntry, ErrorLog};
 pub use latency::{LatencyBook, LatencySummary};
 pub use timeline::{SecondSnapshot, Timeline};

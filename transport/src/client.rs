@@ -45,6 +45,7 @@ impl ConnectionMode {
     }
 }
 
+#[derive(Clone)]
 /// TLS for a client: the rustls config (with our certificate) and the verifier it should use for
 /// the server's certificate, which the client wraps to count full handshakes.
 pub struct ClientTls {

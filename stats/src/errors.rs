@@ -1,0 +1,53 @@
+//! Errors of a run, grouped so that a report shows each kind once with its count.
+//!
+//! A failing run can produce thousands of identical errors; keeping every line would drown the
+//! one that matters and grow without bound. Each error has a kind (a stable key such as
+//! `event.delivery` or `tls.unknown-issuer`); the first message of each kind is kept verbatim.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::latency::lock;
+
+#[derive(Debug, Default)]
+pub struct ErrorLog {
+    entries: Mutex<BTreeMap<String, ErrorEntry>>,
+}
+
+/// One kind of error: how often, and the first message seen.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorEntry {
+    pub kind: String,
+    pub count: u64,
+    pub first: String,
+}
+
+impl ErrorLog {
+    /// Records one error and logs it at warn level the first time its kind appears.
+    pub fn record(&self, kind: &str, message: impl Into<String>) {
+        let mut entries = lock(&self.entries);
+        match entries.get_mut(kind) {
+            Some(e) => e.count += 1,
+            None => {
+                let first = message.into();
+                tracing::warn!(kind, "{first}");
+                entries.insert(
+                    kind.to_owned(),
+                    ErrorEntry {
+                        kind: kind.to_owned(),
+                        count: 1,
+                        first,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn entries(&self) -> Vec<ErrorEntry> {
+        lock(&self.entries).values().cloned().collect()
+    }
+
+    pub fn total(&self) -> u64 {
+        lock(&self.entries).values().map(|e| e.count).sum()
+    }
+}
