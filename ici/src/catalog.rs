@@ -185,6 +185,23 @@ impl Operation {
         }
     }
 
+    /// True when the response (or, for events, the acknowledgement) is an empty element:
+    /// everything except `getVersion`, `heartbeat`, `logon` and `makeCall`, which return data.
+    pub fn response_is_empty(self) -> bool {
+        !matches!(
+            self,
+            Operation::GetVersion | Operation::Heartbeat | Operation::Logon | Operation::MakeCall
+        )
+    }
+
+    /// Finds the operation of an interface by request element name (no namespace string
+    /// comparison: the decoder has already classified the namespace).
+    pub fn find(interface: Interface, element: &str) -> Option<Operation> {
+        Operation::ALL
+            .into_iter()
+            .find(|op| op.interface() == interface && op.element() == element)
+    }
+
     /// True for events (connector → CRM).
     pub fn is_event(self) -> bool {
         self.interface() == Interface::Event
@@ -192,10 +209,7 @@ impl Operation {
 
     /// Finds the operation for a namespace and request element name.
     pub fn lookup(namespace: &str, element: &str) -> Option<Operation> {
-        let interface = Interface::from_namespace(namespace)?;
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.interface() == interface && op.element() == element)
+        Operation::find(Interface::from_namespace(namespace)?, element)
     }
 
     /// Finds the operation for a namespace and response element name.

@@ -20,7 +20,7 @@ pub mod values;
 
 pub use attached::AttachedData;
 pub use catalog::{Interface, Operation};
-pub use decode::{DecodeError, decode};
+pub use decode::{DecodeError, Location, decode};
 pub use encode::{encode_event, encode_event_ack, encode_fault, encode_request, encode_response};
 pub use message::{
     CallChanged, ContainerChange, Event, EventBody, Fault, FaultCode, IciError, ItemType, Message,

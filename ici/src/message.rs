@@ -117,11 +117,17 @@ pub enum TransferMode {
 }
 
 impl TransferMode {
+    pub const ALL: [TransferMode; 2] = [TransferMode::Blind, TransferMode::Consult];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TransferMode::Blind => "blind",
             TransferMode::Consult => "consult",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<TransferMode> {
+        TransferMode::ALL.into_iter().find(|m| m.as_str() == s)
     }
 }
 
@@ -135,7 +141,11 @@ pub enum Response {
     Logon { session: String },
     /// `makeCall` returns the new call's id.
     MakeCall { call_id: String },
-    /// Every other operation: an empty `<opResponse/>` (or `<result>ok</result>`).
+    /// Every other operation: an empty `<opResponse/>`. Only meaningful for operations whose
+    /// [`Operation::response_is_empty`] is true: `Ack(Operation::Logon)` would be written as an
+    /// empty `<logonResponse/>`, which the decoder and the XSD reject (no `session`). An `Ack` of
+    /// an event operation is the same bytes as the event acknowledgement and decodes as
+    /// [`Message::EventAck`].
     Ack(Operation),
 }
 
@@ -233,12 +243,22 @@ pub enum ParticipantRole {
 }
 
 impl ParticipantRole {
+    pub const ALL: [ParticipantRole; 3] = [
+        ParticipantRole::Caller,
+        ParticipantRole::Agent,
+        ParticipantRole::Destination,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ParticipantRole::Caller => "caller",
             ParticipantRole::Agent => "agent",
             ParticipantRole::Destination => "destination",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<ParticipantRole> {
+        ParticipantRole::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -249,11 +269,17 @@ pub enum ContainerChange {
 }
 
 impl ContainerChange {
+    pub const ALL: [ContainerChange; 2] = [ContainerChange::ItemAdded, ContainerChange::ItemRemoved];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ContainerChange::ItemAdded => "itemAdded",
             ContainerChange::ItemRemoved => "itemRemoved",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<ContainerChange> {
+        ContainerChange::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -265,12 +291,18 @@ pub enum ItemType {
 }
 
 impl ItemType {
+    pub const ALL: [ItemType; 3] = [ItemType::Call, ItemType::Chat, ItemType::ActionItem];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemType::Call => "call",
             ItemType::Chat => "chat",
             ItemType::ActionItem => "actionItem",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<ItemType> {
+        ItemType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 
@@ -311,6 +343,8 @@ pub enum FaultCode {
 }
 
 impl FaultCode {
+    pub const ALL: [FaultCode; 2] = [FaultCode::Client, FaultCode::Server];
+
     /// The local part after the `soap:` prefix.
     pub fn as_str(self) -> &'static str {
         match self {

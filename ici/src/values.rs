@@ -205,6 +205,76 @@ impl FromStr for CallState {
     }
 }
 
+/// Checks a timestamp (`Event::timestamp`, the heartbeat's `timestamp`): an XSD `dateTime` with
+/// a time zone, the way RFC 3339 writes it, e.g. `2026-11-27T10:15:30.123Z`.
+///
+/// Timestamps stay `String`s in the messages (the simulators format them with their clock
+/// library); this check is what the decoder applies, and the XSD type `Timestamp` enforces the
+/// same shape, so a timestamp that passes here also passes `xmllint`.
+pub fn validate_timestamp(s: &str) -> Result<(), ValueError> {
+    const EXPECTED: &str =
+        "an RFC 3339 / xs:dateTime timestamp with time zone, e.g. 2026-11-27T10:15:30.123Z";
+    if timestamp_ok(s.as_bytes()) {
+        Ok(())
+    } else {
+        Err(invalid("timestamp", s, EXPECTED))
+    }
+}
+
+fn timestamp_ok(b: &[u8]) -> bool {
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(range)?;
+        digits.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let fields = (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields else {
+        return false;
+    };
+    let separators = at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':');
+    let ranges = year >= 1
+        && (1..=12).contains(&month)
+        && day >= 1
+        && day <= days_in_month(year, month)
+        && hour <= 23
+        && minute <= 59
+        && second <= 59;
+    let mut rest = b.get(19..).unwrap_or_default();
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &fraction[digits..];
+    }
+    let zone = match rest {
+        [b'Z'] => true,
+        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
+            let two = |a: u8, b: u8| {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+            };
+            match (two(*h1, *h2), two(*m1, *m2)) {
+                (Some(h), Some(m)) => m <= 59 && (h < 14 || (h == 14 && m == 0)),
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    separators && ranges && zone
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
 /// The media an agent logs on with, the login string's trailing flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Media {
@@ -359,6 +429,32 @@ mod tests {
         assert!("+41315550100".parse::<E164>().is_ok());
         for bad in ["0315550100", "+0315550100", "+41 31", "+", "+1234567890123456"] {
             assert!(bad.parse::<E164>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timestamps_need_rfc3339_shape_and_a_zone() {
+        for ok in [
+            "2026-11-27T10:15:30.123Z",
+            "2026-11-27T10:15:30Z",
+            "2024-02-29T23:59:59+14:00",
+            "2026-01-01T00:00:00.1-05:30",
+        ] {
+            assert_eq!(validate_timestamp(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "2026-11-27T10:15:30",
+            "2026-11-27 10:15:30Z",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-11-27T24:00:00Z",
+            "2026-11-27T10:15:30.Z",
+            "2026-11-27T10:15:30+15:00",
+            "0000-01-01T00:00:00Z",
+            "2026-11-27T10:15:30Zjunk",
+        ] {
+            assert!(validate_timestamp(bad).is_err(), "{bad}");
         }
     }
 
