@@ -1,0 +1,247 @@
+//! Loading certificates and keys from the files customers actually have.
+//!
+//! The connector wants PEM (ASCII): certificate blocks and an unencrypted `PRIVATE KEY` in one file,
+//! or cert and key in two files. What arrives in practice also includes PKCS#1 `RSA PRIVATE KEY`, SEC1
+//! `EC PRIVATE KEY`, Windows `.cer` files (binary DER), encrypted keys, and files saved by Notepad
+//! with a BOM. Everything loadable is loaded; everything else is reported precisely (see [`CertError`]).
+
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::{
+    CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
+};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::der;
+use crate::error::CertError;
+use crate::identity::{Identity, TrustStore};
+
+/// What kind of binary DER a file seems to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DerKind {
+    Certificate,
+    PrivateKey,
+    EncryptedPrivateKey,
+    Unknown,
+}
+
+/// The format of a certificate or key file, judged from its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Text with at least one `-----BEGIN` line.
+    Pem,
+    /// Binary DER (a Windows `.cer`, a `.der`, a binary `.key`).
+    Der(DerKind),
+    Empty,
+    /// Neither PEM nor DER.
+    Unknown,
+}
+
+/// Judges a file's format from its bytes.
+pub fn sniff(bytes: &[u8]) -> FileFormat {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return FileFormat::Empty;
+    }
+    if let Ok((text, _)) = crate::text::decode(bytes)
+        && text.contains("-----BEGIN ")
+    {
+        return FileFormat::Pem;
+    }
+    match der::read_tlv(bytes) {
+        Some((der::TAG_SEQUENCE, content, rest)) if rest.iter().all(|&b| b == 0) => {
+            FileFormat::Der(der_kind(bytes, content))
+        }
+        _ => FileFormat::Unknown,
+    }
+}
+
+fn der_kind(whole: &[u8], seq_content: &[u8]) -> DerKind {
+    if X509Certificate::from_der(whole).is_ok() {
+        return DerKind::Certificate;
+    }
+    match der::read_tlv(seq_content) {
+        Some((der::TAG_INTEGER, _, _)) if PrivateKeyDer::try_from(whole).is_ok() => {
+            DerKind::PrivateKey
+        }
+        // EncryptedPrivateKeyInfo starts with the encryption AlgorithmIdentifier, not a version.
+        Some((der::TAG_SEQUENCE, _, rest))
+            if der::expect(rest, der::TAG_OCTET_STRING).is_some() =>
+        {
+            DerKind::EncryptedPrivateKey
+        }
+        _ => DerKind::Unknown,
+    }
+}
+
+/// The blocks found in one PEM text.
+#[derive(Debug, Default)]
+pub struct PemContents {
+    /// The file (or [`crate::error::IN_MEMORY`]) the text came from.
+    pub origin: PathBuf,
+    pub certs: Vec<CertificateDer<'static>>,
+    pub keys: Vec<PrivateKeyDer<'static>>,
+    /// One entry per encrypted key block, saying which kind of encryption.
+    pub encrypted_keys: Vec<String>,
+    /// Labels of blocks that are neither certificates nor keys (e.g. "CERTIFICATE REQUEST").
+    pub other_labels: Vec<String>,
+}
+
+impl PemContents {
+    /// The certificates, or `NoCertificate` when there are none.
+    pub fn certificates(&self) -> Result<Vec<CertificateDer<'static>>, CertError> {
+        if self.certs.is_empty() {
+            return Err(CertError::NoCertificate {
+                path: self.origin.clone(),
+            });
+        }
+        Ok(self.certs.clone())
+    }
+
+    /// Exactly one usable key; encrypted keys are reported as such.
+    pub fn single_key(&self) -> Result<PrivateKeyDer<'static>, CertError> {
+        match self.keys.len() {
+            1 => Ok(self.keys[0].clone_key()),
+            0 => match self.encrypted_keys.first() {
+                Some(kind) => Err(CertError::EncryptedKey {
+                    path: self.origin.clone(),
+                    kind: kind.clone(),
+                }),
+                None => Err(CertError::NoPrivateKey {
+                    path: self.origin.clone(),
+                }),
+            },
+            count => Err(CertError::SeveralPrivateKeys {
+                path: self.origin.clone(),
+                count,
+            }),
+        }
+    }
+}
+
+/// Parses PEM text (any Windows text encoding). DER input is refused with `DerNotPem`.
+pub fn parse_pem_text(bytes: &[u8], origin: &Path) -> Result<PemContents, CertError> {
+    if let FileFormat::Der(_) = sniff(bytes) {
+        return Err(CertError::DerNotPem {
+            path: origin.to_path_buf(),
+        });
+    }
+    let (text, _) = crate::text::decode(bytes).map_err(|detail| CertError::BadPem {
+        path: origin.to_path_buf(),
+        detail,
+    })?;
+    let blocks = ::pem::parse_many(text.as_bytes()).map_err(|e| CertError::BadPem {
+        path: origin.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    let mut out = PemContents {
+        origin: origin.to_path_buf(),
+        ..PemContents::default()
+    };
+    for block in blocks {
+        let legacy_encrypted = block
+            .headers()
+            .get("Proc-Type")
+            .is_some_and(|v| v.to_ascii_uppercase().contains("ENCRYPTED"));
+        let contents = block.contents().to_vec();
+        match block.tag() {
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+                out.certs.push(CertificateDer::from(contents))
+            }
+            "ENCRYPTED PRIVATE KEY" => out
+                .encrypted_keys
+                .push("PKCS#8 \"ENCRYPTED PRIVATE KEY\"".to_string()),
+            tag @ ("RSA PRIVATE KEY" | "EC PRIVATE KEY") if legacy_encrypted => out
+                .encrypted_keys
+                .push(format!("\"{tag}\" with \"Proc-Type: 4,ENCRYPTED\"")),
+            "PRIVATE KEY" => out
+                .keys
+                .push(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(contents))),
+            "RSA PRIVATE KEY" => out
+                .keys
+                .push(PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(contents))),
+            "EC PRIVATE KEY" => out
+                .keys
+                .push(PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(contents))),
+            "EC PARAMETERS" => {}
+            other => out.other_labels.push(other.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and parses a PEM file.
+pub fn load_file(path: &Path) -> Result<PemContents, CertError> {
+    let bytes = std::fs::read(path).map_err(|e| CertError::read(path, e))?;
+    parse_pem_text(&bytes, path)
+}
+
+/// All certificates of a PEM file (at least one).
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, CertError> {
+    load_file(path)?.certificates()
+}
+
+/// The one private key of a PEM file.
+pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, CertError> {
+    load_file(path)?.single_key()
+}
+
+/// An identity from the guide's two layouts: `key_path` `None` means cert and key share one file
+/// (`PEM_FILE`), otherwise `CRT_FILE` + `KEY_FILE`.
+pub fn load_identity(cert_path: &Path, key_path: Option<&Path>) -> Result<Identity, CertError> {
+    let cert_file = load_file(cert_path)?;
+    let (key, key_origin) = match key_path {
+        None => (cert_file.single_key()?, cert_path),
+        Some(k) => (load_key(k)?, k),
+    };
+    Identity::from_parts(cert_file.certificates()?, key, cert_path, key_origin)
+}
+
+/// The CA certificates of a `CA_FILE`.
+pub fn load_trust(path: &Path) -> Result<TrustStore, CertError> {
+    let file = load_file(path)?;
+    if file.certs.is_empty() {
+        return Err(CertError::EmptyTrustStore {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(TrustStore::new(file.certs))
+}
+
+fn encode(tag: &str, der: &[u8]) -> String {
+    let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);
+    ::pem::encode_config(&::pem::Pem::new(tag, der.to_vec()), config)
+}
+
+/// A certificate as a PEM block.
+pub fn cert_to_pem(cert: &CertificateDer<'_>) -> String {
+    encode("CERTIFICATE", cert.as_ref())
+}
+
+/// A key as a PEM block with the label that matches its encoding.
+pub fn key_to_pem(key: &PrivateKeyDer<'_>) -> String {
+    match key {
+        PrivateKeyDer::Pkcs1(k) => encode("RSA PRIVATE KEY", k.secret_pkcs1_der()),
+        PrivateKeyDer::Sec1(k) => encode("EC PRIVATE KEY", k.secret_sec1_der()),
+        other => encode("PRIVATE KEY", other.secret_der()),
+    }
+}
+
+/// A key as PKCS#8 DER (the guide's `PRIVATE KEY`): PKCS#1 and SEC1 keys are wrapped.
+pub fn key_to_pkcs8(key: &PrivateKeyDer<'_>) -> Option<Vec<u8>> {
+    match key {
+        PrivateKeyDer::Pkcs8(k) => Some(k.secret_pkcs8_der().to_vec()),
+        PrivateKeyDer::Pkcs1(k) => Some(der::pkcs1_to_pkcs8(k.secret_pkcs1_der())),
+        PrivateKeyDer::Sec1(k) => der::sec1_to_pkcs8(k.secret_sec1_der()),
+        _ => None,
+    }
+}
+
+/// A key as a PKCS#8 `PRIVATE KEY` PEM block.
+pub fn key_to_pkcs8_pem(key: &PrivateKeyDer<'_>) -> Option<String> {
+    key_to_pkcs8(key).map(|der| encode("PRIVATE KEY", &der))
+}
+
+/// DER bytes as a PEM block with the given label.
+pub fn der_to_pem(label: &str, der: &[u8]) -> String {
+    encode(label, der)
+}
