@@ -16,4 +16,4 @@ pub mod timeline;
 pub use dist::{DistError, DurationDist};
 pub use errors::{ErrorEntry, ErrorLog};
 pub use latency::{LatencyBook, LatencySummary};
-pub use timeline::{SecondSnapshot, Timeline};
+pub use timeline::{Marker, SecondSnapshot, Timeline};

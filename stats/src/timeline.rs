@@ -14,6 +14,16 @@ use crate::latency::{LatencySummary, clamp_micros, lock, new_histogram, summariz
 pub struct Timeline {
     start: Instant,
     seconds: Mutex<Vec<Bucket>>,
+    markers: Mutex<Vec<Marker>>,
+}
+
+/// Something that happened at one moment (a fault injected, a side marked down, the watchdog
+/// losing the connection), drawn as a vertical line on plots.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Marker {
+    /// Seconds since the timeline started.
+    pub at: f64,
+    pub label: String,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -40,6 +50,7 @@ impl Timeline {
         Timeline {
             start,
             seconds: Mutex::new(Vec::new()),
+            markers: Mutex::new(Vec::new()),
         }
     }
 
@@ -75,6 +86,22 @@ impl Timeline {
             seconds.resize_with(index + 1, Bucket::default);
         }
         f(&mut seconds[index]);
+    }
+
+    /// Notes that `label` happened at `at`.
+    pub fn mark(&self, at: Instant, label: impl Into<String>) {
+        let at = at.saturating_duration_since(self.start).as_secs_f64();
+        lock(&self.markers).push(Marker {
+            at,
+            label: label.into(),
+        });
+    }
+
+    /// Markers in time order.
+    pub fn markers(&self) -> Vec<Marker> {
+        let mut markers = lock(&self.markers).clone();
+        markers.sort_by(|a, b| a.at.total_cmp(&b.at));
+        markers
     }
 
     /// Every second so far.
