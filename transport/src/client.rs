@@ -45,15 +45,16 @@ impl ConnectionMode {
     }
 }
 
-#[derive(Clone)]
 /// TLS for a client: the rustls config (with our certificate) and the verifier it should use for
 /// the server's certificate, which the client wraps to count full handshakes.
+#[derive(Clone)]
 pub struct ClientTls {
     pub config: rustls::ClientConfig,
     pub verifier: Arc<dyn ServerCertVerifier>,
 }
 
 /// How to build a [`SoapClient`].
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Name used in error messages (`crm → connector`).
     pub name: String,

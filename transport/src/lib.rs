@@ -10,16 +10,19 @@
 //!   connection with resumption, new connection with a full handshake);
 //! - [`tls_failure`]: what went wrong in a handshake, in words, with a hint;
 //! - [`link_stats`]: connections and handshakes per hop end;
+//! - [`gate`]: the pause switch that freezes a component as SIGSTOP would;
 //! - [`sniff`]: plain HTTP on a TLS port and TLS on a plain port, told apart by the first bytes.
 
 pub mod client;
 mod connect_count;
+pub mod gate;
 pub mod link_stats;
 pub mod server;
 pub mod sniff;
 pub mod tls_failure;
 
 pub use client::{CallError, ClientOptions, ClientTls, ConnectionMode, Reply, SoapClient};
+pub use gate::Gate;
 pub use link_stats::{LinkSnapshot, LinkStats};
 pub use server::{HttpServer, PeerInfo, ServerOptions};
 pub use tls_failure::TlsFailure;

@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::gate::Gate;
 use crate::link_stats::LinkStats;
 use crate::sniff::{self, FirstBytes};
 use crate::tls_failure::TlsFailure;
@@ -39,6 +40,8 @@ pub struct ServerOptions {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// A peer that does not finish its handshake in this time is dropped and counted.
     pub handshake_timeout: Duration,
+    /// While closed, the server does no handshake and answers no request (a paused process).
+    pub gate: Gate,
 }
 
 impl ServerOptions {
@@ -47,6 +50,7 @@ impl ServerOptions {
             name: name.into(),
             tls,
             handshake_timeout: Duration::from_secs(10),
+            gate: Gate::default(),
         }
     }
 }
@@ -203,6 +207,7 @@ async fn accept_loop(
 
 async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared) {
     let _ = stream.set_nodelay(true);
+    shared.options.gate.wait().await;
     shared.stats.connection_opened();
     let name = &shared.options.name;
     let first = match sniff::peek(&stream, shared.options.handshake_timeout).await {
@@ -278,9 +283,15 @@ where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let router = shared.router.clone();
+    let gate = shared.options.gate.clone();
     let service = tower::service_fn(move |mut request: http::Request<Incoming>| {
         request.extensions_mut().insert(info.clone());
-        router.clone().oneshot(request)
+        let router = router.clone();
+        let gate = gate.clone();
+        async move {
+            gate.wait().await;
+            router.oneshot(request).await
+        }
     });
     let builder = hyper::server::conn::http1::Builder::new();
     let connection = builder.serve_connection(io, TowerToHyperService::new(service));

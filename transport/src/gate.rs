@@ -1,0 +1,38 @@
+//! The pause switch: a paused connector answers nothing, sends nothing and fires no timer, as a
+//! process stopped with SIGSTOP would; on resume everything that waited goes on, late.
+
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct Gate {
+    paused: watch::Sender<bool>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate {
+            paused: watch::Sender::new(false),
+        }
+    }
+}
+
+impl Gate {
+    pub fn pause(&self) {
+        self.paused.send_replace(true);
+    }
+
+    pub fn resume(&self) {
+        self.paused.send_replace(false);
+    }
+
+    pub fn is_paused(&self) -> bool {
+        *self.paused.borrow()
+    }
+
+    /// Returns at once when open; otherwise when resumed.
+    pub async fn wait(&self) {
+        let mut rx = self.paused.subscribe();
+        // `wait_for` fails only if the sender is gone, and we hold it.
+        let _ = rx.wait_for(|paused| !paused).await;
+    }
+}
