@@ -42,7 +42,9 @@ impl AttachedData {
     /// Parses `CV01`..`CV10` back to a 0-based index. Only the exact two-digit names count
     /// (`CV1` or `CV+1` are not call variables, although `usize::from_str` would accept the digits).
     pub fn call_variable_index(element: &str) -> Option<usize> {
-        CALL_VARIABLE_ELEMENTS.iter().position(|name| *name == element)
+        CALL_VARIABLE_ELEMENTS
+            .iter()
+            .position(|name| *name == element)
     }
 }
 

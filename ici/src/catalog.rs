@@ -160,6 +160,25 @@ impl Operation {
         format!("\"{}#{}\"", self.interface().namespace(), self.element())
     }
 
+    /// Checks a received `SOAPAction` header against the operation found in the body. The
+    /// profile sends it quoted, `"urn:IciUserInterface#logon"` (quoting is confirmed from public
+    /// client code), and a header that names another operation, is unquoted or is missing is
+    /// refused: the error says what was received and what was expected.
+    pub fn check_soap_action(self, header: Option<&str>) -> Result<(), String> {
+        let expected = self.soap_action();
+        match header.map(str::trim) {
+            Some(value) if value == expected => Ok(()),
+            Some(value) => Err(format!(
+                "SOAPAction {value} does not match the body's operation {}: expected {expected}",
+                self.key()
+            )),
+            None => Err(format!(
+                "no SOAPAction header for {}: expected {expected}",
+                self.key()
+            )),
+        }
+    }
+
     /// A stable, human-readable key for reports and metrics (`user.logon`, `event.callChanged`).
     pub fn key(self) -> &'static str {
         use Operation::*;
@@ -287,6 +306,47 @@ mod tests {
                 Some(op)
             );
         }
+    }
+
+    #[test]
+    fn soap_actions_are_checked_quoted_and_per_operation() {
+        let logon = Operation::Logon;
+        assert_eq!(logon.soap_action(), "\"urn:IciUserInterface#logon\"");
+        assert_eq!(
+            logon.check_soap_action(Some("\"urn:IciUserInterface#logon\"")),
+            Ok(())
+        );
+        for bad in [
+            Some("urn:IciUserInterface#logon"),
+            Some("\"urn:IciUserInterface#logoff\""),
+            Some("\"\""),
+            None,
+        ] {
+            let why = logon.check_soap_action(bad).unwrap_err();
+            assert!(why.contains("\"urn:IciUserInterface#logon\""), "{why}");
+        }
+    }
+
+    #[test]
+    fn find_and_response_emptiness() {
+        assert_eq!(
+            Operation::find(Interface::Container, "subscribe"),
+            Some(Operation::ContainerSubscribe)
+        );
+        assert_eq!(Operation::find(Interface::Event, "subscribe"), None);
+        let with_data: Vec<_> = Operation::ALL
+            .into_iter()
+            .filter(|o| !o.response_is_empty())
+            .collect();
+        assert_eq!(
+            with_data,
+            [
+                Operation::GetVersion,
+                Operation::Heartbeat,
+                Operation::Logon,
+                Operation::MakeCall
+            ]
+        );
     }
 
     #[test]

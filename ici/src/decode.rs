@@ -56,7 +56,9 @@ pub fn decode(xml: &[u8]) -> Result<Message, DecodeError> {
     after_body(&mut cur)?;
     if let Some(extra) = cur.next_child()? {
         let found = cur.expanded_name(&extra);
-        return Err(cur.doc.unexpected(extra.at, found, "the end of the document".into()));
+        return Err(cur
+            .doc
+            .unexpected(extra.at, found, "the end of the document".into()));
     }
     Ok(message)
 }
@@ -96,7 +98,9 @@ fn body<'a>(cur: &mut Cursor<'a>, envelope: &Elem<'a>) -> Result<Elem<'a>, Decod
             } else {
                 format!("{{{SOAP_ENV_NS}}}Body")
             };
-            return Err(cur.doc.unexpected(child.at, cur.expanded_name(&child), expected));
+            return Err(cur
+                .doc
+                .unexpected(child.at, cur.expanded_name(&child), expected));
         }
     }
 }
@@ -152,7 +156,9 @@ fn operation(cur: &mut Cursor<'_>, elem: &Elem<'_>, op: Operation) -> Result<Mes
             Message::Request(request::container_subscription(cur, elem, op)?)
         }
         MakeCall => Message::Request(request::make_call(cur, elem)?),
-        Answer | HangUp | Hold | Retrieve => Message::Request(request::call_control(cur, elem, op)?),
+        Answer | HangUp | Hold | Retrieve => {
+            Message::Request(request::call_control(cur, elem, op)?)
+        }
         Transfer => Message::Request(request::transfer(cur, elem)?),
         ContainerChanged => Message::Event(event::container_changed(cur, elem)?),
         CallChanged => Message::Event(event::call_changed(cur, elem)?),
@@ -169,7 +175,8 @@ fn after_body(cur: &mut Cursor<'_>) -> Result<(), DecodeError> {
             Ns::Interface(_) | Ns::Other => cur.skip(&child)?,
             Ns::Soap | Ns::Unqualified => {
                 let found = cur.expanded_name(&child);
-                let expected = "the end of `Envelope` (only elements of other namespaces may follow the Body)";
+                let expected =
+                    "the end of `Envelope` (only elements of other namespaces may follow the Body)";
                 return Err(cur.doc.unexpected(child.at, found, expected.to_owned()));
             }
         }

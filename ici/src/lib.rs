@@ -9,6 +9,22 @@
 //!
 //! No I/O happens here: bytes in, typed messages out, and back. The simulators and the harness do
 //! the networking.
+//!
+//! ## Wire conventions of the profile
+//! - SOAP 1.1, `soapenv` prefix, UTF-8, one body element per message, declared in its
+//!   interface's namespace on itself: `<usr:logon xmlns:usr="urn:IciUserInterface">`.
+//! - Child elements are **unqualified** (`elementFormDefault="unqualified"`), the SOAP RPC
+//!   convention of SAP's old BCB dispatcher, which also keeps the vendor-documented attached-data
+//!   block verbatim: `<attachedData><ItemAttachedData><Application id="SAP-IC"><CV01/>…`.
+//! - Responses are `<opResponse>`, empty (`<logoffResponse/>`) unless the operation returns data;
+//!   an event is acknowledged with its empty `<callChangedResponse/>`.
+//! - Errors are SOAP 1.1 faults whose `detail` holds `<sys:iciError><code>…</code></sys:iciError>`
+//!   in `urn:IciSystemInterface`.
+//! - Every event starts with `sequence` and `timestamp`.
+//!
+//! [`encode_request`] and friends write these; [`decode`] reads them from any sender (any
+//! prefixes, headers, pretty printing, CDATA) and refuses, with a located [`DecodeError`], what
+//! the shipped XSD refuses. [`schema`] holds the XSDs and the WSDL.
 
 pub mod attached;
 pub mod catalog;

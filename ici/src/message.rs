@@ -15,7 +15,9 @@ pub enum Request {
     GetVersion,
     /// `urn:IciSystemInterface` `heartbeat`: SAP's heartbeat profile polls it; the watchdog acts
     /// when it fails.
-    Heartbeat { user: Option<String> },
+    Heartbeat {
+        user: Option<String>,
+    },
     /// Log an agent on with its login string (from the IC work-center ID).
     Logon {
         user: String,
@@ -32,8 +34,14 @@ pub enum Request {
         reason: Option<ReasonCode>,
     },
     /// Subscribe the CRM's event sink to the agent's user events.
-    UserSubscribe { user: String, sink_url: String },
-    UserUnsubscribe { user: String, sink_url: String },
+    UserSubscribe {
+        user: String,
+        sink_url: String,
+    },
+    UserUnsubscribe {
+        user: String,
+        sink_url: String,
+    },
     /// Subscribe the CRM's event sink to a channel address (the phone device).
     ContainerSubscribe {
         user: String,
@@ -50,10 +58,22 @@ pub enum Request {
         address: String,
         destination: E164,
     },
-    Answer { user: String, call_id: String },
-    HangUp { user: String, call_id: String },
-    Hold { user: String, call_id: String },
-    Retrieve { user: String, call_id: String },
+    Answer {
+        user: String,
+        call_id: String,
+    },
+    HangUp {
+        user: String,
+        call_id: String,
+    },
+    Hold {
+        user: String,
+        call_id: String,
+    },
+    Retrieve {
+        user: String,
+        call_id: String,
+    },
     Transfer {
         user: String,
         call_id: String,
@@ -134,13 +154,23 @@ impl TransferMode {
 /// A successful response from the connector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    Version { version: String, vendor: String },
+    Version {
+        version: String,
+        vendor: String,
+    },
     /// `status` is `ok` when the connector is healthy (the CMS-session-availability check).
-    Heartbeat { status: String, timestamp: String },
+    Heartbeat {
+        status: String,
+        timestamp: String,
+    },
     /// `logon` returns the connector's session id for the agent.
-    Logon { session: String },
+    Logon {
+        session: String,
+    },
     /// `makeCall` returns the new call's id.
-    MakeCall { call_id: String },
+    MakeCall {
+        call_id: String,
+    },
     /// Every other operation: an empty `<opResponse/>`. Only meaningful for operations whose
     /// [`Operation::response_is_empty`] is true: `Ack(Operation::Logon)` would be written as an
     /// empty `<logonResponse/>`, which the decoder and the XSD reject (no `session`). An `Ack` of
@@ -269,7 +299,8 @@ pub enum ContainerChange {
 }
 
 impl ContainerChange {
-    pub const ALL: [ContainerChange; 2] = [ContainerChange::ItemAdded, ContainerChange::ItemRemoved];
+    pub const ALL: [ContainerChange; 2] =
+        [ContainerChange::ItemAdded, ContainerChange::ItemRemoved];
 
     pub fn as_str(self) -> &'static str {
         match self {

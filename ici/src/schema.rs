@@ -91,7 +91,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_to(dir.path()).unwrap();
         for (name, content) in files() {
-            assert_eq!(std::fs::read_to_string(dir.path().join(name)).unwrap(), *content);
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(name)).unwrap(),
+                *content
+            );
         }
     }
 }

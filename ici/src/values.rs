@@ -37,7 +37,8 @@ impl E164 {
 impl FromStr for E164 {
     type Err = ValueError;
     fn from_str(s: &str) -> Result<Self, ValueError> {
-        const EXPECTED: &str = "E.164 needs '+', a country code not starting with 0, 15 digits at most";
+        const EXPECTED: &str =
+            "E.164 needs '+', a country code not starting with 0, 15 digits at most";
         let digits = s
             .strip_prefix('+')
             .ok_or_else(|| invalid("E.164 number", s, EXPECTED))?;
@@ -85,11 +86,16 @@ impl ReasonCode {
 
 impl FromStr for ReasonCode {
     type Err = ValueError;
+    /// Digits only, surrounding whitespace allowed: the lexical space of the XSD's
+    /// `xs:unsignedShort` (no sign, unlike `u16::from_str`, which would take `+1001`).
     fn from_str(s: &str) -> Result<Self, ValueError> {
-        let code: u16 = s
-            .trim()
+        let digits = s.trim();
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("not-ready reason code", s, "a number above 999"));
+        }
+        let code: u16 = digits
             .parse()
-            .map_err(|_| invalid("not-ready reason code", s, "a number above 999"))?;
+            .map_err(|_| invalid("not-ready reason code", s, "a number from 1000 to 65535"))?;
         ReasonCode::new(code)
     }
 }
@@ -229,8 +235,16 @@ fn timestamp_ok(b: &[u8]) -> bool {
         })
     };
     let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let fields = (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields else {
+    let fields = (
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    );
+    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = fields
+    else {
         return false;
     };
     let separators = at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':');
@@ -251,7 +265,7 @@ fn timestamp_ok(b: &[u8]) -> bool {
     }
     let zone = match rest {
         [b'Z'] => true,
-        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
             let two = |a: u8, b: u8| {
                 (a.is_ascii_digit() && b.is_ascii_digit())
                     .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
@@ -269,7 +283,9 @@ fn timestamp_ok(b: &[u8]) -> bool {
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -380,7 +396,7 @@ fn parse_media(flags: &str) -> Option<Media> {
         media.chat = Some(n);
         rest = r;
     }
-    (rest.is_empty() && flags != "").then_some(media)
+    (rest.is_empty() && !flags.is_empty()).then_some(media)
 }
 
 fn take_digit(s: &str, range: std::ops::RangeInclusive<u8>) -> Option<(u8, &str)> {
@@ -427,7 +443,13 @@ mod tests {
     #[test]
     fn e164_needs_plus_and_digits() {
         assert!("+41315550100".parse::<E164>().is_ok());
-        for bad in ["0315550100", "+0315550100", "+41 31", "+", "+1234567890123456"] {
+        for bad in [
+            "0315550100",
+            "+0315550100",
+            "+41 31",
+            "+",
+            "+1234567890123456",
+        ] {
             assert!(bad.parse::<E164>().is_err(), "{bad}");
         }
     }
@@ -463,6 +485,13 @@ mod tests {
         assert!(ReasonCode::new(999).is_err());
         assert_eq!(ReasonCode::new(1001).map(ReasonCode::get), Ok(1001));
         assert!("12".parse::<ReasonCode>().is_err());
+        assert_eq!(
+            " 1001\n".parse::<ReasonCode>().map(ReasonCode::get),
+            Ok(1001)
+        );
+        for bad in ["+1001", "-1001", "1001.0", "", "70000"] {
+            assert!(bad.parse::<ReasonCode>().is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -487,7 +516,12 @@ mod tests {
 
     #[test]
     fn bad_login_strings_say_what_is_expected() {
-        for (s, t) in [("4711;3001", 0), ("4711;pw;3001;x", 0), ("4711;pw;3001;m7", 0), (";pw;3001", 0)] {
+        for (s, t) in [
+            ("4711;3001", 0),
+            ("4711;pw;3001;x", 0),
+            ("4711;pw;3001;m7", 0),
+            (";pw;3001", 0),
+        ] {
             let err = LoginString::parse(s, t).expect_err(s);
             assert!(err.to_string().contains("expected") || err.to_string().contains(':'));
         }

@@ -1,4 +1,5 @@
 //! Every message variant survives encode → decode unchanged.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 mod common;
 
@@ -51,7 +52,12 @@ fn the_encoding_looks_as_documented() {
         r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><usr:logon xmlns:usr="urn:IciUserInterface"><user>u</user><login>4711;pw;3001;p</login></usr:logon></soapenv:Body></soapenv:Envelope>"#
     );
     let ack = ici::encode_response(&ici::Response::Ack(ici::Operation::Logoff));
-    assert!(ack.contains(r#"<soapenv:Body><usr:logoffResponse xmlns:usr="urn:IciUserInterface"/></soapenv:Body>"#), "{ack}");
+    assert!(
+        ack.contains(
+            r#"<soapenv:Body><usr:logoffResponse xmlns:usr="urn:IciUserInterface"/></soapenv:Body>"#
+        ),
+        "{ack}"
+    );
     let fault = ici::encode_fault(&ici::Fault::client(ici::IciError::NotLoggedOn, "who?"));
     assert!(fault.contains(r#"<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>who?</faultstring><detail><sys:iciError xmlns:sys="urn:IciSystemInterface"><code>notLoggedOn</code></sys:iciError></detail></soapenv:Fault>"#), "{fault}");
     let event = ici::encode_event(&common::events()[0]);
@@ -68,7 +74,18 @@ fn attached_data_is_written_in_the_vendor_layout() {
         participants: vec![],
         remote_numbers: vec![],
         attached: Some(ici::AttachedData {
-            call_variables: [Some("one".into()), None, None, None, None, None, None, None, None, None],
+            call_variables: [
+                Some("one".into()),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
             media_id: None,
             ecc: vec![("ECC.x".into(), "a & b".into())],
             ecc_arrays: vec![("ECCA.y".into(), vec!["1".into(), "2".into()])],

@@ -4,7 +4,9 @@
 use super::cursor::{Cursor, Elem};
 use super::error::DecodeError;
 use super::fields::{Order, expect_end, only_child, parse, read_list};
-use crate::attached::{AttachedData, CALL_VARIABLE_ELEMENTS as CV, ECC_ARRAY_PREFIX, ECC_VAR_PREFIX};
+use crate::attached::{
+    AttachedData, CALL_VARIABLE_ELEMENTS as CV, ECC_ARRAY_PREFIX, ECC_VAR_PREFIX,
+};
 use crate::catalog::el;
 
 type Result<T> = std::result::Result<T, DecodeError>;
@@ -12,7 +14,18 @@ type Result<T> = std::result::Result<T, DecodeError>;
 /// The children of `Application`, in schema order. Each is optional on reading (a peer may
 /// leave out unset call variables); our encoder always writes all of them.
 const APPLICATION_CHILDREN: [&str; 12] = [
-    CV[0], CV[1], CV[2], CV[3], CV[4], CV[5], CV[6], CV[7], CV[8], CV[9], el::MID, el::ECC,
+    CV[0],
+    CV[1],
+    CV[2],
+    CV[3],
+    CV[4],
+    CV[5],
+    CV[6],
+    CV[7],
+    CV[8],
+    CV[9],
+    el::MID,
+    el::ECC,
 ];
 
 /// Reads `attachedData`, the element just entered.
@@ -36,13 +49,17 @@ fn check_application_id(cur: &Cursor<'_>, application: &Elem<'_>) -> Result<()> 
         Some(id) => Err(cur.doc.invalid(
             application.at,
             el::APPLICATION,
-            parse::value_error("application id", &id, "SAP-IC, the only application of the profile"),
+            parse::value_error(
+                "application id",
+                &id,
+                "SAP-IC, the only application of the profile",
+            ),
         )),
-        None => Err(cur.doc.missing_attribute(
-            application.at,
-            el::APPLICATION,
-            el::APPLICATION_ID_ATTR,
-        )),
+        None => {
+            Err(cur
+                .doc
+                .missing_attribute(application.at, el::APPLICATION, el::APPLICATION_ID_ATTR))
+        }
     }
 }
 
@@ -102,7 +119,11 @@ fn ecc_name(
     } else {
         "a name starting with ECCA., e.g. ECCA.orders"
     };
-    Err(cur.doc.invalid(elem.at, element, parse::value_error("ECC name", &name, expected)))
+    Err(cur.doc.invalid(
+        elem.at,
+        element,
+        parse::value_error("ECC name", &name, expected),
+    ))
 }
 
 /// An empty element means "not set" (the vendor writes unset variables as `<CV03/>`).

@@ -52,7 +52,11 @@ impl Elem<'_> {
     }
 
     /// An attribute's value (normalised as XML 1.0 requires), `None` when absent.
-    pub(super) fn attribute(&self, doc: Doc<'_>, name: &str) -> Result<Option<String>, DecodeError> {
+    pub(super) fn attribute(
+        &self,
+        doc: Doc<'_>,
+        name: &str,
+    ) -> Result<Option<String>, DecodeError> {
         let attribute = self
             .start
             .try_get_attribute(name)
@@ -122,7 +126,9 @@ impl<'a> Cursor<'a> {
                 Event::DocType(_) => return Err(self.doc.doc_type(at)),
                 Event::Eof if self.depth == 0 => return Ok(None),
                 Event::Eof => {
-                    return Err(self.doc.not_xml(at, "the input ends inside an open element"));
+                    return Err(self
+                        .doc
+                        .not_xml(at, "the input ends inside an open element"));
                 }
                 Event::Empty(_) => {
                     return Err(self.doc.not_xml(at, "self-closing tag not expanded"));
@@ -155,7 +161,9 @@ impl<'a> Cursor<'a> {
                     return Err(self.doc.unexpected(at, found, expected));
                 }
                 Event::Eof => {
-                    return Err(self.doc.not_xml(at, "the input ends inside an open element"));
+                    return Err(self
+                        .doc
+                        .not_xml(at, "the input ends inside an open element"));
                 }
                 Event::Decl(_) | Event::DocType(_) | Event::Empty(_) => {
                     return Err(self.doc.not_xml(at, "markup not allowed inside a value"));
@@ -244,7 +252,11 @@ impl<'a> Cursor<'a> {
             }
             Ok(Some(c)) => Err(self.doc.not_xml(
                 at,
-                format_args!("&{};: U+{:04X} is not an XML 1.0 character", &**reference, u32::from(c)),
+                format_args!(
+                    "&{};: U+{:04X} is not an XML 1.0 character",
+                    &**reference,
+                    u32::from(c)
+                ),
             )),
             Ok(None) => match resolve_predefined_entity(reference) {
                 Some(text) => {
@@ -289,4 +301,52 @@ pub(super) fn trim_xml(s: &str) -> &str {
 
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Enters `<v>` inside `<r>` and returns its text.
+    fn value_of(xml: &str) -> Result<String, DecodeError> {
+        let mut cur = Cursor::new(xml);
+        let _root = cur.next_child()?;
+        let _value = cur.next_child()?;
+        Ok(cur.text()?.into_owned())
+    }
+
+    #[test]
+    fn spaces_around_entities_are_kept() {
+        // STACK-NOTES trap 5: with trim_text, "a &amp; b" would come back as "a&b".
+        assert_eq!(value_of("<r><v> a &amp; b </v></r>").unwrap(), " a & b ");
+        assert_eq!(
+            value_of("<r><v>&lt;&#x20;&#32;&gt;</v></r>").unwrap(),
+            "<  >"
+        );
+    }
+
+    #[test]
+    fn text_cdata_and_references_are_joined_and_line_ends_normalised() {
+        assert_eq!(
+            value_of("<r><v>x\r\ny<![CDATA[ <&> ]]>&amp;<!-- c -->z</v></r>").unwrap(),
+            "x\ny <&> &z"
+        );
+    }
+
+    #[test]
+    fn a_single_text_piece_is_borrowed() {
+        let xml = "<r><v>plain</v></r>";
+        let mut cur = Cursor::new(xml);
+        let _ = cur.next_child();
+        let _ = cur.next_child();
+        assert!(matches!(cur.text(), Ok(Cow::Borrowed("plain"))));
+    }
+
+    #[test]
+    fn references_to_non_characters_are_refused() {
+        assert!(value_of("<r><v>&#0;</v></r>").is_err());
+        assert!(value_of("<r><v>&#x1;</v></r>").is_err());
+        assert!(value_of("<r><v>&#xFFFE;</v></r>").is_err());
+        assert!(value_of("<r><v>&nbsp;</v></r>").is_err());
+    }
 }

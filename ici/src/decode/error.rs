@@ -225,7 +225,12 @@ impl<'a> Doc<'a> {
         }
     }
 
-    pub(super) fn unknown_operation(self, byte: u64, namespace: &str, element: &str) -> DecodeError {
+    pub(super) fn unknown_operation(
+        self,
+        byte: u64,
+        namespace: &str,
+        element: &str,
+    ) -> DecodeError {
         DecodeError::UnknownOperation {
             at: self.location(byte),
             path: self.path(byte),
@@ -270,7 +275,12 @@ impl<'a> Doc<'a> {
         }
     }
 
-    pub(super) fn invalid(self, byte: u64, element: &'static str, source: ValueError) -> DecodeError {
+    pub(super) fn invalid(
+        self,
+        byte: u64,
+        element: &'static str,
+        source: ValueError,
+    ) -> DecodeError {
         DecodeError::InvalidValue {
             at: self.location(byte),
             path: self.path(byte),

@@ -28,7 +28,12 @@ pub(super) fn container_changed(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result
         user: f.string(el::USER)?,
         container: f.string(el::CONTAINER)?,
         change: f.parse(el::CHANGE, |s| {
-            parse::one_of(s, ContainerChange::parse, "container change", "itemAdded or itemRemoved")
+            parse::one_of(
+                s,
+                ContainerChange::parse,
+                "container change",
+                "itemAdded or itemRemoved",
+            )
         })?,
         item_id: f.string(el::ITEM_ID)?,
         item_type: f.parse(el::ITEM_TYPE, |s| {
@@ -137,7 +142,12 @@ fn participant<'a>(cur: &mut Cursor<'a>, elem: &Elem<'a>) -> Result<Participant>
     Ok(Participant {
         address: f.string(el::ADDRESS)?,
         role: f.parse(el::ROLE, |s| {
-            parse::one_of(s, ParticipantRole::parse, "participant role", "caller, agent or destination")
+            parse::one_of(
+                s,
+                ParticipantRole::parse,
+                "participant role",
+                "caller, agent or destination",
+            )
         })?,
         state: f.parse(el::STATE, str::parse)?,
     })

@@ -11,7 +11,12 @@ const OPERATION: &str = "fault";
 const FAULT_ACTOR: &str = "faultactor";
 
 pub(super) fn read(cur: &mut Cursor<'_>, fault: &Elem<'_>) -> Result<Fault, DecodeError> {
-    let names = [el::FAULT_CODE, el::FAULT_STRING, FAULT_ACTOR, el::FAULT_DETAIL];
+    let names = [
+        el::FAULT_CODE,
+        el::FAULT_STRING,
+        FAULT_ACTOR,
+        el::FAULT_DETAIL,
+    ];
     let mut order = Order::new(&names);
     let (mut code, mut reason, mut error) = (None, None, None);
     while let Some(child) = cur.next_child()? {

@@ -90,7 +90,8 @@ pub(super) fn unexpected_child(
     if child.ns != Ns::Unqualified && allowed.contains(&child.local()) {
         expected.push_str("; child elements are unqualified (no namespace) in this profile");
     }
-    cur.doc.unexpected(child.at, cur.expanded_name(child), expected)
+    cur.doc
+        .unexpected(child.at, cur.expanded_name(child), expected)
 }
 
 /// Reads an element whose children are all values, e.g. `<logon><user/><login/></logon>`.
@@ -235,11 +236,14 @@ pub(super) mod parse {
         }
     }
 
-    /// `xs:unsignedLong`.
+    /// `xs:unsignedLong`: digits only (no sign), surrounding whitespace allowed.
     pub(in crate::decode) fn sequence(s: &str) -> Result<u64, ValueError> {
-        trim_xml(s)
-            .parse()
-            .map_err(|_| value_error("sequence number", s, "an unsigned 64-bit integer"))
+        let digits = trim_xml(s);
+        let error = || value_error("sequence number", s, "an unsigned 64-bit integer");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(error());
+        }
+        digits.parse().map_err(|_| error())
     }
 
     /// `xs:boolean`: `true`, `false`, `1`, `0`.
@@ -247,7 +251,11 @@ pub(super) mod parse {
         match trim_xml(s) {
             "true" | "1" => Ok(true),
             "false" | "0" => Ok(false),
-            _ => Err(value_error("boolean", s, "true, false, 1 or 0 (xs:boolean)")),
+            _ => Err(value_error(
+                "boolean",
+                s,
+                "true, false, 1 or 0 (xs:boolean)",
+            )),
         }
     }
 

@@ -101,7 +101,11 @@ pub(super) fn make_call(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result<Request
 }
 
 /// `answer`, `hangUp`, `hold`, `retrieve`: a user and a call id.
-pub(super) fn call_control(cur: &mut Cursor<'_>, elem: &Elem<'_>, op: Operation) -> Result<Request> {
+pub(super) fn call_control(
+    cur: &mut Cursor<'_>,
+    elem: &Elem<'_>,
+    op: Operation,
+) -> Result<Request> {
     let mut f = read_fields(cur, elem, op.key(), [el::USER, el::CALL_ID])?;
     let user = f.string(el::USER)?;
     let call_id = f.string(el::CALL_ID)?;

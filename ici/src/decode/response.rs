@@ -8,7 +8,11 @@ use crate::message::{Message, Response};
 
 /// Reads `<opResponse>`: typed for the four operations that return data, empty for the rest.
 /// An empty response of an event operation is the CRM's acknowledgement of that event.
-pub(super) fn read(cur: &mut Cursor<'_>, elem: &Elem<'_>, op: Operation) -> Result<Message, DecodeError> {
+pub(super) fn read(
+    cur: &mut Cursor<'_>,
+    elem: &Elem<'_>,
+    op: Operation,
+) -> Result<Message, DecodeError> {
     let key = op.key();
     let response = match op {
         Operation::GetVersion => {

@@ -50,7 +50,9 @@ fn push_escaped(out: &mut String, s: &str, in_attribute: bool) {
             }
             0..=0x1F => (REPLACEMENT, 1),
             // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8.
-            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => (REPLACEMENT, 3),
+            0xEF if matches!(bytes.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => {
+                (REPLACEMENT, 3)
+            }
             _ => {
                 i += 1;
                 continue;
@@ -83,7 +85,10 @@ mod tests {
 
     #[test]
     fn markup_characters_are_escaped() {
-        assert_eq!(esc_text(r#" a & b <c> "d" "#), r#" a &amp; b &lt;c&gt; "d" "#);
+        assert_eq!(
+            esc_text(r#" a & b <c> "d" "#),
+            r#" a &amp; b &lt;c&gt; "d" "#
+        );
         assert_eq!(esc_attr(r#"a&"b"<"#), "a&amp;&quot;b&quot;&lt;");
     }
 
@@ -95,7 +100,10 @@ mod tests {
 
     #[test]
     fn characters_xml_cannot_carry_are_replaced() {
-        assert_eq!(esc_text("a\u{1}b\u{FFFE}c\u{FFFF}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}");
+        assert_eq!(
+            esc_text("a\u{1}b\u{FFFE}c\u{FFFF}"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}"
+        );
         // Other characters starting with 0xEF stay as they are.
         assert_eq!(esc_text("\u{FFFD}\u{F000}ü€"), "\u{FFFD}\u{F000}ü€");
     }

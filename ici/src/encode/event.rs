@@ -123,11 +123,7 @@ fn capacity(event: &Event) -> usize {
     let EventBody::CallChanged(call) = &event.body else {
         return BASE;
     };
-    let participants: usize = call
-        .participants
-        .iter()
-        .map(|p| 96 + p.address.len())
-        .sum();
+    let participants: usize = call.participants.iter().map(|p| 96 + p.address.len()).sum();
     let numbers = call.remote_numbers.len() * 40;
     let attached = call.attached.as_ref().map_or(0, |a| {
         let cvs: usize = a.call_variables.iter().flatten().map(String::len).sum();
