@@ -44,7 +44,7 @@ pub fn encode_request(request: &Request) -> String {
             language,
         } => {
             xml.leaf(el::USER, user);
-            xml.leaf_display(el::LOGIN, login);
+            xml.leaf(el::LOGIN, login);
             xml.leaf_opt(el::LANGUAGE, language.as_deref());
         }
         Request::Logoff { user } => xml.leaf(el::USER, user),

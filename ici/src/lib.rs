@@ -42,4 +42,6 @@ pub use message::{
     CallChanged, ContainerChange, Event, EventBody, Fault, FaultCode, IciError, ItemType, Message,
     Participant, ParticipantRole, Request, Response, TransferMode,
 };
-pub use values::{CallState, E164, LoginString, Media, ReasonCode, ValueError, WorkMode};
+pub use values::{
+    CallState, E164, LoginString, Media, ReasonCode, ValueError, WorkMode, check_login_shape,
+};

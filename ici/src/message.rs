@@ -1,12 +1,12 @@
 //! The typed messages of the profile: what a request, a response and an event carry.
 //!
 //! These types are the simulators' whole view of the wire. They hold validated values
-//! ([`E164`], [`ReasonCode`], [`LoginString`]) so that what one simulator builds, the other can
+//! ([`E164`], [`ReasonCode`]) so that what one simulator builds, the other can
 //! always read, and what a real peer sends wrong is caught at the edge.
 
 use crate::attached::AttachedData;
 use crate::catalog::Operation;
-use crate::values::{CallState, E164, LoginString, ReasonCode, WorkMode};
+use crate::values::{CallState, E164, ReasonCode, WorkMode};
 
 /// A request from the CRM to the connector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,10 +18,14 @@ pub enum Request {
     Heartbeat {
         user: Option<String>,
     },
-    /// Log an agent on with its login string (from the IC work-center ID).
+    /// Log an agent on with its login string (from the IC work-center ID). The string travels
+    /// as written; only the connector knows its `AgentLoginType` and so how to read it
+    /// ([`LoginString::parse`]). The decoder checks its shape only ([`check_login_shape`]).
+    ///
+    /// [`check_login_shape`]: crate::values::check_login_shape
     Logon {
         user: String,
-        login: LoginString,
+        login: String,
         language: Option<String>,
     },
     Logoff {

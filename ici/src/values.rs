@@ -291,6 +291,20 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
+/// Checks what every `AgentLoginType` has in common: one to four `;`-separated fields, the
+/// device field not empty. Which field is which is the connector's business
+/// ([`LoginString::parse`] with its `AgentLoginType`).
+pub fn check_login_shape(s: &str) -> Result<(), ValueError> {
+    const EXPECTED: &str =
+        "1 to 4 fields separated by ';', e.g. agentid;password;device;p (AgentLoginType 0)";
+    let fields = s.split(';').count();
+    if s.is_empty() || fields > 4 || s.split(';').all(str::is_empty) {
+        Err(invalid("login string", s, EXPECTED))
+    } else {
+        Ok(())
+    }
+}
+
 /// The media an agent logs on with, the login string's trailing flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Media {
@@ -512,6 +526,22 @@ mod tests {
             LoginString::phone("4711", "pw", "3001").to_string(),
             "4711;pw;3001;p"
         );
+    }
+
+    #[test]
+    fn login_shapes_of_every_login_type_pass_and_nonsense_does_not() {
+        for ok in [
+            "4711;pw;3001;p",
+            "pw;3001",
+            "3001",
+            "Jane;pw;3001",
+            ";;3001",
+        ] {
+            assert_eq!(check_login_shape(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", ";", ";;;", "a;b;c;d;e"] {
+            assert!(check_login_shape(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn every_request_operation_and_event_is_covered() {
 fn the_encoding_looks_as_documented() {
     let logon = ici::encode_request(&ici::Request::Logon {
         user: "u".into(),
-        login: ici::LoginString::phone("4711", "pw", "3001"),
+        login: ici::LoginString::phone("4711", "pw", "3001").to_string(),
         language: None,
     });
     assert_eq!(

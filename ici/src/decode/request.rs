@@ -5,7 +5,7 @@ use super::error::DecodeError;
 use super::fields::{expect_end, parse, read_fields};
 use crate::catalog::{Operation, el};
 use crate::message::{Request, TransferMode};
-use crate::values::{E164, LoginString};
+use crate::values::{E164, check_login_shape};
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
@@ -21,14 +21,14 @@ pub(super) fn heartbeat(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result<Request
     })
 }
 
-/// The login string is read as `AgentLoginType` 0 (`agentid;password;device[;flags]`), the only
-/// type the profile carries.
+/// The login string's meaning depends on the connector's `AgentLoginType`, so only its shape is
+/// checked here; the connector parses it.
 pub(super) fn logon(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result<Request> {
     let names = [el::USER, el::LOGIN, el::LANGUAGE];
     let mut f = read_fields(cur, elem, Operation::Logon.key(), names)?;
     Ok(Request::Logon {
         user: f.string(el::USER)?,
-        login: f.parse(el::LOGIN, |s| LoginString::parse(s, 0))?,
+        login: f.parse(el::LOGIN, |s| check_login_shape(s).map(|()| s.to_owned()))?,
         language: f.opt_string(el::LANGUAGE),
     })
 }
