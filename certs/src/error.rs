@@ -122,7 +122,6 @@ impl CertError {
         }
     }
 
-    #[allow(dead_code)] // used by the layout writer
     pub(crate) fn write(path: &Path, source: std::io::Error) -> Self {
         CertError::Write {
             path: path.to_path_buf(),

@@ -89,6 +89,17 @@ pub fn key_matches_cert(
     }
 }
 
+/// Whether two certificates carry the same public key (e.g. a CA certificate that was re-issued).
+pub fn key_matches_spki(a: &CertificateDer<'_>, b: &CertificateDer<'_>) -> bool {
+    match (
+        X509Certificate::from_der(a.as_ref()),
+        X509Certificate::from_der(b.as_ref()),
+    ) {
+        (Ok((_, x)), Ok((_, y))) => x.public_key().raw == y.public_key().raw,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

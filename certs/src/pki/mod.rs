@@ -10,7 +10,7 @@ mod ca;
 mod leaf;
 mod weak;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use ca::{Ca, CaOptions};
 pub use leaf::{IssuedCert, LeafKey, LeafOptions, SignatureHash};
@@ -19,7 +19,7 @@ use crate::error::CertError;
 use crate::identity::{Identity, TrustStore};
 
 /// Key (and signature) algorithm of generated certificates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyAlgorithm {
     /// The guide's requirement: RSA-2048 keys, sha256WithRSAEncryption signatures.
@@ -30,7 +30,7 @@ pub enum KeyAlgorithm {
 }
 
 /// The guide's two CA models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     /// "One CA Certificate": both sides' certificates from one CA.
