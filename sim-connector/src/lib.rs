@@ -1,1 +1,264 @@
-//! sim-connector
+//! # sim-connector: a simulated CRMConnectorSAP
+//!
+//! The connector side of ICI: an HTTP(S) server that SAP CRM sends requests to, a contact-center
+//! model behind it (calls arriving on a queue, routed to the longest-idle ready agent, alerting,
+//! answered, talked, hung up, wrapped up), and an event sender that reports every state change to
+//! the CRM's event sink, in order, with a client certificate.
+//!
+//! - [`acd`]: the contact center as a pure state machine (tested without sockets);
+//! - `service`: the ICI endpoint (decode, check, dispatch, encode);
+//! - [`events`]: ordered event streams per agent, retries, the static proxy route;
+//! - [`arrivals`]: the open-model call generator;
+//! - `timers`: all ACD timers in one delay queue;
+//! - [`metrics`]: what the connector measured.
+//!
+//! [`Connector`] ties them together and is what the harness and `crmsim serve connector` run.
+
+pub mod acd;
+pub mod arrivals;
+mod clock;
+pub mod events;
+pub mod metrics;
+mod service;
+mod timers;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use acd::{Acd, AcdConfig, AcdConfigError, AcdCounters, AcdSnapshot};
+use arrivals::{ArrivalConfig, Generator};
+use events::{EventDelivery, Senders, StreamOutlet};
+use metrics::{ConnectorMetrics, EventCounts};
+use stats::{ErrorEntry, LatencySummary};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use transport::{Gate, HttpServer, LinkSnapshot, ServerOptions};
+
+/// Everything a connector needs to run.
+#[derive(Clone)]
+pub struct ConnectorConfig {
+    /// `connector`, `connector-a`, `connector-b`: names logs, errors and ids.
+    pub name: String,
+    pub listen: SocketAddr,
+    /// Path of the ICI endpoint (default [`ici::catalog::CONNECTOR_PATH`]).
+    pub path: String,
+    /// `Some` when `TpiDllParameter` says SSL: the server side of the connector's certificate.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub events: EventDelivery,
+    pub acd: AcdConfig,
+    pub arrivals: ArrivalConfig,
+}
+
+/// The connector could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{name}: {source}")]
+    Config {
+        name: String,
+        #[source]
+        source: AcdConfigError,
+    },
+    #[error("{0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// State shared by the endpoint, the timers, the generator and the event senders.
+pub(crate) struct Shared {
+    name: String,
+    acd: Arc<Mutex<Acd>>,
+    timers: timers::Timers,
+    metrics: Arc<ConnectorMetrics>,
+}
+
+/// A running connector.
+pub struct Connector {
+    name: String,
+    shared: Arc<Shared>,
+    server: HttpServer,
+    senders: Arc<Senders>,
+    rate: watch::Sender<f64>,
+    gate: Gate,
+    tasks: TaskTracker,
+    cancel: CancellationToken,
+}
+
+/// Everything the connector counted, for the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConnectorReport {
+    pub name: String,
+    pub acd: AcdSnapshot,
+    pub events: EventCounts,
+    /// Events queued when the connector was killed: never sent, or sent and never acknowledged.
+    pub events_lost: u64,
+    pub late_arrivals: u64,
+    /// Incoming request connections (this connector as TLS server).
+    pub requests_link: LinkSnapshot,
+    /// Outgoing event connections (this connector as TLS client).
+    pub events_link: LinkSnapshot,
+    pub latency: std::collections::BTreeMap<String, LatencySummary>,
+    pub errors: Vec<ErrorEntry>,
+}
+
+impl Connector {
+    /// Starts the endpoint, the timers and the (idle) call generator.
+    pub async fn start(config: ConnectorConfig) -> Result<Connector, StartError> {
+        let started = Instant::now();
+        let metrics = Arc::new(ConnectorMetrics::new(started));
+        let gate = Gate::default();
+        let tasks = TaskTracker::new();
+        let cancel = CancellationToken::new();
+        let outlet = StreamOutlet::new(
+            config.events.clone(),
+            metrics.clone(),
+            gate.clone(),
+            tasks.clone(),
+            cancel.clone(),
+        );
+        let senders = outlet.senders();
+        let acd = Acd::new(config.acd.clone(), Box::new(outlet)).map_err(|source| {
+            StartError::Config {
+                name: config.name.clone(),
+                source,
+            }
+        })?;
+        let acd = Arc::new(Mutex::new(acd));
+        let timers = timers::Timers::spawn(acd.clone(), gate.clone(), &tasks, cancel.clone());
+        let shared = Arc::new(Shared {
+            name: config.name.clone(),
+            acd: acd.clone(),
+            timers: timers.clone(),
+            metrics: metrics.clone(),
+        });
+        let router = axum::Router::new()
+            .route(&config.path, axum::routing::post(service::ici_request))
+            .with_state(shared.clone());
+        let mut options = ServerOptions::new(config.name.clone(), config.tls.clone());
+        options.gate = gate.clone();
+        let server = HttpServer::bind(config.listen, router, options).await?;
+        let (rate, rate_rx) = watch::channel(0.0);
+        tasks.spawn(
+            Generator {
+                acd,
+                timers,
+                metrics,
+                gate: gate.clone(),
+                config: config.arrivals.clone(),
+                rate: rate_rx,
+                cancel: cancel.clone(),
+            }
+            .run(),
+        );
+        tracing::info!(connector = %config.name, addr = %server.local_addr(), tls = config.tls.is_some(), "connector listening");
+        Ok(Connector {
+            name: config.name,
+            shared,
+            server,
+            senders,
+            rate,
+            gate,
+            tasks,
+            cancel,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Calls per second offered from now on; 0 stops arrivals.
+    pub fn set_call_rate(&self, per_second: f64) {
+        self.rate.send_replace(per_second.max(0.0));
+    }
+
+    pub fn metrics(&self) -> &Arc<ConnectorMetrics> {
+        &self.shared.metrics
+    }
+
+    /// The pause switch (SIGSTOP-like): nothing is answered, sent or fired while paused.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// Agents, calls and counters right now.
+    pub fn acd_snapshot(&self) -> AcdSnapshot {
+        lock(&self.shared.acd).snapshot()
+    }
+
+    pub fn report(&self) -> ConnectorReport {
+        let metrics = &self.shared.metrics;
+        ConnectorReport {
+            name: self.name.clone(),
+            acd: self.acd_snapshot(),
+            events: metrics.events(),
+            events_lost: 0,
+            late_arrivals: metrics.late_arrivals(),
+            requests_link: self.server.stats().snapshot(),
+            events_link: self.senders.link_stats(),
+            latency: metrics.latency.summaries(),
+            errors: metrics.errors.entries(),
+        }
+    }
+
+    /// Counters right now.
+    pub fn counters(&self) -> AcdCounters {
+        lock(&self.shared.acd).counters().clone()
+    }
+
+    /// No call active and no event waiting to be delivered.
+    pub fn is_idle(&self) -> bool {
+        lock(&self.shared.acd).active_calls() == 0 && self.events_in_flight() == 0
+    }
+
+    /// Events handed to the sender and not yet delivered, failed or refused.
+    pub fn events_in_flight(&self) -> u64 {
+        let emitted = lock(&self.shared.acd).counters().events_emitted;
+        let e = self.shared.metrics.events();
+        emitted.saturating_sub(e.delivered + e.failed + e.refused)
+    }
+
+    /// Stops arrivals and the endpoint, gives queued events up to `grace` to go out, and
+    /// returns the final report.
+    pub async fn shutdown(self, grace: Duration) -> ConnectorReport {
+        self.set_call_rate(0.0);
+        self.gate.resume();
+        let deadline = Instant::now() + grace;
+        while self.events_in_flight() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let report = self.report();
+        self.cancel.cancel();
+        self.server.shutdown(grace).await;
+        self.tasks.close();
+        let _ = tokio::time::timeout(grace, self.tasks.wait()).await;
+        report
+    }
+
+    /// Dies at once, as a crashed process: connections cut, queued events lost. The calls it
+    /// held are ended as dropped with `reason`, so the run accounts for each of them, and the
+    /// final report is returned.
+    pub async fn kill(self, reason: &str) -> ConnectorReport {
+        self.cancel.cancel();
+        self.gate.resume();
+        lock(&self.shared.acd).die(reason, Instant::now());
+        let mut report = self.report();
+        report.events_lost = self.events_in_flight();
+        self.server.kill().await;
+        self.tasks.close();
+        report
+    }
+}
+
+/// Locks a mutex, recovering the data if a panicking task poisoned it: the simulator's state is
+/// still the best account of the run.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}

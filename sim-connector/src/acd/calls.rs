@@ -1,0 +1,62 @@
+//! A call as the contact center sees it, from arrival to its end.
+
+use std::time::Instant;
+
+use ici::{AttachedData, E164};
+
+/// Where a call is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallPhase {
+    /// Waiting for a ready agent.
+    Queued,
+    /// Outbound call being dialled.
+    Dialling,
+    /// Ringing at an agent.
+    Alerting,
+    Connected,
+    Held,
+}
+
+/// How a call ended. Every offered call ends in exactly one of these, which is what the run's
+/// "no call silently lost" invariant checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Talked and hung up (by the agent or the caller).
+    Completed,
+    /// Handed on to another destination.
+    Transferred,
+    /// The caller gave up waiting in the queue.
+    Abandoned,
+    /// The call was cut for a reason outside the caller's and agent's control (failover,
+    /// shutdown); the reason is reported.
+    Dropped(String),
+}
+
+impl Outcome {
+    /// `true` when the call counts as lost for the caller.
+    pub fn is_lost(&self) -> bool {
+        matches!(self, Outcome::Abandoned | Outcome::Dropped(_))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: String,
+    pub direction: Direction,
+    /// The caller (inbound) or the dialled number (outbound).
+    pub remote: E164,
+    pub attached: AttachedData,
+    pub phase: CallPhase,
+    pub agent: Option<String>,
+    /// When the call was (intended to be) offered: latencies count from here.
+    pub offered_at: Instant,
+    pub answered: bool,
+    /// Bumped on every phase change, so that a timer armed for an earlier phase does nothing.
+    pub epoch: u64,
+}

@@ -1,0 +1,67 @@
+//! What the contact center counted: calls by outcome, requests by operation, faults by error.
+
+use std::collections::BTreeMap;
+
+use super::calls::Outcome;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AcdCounters {
+    /// Inbound calls offered to the queue.
+    pub offered: u64,
+    /// Outbound calls placed by agents.
+    pub outbound: u64,
+    /// Inbound calls an agent answered.
+    pub answered: u64,
+    /// Calls (either direction) that ended normally after being connected.
+    pub completed: u64,
+    pub transferred: u64,
+    /// Inbound callers that gave up in the queue.
+    pub abandoned: u64,
+    /// Calls cut by the system, with the reasons in `drop_reasons`.
+    pub dropped: u64,
+    pub drop_reasons: BTreeMap<String, u64>,
+    /// Alerting calls taken back from an agent who did not answer.
+    pub ring_no_answer: u64,
+    /// Wrap-ups ended by the connector's timer.
+    pub wrap_up_timer_ends: u64,
+    /// Wrap-ups ended by the agent choosing ready or not ready.
+    pub direct_wrap_up_ends: u64,
+    pub logons: u64,
+    pub logoffs: u64,
+    pub requests: BTreeMap<&'static str, u64>,
+    pub faults: BTreeMap<&'static str, u64>,
+    /// Events handed to the sender.
+    pub events_emitted: u64,
+    /// Events not produced because nobody had subscribed to them.
+    pub events_unsubscribed: u64,
+}
+
+impl AcdCounters {
+    pub(super) fn count_outcome(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Completed => self.completed += 1,
+            Outcome::Transferred => self.transferred += 1,
+            Outcome::Abandoned => self.abandoned += 1,
+            Outcome::Dropped(reason) => {
+                self.dropped += 1;
+                *self.drop_reasons.entry(reason.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Calls lost for the caller: abandoned or dropped.
+    pub fn lost(&self) -> u64 {
+        self.abandoned + self.dropped
+    }
+}
+
+/// Counters plus the gauges of the moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AcdSnapshot {
+    pub counters: AcdCounters,
+    pub logged_on: u64,
+    pub ready: u64,
+    pub queued: u64,
+    /// Ids of calls not yet ended; empty after a clean drain.
+    pub active_calls: Vec<String>,
+}
