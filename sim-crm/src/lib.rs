@@ -1,1 +1,298 @@
-//! sim-crm
+//! # sim-crm: a simulated SAP CRM Interaction Center
+//!
+//! The SAP side of ICI: N agents (IC WebClient users) as state machines that log on, subscribe,
+//! go ready, answer alerting calls after a ring delay, hang up after the talk time, wrap up and
+//! go ready or not ready again; the ICI client that sends their requests to the connector; and
+//! the event receiver the connector sends events to. The connector's URL comes the SAP way: CMS
+//! profile → RFC destination → URL, with the SSL flags SAP has.
+//!
+//! - [`cms`]: CMS profile and RFC destination;
+//! - [`config`]: agents, heartbeat, client;
+//! - `agent`: one agent's state machine;
+//! - [`client`]: requests, timed from their intended start;
+//! - `receiver`: the event sink, with order checks;
+//! - `heartbeat`: heartbeat and watchdog, which drive re-logon after a failover;
+//! - [`calls`]: every call heard of, to prove each one ended;
+//! - [`metrics`]: what the CRM measured.
+
+pub mod agent;
+pub mod calls;
+mod client;
+pub mod cms;
+pub mod config;
+mod heartbeat;
+pub mod metrics;
+mod receiver;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use agent::{Agent, AgentContext, Directive, Phase};
+use calls::{CallBook, CallBookSummary};
+use metrics::{CrmCounts, CrmMetrics};
+use stats::{ErrorEntry, LatencySummary};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use transport::{Gate, HttpServer, LinkSnapshot, ServerOptions, SoapClient};
+
+pub use client::{IciClient, RequestError};
+pub use cms::{CmsError, CmsProfile, RfcDestination};
+pub use config::{AgentsConfig, CrmConfig, HeartbeatConfig};
+
+/// How agents log on when work starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LogonPlan {
+    /// All at once: the login storm of a shift start or a failover.
+    Storm,
+    /// Evenly spread at this many agents per second.
+    Ramp { per_second: f64 },
+}
+
+/// The CRM could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{name}: {source}")]
+    Cms {
+        name: String,
+        #[source]
+        source: CmsError,
+    },
+    #[error("{0}")]
+    Client(#[from] transport::client::ClientBuildError),
+    #[error("{0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// A running CRM with its agents.
+pub struct Crm {
+    name: String,
+    server: HttpServer,
+    client: Arc<IciClient>,
+    metrics: Arc<CrmMetrics>,
+    calls: Arc<CallBook>,
+    control: watch::Sender<Directive>,
+    gate: Gate,
+    tasks: TaskTracker,
+    cancel: CancellationToken,
+    agents: usize,
+    sink_url: String,
+}
+
+/// Everything the CRM counted, for the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrmReport {
+    pub name: String,
+    pub agents: usize,
+    pub logged_on: u64,
+    pub counts: CrmCounts,
+    pub in_flight: i64,
+    pub calls: CallBookSummary,
+    /// The CRM as TLS client (requests).
+    pub requests_link: LinkSnapshot,
+    /// The CRM as TLS server (events).
+    pub events_link: LinkSnapshot,
+    pub latency: BTreeMap<String, LatencySummary>,
+    pub errors: Vec<ErrorEntry>,
+}
+
+impl Crm {
+    /// Starts the event receiver and the agents (idle until [`Crm::start_work`]).
+    pub async fn start(config: CrmConfig, logon: LogonPlan) -> Result<Crm, StartError> {
+        let name = config.name.clone();
+        let url = config
+            .cms
+            .connector_url()
+            .map_err(|source| StartError::Cms {
+                name: name.clone(),
+                source,
+            })?;
+        let metrics = Arc::new(CrmMetrics::new(Instant::now()));
+        let soap = SoapClient::new(config.client.clone())?;
+        let client = Arc::new(IciClient::new(
+            soap,
+            url,
+            metrics.clone(),
+            config.user_header.clone(),
+        ));
+        let calls = Arc::new(CallBook::default());
+        let gate = Gate::default();
+        let tasks = TaskTracker::new();
+        let cancel = CancellationToken::new();
+        let (control, control_rx) = watch::channel(Directive {
+            phase: Phase::Idle,
+            relogon_epoch: 0,
+        });
+
+        let count = config.agents.count;
+        let mut inboxes = HashMap::with_capacity(count);
+        let mut mailboxes = Vec::with_capacity(count);
+        for index in 0..count {
+            let (tx, rx) = mpsc::unbounded_channel();
+            inboxes.insert(
+                agent::user_name(&config.agents.user_prefix, index),
+                receiver::Inbox::new(tx),
+            );
+            mailboxes.push(rx);
+        }
+        let receiver = Arc::new(receiver::Receiver {
+            name: name.clone(),
+            inboxes,
+            calls: calls.clone(),
+            metrics: metrics.clone(),
+        });
+        let router = axum::Router::new()
+            .route(
+                &config.event_path,
+                axum::routing::post(receiver::receive_event),
+            )
+            .with_state(receiver);
+        let mut options = ServerOptions::new(name.clone(), config.tls.clone());
+        options.gate = gate.clone();
+        let server = HttpServer::bind(config.listen, router, options).await?;
+        let sink_url = config
+            .sink_url
+            .replace("{port}", &server.local_addr().port().to_string());
+
+        let probe = Arc::new(Mutex::new(None));
+        let ctx = Arc::new(AgentContext {
+            client: client.clone(),
+            config: Arc::new(config.agents.clone()),
+            metrics: metrics.clone(),
+            sink_url: sink_url.clone(),
+            session_probe: probe.clone(),
+        });
+        for (index, rx) in mailboxes.into_iter().enumerate() {
+            let offset = match logon {
+                LogonPlan::Storm => Duration::ZERO,
+                LogonPlan::Ramp { per_second } if per_second > 0.0 => {
+                    Duration::from_secs_f64(index as f64 / per_second)
+                }
+                LogonPlan::Ramp { .. } => Duration::ZERO,
+            };
+            let agent = Agent::new(index, rx, control_rx.clone(), ctx.clone(), offset);
+            tasks.spawn(agent.run());
+        }
+        tasks.spawn(
+            heartbeat::Heartbeat {
+                client: client.clone(),
+                config: config.heartbeat.clone(),
+                probe,
+                control: control.clone(),
+                metrics: metrics.clone(),
+                cancel: cancel.clone(),
+                name: name.clone(),
+            }
+            .run(),
+        );
+        tracing::info!(crm = %name, addr = %server.local_addr(), sink = %sink_url, connector = %client.url(), agents = count, "CRM started");
+        Ok(Crm {
+            name,
+            server,
+            client,
+            metrics,
+            calls,
+            control,
+            gate,
+            tasks,
+            cancel,
+            agents: count,
+            sink_url,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Agents configured.
+    pub fn agents(&self) -> usize {
+        self.agents
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The URL the connector sends events to.
+    pub fn sink_url(&self) -> &str {
+        &self.sink_url
+    }
+
+    pub fn metrics(&self) -> &Arc<CrmMetrics> {
+        &self.metrics
+    }
+
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// Agents log on (as the logon plan says) and work.
+    pub fn start_work(&self) {
+        self.control.send_modify(|d| d.phase = Phase::Work);
+    }
+
+    /// Agents finish their calls and log off.
+    pub fn log_off(&self) {
+        self.control.send_modify(|d| d.phase = Phase::LogOff);
+    }
+
+    /// Makes every agent log on again now (what the watchdog does after a failover).
+    pub fn relogon_all(&self) {
+        self.control.send_modify(|d| d.relogon_epoch += 1);
+    }
+
+    /// Waits until `n` agents are logged on, or `timeout`. Returns whether they all were.
+    pub async fn wait_logged_on(&self, n: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.metrics.logged_on() < n {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    pub fn report(&self) -> CrmReport {
+        CrmReport {
+            name: self.name.clone(),
+            agents: self.agents,
+            logged_on: self.metrics.logged_on(),
+            counts: self.metrics.counters.snapshot(),
+            in_flight: self.metrics.in_flight(),
+            calls: self.calls.summary(),
+            requests_link: self.client.soap().stats(),
+            events_link: self.server.stats().snapshot(),
+            latency: self.metrics.latency.summaries(),
+            errors: self.metrics.errors.entries(),
+        }
+    }
+
+    /// The call book, to account for calls a dead connector side took with it.
+    pub fn calls(&self) -> &Arc<CallBook> {
+        &self.calls
+    }
+
+    /// Stops agents and the receiver; requests in flight get up to `grace` to finish.
+    pub async fn shutdown(self, grace: Duration) -> CrmReport {
+        self.gate.resume();
+        self.control.send_modify(|d| d.phase = Phase::Stop);
+        self.cancel.cancel();
+        self.tasks.close();
+        let _ = tokio::time::timeout(grace, self.tasks.wait()).await;
+        let report = self.report();
+        self.server.shutdown(grace).await;
+        report
+    }
+}
+
+/// Locks a mutex, recovering the data if a panicking task poisoned it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}

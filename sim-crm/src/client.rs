@@ -1,0 +1,143 @@
+//! The CRM's ICI client: sends a request, times it from its intended start, sorts the answer.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ici::{Fault, IciError, Message, Request, Response};
+use transport::{CallError, SoapClient};
+
+use crate::metrics::CrmMetrics;
+
+/// A request that did not get a result.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RequestError {
+    /// The connector answered with a SOAP fault.
+    #[error("{0}")]
+    Fault(Fault),
+    /// No usable answer: connection, TLS, timeout, HTTP status.
+    #[error("{0}")]
+    Transport(CallError),
+    /// An answer we cannot read, or the answer to another operation.
+    #[error("{0}")]
+    BadAnswer(String),
+}
+
+impl RequestError {
+    /// The connector does not know the agent's session (e.g. after failover to the other side).
+    pub fn is_not_logged_on(&self) -> bool {
+        matches!(self, RequestError::Fault(f) if f.error == Some(IciError::NotLoggedOn))
+    }
+}
+
+pub struct IciClient {
+    soap: SoapClient,
+    url: String,
+    metrics: Arc<CrmMetrics>,
+    user_header: Option<String>,
+}
+
+impl IciClient {
+    pub fn new(
+        soap: SoapClient,
+        url: String,
+        metrics: Arc<CrmMetrics>,
+        user_header: Option<String>,
+    ) -> IciClient {
+        IciClient {
+            soap,
+            url,
+            metrics,
+            user_header,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn soap(&self) -> &SoapClient {
+        &self.soap
+    }
+
+    /// Sends `request`. Latency is measured from `intended`, the moment the agent meant to act,
+    /// so that a slow system shows up in the numbers instead of silently slowing the agents.
+    pub async fn send(
+        &self,
+        request: &Request,
+        intended: Instant,
+    ) -> Result<Response, RequestError> {
+        let op = request.operation();
+        let metrics = &self.metrics;
+        CrmMetrics::count(&metrics.counters.requests);
+        metrics.request_started();
+        let xml = ici::encode_request(request);
+        let header;
+        let extra: &[(&str, &str)] = match (&self.user_header, request.user()) {
+            (Some(name), Some(user)) => {
+                header = [(name.as_str(), user)];
+                &header
+            }
+            _ => &[],
+        };
+        let result = self
+            .soap
+            .post(&self.url, &op.soap_action(), xml, extra)
+            .await;
+        metrics.request_ended();
+        let now = Instant::now();
+        let outcome = match result {
+            Err(e) => Err(RequestError::Transport(e)),
+            Ok(reply) => match ici::decode(&reply.body) {
+                Ok(Message::Response(r)) if r.operation() == op => Ok(r),
+                Ok(Message::Fault(f)) => Err(RequestError::Fault(f)),
+                Ok(other) => Err(RequestError::BadAnswer(format!(
+                    "{}: {} answered with {other:?}",
+                    self.url,
+                    op.key()
+                ))),
+                Err(e) => Err(RequestError::BadAnswer(format!(
+                    "{}: unreadable answer to {}: {e}",
+                    self.url,
+                    op.key()
+                ))),
+            },
+        };
+        match &outcome {
+            Ok(_) | Err(RequestError::Fault(_)) => {
+                let latency = now.saturating_duration_since(intended);
+                metrics.latency.record(op.key(), latency);
+                metrics.timeline.latency("request", now, latency);
+                metrics.timeline.count("requests", now, 1);
+            }
+            Err(_) => metrics.timeline.count("request_errors", now, 1),
+        }
+        match &outcome {
+            Ok(_) => CrmMetrics::count(&metrics.counters.responses),
+            Err(RequestError::Fault(f)) => {
+                CrmMetrics::count(&metrics.counters.faults);
+                let code = f.error.map_or("unspecified", |e| e.as_str());
+                metrics.errors.record(
+                    &format!("fault.{code}"),
+                    format!(
+                        "{} {} for {}: {f}",
+                        self.url,
+                        op.key(),
+                        request.user().unwrap_or("-")
+                    ),
+                );
+            }
+            Err(RequestError::Transport(e)) => {
+                CrmMetrics::count(&metrics.counters.request_errors);
+                metrics.errors.record(
+                    &format!("request.{}", e.key()),
+                    format!("{} {}: {e}", op.key(), request.user().unwrap_or("-")),
+                );
+            }
+            Err(RequestError::BadAnswer(why)) => {
+                CrmMetrics::count(&metrics.counters.request_errors);
+                metrics.errors.record("request.bad-answer", why.clone());
+            }
+        }
+        outcome
+    }
+}

@@ -1,0 +1,104 @@
+//! What the CRM measured: requests and their answers, events and their order, agents' state.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Instant;
+
+use stats::{ErrorLog, LatencyBook, Timeline};
+
+macro_rules! counters {
+    ($(#[$doc:meta] $name:ident),* $(,)?) => {
+        /// Counters of one CRM.
+        #[derive(Debug, Default)]
+        pub struct CrmCounters { $(#[$doc] pub $name: AtomicU64,)* }
+
+        /// A copy of [`CrmCounters`].
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+        pub struct CrmCounts { $(#[$doc] pub $name: u64,)* }
+
+        impl CrmCounters {
+            pub fn snapshot(&self) -> CrmCounts {
+                CrmCounts { $($name: self.$name.load(Ordering::Relaxed),)* }
+            }
+        }
+    };
+}
+
+counters! {
+    /// Requests sent to the connector.
+    requests,
+    /// Requests answered with a result.
+    responses,
+    /// Requests answered with a SOAP fault.
+    faults,
+    /// Requests that got no usable answer (connection, TLS, timeout, bad body).
+    request_errors,
+    /// Events accepted and acknowledged.
+    events,
+    /// Events refused (unknown agent, unreadable body).
+    events_refused,
+    /// Events whose sequence number skipped ahead: events lost on the way.
+    sequence_gaps,
+    /// Events whose sequence number went back without a restart at 1.
+    out_of_order,
+    /// Complete logon sequences (logon, subscriptions, ready).
+    logons,
+    /// Logon sequences started again after the connector lost the agent's session.
+    relogons,
+    /// Alerting calls answered.
+    answered,
+    /// Calls the agent hung up.
+    hung_up,
+    /// Outbound calls placed.
+    outbound,
+}
+
+#[derive(Debug)]
+pub struct CrmMetrics {
+    /// Request latency by operation key, from the intended start; `event.*` from event receipt.
+    pub latency: LatencyBook,
+    pub timeline: Timeline,
+    pub errors: ErrorLog,
+    pub counters: CrmCounters,
+    in_flight: AtomicI64,
+    logged_on: AtomicI64,
+}
+
+impl CrmMetrics {
+    pub fn new(start: Instant) -> CrmMetrics {
+        CrmMetrics {
+            latency: LatencyBook::default(),
+            timeline: Timeline::new(start),
+            errors: ErrorLog::default(),
+            counters: CrmCounters::default(),
+            in_flight: AtomicI64::new(0),
+            logged_on: AtomicI64::new(0),
+        }
+    }
+
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn request_started(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn request_ended(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Requests sent and not yet answered or failed.
+    pub fn in_flight(&self) -> i64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn agent_logged_on(&self, on: bool) {
+        self.logged_on
+            .fetch_add(if on { 1 } else { -1 }, Ordering::Relaxed);
+    }
+
+    /// Agents whose logon sequence completed and who have not lost or ended their session.
+    pub fn logged_on(&self) -> u64 {
+        self.logged_on.load(Ordering::Relaxed).max(0) as u64
+    }
+}
