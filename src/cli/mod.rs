@@ -1,0 +1,110 @@
+//! The `crmsim` command line: flags, subcommands, exit codes. A thin layer over the library.
+
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit;
+use crate::runner::progress::ProgressMode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "crmsim",
+    version,
+    about = "End-to-end test harness and simulator for SAP CRM ⇄ CTI connector (ICI over mutual TLS)",
+    after_help = "Exit codes: 0 pass, 1 a threshold or invariant failed, 2 bad input (scenario, files, flags), 3 the run could not be carried out."
+)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a scenario's deployment, drive it, report, and exit 0 (pass) or 1 (fail).
+    Run(RunArgs),
+    /// Write the ICI profile's WSDL and XSD files into a folder.
+    Schema {
+        /// Folder to write into (created if missing).
+        #[arg(long, default_value = "ici-schema")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// How to show progress: a bar on a terminal, lines in CI.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+    /// Print no summary (the exit code and --json still tell).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Parses the command line, runs, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return exit::code(if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::PASS
+            });
+        }
+    };
+    init_logging(cli.verbose);
+    match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Schema { out } => match ici::schema::write_to(&out) {
+            Ok(()) => {
+                println!(
+                    "wrote the ICI profile's WSDL and XSD files to {}",
+                    out.display()
+                );
+                exit::code(exit::PASS)
+            }
+            Err(e) => {
+                eprintln!(
+                    "crmsim: cannot write the schema files to {}: {e}",
+                    out.display()
+                );
+                exit::code(exit::CANNOT_RUN)
+            }
+        },
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// A multi-threaded runtime, or the reason there is none.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}

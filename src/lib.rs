@@ -1,0 +1,24 @@
+//! # crmsim: an end-to-end test harness and simulator for SAP CRM ⇄ CTI connector deployments
+//!
+//! SAP CRM (Interaction Center) and a CTI connector such as Bucher+Suter's CRMConnectorSAP talk
+//! SOAP over HTTPS with mutual TLS (SAP's ICI). crmsim builds the connector guide's deployments
+//! out of a simulated CRM and a simulated connector, drives agents and calls through them,
+//! checks that nothing is lost, and measures what SSL costs.
+//!
+//! This crate is the harness and the CLI; the parts live in their own crates:
+//! `ici` (the protocol profile), `certs` (PKI, ini files, doctor), `transport` (HTTP over mutual
+//! TLS), `stats` (what we measure), `sim-crm` and `sim-connector` (the simulators).
+//!
+//! - [`scenario`]: scenario files, strictly checked;
+//! - [`topology`]: a deployment built in one process;
+//! - [`runner`]: the phases of a run;
+//! - [`report`]: report, invariants, thresholds, JSON and terminal output;
+//! - [`cli`]: the `crmsim` command;
+//! - [`exit`]: exit codes.
+
+pub mod cli;
+pub mod exit;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod topology;

@@ -1,0 +1,260 @@
+//! Invariants (what must always hold) and thresholds (what the scenario demands).
+//!
+//! Invariants are about honesty: every call offered ended on both sides, every event sent was
+//! received, every request was answered. A run that breaks one is wrong however fast it was.
+
+use hdrhistogram::Histogram;
+use ici::Operation;
+use sim_connector::ConnectorReport;
+use sim_crm::CrmReport;
+use stats::LatencyBook;
+
+use super::model::{CallsReport, Check, MessagesReport};
+use crate::runner::PhaseLog;
+use crate::scenario::Scenario;
+
+fn check(name: &str, ok: bool, detail: String) -> Check {
+    Check {
+        name: name.to_owned(),
+        ok,
+        detail,
+        limit: None,
+        value: None,
+    }
+}
+
+pub fn invariants(
+    s: &Scenario,
+    log: &PhaseLog,
+    crms: &[CrmReport],
+    connectors: &[ConnectorReport],
+) -> Vec<Check> {
+    let agents = (s.crm.agents * s.crm.instances) as u64;
+    let mut out = vec![check(
+        "all agents logged on",
+        log.all_logged_on,
+        format!(
+            "{}/{agents} logged on after {:.1}s (timeout {})",
+            log.logged_on_after_logon,
+            log.logon_s,
+            crate::scenario::show_duration(s.run.logon_timeout)
+        ),
+    )];
+
+    let open_connector: Vec<&String> = connectors
+        .iter()
+        .flat_map(|c| &c.acd.active_calls)
+        .collect();
+    out.push(check(
+        "every call ended on the connector",
+        open_connector.is_empty(),
+        if open_connector.is_empty() {
+            "no active call left after the drain".to_owned()
+        } else {
+            format!(
+                "{} calls still active: {}",
+                open_connector.len(),
+                sample(&open_connector)
+            )
+        },
+    ));
+
+    let open_crm: Vec<&String> = crms.iter().flat_map(|c| &c.calls.open).collect();
+    let seen: u64 = crms.iter().map(|c| c.calls.seen).sum();
+    out.push(check(
+        "every call ended on the CRM",
+        open_crm.is_empty(),
+        if open_crm.is_empty() {
+            format!("{seen} calls seen, all in a terminal state")
+        } else {
+            format!(
+                "{} calls without a final event: {}",
+                open_crm.len(),
+                sample(&open_crm)
+            )
+        },
+    ));
+
+    let (mut started, mut ended) = (0, 0);
+    for c in connectors {
+        let k = &c.acd.counters;
+        started += k.offered + k.outbound;
+        ended += k.completed + k.transferred + k.abandoned + k.dropped;
+    }
+    out.push(check(
+        "every call accounted for",
+        started == ended,
+        format!("{started} calls offered or placed, {ended} ended (completed, transferred, abandoned or dropped)"),
+    ));
+
+    let delivered: u64 = connectors.iter().map(|c| c.events.delivered).sum();
+    let received: u64 = crms.iter().map(|c| c.counts.events).sum();
+    out.push(check(
+        "events sent == events received",
+        delivered == received,
+        format!("connector(s) delivered {delivered}, CRM(s) received {received}"),
+    ));
+
+    let failed: u64 = connectors
+        .iter()
+        .map(|c| c.events.failed + c.events.refused)
+        .sum();
+    let gaps: u64 = crms
+        .iter()
+        .map(|c| c.counts.sequence_gaps + c.counts.out_of_order)
+        .sum();
+    out.push(check(
+        "no event lost or out of order",
+        failed == 0 && gaps == 0,
+        format!("{failed} events failed or refused, {gaps} sequence gaps or reorderings"),
+    ));
+
+    let in_flight: i64 = crms.iter().map(|c| c.in_flight).sum();
+    let requests: u64 = crms.iter().map(|c| c.counts.requests).sum();
+    let answered: u64 = crms
+        .iter()
+        .map(|c| c.counts.responses + c.counts.faults)
+        .sum();
+    let errors: u64 = crms.iter().map(|c| c.counts.request_errors).sum();
+    out.push(check(
+        "every request answered",
+        in_flight == 0 && requests == answered + errors,
+        format!("{requests} sent, {answered} answered, {errors} failed, {in_flight} still pending"),
+    ));
+
+    out.push(check(
+        "drained",
+        log.drained,
+        format!(
+            "calls and events settled {:.1}s after arrivals stopped",
+            log.drain_s
+        ),
+    ));
+    if s.run.logoff {
+        let left: u64 = crms.iter().map(|c| c.logged_on).sum();
+        out.push(check(
+            "all agents logged off",
+            log.logged_off && left == 0,
+            format!("{left} agents still logged on at the end"),
+        ));
+    }
+    out
+}
+
+pub fn thresholds(
+    s: &Scenario,
+    calls: &CallsReport,
+    messages: &MessagesReport,
+    latency: &LatencyBook,
+) -> Vec<Check> {
+    let t = &s.thresholds;
+    let mut out = Vec::new();
+    let mut limit = |name: &str, value: f64, max: Option<f64>, min: Option<f64>, unit: &str| {
+        let (ok, bound) = match (max, min) {
+            (Some(m), _) => (value <= m, format!("≤ {m}{unit}")),
+            (_, Some(m)) => (value >= m, format!("≥ {m}{unit}")),
+            _ => return,
+        };
+        out.push(Check {
+            name: name.to_owned(),
+            ok,
+            detail: format!("{value:.3}{unit} (limit {bound})"),
+            limit: max.or(min),
+            value: Some(value),
+        });
+    };
+    let request_p99 = steady_p99(latency, |op| !op.is_event());
+    let event_p99 = steady_p99(latency, Operation::is_event);
+    if let Some(p99) = request_p99 {
+        limit(
+            "request p99 (steady)",
+            p99,
+            t.max_request_p99_ms,
+            None,
+            " ms",
+        );
+    }
+    if let Some(p99) = event_p99 {
+        limit("event p99 (steady)", p99, t.max_event_p99_ms, None, " ms");
+    }
+    if request_p99.is_none() && t.max_request_p99_ms.is_some() {
+        limit(
+            "request p99 (steady)",
+            f64::INFINITY,
+            t.max_request_p99_ms,
+            None,
+            " ms (no request measured)",
+        );
+    }
+    if event_p99.is_none() && t.max_event_p99_ms.is_some() {
+        limit(
+            "event p99 (steady)",
+            f64::INFINITY,
+            t.max_event_p99_ms,
+            None,
+            " ms (no event measured)",
+        );
+    }
+    limit(
+        "lost calls",
+        calls.lost as f64,
+        t.max_lost_calls.map(|v| v as f64),
+        None,
+        "",
+    );
+    let attempts = (messages.requests + messages.events) as f64;
+    let failures = (messages.request_errors
+        + messages.faults
+        + messages.events_failed
+        + messages.events_refused) as f64;
+    let rate = if attempts > 0.0 {
+        failures / attempts
+    } else {
+        0.0
+    };
+    limit("error rate", rate, t.max_error_rate, None, "");
+    limit(
+        "completed calls",
+        (calls.completed + calls.transferred) as f64,
+        None,
+        t.min_completed_calls.map(|v| v as f64),
+        "",
+    );
+    limit(
+        "late arrivals",
+        calls.late_arrivals as f64,
+        t.max_late_arrivals.map(|v| v as f64),
+        None,
+        "",
+    );
+    out
+}
+
+/// p99 in ms over the steady phase of every operation `pick` selects, from the merged histograms.
+fn steady_p99(latency: &LatencyBook, pick: impl Fn(Operation) -> bool) -> Option<f64> {
+    let mut merged: Option<Histogram<u64>> = None;
+    for op in Operation::ALL.into_iter().filter(|op| pick(*op)) {
+        let Some(h) = latency.histogram(op.key(), Some("steady")) else {
+            continue;
+        };
+        match &mut merged {
+            Some(m) => {
+                let _ = m.add(&h);
+            }
+            None => merged = Some(h),
+        }
+    }
+    merged
+        .filter(|h| !h.is_empty())
+        .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0)
+}
+
+fn sample(ids: &[&String]) -> String {
+    let shown: Vec<&str> = ids.iter().take(5).map(|s| s.as_str()).collect();
+    let more = ids.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}

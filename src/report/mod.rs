@@ -1,0 +1,155 @@
+//! The run report: assembled from every component's own account, judged by invariants and
+//! thresholds, written as JSON and shown as a terminal summary.
+
+mod checks;
+mod model;
+mod summary;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use sim_connector::ConnectorReport;
+use sim_crm::CrmReport;
+use stats::{LatencyBook, Timeline};
+use transport::LinkSnapshot;
+
+pub use model::{
+    AgentsReport, CallsReport, Check, Components, Handshakes, MessagesReport, Report, SteadyReport,
+    Verdict,
+};
+pub use summary::render as render_summary;
+
+use crate::runner::PhaseLog;
+use crate::scenario::LoadedScenario;
+
+/// What the runner hands over at the end of a run.
+pub struct RunOutcome {
+    pub started_at: SystemTime,
+    pub elapsed: Duration,
+    pub log: PhaseLog,
+    pub crms: Vec<CrmReport>,
+    pub connectors: Vec<ConnectorReport>,
+    /// Every component's latencies in one book (phases kept).
+    pub latency: LatencyBook,
+    /// Every component's per-second figures on one time axis.
+    pub timeline: Timeline,
+}
+
+/// Builds the report and its verdict.
+pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
+    let s = &loaded.scenario;
+    let RunOutcome {
+        started_at,
+        elapsed,
+        log,
+        crms,
+        connectors,
+        latency,
+        timeline,
+    } = outcome;
+    let mut calls = CallsReport::default();
+    let mut messages = MessagesReport::default();
+    let mut errors = Vec::new();
+    let mut requests_hop = LinkSnapshot::default();
+    let mut events_hop = LinkSnapshot::default();
+    for c in &connectors {
+        let k = &c.acd.counters;
+        calls.offered += k.offered;
+        calls.answered += k.answered;
+        calls.completed += k.completed;
+        calls.transferred += k.transferred;
+        calls.abandoned += k.abandoned;
+        calls.dropped += k.dropped;
+        calls.lost += k.lost();
+        calls.ring_no_answer += k.ring_no_answer;
+        calls.outbound += k.outbound;
+        calls.late_arrivals += c.late_arrivals;
+        messages.events_failed += c.events.failed;
+        messages.events_refused += c.events.refused;
+        requests_hop.merge(&c.requests_link);
+        errors.extend(c.errors.iter().cloned().map(|mut e| {
+            e.kind = format!("{}: {}", c.name, e.kind);
+            e
+        }));
+    }
+    let mut agents = AgentsReport {
+        configured: 0,
+        logged_in: log.logged_on_after_logon,
+        logons: 0,
+        relogons: 0,
+        logon_phase_s: log.logon_s,
+    };
+    for crm in &crms {
+        agents.configured += crm.agents as u64;
+        agents.logons += crm.counts.logons;
+        agents.relogons += crm.counts.relogons;
+        messages.requests += crm.counts.requests;
+        messages.events += crm.counts.events;
+        messages.faults += crm.counts.faults;
+        messages.request_errors += crm.counts.request_errors;
+        events_hop.merge(&crm.events_link);
+        errors.extend(crm.errors.iter().cloned().map(|mut e| {
+            e.kind = format!("{}: {}", crm.name, e.kind);
+            e
+        }));
+    }
+    let tls_handshakes = Handshakes {
+        full: requests_hop.handshakes_full + events_hop.handshakes_full,
+        resumed: requests_hop.handshakes_resumed + events_hop.handshakes_resumed,
+        failed: requests_hop.handshake_failures + events_hop.handshake_failures,
+    };
+    let steady_s = log.steady_s.max(f64::EPSILON);
+    let steady = SteadyReport {
+        duration_s: log.steady_s,
+        target_calls_per_s: s.calls.rate,
+        calls_offered: log.steady_offered,
+        calls_per_s: log.steady_offered as f64 / steady_s,
+        requests_per_s: log.steady_requests as f64 / steady_s,
+        events_per_s: log.steady_events as f64 / steady_s,
+        latency_ms: latency.phase_summaries("steady"),
+    };
+    let hops = BTreeMap::from([
+        ("crm->connector".to_owned(), requests_hop),
+        ("connector->crm".to_owned(), events_hop),
+    ]);
+    let invariants = checks::invariants(s, &log, &crms, &connectors);
+    let thresholds = checks::thresholds(s, &calls, &messages, &latency);
+    let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Report {
+        crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        scenario: loaded.name.clone(),
+        file: loaded.path.display().to_string(),
+        verdict,
+        deployment: s.run.deployment.as_str().to_owned(),
+        tls: s.tls.enabled,
+        started_at: humantime::format_rfc3339_millis(started_at).to_string(),
+        duration_s: elapsed.as_secs_f64(),
+        agents,
+        calls,
+        messages,
+        latency_ms: latency.summaries(),
+        steady,
+        tls_handshakes,
+        hops,
+        invariants,
+        thresholds,
+        errors,
+        timeline: timeline.snapshot(),
+        markers: timeline.markers(),
+        components: Components { crms, connectors },
+    }
+}
+
+/// Writes the report as pretty JSON (via a temporary file, so a reader never sees half).
+pub fn write_json(report: &Report, path: &Path) -> std::io::Result<()> {
+    let json = serde_json::to_string_pretty(report)
+        .map_err(|e| std::io::Error::other(format!("cannot serialize the report: {e}")))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, json + "\n")?;
+    std::fs::rename(&tmp, path)
+}

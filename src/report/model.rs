@@ -1,0 +1,117 @@
+//! The run report. Its JSON keys are a contract: CI tools read `verdict`, `calls.*`,
+//! `latency_ms.*`, `tls_handshakes.*`; add keys freely, never rename or remove one.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sim_connector::ConnectorReport;
+use sim_crm::CrmReport;
+use stats::{ErrorEntry, LatencySummary, Marker, SecondSnapshot};
+use transport::LinkSnapshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub crmsim_version: String,
+    pub scenario: String,
+    pub file: String,
+    pub verdict: Verdict,
+    pub deployment: String,
+    pub tls: bool,
+    pub started_at: String,
+    pub duration_s: f64,
+    pub agents: AgentsReport,
+    pub calls: CallsReport,
+    pub messages: MessagesReport,
+    /// Whole run, by operation (`user.logon`, `call.answer`) and event (`event.callChanged`).
+    pub latency_ms: BTreeMap<String, LatencySummary>,
+    pub steady: SteadyReport,
+    pub tls_handshakes: Handshakes,
+    /// Connections and handshakes per hop, seen from the server end.
+    pub hops: BTreeMap<String, LinkSnapshot>,
+    pub invariants: Vec<Check>,
+    pub thresholds: Vec<Check>,
+    pub errors: Vec<ErrorEntry>,
+    pub timeline: Vec<SecondSnapshot>,
+    pub markers: Vec<Marker>,
+    pub components: Components,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentsReport {
+    pub configured: u64,
+    /// Agents logged on at the end of the logon phase.
+    pub logged_in: u64,
+    pub logons: u64,
+    pub relogons: u64,
+    /// Seconds from the start of the logon phase until every agent was logged on.
+    pub logon_phase_s: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallsReport {
+    pub offered: u64,
+    pub answered: u64,
+    pub completed: u64,
+    pub transferred: u64,
+    /// Abandoned in the queue plus dropped by the system.
+    pub lost: u64,
+    pub abandoned: u64,
+    pub dropped: u64,
+    pub ring_no_answer: u64,
+    pub outbound: u64,
+    pub late_arrivals: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MessagesReport {
+    pub requests: u64,
+    pub events: u64,
+    pub faults: u64,
+    pub request_errors: u64,
+    pub events_failed: u64,
+    pub events_refused: u64,
+}
+
+/// The measured phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SteadyReport {
+    pub duration_s: f64,
+    pub target_calls_per_s: f64,
+    pub calls_offered: u64,
+    pub calls_per_s: f64,
+    pub requests_per_s: f64,
+    pub events_per_s: f64,
+    pub latency_ms: BTreeMap<String, LatencySummary>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Handshakes {
+    pub full: u64,
+    pub resumed: u64,
+    pub failed: u64,
+}
+
+/// One invariant or threshold, as CI shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Components {
+    pub crms: Vec<CrmReport>,
+    pub connectors: Vec<ConnectorReport>,
+}

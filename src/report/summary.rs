@@ -1,0 +1,96 @@
+//! The terminal summary of a run: the verdict first, then what it rests on.
+
+use std::fmt::Write;
+
+use super::model::{Check, Report, Verdict};
+
+/// Renders the summary as text.
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let verdict = match r.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+    };
+    let _ = writeln!(
+        out,
+        "crmsim {} — scenario {} ({}, SSL {}) — {verdict} in {:.1}s",
+        r.crmsim_version,
+        r.scenario,
+        r.deployment,
+        if r.tls { "on" } else { "off" },
+        r.duration_s
+    );
+    let a = &r.agents;
+    let _ = writeln!(
+        out,
+        "  agents   {}/{} logged on in {:.1}s ({} logons, {} re-logons)",
+        a.logged_in, a.configured, a.logon_phase_s, a.logons, a.relogons
+    );
+    let c = &r.calls;
+    let _ = writeln!(
+        out,
+        "  calls    {} offered, {} answered, {} completed, {} transferred, {} lost ({} abandoned, {} dropped), {} outbound",
+        c.offered,
+        c.answered,
+        c.completed,
+        c.transferred,
+        c.lost,
+        c.abandoned,
+        c.dropped,
+        c.outbound
+    );
+    let s = &r.steady;
+    let _ = writeln!(
+        out,
+        "  steady   {:.1}s: {:.2} calls/s (target {:.2}), {:.0} requests/s, {:.0} events/s",
+        s.duration_s, s.calls_per_s, s.target_calls_per_s, s.requests_per_s, s.events_per_s
+    );
+    let m = &r.messages;
+    let _ = writeln!(
+        out,
+        "  messages {} requests ({} faults, {} failed), {} events ({} failed, {} refused)",
+        m.requests, m.faults, m.request_errors, m.events, m.events_failed, m.events_refused
+    );
+    if r.tls {
+        let h = &r.tls_handshakes;
+        let _ = writeln!(
+            out,
+            "  TLS      {} full handshakes, {} resumed, {} failed",
+            h.full, h.resumed, h.failed
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  latency (ms, steady phase)      count      p50      p90      p99      max"
+    );
+    for (key, l) in &s.latency_ms {
+        if key.starts_with("server.") {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "    {key:<28} {:>8} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            l.count, l.p50, l.p90, l.p99, l.max
+        );
+    }
+    section(&mut out, "invariants", &r.invariants);
+    section(&mut out, "thresholds", &r.thresholds);
+    if !r.errors.is_empty() {
+        let _ = writeln!(out, "  errors");
+        for e in &r.errors {
+            let _ = writeln!(out, "    {:>6} × {}: {}", e.count, e.kind, e.first);
+        }
+    }
+    out
+}
+
+fn section(out: &mut String, title: &str, checks: &[Check]) {
+    if checks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  {title}");
+    for c in checks {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        let _ = writeln!(out, "    [{mark}] {}: {}", c.name, c.detail);
+    }
+}

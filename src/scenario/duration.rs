@@ -1,0 +1,20 @@
+//! Durations in scenario files, written as people write them: `"20s"`, `"500ms"`, `"2m"`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+/// Deserializes a humantime duration string.
+pub fn de<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(de)?;
+    humantime::parse_duration(&text).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "{text:?} is not a duration ({e}); write e.g. \"20s\", \"500ms\", \"2m\""
+        ))
+    })
+}
+
+/// Formats a duration for reports (`20s`, `1m 30s`).
+pub fn show(d: Duration) -> String {
+    humantime::format_duration(Duration::from_millis(d.as_millis() as u64)).to_string()
+}

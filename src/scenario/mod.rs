@@ -1,0 +1,219 @@
+//! Scenario files: what to build, how to drive it, what must hold.
+//!
+//! A scenario is TOML. Reading it is strict: unknown keys, wrong types and values that make no
+//! sense are errors that name `file:line:col`, because a typo silently ignored means a run that
+//! measured something else than the user thinks.
+
+mod duration;
+mod model;
+mod source;
+
+use std::path::{Path, PathBuf};
+
+pub use duration::show as show_duration;
+pub use model::{
+    CallsSection, ConnectorSection, CrmSection, Deployment, Hangup, Logon, RunSection, Scenario,
+    Thresholds, TlsSection,
+};
+pub use source::{ScenarioError, Source};
+
+/// A scenario read from a file, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    pub name: String,
+    pub scenario: Scenario,
+}
+
+impl LoadedScenario {
+    /// Resolves a path written in the scenario relative to the scenario's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match self.path.parent() {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+}
+
+/// Reads and checks a scenario file.
+pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        at: None,
+        message: format!("cannot read the scenario: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Parses and checks scenario text; `path` names it in errors and anchors relative paths.
+pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, ScenarioError> {
+    let src = Source { file: path, text };
+    let scenario: Scenario =
+        toml::from_str(text).map_err(|e| src.error(e.span(), e.message().trim().to_owned()))?;
+    validate(&src, &scenario)?;
+    let name = scenario.run.name.clone().unwrap_or_else(|| {
+        path.file_stem().map_or_else(
+            || "scenario".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    });
+    let loaded = LoadedScenario {
+        path: path.to_path_buf(),
+        name,
+        scenario,
+    };
+    check_files(&src, &loaded)?;
+    Ok(loaded)
+}
+
+/// Checks that go beyond types: ranges, combinations, what the seed allows.
+fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
+    let err = |path: &[&str], msg: String| Err(src.error_at(path, msg));
+    if s.run.steady.is_zero() {
+        return err(
+            &["run", "steady"],
+            "the steady phase must last longer than 0s".into(),
+        );
+    }
+    if let Logon::Rate(rate) = s.run.logon
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        return err(
+            &["run", "logon"],
+            format!("{rate} agents/s: give a positive rate, or \"storm\""),
+        );
+    }
+    if !(s.calls.rate.is_finite() && s.calls.rate >= 0.0) {
+        return err(
+            &["calls", "rate"],
+            format!("{} calls/s: give 0 or a positive rate", s.calls.rate),
+        );
+    }
+    if !(1..=100_000).contains(&s.crm.agents) {
+        return err(
+            &["crm", "agents"],
+            format!("{} agents: give 1 to 100000", s.crm.agents),
+        );
+    }
+    if !(1..=8).contains(&s.crm.instances) {
+        return err(
+            &["crm", "instances"],
+            format!("{} CRM instances: give 1 to 8", s.crm.instances),
+        );
+    }
+    if ![0, 1, 2, 5].contains(&s.crm.login_type) {
+        return err(
+            &["crm", "login_type"],
+            format!(
+                "AgentLoginType {} is not documented; use 0, 1, 2 or 5",
+                s.crm.login_type
+            ),
+        );
+    }
+    for (key, ratio) in [
+        ("not_ready_ratio", s.crm.not_ready_ratio),
+        ("outbound_ratio", s.crm.outbound_ratio),
+    ] {
+        if !(0.0..=1.0).contains(&ratio) {
+            return err(
+                &["crm", key],
+                format!("{ratio} is not a fraction between 0 and 1"),
+            );
+        }
+    }
+    if s.crm.not_ready_ratio + s.crm.outbound_ratio > 1.0 {
+        return err(
+            &["crm", "outbound_ratio"],
+            "not_ready_ratio + outbound_ratio exceed 1".into(),
+        );
+    }
+    for code in s
+        .crm
+        .not_ready_reasons
+        .iter()
+        .chain(&s.connector.ring_no_answer_reason)
+    {
+        if let Err(e) = ici::ReasonCode::new(*code) {
+            return err(&["crm", "not_ready_reasons"], e.to_string());
+        }
+    }
+    if s.crm.not_ready_ratio > 0.0 && s.crm.not_ready_reasons.is_empty() {
+        return err(
+            &["crm", "not_ready_reasons"],
+            "not_ready_ratio is above 0 but no reason code is listed (e.g. [1001])".into(),
+        );
+    }
+    let probe = format!("{:0<13}", s.calls.ani_prefix);
+    if let Err(e) = probe.parse::<ici::E164>() {
+        return err(
+            &["calls", "ani_prefix"],
+            format!("not the start of an E.164 number: {e}"),
+        );
+    }
+    for (path, host) in [
+        (["crm", "host"], &s.crm.host),
+        (["connector", "host"], &s.connector.host),
+    ] {
+        if !is_host_domain(host) {
+            return err(
+                &path,
+                format!("{host:?} is not of the form host.domain (the seed's certificate subject)"),
+            );
+        }
+    }
+    if s.crm.host == s.connector.host {
+        return err(
+            &["connector", "host"],
+            "the connector and the CRM need different host names".into(),
+        );
+    }
+    if s.deployment_needs_proxy() {
+        return err(
+            &["run", "deployment"],
+            format!(
+                "{} is not implemented in this build yet; use \"direct\"",
+                s.run.deployment.as_str()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Files the scenario names must exist.
+fn check_files(src: &Source<'_>, loaded: &LoadedScenario) -> Result<(), ScenarioError> {
+    if let Some(dir) = &loaded.scenario.connector.config_dir {
+        let resolved = loaded.resolve(dir);
+        if !resolved.is_dir() {
+            return Err(src.error_at(
+                &["connector", "config_dir"],
+                format!(
+                    "{} is not a folder (paths are relative to the scenario file)",
+                    resolved.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Scenario {
+    fn deployment_needs_proxy(&self) -> bool {
+        self.run.deployment != Deployment::Direct
+    }
+}
+
+/// `host.domain`: at least two labels of letters, digits and hyphens.
+pub fn is_host_domain(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+#[cfg(test)]
+mod tests;

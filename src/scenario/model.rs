@@ -1,0 +1,313 @@
+//! The scenario file's sections, with their defaults. Every field is documented in the README's
+//! "Scenario format" section; keep the two in step.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+use stats::DurationDist;
+use transport::ConnectionMode;
+
+use super::duration;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub run: RunSection,
+    #[serde(default)]
+    pub tls: TlsSection,
+    #[serde(default)]
+    pub crm: CrmSection,
+    #[serde(default)]
+    pub connector: ConnectorSection,
+    #[serde(default)]
+    pub calls: CallsSection,
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+/// Which of the seed's deployments to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deployment {
+    /// CRM ⇄ connector.
+    Direct,
+    /// Requests via a reverse proxy to side A or B; events from the active side straight to CRM.
+    ProxyEventsDirect,
+    /// As above, and events through the proxy on a static port route.
+    ProxyStaticRoute,
+}
+
+impl Deployment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deployment::Direct => "direct",
+            Deployment::ProxyEventsDirect => "proxy-events-direct",
+            Deployment::ProxyStaticRoute => "proxy-static-route",
+        }
+    }
+}
+
+/// How agents log on at the start.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Logon {
+    /// Agents per second.
+    Rate(f64),
+    /// `"storm"`: all at once.
+    Storm(StormWord),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StormWord {
+    Storm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    /// Name in reports; defaults to the file's stem.
+    #[serde(default)]
+    pub name: Option<String>,
+    pub deployment: Deployment,
+    /// Seed of every random draw, so a run can be repeated.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Agents per second at logon, or `"storm"`.
+    #[serde(default = "default_logon")]
+    pub logon: Logon,
+    /// Longest wait for every agent to be logged on.
+    #[serde(default = "default_logon_timeout", deserialize_with = "duration::de")]
+    pub logon_timeout: Duration,
+    /// Calls flow, measurements kept apart from the steady phase.
+    #[serde(default = "default_warmup", deserialize_with = "duration::de")]
+    pub warmup: Duration,
+    /// The measured phase: thresholds apply to it.
+    #[serde(deserialize_with = "duration::de")]
+    pub steady: Duration,
+    /// Longest wait, after arrivals stop, for calls to end and events to be delivered.
+    #[serde(default = "default_drain", deserialize_with = "duration::de")]
+    pub drain: Duration,
+    /// Log every agent off at the end (and check that it worked).
+    #[serde(default = "yes")]
+    pub logoff: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSection {
+    /// SSL on (`TpiDllParameter=SSL`, SM59 SSL active) or off.
+    pub enabled: bool,
+    /// `"1.2"`, `"1.3"` or `"both"`.
+    pub versions: certs::TlsVersions,
+    /// `"x25519"`, `"secp256r1"`, `"x25519mlkem768"` or `"default"`.
+    pub key_exchange: certs::KeyExchange,
+    /// Certificate model of the generated PKI: `"one-ca"` or `"ca-per-side"`.
+    pub layout: certs::Layout,
+    /// Key of generated certificates: `"rsa2048"` (the seed's) or `"ecdsa-p256"`.
+    pub key: certs::KeyAlgorithm,
+    /// CRM → connector requests: `"keep-alive"`, `"resume"` or `"full"`.
+    pub requests: ConnectionMode,
+    /// Connector → CRM events: `"keep-alive"`, `"resume"` or `"full"`.
+    pub events: ConnectionMode,
+}
+
+impl Default for TlsSection {
+    fn default() -> Self {
+        TlsSection {
+            enabled: true,
+            versions: certs::TlsVersions::Both,
+            key_exchange: certs::KeyExchange::X25519,
+            layout: certs::Layout::OneCa,
+            key: certs::KeyAlgorithm::Rsa2048,
+            requests: ConnectionMode::KeepAlive,
+            events: ConnectionMode::KeepAlive,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmSection {
+    /// Agents per CRM instance.
+    pub agents: usize,
+    /// "One or more SAP CRMs": instances sharing the connector.
+    pub instances: usize,
+    /// Host name of the CRM (certificate subject and SAN).
+    pub host: String,
+    pub login_type: u8,
+    pub ring_delay: DurationDist,
+    /// The agent's talk time before hanging up; ignored when `calls.hangup = "caller"`.
+    pub talk_time: DurationDist,
+    pub wrap_up: DurationDist,
+    pub not_ready_ratio: f64,
+    pub not_ready_reasons: Vec<u16>,
+    pub not_ready_time: DurationDist,
+    pub outbound_ratio: f64,
+    /// SAP's heartbeat interval; `"0s"` turns it off.
+    #[serde(deserialize_with = "duration::de")]
+    pub heartbeat: Duration,
+    /// Heartbeat with watchdog: re-logon agents after the CMS connection comes back.
+    pub watchdog: bool,
+    /// SAP Note 1640673: HTTP header carrying the agent's user, e.g. `"X-ICI-User"`.
+    pub user_header: Option<String>,
+    /// Request timeout (SM59's, in effect).
+    #[serde(deserialize_with = "duration::de")]
+    pub request_timeout: Duration,
+}
+
+impl Default for CrmSection {
+    fn default() -> Self {
+        CrmSection {
+            agents: 20,
+            instances: 1,
+            host: "crm.crmsim.test".to_owned(),
+            login_type: 0,
+            ring_delay: DurationDist::Uniform {
+                low: Duration::from_millis(300),
+                high: Duration::from_millis(1000),
+            },
+            talk_time: DurationDist::Exponential {
+                mean: Duration::from_secs(8),
+            },
+            wrap_up: DurationDist::Constant(Duration::from_secs(2)),
+            not_ready_ratio: 0.0,
+            not_ready_reasons: vec![1001],
+            not_ready_time: DurationDist::Constant(Duration::from_secs(3)),
+            outbound_ratio: 0.0,
+            heartbeat: Duration::from_secs(1),
+            watchdog: true,
+            user_header: None,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectorSection {
+    /// Host name of the connector (certificate subject and SAN).
+    pub host: String,
+    /// A connector folder (`ssl.ini` + `CRMConnectorSAP_<name>.ini` + PEM files) to configure
+    /// the connector from, relative to the scenario file.
+    pub config_dir: Option<PathBuf>,
+    /// The connector's wrap-up timer; `"0s"` leaves ending wrap-up to the agent.
+    #[serde(deserialize_with = "duration::de")]
+    pub wrap_up_timer: Duration,
+    /// Agents enter wrap-up after a call.
+    pub wrap_up: bool,
+    #[serde(deserialize_with = "duration::de")]
+    pub ring_no_answer: Duration,
+    pub ring_no_answer_reason: Option<u16>,
+    /// Extra delivery attempts for an event before it counts as failed.
+    pub event_retries: u32,
+    #[serde(deserialize_with = "duration::de")]
+    pub event_timeout: Duration,
+}
+
+impl Default for ConnectorSection {
+    fn default() -> Self {
+        ConnectorSection {
+            host: "connector.crmsim.test".to_owned(),
+            config_dir: None,
+            wrap_up_timer: Duration::from_secs(60),
+            wrap_up: true,
+            ring_no_answer: Duration::from_secs(15),
+            ring_no_answer_reason: None,
+            event_retries: 2,
+            event_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Who ends a connected call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hangup {
+    /// The agent, after `crm.talk_time`.
+    Agent,
+    /// The caller, after `calls.caller_talk_time`.
+    Caller,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsSection {
+    /// Inbound calls per second during warm-up and steady.
+    pub rate: f64,
+    /// `"poisson"` or `"constant"`.
+    pub arrival: sim_connector::arrivals::ArrivalProcess,
+    /// A queued caller gives up after this long (counted lost).
+    #[serde(deserialize_with = "duration::de")]
+    pub patience: Duration,
+    pub hangup: Hangup,
+    pub caller_talk_time: DurationDist,
+    /// Caller numbers: this E.164 prefix plus random digits.
+    pub ani_prefix: String,
+    /// An arrival later than this after its schedule counts as a late start.
+    #[serde(deserialize_with = "duration::de")]
+    pub late_tolerance: Duration,
+}
+
+impl Default for CallsSection {
+    fn default() -> Self {
+        CallsSection {
+            rate: 1.0,
+            arrival: sim_connector::arrivals::ArrivalProcess::Poisson,
+            patience: Duration::from_secs(60),
+            hangup: Hangup::Agent,
+            caller_talk_time: DurationDist::Exponential {
+                mean: Duration::from_secs(8),
+            },
+            ani_prefix: "+4131555".to_owned(),
+            late_tolerance: Duration::from_millis(50),
+        }
+    }
+}
+
+/// Limits the steady phase must hold. A missing limit is not checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    pub max_request_p99_ms: Option<f64>,
+    pub max_event_p99_ms: Option<f64>,
+    pub max_lost_calls: Option<u64>,
+    /// (request errors + faults + failed events) / (requests + events), over the whole run.
+    pub max_error_rate: Option<f64>,
+    pub min_completed_calls: Option<u64>,
+    pub max_late_arrivals: Option<u64>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            max_request_p99_ms: None,
+            max_event_p99_ms: None,
+            max_lost_calls: Some(0),
+            max_error_rate: Some(0.0),
+            min_completed_calls: Some(1),
+            max_late_arrivals: None,
+        }
+    }
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_logon() -> Logon {
+    Logon::Rate(200.0)
+}
+fn default_logon_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_warmup() -> Duration {
+    Duration::from_secs(3)
+}
+fn default_drain() -> Duration {
+    Duration::from_secs(30)
+}
+fn yes() -> bool {
+    true
+}

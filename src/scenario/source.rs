@@ -1,0 +1,102 @@
+//! Where things are in a scenario file: byte offsets to line:column, and key paths to spans, so
+//! that every error, from the TOML parser or from our own checks, points at `file:line:col`.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::de::{DeTable, DeValue};
+
+/// A problem in a scenario file, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    /// 1-based line and column, when known.
+    pub at: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Some((line, col)) => {
+                write!(f, "{}:{line}:{col}: {}", self.file.display(), self.message)
+            }
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// The text of a scenario file, for locating errors in it.
+pub struct Source<'a> {
+    pub file: &'a Path,
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    /// An error at a byte range (or nowhere in particular).
+    pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_path_buf(),
+            at: span.map(|s| self.line_col(s.start)),
+            message: message.into(),
+        }
+    }
+
+    /// An error at the value of `path` (e.g. `["calls", "rate"]`), or at its table when the key
+    /// is absent (a default was used), or nowhere.
+    pub fn error_at(&self, path: &[&str], message: impl Into<String>) -> ScenarioError {
+        let message = format!("{}: {}", path.join("."), message.into());
+        self.error(self.span_of(path), message)
+    }
+
+    /// The span of the value at `path`, or of the deepest table on the way.
+    pub fn span_of(&self, path: &[&str]) -> Option<Range<usize>> {
+        let root = DeTable::parse(self.text).ok()?;
+        let mut table = root.get_ref();
+        let mut best = None;
+        for (i, key) in path.iter().enumerate() {
+            let Some((_, value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key) else {
+                break;
+            };
+            best = Some(value.span());
+            match value.get_ref() {
+                DeValue::Table(t) if i + 1 < path.len() => table = t,
+                _ => break,
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_lines_and_key_spans() {
+        let text = "[run]\ndeployment = \"direct\"\n\n[calls]\nrate = -1.0\n";
+        let src = Source {
+            file: Path::new("s.toml"),
+            text,
+        };
+        let e = src.error_at(&["calls", "rate"], "must be positive");
+        assert_eq!(e.to_string(), "s.toml:5:8: calls.rate: must be positive");
+        assert_eq!(src.line_col(0), (1, 1));
+        let missing = src.error_at(&["calls", "patience"], "x");
+        assert!(missing.at.is_some(), "points at the [calls] table");
+        assert_eq!(src.error_at(&["proxy"], "x").at, None);
+    }
+}

@@ -1,0 +1,90 @@
+use std::path::Path;
+
+use super::*;
+
+fn parse_str(text: &str) -> Result<LoadedScenario, ScenarioError> {
+    parse(Path::new("t.toml"), text)
+}
+
+const MINIMAL: &str = "[run]\ndeployment = \"direct\"\nsteady = \"20s\"\n";
+
+#[test]
+fn a_minimal_scenario_takes_the_defaults() {
+    let s = parse_str(MINIMAL).unwrap();
+    assert_eq!(s.name, "t");
+    assert_eq!(s.scenario.run.deployment, Deployment::Direct);
+    assert!(s.scenario.tls.enabled);
+    assert_eq!(s.scenario.thresholds.max_lost_calls, Some(0));
+}
+
+#[test]
+fn unknown_keys_are_errors_with_line_and_column() {
+    let e = parse_str(&format!("{MINIMAL}\n[calls]\nrat = 10\n")).unwrap_err();
+    assert_eq!(e.at, Some((6, 1)), "{e}");
+    assert!(e.message.contains("unknown field `rat`"), "{e}");
+    assert!(e.to_string().starts_with("t.toml:6:1: "), "{e}");
+}
+
+#[test]
+fn wrong_types_and_bad_durations_are_located() {
+    let e = parse_str("[run]\ndeployment = \"direct\"\nsteady = \"20 parsecs\"\n").unwrap_err();
+    assert_eq!(e.at.map(|a| a.0), Some(3), "{e}");
+    assert!(e.message.contains("not a duration"), "{e}");
+    let e = parse_str(&format!("{MINIMAL}[crm]\nagents = \"many\"\n")).unwrap_err();
+    assert_eq!(e.at.map(|a| a.0), Some(5), "{e}");
+    let e = parse_str("[run]\ndeployment = \"sideways\"\nsteady = \"1s\"\n").unwrap_err();
+    assert!(
+        e.message.contains("direct"),
+        "names the valid variants: {e}"
+    );
+}
+
+#[test]
+fn values_that_make_no_sense_are_refused_at_their_line() {
+    for (extra, line, needle) in [
+        ("[calls]\nrate = -3.0\n", 5, "positive"),
+        ("[crm]\nagents = 0\n", 5, "1 to 100000"),
+        ("[crm]\nnot_ready_ratio = 1.5\n", 5, "fraction"),
+        ("[crm]\nnot_ready_reasons = [12]\n", 5, "above 999"),
+        ("[crm]\nlogin_type = 3\n", 5, "AgentLoginType"),
+        ("[calls]\nani_prefix = \"031\"\n", 5, "E.164"),
+        ("[connector]\nhost = \"connector\"\n", 5, "host.domain"),
+        (
+            "[connector]\nconfig_dir = \"no/such/folder\"\n",
+            5,
+            "not a folder",
+        ),
+    ] {
+        let e = parse_str(&format!("{MINIMAL}{extra}")).unwrap_err();
+        assert_eq!(e.at.map(|a| a.0), Some(line), "{extra}: {e}");
+        assert!(e.message.contains(needle), "{extra}: {e}");
+    }
+}
+
+#[test]
+fn a_missing_required_key_is_named() {
+    let e = parse_str("[run]\ndeployment = \"direct\"\n").unwrap_err();
+    assert!(e.message.contains("steady"), "{e}");
+}
+
+#[test]
+fn host_domain_names() {
+    assert!(is_host_domain("crm.example.com"));
+    assert!(!is_host_domain("crm"));
+    assert!(!is_host_domain("crm..com"));
+    assert!(!is_host_domain("-a.b"));
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            load(&path).unwrap_or_else(|e| panic!("{e}"));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "scenarios/ holds the shipped scenarios");
+}
