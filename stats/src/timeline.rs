@@ -104,6 +104,51 @@ impl Timeline {
         markers
     }
 
+    /// Adds another timeline's seconds and markers into this one, aligned on wall time (to the
+    /// nearest second), so one plot shows every component.
+    pub fn absorb(&self, other: &Timeline) {
+        let shift = if other.start >= self.start {
+            other.start.duration_since(self.start).as_secs_f64()
+        } else {
+            -self.start.duration_since(other.start).as_secs_f64()
+        };
+        let offset = shift.round() as i64;
+        let theirs = lock(&other.seconds).clone();
+        let mut mine = lock(&self.seconds);
+        for (i, bucket) in theirs.into_iter().enumerate() {
+            let Ok(index) = usize::try_from(i as i64 + offset) else {
+                continue;
+            };
+            if index >= MAX_SECONDS {
+                break;
+            }
+            if mine.len() <= index {
+                mine.resize_with(index + 1, Bucket::default);
+            }
+            let target = &mut mine[index];
+            for (name, n) in bucket.counters {
+                *target.counters.entry(name).or_default() += n;
+            }
+            for (name, h) in bucket.latency {
+                match target.latency.get_mut(name) {
+                    // Same bounds on both sides, so `add` cannot fail.
+                    Some(m) => {
+                        let _ = m.add(&h);
+                    }
+                    None => {
+                        target.latency.insert(name, h);
+                    }
+                }
+            }
+        }
+        drop(mine);
+        let markers = lock(&other.markers).clone();
+        lock(&self.markers).extend(markers.into_iter().map(|m| Marker {
+            at: m.at + shift,
+            label: m.label,
+        }));
+    }
+
     /// Every second so far.
     pub fn snapshot(&self) -> Vec<SecondSnapshot> {
         lock(&self.seconds)
