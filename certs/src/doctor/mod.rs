@@ -568,6 +568,8 @@ impl<'a> Doctor<'a> {
                                 },
                                 info.issuer,
                                 info.not_after
+                                    .format(&time::format_description::well_known::Rfc3339)
+                                    .unwrap_or_default()
                             ),
                             format!("SHA-256 fingerprint {}", info.sha256),
                         ).at(&cert.path, None));

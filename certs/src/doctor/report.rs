@@ -124,7 +124,12 @@ impl Report {
             }
             if !f.hint.is_empty() {
                 for (i, line) in f.hint.lines().enumerate() {
-                    let prefix = if i == 0 { "  fix: " } else { "       " };
+                    let prefix = match (i, f.severity) {
+                        (0, Severity::Info) => "  note: ",
+                        (0, _) => "  fix: ",
+                        (_, Severity::Info) => "        ",
+                        _ => "       ",
+                    };
                     out.push_str(&format!("{prefix}{line}\n"));
                 }
             }
