@@ -1,4 +1,4 @@
-//! Whole folders: a connector's install folder (ssl.ini + CRMConnectorSAP_<name>.ini + PEM files) and
+//! Whole folders: a connector's install folder (`ssl.ini` + `CRMConnectorSAP_<name>.ini` + PEM files) and
 //! the SAP-side folder that [`crate::layout::write_new`] writes. This is what lets a customer's folder
 //! be dropped into a scenario.
 

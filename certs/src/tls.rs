@@ -87,6 +87,9 @@ impl Default for TlsOptions {
 /// whatever this is (STACK-NOTES trap 9); the size only bounds how many names are remembered.
 pub const CLIENT_SESSION_CACHE_SIZE: usize = 4096;
 
+/// rustls' default server session cache size; larger caches cost a linear scan per insert (trap 9).
+pub const SERVER_SESSION_CACHE_SIZE: usize = 256;
+
 /// The ALPN protocol both sides announce: the ICI is SOAP over HTTP/1.1.
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
 
@@ -158,7 +161,7 @@ pub fn server_config(
         .with_single_cert(identity.chain().to_vec(), identity.key().clone_key())
         .map_err(|e| tls_err("the server's certificate and key", e))?;
     if opts.resumption {
-        config.session_storage = ServerSessionMemoryCache::new(256);
+        config.session_storage = ServerSessionMemoryCache::new(SERVER_SESSION_CACHE_SIZE);
         config.ticketer =
             aws_lc_rs::Ticketer::new().map_err(|e| tls_err("the session ticketer", e))?;
     } else {

@@ -102,6 +102,10 @@ pub(super) fn render(
         "   crm.p12                     certificate + key + issuing CA as PKCS#12 (3DES/RC2, SHA-1 MAC) for STRUST"
     );
     let _ = writeln!(s, "   {password_note}");
+    let _ = writeln!(
+        s,
+        "   (OpenSSL 3 reads this classic format only with -legacy: openssl pkcs12 -legacy -info -in crm.p12)"
+    );
     let _ = writeln!(s);
     let _ = writeln!(
         s,
