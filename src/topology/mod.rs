@@ -27,6 +27,8 @@ use crate::scenario::{Hangup, LoadedScenario, Logon, Scenario};
 pub struct Topology {
     pub crms: Vec<Crm>,
     pub connectors: Vec<Connector>,
+    /// The run's TLS material (None with SSL off), e.g. for tests that dial the components.
+    pub pki: Option<RunPki>,
 }
 
 /// The deployment could not be built.
@@ -152,6 +154,7 @@ pub async fn build(loaded: &LoadedScenario) -> Result<Topology, BuildError> {
     Ok(Topology {
         crms,
         connectors: vec![connector],
+        pki,
     })
 }
 

@@ -270,18 +270,6 @@ impl SoapClient {
         }
         let cause = error_chain(err);
         if err.is_connect() {
-            if cause.contains("corrupt message") || cause.contains("InvalidContentType") {
-                let failure = TlsFailure::PlaintextPeer;
-                self.stats.failure(
-                    &failure,
-                    format!("{client}: TLS with {url} failed: {failure}"),
-                );
-                return CallError::Tls {
-                    client,
-                    url,
-                    failure,
-                };
-            }
             return CallError::Connect { client, url, cause };
         }
         CallError::Io { client, url, cause }

@@ -219,11 +219,8 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared)
     };
     let Some(acceptor) = &shared.acceptor else {
         if first == FirstBytes::TlsHandshake {
-            let failure = TlsFailure::Other(
-                "TLS ClientHello received on a plain HTTP port (is SSL enabled on the client but not here?)"
-                    .to_owned(),
-            );
-            record_failure(shared, peer, &failure);
+            record_failure(shared, peer, &TlsFailure::TlsOnPlainPort);
+            let _ = sniff::refuse_tls(stream, name).await;
             return;
         }
         let info = PeerInfo {

@@ -61,10 +61,23 @@ pub async fn peek(stream: &TcpStream, timeout: Duration) -> io::Result<FirstByte
 
 /// Answers a plaintext request on a TLS port the way nginx does, so that `curl http://…` shows
 /// the reason instead of an empty reply.
-pub async fn refuse_plaintext(mut stream: TcpStream, server: &str) -> io::Result<()> {
+pub async fn refuse_plaintext(stream: TcpStream, server: &str) -> io::Result<()> {
     let body = format!(
         "{server}: this port speaks HTTPS with client certificates; a plain HTTP request was sent to it. Use https:// (SAP: SSL active in the RFC destination).\n"
     );
+    bad_request(stream, &body).await
+}
+
+/// Answers a TLS ClientHello on a plain port in plain HTTP: the TLS client then reports that the
+/// peer is not speaking TLS, instead of a bare "connection closed".
+pub async fn refuse_tls(stream: TcpStream, server: &str) -> io::Result<()> {
+    let body = format!(
+        "{server}: this port speaks plain HTTP (SSL is off here); a TLS handshake was sent to it. Use http://, or enable SSL on this side (TpiDllParameter=SSL).\n"
+    );
+    bad_request(stream, &body).await
+}
+
+async fn bad_request(mut stream: TcpStream, body: &str) -> io::Result<()> {
     let response = format!(
         "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()

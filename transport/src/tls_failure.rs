@@ -39,6 +39,8 @@ pub enum TlsFailure {
     PlaintextOnTlsPort,
     /// We spoke TLS and the peer answered in plain text (TLS is off on the peer).
     PlaintextPeer,
+    /// We are a plain HTTP server and a TLS ClientHello arrived (SSL on at the client only).
+    TlsOnPlainPort,
     /// No protocol version, cipher suite, key-exchange group or signature scheme in common.
     Incompatible(String),
     /// The handshake did not finish in time.
@@ -64,6 +66,7 @@ impl TlsFailure {
             TlsFailure::AlertReceived(_) => "alert-received",
             TlsFailure::PlaintextOnTlsPort => "plaintext-on-tls-port",
             TlsFailure::PlaintextPeer => "plaintext-peer",
+            TlsFailure::TlsOnPlainPort => "tls-on-plain-port",
             TlsFailure::Incompatible(_) => "incompatible",
             TlsFailure::HandshakeTimeout => "handshake-timeout",
             TlsFailure::PeerClosed => "peer-closed",
@@ -79,6 +82,10 @@ impl TlsFailure {
             E::InvalidCertificate(cert) => from_certificate_error(cert),
             E::AlertReceived(alert) => TlsFailure::AlertReceived(alert_name(*alert)),
             E::PeerIncompatible(why) => TlsFailure::Incompatible(format!("{why:?}")),
+            // The first bytes back were not TLS at all: a plain HTTP answer.
+            E::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+                TlsFailure::PlaintextPeer
+            }
             E::InvalidMessage(_) | E::InappropriateMessage { .. } => {
                 TlsFailure::Other(format!("{err} (is the peer speaking TLS?)"))
             }
@@ -108,6 +115,10 @@ impl TlsFailure {
 
     /// Walks an error's source chain and classifies the first TLS error found in it.
     /// Returns `None` when the chain holds no TLS error at all.
+    ///
+    /// `io::Error::source()` skips the error an `io::Error` wraps and returns *that* error's
+    /// source, and hyper-rustls wraps tokio-rustls' `io::Error` in another one; so each wrapped
+    /// error is searched as well, not only the chain.
     pub fn find_in(err: &(dyn StdError + 'static)) -> Option<TlsFailure> {
         let mut current: Option<&(dyn StdError + 'static)> = Some(err);
         while let Some(e) = current {
@@ -119,9 +130,9 @@ impl TlsFailure {
             }
             if let Some(io) = e.downcast_ref::<io::Error>()
                 && let Some(inner) = io.get_ref()
-                && (inner.is::<rustls::Error>() || inner.is::<TlsFailure>())
+                && let Some(found) = TlsFailure::find_in(inner as &(dyn StdError + 'static))
             {
-                return Some(TlsFailure::from_io(io));
+                return Some(found);
             }
             current = e.source();
         }
@@ -161,6 +172,9 @@ impl TlsFailure {
             }
             TlsFailure::PlaintextPeer => {
                 "the peer does not speak TLS on this port: enable SSL there (connector: TpiDllParameter=SSL) or use http://"
+            }
+            TlsFailure::TlsOnPlainPort => {
+                "SSL is on at the client and off here: enable SSL on this side, or turn it off at the client (SM59 / TpiDllParameter)"
             }
             TlsFailure::Incompatible(_) => {
                 "align TLS versions and key exchange on both sides (an older peer may speak only TLS 1.2)"
@@ -204,6 +218,7 @@ impl fmt::Display for TlsFailure {
             TlsFailure::AlertReceived(alert) => write!(f, "peer refused the handshake with alert {alert}"),
             TlsFailure::PlaintextOnTlsPort => f.write_str("plain HTTP request received on a TLS port"),
             TlsFailure::PlaintextPeer => f.write_str("peer answered in plain text to a TLS ClientHello"),
+            TlsFailure::TlsOnPlainPort => f.write_str("TLS ClientHello received on a plain HTTP port"),
             TlsFailure::Incompatible(why) => write!(f, "no common TLS parameters: {why}"),
             TlsFailure::HandshakeTimeout => f.write_str("TLS handshake timed out"),
             TlsFailure::PeerClosed => f.write_str("peer closed the connection during the TLS handshake"),
@@ -316,5 +331,19 @@ mod tests {
         );
         let plain = io::Error::new(io::ErrorKind::ConnectionRefused, "refused");
         assert_eq!(TlsFailure::find_in(&plain), None);
+    }
+
+    #[test]
+    fn rustls_errors_inside_nested_io_errors_are_found() {
+        // What hyper-rustls hands reqwest: io::Error::other(<tokio-rustls io::Error>).
+        let inner = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
+        );
+        let outer = io::Error::other(inner);
+        assert_eq!(
+            TlsFailure::find_in(&outer),
+            Some(TlsFailure::AlertReceived("handshake_failure".to_owned()))
+        );
     }
 }
