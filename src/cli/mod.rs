@@ -1,5 +1,6 @@
 //! The `crmsim` command line: flags, subcommands, exit codes. A thin layer over the library.
 
+mod certs;
 mod run;
 
 use std::path::PathBuf;
@@ -29,6 +30,11 @@ pub struct Cli {
 enum Command {
     /// Build a scenario's deployment, drive it, report, and exit 0 (pass) or 1 (fail).
     Run(RunArgs),
+    /// Certificates as the connector guide describes them: generate, check, convert.
+    Certs {
+        #[command(subcommand)]
+        command: certs::CertsCommand,
+    },
     /// Write the ICI profile's WSDL and XSD files into a folder.
     Schema {
         /// Folder to write into (created if missing).
@@ -68,6 +74,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Certs { command } => certs::run(command),
         Command::Schema { out } => match ici::schema::write_to(&out) {
             Ok(()) => {
                 println!(
