@@ -1,6 +1,8 @@
 //! The full direct flow over real sockets, SSL on and off: agents log on, calls arrive, are
 //! answered, talked and ended, every event arrives in order, and the report says so.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 use std::path::Path;
 
 use crmsim::report::Verdict;

@@ -2,6 +2,8 @@
 //! refuse what mutual TLS must refuse, and both ends name why: the client gets the TLS alert, the
 //! server records the cause with the peer's address.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 use std::path::Path;
 
 use certs::{KeyExchange, PkiSpec, TlsOptions, TlsVersions, TrustStore};

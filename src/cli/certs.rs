@@ -15,7 +15,7 @@ use crate::exit;
 pub enum CertsCommand {
     /// Generate the material of one of the guide's four models, laid out as the connector's
     /// install folder (ssl.ini, CRMConnectorSAP_<name>.ini, ssl/*.pem) plus the SAP side.
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// The doctor: check an ssl.ini, a connector folder, the SAP-side folder, or PEM files.
     /// Exit 0: no error (warnings allowed); 1: errors found; 2: bad arguments.
     Check(CheckArgs),
@@ -143,7 +143,7 @@ pub struct CheckArgs {
 
 pub fn run(command: CertsCommand) -> ExitCode {
     match command {
-        CertsCommand::New(args) => new(args),
+        CertsCommand::New(args) => new(*args),
         CertsCommand::Check(args) => check(&args),
         CertsCommand::Convert { input, output } => match certs::convert::convert(&input, &output) {
             Ok(done) => {
@@ -226,7 +226,6 @@ fn new(a: NewArgs) -> ExitCode {
             EncodingArg::Utf16 => TextEncoding::Utf16LeBom,
         },
         overwrite: a.force,
-        ..defaults
     };
     match certs::layout::write_new(&a.out, &opts) {
         Ok(written) => {
