@@ -44,7 +44,11 @@ min_completed_calls = 20
 
 async fn run(tls: bool, mode: &str) -> crmsim::report::Report {
     let loaded = scenario::parse(Path::new("flow.toml"), &scenario(tls, mode)).unwrap();
-    runner::run(&loaded, ProgressMode::Quiet).await.unwrap()
+    let options = runner::RunOptions {
+        progress: ProgressMode::Quiet,
+        keep_pki: None,
+    };
+    runner::run(&loaded, &options).await.unwrap()
 }
 
 fn assert_clean(r: &crmsim::report::Report) {

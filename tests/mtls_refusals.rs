@@ -23,7 +23,7 @@ heartbeat = "0s"
 
 async fn deployment() -> Topology {
     let loaded = scenario::parse(Path::new("mtls.toml"), SCENARIO).unwrap();
-    topology::build(&loaded).await.unwrap()
+    topology::build(&loaded, None).await.unwrap()
 }
 
 /// The two servers: (name, URL, the CA that issued the server's certificate).
@@ -226,7 +226,7 @@ async fn tls_to_a_plain_port_is_named_as_such() {
         &format!("{SCENARIO}[tls]\nenabled = false\n"),
     )
     .unwrap();
-    let t = topology::build(&loaded).await.unwrap();
+    let t = topology::build(&loaded, None).await.unwrap();
     let pki = certs::generate(&PkiSpec::direct()).unwrap();
     let url = format!(
         "https://connector.crmsim.test:{}/ici",

@@ -207,6 +207,31 @@ pub fn client_config_with_verifier(
     Ok(config)
 }
 
+/// A client config that verifies the server against `server_roots` but presents *no*
+/// certificate: SAP's SM59 "SSL client certificate: ANONYM". A server requiring client
+/// certificates must refuse it; crmsim uses it to show that it does, and how.
+pub fn anonymous_client_config(
+    server_roots: &TrustStore,
+    opts: &TlsOptions,
+) -> Result<ClientConfig, CertError> {
+    let verifier = server_verifier_with(server_roots, opts)?;
+    let mut config = ClientConfig::builder_with_provider(provider(opts))
+        .with_protocol_versions(opts.versions.protocol_versions())
+        .map_err(|e| tls_err("the client's TLS versions", e))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.resumption = if opts.resumption {
+        Resumption::store(Arc::new(ClientSessionMemoryCache::new(
+            CLIENT_SESSION_CACHE_SIZE,
+        )))
+    } else {
+        Resumption::disabled()
+    };
+    config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
+    Ok(config)
+}
+
 /// Builds both configs of one party from files: handy for the doctor and `serve`.
 pub fn configs_from_files(
     cert: &Path,

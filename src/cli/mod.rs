@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// Print no summary (the exit code and --json still tell).
     #[arg(long)]
     pub quiet: bool,
+    /// Keep the run's generated certificates in this folder (a `crmsim certs new` layout), e.g.
+    /// to point a real peer at them.
+    #[arg(long, value_name = "DIR")]
+    pub pki_dir: Option<PathBuf>,
 }
 
 /// Parses the command line, runs, and maps the outcome to an exit code.

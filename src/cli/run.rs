@@ -23,7 +23,11 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
-    let report = match runtime.block_on(runner::run(&loaded, args.progress)) {
+    let options = runner::RunOptions {
+        progress: args.progress,
+        keep_pki: args.pki_dir.clone(),
+    };
+    let report = match runtime.block_on(runner::run(&loaded, &options)) {
         Ok(report) => report,
         Err(e) => {
             eprintln!("crmsim: {}: {e}", loaded.path.display());

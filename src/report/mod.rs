@@ -34,6 +34,8 @@ pub struct RunOutcome {
     pub latency: LatencyBook,
     /// Every component's per-second figures on one time axis.
     pub timeline: Timeline,
+    /// Problems found while building the deployment.
+    pub setup_warnings: Vec<String>,
 }
 
 /// Builds the report and its verdict.
@@ -47,10 +49,18 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         connectors,
         latency,
         timeline,
+        setup_warnings,
     } = outcome;
     let mut calls = CallsReport::default();
     let mut messages = MessagesReport::default();
-    let mut errors = Vec::new();
+    let mut errors: Vec<stats::ErrorEntry> = setup_warnings
+        .into_iter()
+        .map(|w| stats::ErrorEntry {
+            kind: "setup".to_owned(),
+            count: 1,
+            first: w,
+        })
+        .collect();
     let mut requests_hop = LinkSnapshot::default();
     let mut events_hop = LinkSnapshot::default();
     for c in &connectors {

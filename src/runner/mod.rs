@@ -45,76 +45,43 @@ pub enum RunError {
     Build(#[from] BuildError),
 }
 
+/// How to run, beyond the scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub progress: ProgressMode,
+    /// Keep the generated certificates in this folder (a `crmsim certs new` layout).
+    pub keep_pki: Option<std::path::PathBuf>,
+}
+
 /// Runs a scenario to its report.
-pub async fn run(loaded: &LoadedScenario, mode: ProgressMode) -> Result<Report, RunError> {
+pub async fn run(loaded: &LoadedScenario, options: &RunOptions) -> Result<Report, RunError> {
     let s = &loaded.scenario;
     let started_at = std::time::SystemTime::now();
     let started = Instant::now();
-    let topology = topology::build(loaded).await?;
+    let topology = topology::build(loaded, options.keep_pki.as_deref()).await?;
     let expected = s.run.logon_timeout.min(Duration::from_secs(10)) + s.run.warmup + s.run.steady;
-    let mut progress = Progress::new(mode, expected);
-    let mut log = PhaseLog::default();
-    let agents = (s.crm.agents * s.crm.instances) as u64;
-
-    // Logon.
-    set_phase(&topology, "logon");
-    progress.phase("logon");
-    let t = Instant::now();
-    for crm in &topology.crms {
-        crm.start_work();
-    }
-    log.all_logged_on = watch_until(
-        &topology,
-        &mut progress,
+    let mut drive = Drive {
+        t: &topology,
+        s,
+        progress: Progress::new(options.progress, expected),
         started,
-        s.run.logon_timeout,
-        |t| logged_on(t) >= agents,
-    )
-    .await;
-    log.logon_s = t.elapsed().as_secs_f64();
-    log.logged_on_after_logon = logged_on(&topology);
-
-    // Warm-up and steady: calls flow.
-    set_phase(&topology, "warmup");
-    progress.phase("warmup");
-    for connector in &topology.connectors {
-        connector.set_call_rate(s.calls.rate / topology.connectors.len() as f64);
+        log: PhaseLog::default(),
+    };
+    drive.logon().await;
+    if drive.log.logged_on_after_logon > 0 {
+        drive.traffic().await;
+        drive.drain().await;
+    } else {
+        // Nobody to take calls (typically every logon refused): offering calls would only
+        // measure the queue. The report says why through its errors.
+        drive.progress.phase("aborted");
+        drive.log.drained = true;
     }
-    watch_for(&topology, &mut progress, started, s.run.warmup).await;
-    set_phase(&topology, "steady");
-    progress.phase("steady");
-    let before = totals(&topology);
-    let t = Instant::now();
-    watch_for(&topology, &mut progress, started, s.run.steady).await;
-    let after = totals(&topology);
-    log.steady_s = t.elapsed().as_secs_f64();
-    log.steady_offered = after.offered - before.offered;
-    log.steady_requests = after.requests - before.requests;
-    log.steady_events = after.events - before.events;
-
-    // Drain.
-    set_phase(&topology, "drain");
-    progress.phase("drain");
-    for connector in &topology.connectors {
-        connector.set_call_rate(0.0);
-    }
-    let t = Instant::now();
-    log.drained = watch_until(&topology, &mut progress, started, s.run.drain, is_quiet).await;
-    log.drain_s = t.elapsed().as_secs_f64();
-
-    // Log off.
     if s.run.logoff {
-        set_phase(&topology, "logoff");
-        progress.phase("logoff");
-        for crm in &topology.crms {
-            crm.log_off();
-        }
-        log.logged_off = watch_until(&topology, &mut progress, started, s.run.drain, |t| {
-            logged_on(t) == 0 && is_quiet(t)
-        })
-        .await;
+        drive.logoff().await;
     }
-    progress.finish();
+    drive.progress.finish();
+    let log = drive.log;
 
     let latency = LatencyBook::default();
     let timeline = Timeline::new(started);
@@ -126,6 +93,7 @@ pub async fn run(loaded: &LoadedScenario, mode: ProgressMode) -> Result<Report, 
         latency.absorb(&c.metrics().latency);
         timeline.absorb(&c.metrics().timeline);
     }
+    let setup_warnings = topology.warnings.clone();
     let (crms, connectors) = shut_down(topology).await;
     Ok(report::assemble(
         loaded,
@@ -137,8 +105,84 @@ pub async fn run(loaded: &LoadedScenario, mode: ProgressMode) -> Result<Report, 
             connectors,
             latency,
             timeline,
+            setup_warnings,
         },
     ))
+}
+
+/// The phases of one run over one deployment.
+struct Drive<'a> {
+    t: &'a Topology,
+    s: &'a crate::scenario::Scenario,
+    progress: Progress,
+    started: Instant,
+    log: PhaseLog,
+}
+
+impl Drive<'_> {
+    fn enter(&mut self, phase: &str) {
+        set_phase(self.t, phase);
+        self.progress.phase(phase);
+    }
+
+    /// Shows progress until `done` holds (true) or `timeout` passes (false).
+    async fn until(&mut self, timeout: Duration, done: impl Fn(&Topology) -> bool) -> bool {
+        watch_until(self.t, &mut self.progress, self.started, timeout, done).await
+    }
+
+    async fn logon(&mut self) {
+        self.enter("logon");
+        let agents = (self.s.crm.agents * self.s.crm.instances) as u64;
+        let t = Instant::now();
+        for crm in &self.t.crms {
+            crm.start_work();
+        }
+        self.log.all_logged_on = self
+            .until(self.s.run.logon_timeout, |t| logged_on(t) >= agents)
+            .await;
+        self.log.logon_s = t.elapsed().as_secs_f64();
+        self.log.logged_on_after_logon = logged_on(self.t);
+    }
+
+    /// Warm-up, then the measured steady phase: calls flow.
+    async fn traffic(&mut self) {
+        self.enter("warmup");
+        let share = self.s.calls.rate / self.t.connectors.len() as f64;
+        for connector in &self.t.connectors {
+            connector.set_call_rate(share);
+        }
+        self.until(self.s.run.warmup, |_| false).await;
+        self.enter("steady");
+        let before = totals(self.t);
+        let t = Instant::now();
+        self.until(self.s.run.steady, |_| false).await;
+        let after = totals(self.t);
+        self.log.steady_s = t.elapsed().as_secs_f64();
+        self.log.steady_offered = after.offered - before.offered;
+        self.log.steady_requests = after.requests - before.requests;
+        self.log.steady_events = after.events - before.events;
+    }
+
+    /// Arrivals stop; calls end and events are delivered.
+    async fn drain(&mut self) {
+        self.enter("drain");
+        for connector in &self.t.connectors {
+            connector.set_call_rate(0.0);
+        }
+        let t = Instant::now();
+        self.log.drained = self.until(self.s.run.drain, is_quiet).await;
+        self.log.drain_s = t.elapsed().as_secs_f64();
+    }
+
+    async fn logoff(&mut self) {
+        self.enter("logoff");
+        for crm in &self.t.crms {
+            crm.log_off();
+        }
+        self.log.logged_off = self
+            .until(self.s.run.drain, |t| logged_on(t) == 0 && is_quiet(t))
+            .await;
+    }
 }
 
 fn set_phase(t: &Topology, phase: &str) {
@@ -214,11 +258,6 @@ fn live(t: &Topology) -> Live {
         live.errors += crm.metrics().errors.total();
     }
     live
-}
-
-/// Shows progress for `duration`.
-async fn watch_for(t: &Topology, progress: &mut Progress, started: Instant, duration: Duration) {
-    watch_until(t, progress, started, duration, |_| false).await;
 }
 
 /// Shows progress until `done` holds (true) or `timeout` passes (false).

@@ -181,16 +181,22 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
 
 /// Files the scenario names must exist.
 fn check_files(src: &Source<'_>, loaded: &LoadedScenario) -> Result<(), ScenarioError> {
-    if let Some(dir) = &loaded.scenario.connector.config_dir {
-        let resolved = loaded.resolve(dir);
-        if !resolved.is_dir() {
-            return Err(src.error_at(
-                &["connector", "config_dir"],
-                format!(
-                    "{} is not a folder (paths are relative to the scenario file)",
-                    resolved.display()
-                ),
-            ));
+    let s = &loaded.scenario;
+    for (path, dir) in [
+        (["connector", "config_dir"], &s.connector.config_dir),
+        (["crm", "material_dir"], &s.crm.material_dir),
+    ] {
+        if let Some(dir) = dir {
+            let resolved = loaded.resolve(dir);
+            if !resolved.is_dir() {
+                return Err(src.error_at(
+                    &path,
+                    format!(
+                        "{} is not a folder (paths are relative to the scenario file)",
+                        resolved.display()
+                    ),
+                ));
+            }
         }
     }
     Ok(())

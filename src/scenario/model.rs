@@ -135,8 +135,17 @@ pub struct CrmSection {
     pub agents: usize,
     /// "One or more SAP CRMs": instances sharing the connector.
     pub instances: usize,
-    /// Host name of the CRM (certificate subject and SAN).
+    /// Host name of the CRM (certificate subject and SAN). Several instances share it, each on
+    /// its own port, as SAP application servers of one system do.
     pub host: String,
+    /// The SAP side's certificate folder (`crm.crt.pem`, `crm.key.pem`, `trust-ca.pem`, as
+    /// `crmsim certs new` writes under `crm/`), relative to the scenario file. Needed with
+    /// `connector.config_dir` when SSL is on.
+    pub material_dir: Option<PathBuf>,
+    /// SM59 "SSL client certificate": `true` presents the CRM's certificate (DFAULT), `false`
+    /// none (ANONYM), which a connector requiring client certificates refuses.
+    pub client_certificate: bool,
+    /// `AgentLoginType` of the login strings; the connector folder's value wins when it has one.
     pub login_type: u8,
     pub ring_delay: DurationDist,
     /// The agent's talk time before hanging up; ignored when `calls.hangup = "caller"`.
@@ -164,6 +173,8 @@ impl Default for CrmSection {
             agents: 20,
             instances: 1,
             host: "crm.crmsim.test".to_owned(),
+            material_dir: None,
+            client_certificate: true,
             login_type: 0,
             ring_delay: DurationDist::Uniform {
                 low: Duration::from_millis(300),

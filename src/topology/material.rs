@@ -1,10 +1,18 @@
-//! TLS material of a deployment: who presents which certificate and trusts which CA, turned into
-//! rustls configs for each side's server and client.
+//! TLS material of a deployment: who presents which certificate and trusts which CA.
+//!
+//! There is one way in: folders as the connector guide lays them out. A customer's connector
+//! folder (`ssl.ini`, `CRMConnectorSAP_<name>.ini`, PEM files) and SAP-side folder are loaded as
+//! they are; without them, the run writes a throw-away set with `certs new` and loads *that*
+//! through the very same readers. So every run exercises the code path a customer's files take.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use certs::layout::{NewOptions, Sides};
 use certs::{Identity, TlsOptions, TrustStore};
 use transport::ClientTls;
+
+use crate::scenario::{LoadedScenario, Scenario};
 
 /// One side's certificate and the CAs it trusts for its peers.
 #[derive(Clone)]
@@ -20,29 +28,61 @@ pub struct SideTls {
     pub client: ClientTls,
 }
 
-/// A problem building TLS configs; names the side.
+/// The material of a whole deployment.
+pub struct RunPki {
+    pub crm: SideMaterial,
+    /// One per connector side, in order (the connector, or side A then side B).
+    pub connectors: Vec<SideMaterial>,
+    /// Where it came from (the customer's folders, or the generated set).
+    pub source: PathBuf,
+    /// Keeps a generated set alive until the run ends; `None` when kept on purpose or loaded.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+/// What the scenario's folders say besides certificates.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorSettings {
+    /// Problems that will make handshakes fail, said before the run shows them.
+    pub warnings: Vec<String>,
+    /// `TpiDllParameter=SSL PROXY=<host>:<port>`: the static route for events.
+    pub proxy_route: Option<(String, u16)>,
+    /// `AgentLoginType` from the connector ini.
+    pub login_type: Option<u8>,
+}
+
+/// A problem with the material; names the side or the folder and what to do.
 #[derive(Debug, thiserror::Error)]
-#[error("TLS material of {side}: {source}")]
-pub struct MaterialError {
-    pub side: String,
-    #[source]
-    pub source: Box<certs::CertError>,
+pub enum MaterialError {
+    #[error("TLS material of {side}: {source}")]
+    Certs {
+        side: String,
+        #[source]
+        source: Box<certs::CertError>,
+    },
+    #[error("{0}")]
+    Mismatch(String),
+    #[error("cannot create a folder for the run's certificates: {0}")]
+    Scratch(std::io::Error),
+}
+
+fn certs_err(side: &str) -> impl Fn(certs::CertError) -> MaterialError + '_ {
+    move |e| MaterialError::Certs {
+        side: side.to_owned(),
+        source: Box::new(e),
+    }
 }
 
 impl SideMaterial {
     /// The server config (requiring client certificates) and the client config (presenting
     /// ours) of this side.
     pub fn configs(&self, side: &str, options: &TlsOptions) -> Result<SideTls, MaterialError> {
-        let wrap = |source| MaterialError {
-            side: side.to_owned(),
-            source: Box::new(source),
-        };
+        let wrap = certs_err(side);
         let server =
-            certs::server_config(&self.identity, &self.peer_roots, options).map_err(wrap)?;
-        let verifier = certs::server_verifier(&self.peer_roots).map_err(wrap)?;
+            certs::server_config(&self.identity, &self.peer_roots, options).map_err(&wrap)?;
+        let verifier = certs::server_verifier(&self.peer_roots).map_err(&wrap)?;
         let client =
             certs::tls::client_config_with_verifier(&self.identity, verifier.clone(), options)
-                .map_err(wrap)?;
+                .map_err(&wrap)?;
         Ok(SideTls {
             server: Arc::new(server),
             client: ClientTls {
@@ -53,11 +93,195 @@ impl SideMaterial {
     }
 }
 
-impl From<&certs::Party> for SideMaterial {
-    fn from(party: &certs::Party) -> Self {
-        SideMaterial {
-            identity: party.identity.clone(),
-            peer_roots: party.peer_roots.clone(),
-        }
+impl SideTls {
+    /// The same side, but its client presents no certificate (SM59 "SSL client certificate:
+    /// ANONYM"). The server side is unchanged.
+    pub fn anonymous_client(
+        &self,
+        side: &str,
+        material: &SideMaterial,
+        options: &TlsOptions,
+    ) -> Result<SideTls, MaterialError> {
+        let wrap = certs_err(side);
+        let config =
+            certs::tls::anonymous_client_config(&material.peer_roots, options).map_err(&wrap)?;
+        let verifier = certs::server_verifier(&material.peer_roots).map_err(&wrap)?;
+        Ok(SideTls {
+            server: self.server.clone(),
+            client: ClientTls { config, verifier },
+        })
     }
+}
+
+/// Loads the scenario's folders, or generates a throw-away set (kept in `keep` when given).
+/// Returns `None` when SSL is off; the connector settings come from the connector folder either
+/// way.
+pub fn load(
+    loaded: &LoadedScenario,
+    crm_host: &str,
+    connector_hosts: &[String],
+    keep: Option<&Path>,
+) -> Result<(Option<RunPki>, ConnectorSettings), MaterialError> {
+    let s = &loaded.scenario;
+    match &s.connector.config_dir {
+        Some(dir) => from_folders(loaded, &loaded.resolve(dir), connector_hosts),
+        None if s.tls.enabled => {
+            let pki = generate(s, crm_host, connector_hosts, keep)?;
+            Ok((Some(pki), ConnectorSettings::default()))
+        }
+        None => Ok((None, ConnectorSettings::default())),
+    }
+}
+
+/// The customer's connector folder, and with SSL the SAP side's folder.
+fn from_folders(
+    loaded: &LoadedScenario,
+    dir: &Path,
+    connector_hosts: &[String],
+) -> Result<(Option<RunPki>, ConnectorSettings), MaterialError> {
+    let s = &loaded.scenario;
+    let folder =
+        certs::folder::load_connector_folder(dir).map_err(certs_err("the connector folder"))?;
+    let mut settings = ConnectorSettings {
+        warnings: Vec::new(),
+        proxy_route: folder.tpi.proxy.clone(),
+        login_type: folder
+            .connector_ini
+            .agent_login_type
+            .as_ref()
+            .and_then(|l| l.value.trim().parse().ok()),
+    };
+    if folder.tpi.ssl != s.tls.enabled {
+        return Err(MaterialError::Mismatch(format!(
+            "{}: TpiDllParameter says SSL {} but the scenario says [tls] enabled = {}; make them agree",
+            folder.connector_ini.path.display(),
+            if folder.tpi.ssl { "on" } else { "off" },
+            s.tls.enabled
+        )));
+    }
+    let Some((identity, peer_roots)) = folder.tls else {
+        return Ok((None, settings));
+    };
+    let Some(crm_dir) = &s.crm.material_dir else {
+        return Err(MaterialError::Mismatch(format!(
+            "{} has SSL on: give the SAP side's certificate too, [crm] material_dir = \"<folder with crm.crt.pem, crm.key.pem, trust-ca.pem>\" (what `crmsim certs new` writes under crm/)",
+            dir.display()
+        )));
+    };
+    let crm_dir = loaded.resolve(crm_dir);
+    let crm = certs::folder::load_crm_folder(&crm_dir).map_err(certs_err("the SAP side folder"))?;
+    let connector = SideMaterial {
+        identity,
+        peer_roots,
+    };
+    settings.warnings.extend(check_names(
+        &connector.identity,
+        &connector_hosts[0],
+        "connector",
+        dir,
+    ));
+    settings
+        .warnings
+        .extend(check_names(&crm.identity, &s.crm.host, "crm", &crm_dir));
+    Ok((
+        Some(RunPki {
+            crm: SideMaterial {
+                identity: crm.identity,
+                peer_roots: crm.trust,
+            },
+            connectors: vec![connector],
+            source: dir.to_path_buf(),
+            _scratch: None,
+        }),
+        settings,
+    ))
+}
+
+/// A certificate must carry the name its peer dials, or every handshake fails: say so before
+/// the run shows it (the run goes on, so that the refusal itself is measured and reported).
+fn check_names(identity: &Identity, host: &str, side: &str, origin: &Path) -> Option<String> {
+    let info = match certs::inspect::inspect(identity.leaf()) {
+        Ok(info) => info,
+        Err(why) => {
+            return Some(format!(
+                "the {side} certificate from {} cannot be read: {why}",
+                origin.display()
+            ));
+        }
+    };
+    if info
+        .dns_names
+        .iter()
+        .any(|san| san.eq_ignore_ascii_case(host))
+    {
+        return None;
+    }
+    Some(format!(
+        "the {side} certificate from {} names {} but the scenario dials {host}: handshakes will fail; set [{side}] host to one of those names",
+        origin.display(),
+        if info.dns_names.is_empty() {
+            "no DNS SAN".to_owned()
+        } else {
+            info.dns_names.join(", ")
+        },
+    ))
+}
+
+/// `certs new` into a scratch folder (or `keep`), then the folder readers.
+fn generate(
+    s: &Scenario,
+    crm_host: &str,
+    connector_hosts: &[String],
+    keep: Option<&Path>,
+) -> Result<RunPki, MaterialError> {
+    let (scratch, root) = match keep {
+        Some(dir) => (None, dir.to_path_buf()),
+        None => {
+            let tmp = tempfile::Builder::new()
+                .prefix("crmsim-pki-")
+                .tempdir()
+                .map_err(MaterialError::Scratch)?;
+            let root = tmp.path().to_path_buf();
+            (Some(tmp), root)
+        }
+    };
+    let opts = NewOptions {
+        layout: s.tls.layout,
+        key: s.tls.key,
+        validity_days: 30,
+        crm_host: crm_host.to_owned(),
+        connector_hosts: connector_hosts.to_vec(),
+        sides: if connector_hosts.len() == 2 {
+            Sides::AB
+        } else {
+            Sides::One
+        },
+        overwrite: true,
+        ..NewOptions::default()
+    };
+    let written = certs::layout::write_new(&root, &opts).map_err(certs_err("the generated PKI"))?;
+    let crm = certs::folder::load_crm_folder(&written.crm_dir).map_err(certs_err("crm"))?;
+    let mut connectors = Vec::new();
+    for dir in &written.connector_dirs {
+        let folder = certs::folder::load_connector_folder(dir).map_err(certs_err("connector"))?;
+        let Some((identity, peer_roots)) = folder.tls else {
+            return Err(MaterialError::Mismatch(format!(
+                "{}: the generated connector folder has SSL off",
+                dir.display()
+            )));
+        };
+        connectors.push(SideMaterial {
+            identity,
+            peer_roots,
+        });
+    }
+    Ok(RunPki {
+        crm: SideMaterial {
+            identity: crm.identity,
+            peer_roots: crm.trust,
+        },
+        connectors,
+        source: root,
+        _scratch: scratch,
+    })
 }

@@ -8,9 +8,10 @@ mod loopback;
 mod material;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
-use certs::{PartySpec, PkiSpec, TlsOptions};
+use certs::TlsOptions;
 use sim_connector::acd::AcdConfig;
 use sim_connector::arrivals::ArrivalConfig;
 use sim_connector::events::EventDelivery;
@@ -19,7 +20,7 @@ use sim_crm::{AgentsConfig, CmsProfile, Crm, CrmConfig, HeartbeatConfig, LogonPl
 use transport::ClientOptions;
 
 pub use loopback::Loopback;
-pub use material::{MaterialError, SideMaterial, SideTls};
+pub use material::{ConnectorSettings, MaterialError, RunPki, SideMaterial, SideTls};
 
 use crate::scenario::{Hangup, LoadedScenario, Logon, Scenario};
 
@@ -29,13 +30,13 @@ pub struct Topology {
     pub connectors: Vec<Connector>,
     /// The run's TLS material (None with SSL off), e.g. for tests that dial the components.
     pub pki: Option<RunPki>,
+    /// Problems found while setting up (e.g. a certificate without the dialled name).
+    pub warnings: Vec<String>,
 }
 
 /// The deployment could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("generating the run's PKI failed: {0}")]
-    Pki(#[source] Box<certs::CertError>),
     #[error("{0}")]
     Material(#[from] MaterialError),
     #[error("starting {name} failed: {message}")]
@@ -44,78 +45,37 @@ pub enum BuildError {
     Unsupported(String),
 }
 
-/// TLS material for the CRM side and each connector side, in the scenario's model.
-pub struct RunPki {
-    pub crm: SideMaterial,
-    pub connectors: Vec<SideMaterial>,
-}
-
-/// Generates the throw-away PKI of a run: one CRM certificate (with every CRM instance's name),
-/// one certificate per connector side.
-pub fn generate_pki(
-    s: &Scenario,
-    crm_hosts: &[String],
-    connector_hosts: &[String],
-) -> Result<RunPki, BuildError> {
-    let party = |name: &str, hosts: &[String]| {
-        let mut spec = PartySpec::new(name, &hosts[0]);
-        spec.extra_sans = hosts[1..].to_vec();
-        spec
-    };
-    let spec = PkiSpec {
-        layout: s.tls.layout,
-        key: s.tls.key,
-        validity_days: 30,
-        crm: party("crm", crm_hosts),
-        connectors: connector_hosts
-            .iter()
-            .enumerate()
-            .map(|(i, h)| party(&format!("connector-{i}"), std::slice::from_ref(h)))
-            .collect(),
-    };
-    let pki = certs::generate(&spec).map_err(|e| BuildError::Pki(Box::new(e)))?;
-    Ok(RunPki {
-        crm: SideMaterial::from(&pki.crm),
-        connectors: pki.connectors.iter().map(SideMaterial::from).collect(),
-    })
-}
-
-/// Host name of CRM instance `i`: the configured name, then `crm-2.<domain>`…
-pub fn crm_host(base: &str, instance: usize) -> String {
-    if instance == 0 {
-        return base.to_owned();
-    }
-    match base.split_once('.') {
-        Some((first, rest)) => format!("{first}-{}.{rest}", instance + 1),
-        None => format!("{base}-{}", instance + 1),
-    }
-}
-
-/// Builds and starts the scenario's deployment on loopback addresses.
-pub async fn build(loaded: &LoadedScenario) -> Result<Topology, BuildError> {
+/// Builds and starts the scenario's deployment on loopback addresses. `keep_pki`: write the
+/// generated certificates there (as `crmsim certs new` would) instead of a scratch folder.
+pub async fn build(
+    loaded: &LoadedScenario,
+    keep_pki: Option<&Path>,
+) -> Result<Topology, BuildError> {
     let s = &loaded.scenario;
-    if loaded.scenario.connector.config_dir.is_some() {
-        return Err(BuildError::Unsupported(
-            "connector.config_dir is not supported by this build yet".to_owned(),
-        ));
-    }
     let mut loopback = Loopback::new();
-    let crm_hosts: Vec<String> = (0..s.crm.instances)
-        .map(|i| crm_host(&s.crm.host, i))
-        .collect();
     let connector_hosts = vec![s.connector.host.clone()];
+    let (pki, settings) = material::load(loaded, &s.crm.host, &connector_hosts, keep_pki)?;
+    if let Some((host, port)) = &settings.proxy_route {
+        return Err(BuildError::Unsupported(format!(
+            "the connector folder routes events via a proxy (TpiDllParameter ... PROXY={host}:{port}); the {} deployment sends them directly: use a proxy deployment or remove PROXY=",
+            s.run.deployment.as_str()
+        )));
+    }
+    let login_type = settings.login_type.unwrap_or(s.crm.login_type);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     let tls_options = TlsOptions {
         versions: s.tls.versions,
         key_exchange: s.tls.key_exchange,
         resumption: true,
     };
-    let pki = if s.tls.enabled {
-        Some(generate_pki(s, &crm_hosts, &connector_hosts)?)
-    } else {
-        None
-    };
     let crm_tls = match &pki {
-        Some(p) => Some(p.crm.configs("crm", &tls_options)?),
+        Some(p) if s.crm.client_certificate => Some(p.crm.configs("crm", &tls_options)?),
+        Some(p) => {
+            let tls = p.crm.configs("crm", &tls_options)?;
+            Some(tls.anonymous_client("crm", &p.crm, &tls_options)?)
+        }
         None => None,
     };
     let connector_tls = match &pki {
@@ -123,25 +83,23 @@ pub async fn build(loaded: &LoadedScenario) -> Result<Topology, BuildError> {
         None => None,
     };
 
-    let crm_ips: Vec<SocketAddr> = crm_hosts.iter().map(|_| loopback.next_addr()).collect();
+    // CRM instances share the host name and address, each on its own port.
+    let crm_ip = loopback.next_addr();
     let connector_listen = loopback.next_addr();
     let connector = start_connector(
         s,
         "connector",
         connector_listen,
         connector_tls.as_ref(),
-        crm_hosts
-            .iter()
-            .cloned()
-            .zip(crm_ips.iter().copied())
-            .collect(),
+        login_type,
+        vec![(s.crm.host.clone(), crm_ip)],
     )
     .await?;
     let connector_addr = connector.local_addr();
 
-    let mut crms = Vec::with_capacity(crm_hosts.len());
-    for (i, (host, listen)) in crm_hosts.iter().zip(&crm_ips).enumerate() {
-        let name = if crm_hosts.len() == 1 {
+    let mut crms = Vec::with_capacity(s.crm.instances);
+    for i in 0..s.crm.instances {
+        let name = if s.crm.instances == 1 {
             "crm".to_owned()
         } else {
             format!("crm-{}", i + 1)
@@ -149,12 +107,24 @@ pub async fn build(loaded: &LoadedScenario) -> Result<Topology, BuildError> {
         let cms =
             CmsProfile::for_connector(&s.connector.host, connector_addr.port(), s.tls.enabled);
         let resolve = vec![(s.connector.host.clone(), connector_addr)];
-        crms.push(start_crm(s, &name, i, host, *listen, crm_tls.as_ref(), cms, resolve).await?);
+        let crm = start_crm(
+            s,
+            &name,
+            i,
+            crm_ip,
+            crm_tls.as_ref(),
+            login_type,
+            cms,
+            resolve,
+        )
+        .await?;
+        crms.push(crm);
     }
     Ok(Topology {
         crms,
         connectors: vec![connector],
         pki,
+        warnings: settings.warnings,
     })
 }
 
@@ -163,6 +133,7 @@ async fn start_connector(
     name: &str,
     listen: SocketAddr,
     tls: Option<&SideTls>,
+    login_type: u8,
     crm_addrs: Vec<(String, SocketAddr)>,
 ) -> Result<Connector, BuildError> {
     let mut client = ClientOptions::new(
@@ -174,7 +145,7 @@ async fn start_connector(
     client.resolve = crm_addrs;
     let acd = AcdConfig {
         side: name.to_owned(),
-        login_type: s.crm.login_type,
+        login_type,
         wrap_up: s.connector.wrap_up,
         wrap_up_timer: (!s.connector.wrap_up_timer.is_zero()).then_some(s.connector.wrap_up_timer),
         ring_no_answer: s.connector.ring_no_answer,
@@ -220,9 +191,9 @@ async fn start_crm(
     s: &Scenario,
     name: &str,
     instance: usize,
-    host: &str,
     listen: SocketAddr,
     tls: Option<&SideTls>,
+    login_type: u8,
     cms: CmsProfile,
     resolve: Vec<(String, SocketAddr)>,
 ) -> Result<Crm, BuildError> {
@@ -245,7 +216,7 @@ async fn start_crm(
         first_agent_id: 10_001 + offset,
         first_device: 30_001 + offset,
         password: "crmsim".to_owned(),
-        login_type: s.crm.login_type,
+        login_type,
         ring_delay: s.crm.ring_delay,
         talk_time: (s.calls.hangup == Hangup::Agent).then_some(s.crm.talk_time),
         wrap_up: s.crm.wrap_up,
@@ -264,7 +235,11 @@ async fn start_crm(
     let config = CrmConfig {
         name: name.to_owned(),
         listen,
-        sink_url: format!("{scheme}://{host}:{{port}}{}", ici::catalog::CRM_EVENT_PATH),
+        sink_url: format!(
+            "{scheme}://{}:{{port}}{}",
+            s.crm.host,
+            ici::catalog::CRM_EVENT_PATH
+        ),
         event_path: ici::catalog::CRM_EVENT_PATH.to_owned(),
         tls: tls.map(|t| t.server.clone()),
         cms,
