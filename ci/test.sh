@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test command of the README: formatting, lints, every test of the workspace, and the two
+# shipped direct scenarios through the release binary. Exits non-zero on the first failure.
+#
+# The tests call real tools: xmllint (libxml2-utils), curl, openssl. ci/deps.sh installs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in xmllint curl openssl; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+  echo "ci/test.sh: missing ${missing[*]}; run ci/deps.sh (Debian/Ubuntu: apt-get install -y libxml2-utils curl openssl)" >&2
+  exit 2
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== scenarios (release build)"
+cargo build --release --locked
+mkdir -p target/reports
+for scenario in scenarios/direct.toml scenarios/direct-plain.toml; do
+  name=$(basename "$scenario" .toml)
+  echo "-- crmsim run $scenario"
+  ./target/release/crmsim run "$scenario" --json "target/reports/$name.json" --progress lines
+done
+echo "ci/test.sh: all passed"
