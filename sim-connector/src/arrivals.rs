@@ -5,7 +5,7 @@
 //! it still offers the call with its intended time, so latencies count from when the caller
 //! really called, and it counts the late start.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -16,10 +16,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use transport::Gate;
 
-use crate::acd::Acd;
-use crate::lock;
-use crate::metrics::ConnectorMetrics;
-use crate::timers::Timers;
+use crate::Shared;
 
 /// How inter-arrival times are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
@@ -55,10 +52,35 @@ impl Default for ArrivalConfig {
     }
 }
 
+/// Inter-arrival gaps of one arrival process: the generator here and the harness's contact
+/// center (which spreads calls over connector sides) draw from the same schedule.
+pub struct Schedule {
+    process: ArrivalProcess,
+    rng: SmallRng,
+}
+
+impl Schedule {
+    pub fn new(process: ArrivalProcess, seed: u64) -> Schedule {
+        Schedule {
+            process,
+            rng: SmallRng::seed_from_u64(seed),
+        }
+    }
+
+    /// The gap to the next arrival at `rate` calls per second (which must be positive).
+    pub fn gap(&mut self, rate: f64) -> Duration {
+        match self.process {
+            ArrivalProcess::Constant => Duration::from_secs_f64(1.0 / rate),
+            ArrivalProcess::Poisson => match Exp::new(rate) {
+                Ok(exp) => Duration::from_secs_f64(exp.sample(&mut self.rng)),
+                Err(_) => Duration::from_secs_f64(1.0 / rate),
+            },
+        }
+    }
+}
+
 pub(crate) struct Generator {
-    pub acd: Arc<Mutex<Acd>>,
-    pub timers: Timers,
-    pub metrics: Arc<ConnectorMetrics>,
+    pub shared: Arc<Shared>,
     pub gate: Gate,
     pub config: ArrivalConfig,
     pub rate: watch::Receiver<f64>,
@@ -67,7 +89,7 @@ pub(crate) struct Generator {
 
 impl Generator {
     pub async fn run(mut self) {
-        let mut rng = SmallRng::seed_from_u64(self.config.seed);
+        let mut schedule = Schedule::new(self.config.process, self.config.seed);
         loop {
             let rate = *self.rate.borrow_and_update();
             if rate <= 0.0 {
@@ -80,46 +102,19 @@ impl Generator {
             // A new rate starts a new schedule from now.
             let mut intended = Instant::now();
             loop {
-                intended += self.gap(rate, &mut rng);
+                intended += schedule.gap(rate);
                 tokio::select! {
                     _ = self.cancel.cancelled() => return,
                     changed = self.rate.changed() => {
                         if changed.is_err() { return }
                         break;
                     }
-                    _ = tokio::time::sleep_until(intended) => self.offer(intended.into_std()).await,
+                    _ = tokio::time::sleep_until(intended) => {
+                        self.gate.wait().await;
+                        self.shared.offer_call(intended.into_std(), self.config.only_with_agents);
+                    }
                 }
             }
-        }
-    }
-
-    fn gap(&self, rate: f64, rng: &mut SmallRng) -> Duration {
-        match self.config.process {
-            ArrivalProcess::Constant => Duration::from_secs_f64(1.0 / rate),
-            ArrivalProcess::Poisson => match Exp::new(rate) {
-                Ok(exp) => Duration::from_secs_f64(exp.sample(rng)),
-                Err(_) => Duration::from_secs_f64(1.0 / rate),
-            },
-        }
-    }
-
-    async fn offer(&self, intended: std::time::Instant) {
-        self.gate.wait().await;
-        let timers = {
-            let mut acd = lock(&self.acd);
-            if self.config.only_with_agents && acd.logged_on() == 0 {
-                return;
-            }
-            acd.offer_call(intended);
-            acd.take_timers()
-        };
-        self.timers.arm(timers);
-        let now = std::time::Instant::now();
-        let lateness = now.saturating_duration_since(intended);
-        self.metrics.latency.record("arrival.lateness", lateness);
-        self.metrics.timeline.count("calls.offered", intended, 1);
-        if lateness > self.config.late_tolerance {
-            self.metrics.late_arrival();
         }
     }
 }

@@ -70,6 +70,31 @@ pub(crate) struct Shared {
     acd: Arc<Mutex<Acd>>,
     timers: timers::Timers,
     metrics: Arc<ConnectorMetrics>,
+    late_tolerance: Duration,
+}
+
+impl Shared {
+    /// Offers a call that arrived (was meant to arrive) at `intended`. With `require_agents`,
+    /// a connector without logged-on agents does not take it and returns `None`.
+    pub(crate) fn offer_call(&self, intended: Instant, require_agents: bool) -> Option<String> {
+        let now = Instant::now();
+        let (id, timers) = {
+            let mut acd = lock(&self.acd);
+            if require_agents && acd.logged_on() == 0 {
+                return None;
+            }
+            let id = acd.offer_call(intended, now);
+            (id, acd.take_timers())
+        };
+        self.timers.arm(timers);
+        let lateness = now.saturating_duration_since(intended);
+        self.metrics.latency.record("arrival.lateness", lateness);
+        self.metrics.timeline.count("calls.offered", intended, 1);
+        if lateness > self.late_tolerance {
+            self.metrics.late_arrival();
+        }
+        Some(id)
+    }
 }
 
 /// A running connector.
@@ -84,14 +109,24 @@ pub struct Connector {
     cancel: CancellationToken,
 }
 
+/// What a killed connector took with it, so that the run accounts for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Killed {
+    pub reason: String,
+    /// Calls active at the kill, ended as dropped with `reason`.
+    pub dropped_calls: Vec<String>,
+    /// Events queued at the kill: never sent, or sent and never acknowledged.
+    pub events_lost: u64,
+}
+
 /// Everything the connector counted, for the report.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ConnectorReport {
     pub name: String,
     pub acd: AcdSnapshot,
     pub events: EventCounts,
-    /// Events queued when the connector was killed: never sent, or sent and never acknowledged.
-    pub events_lost: u64,
+    /// Set when the connector was killed: what died with it.
+    pub killed: Option<Killed>,
     pub late_arrivals: u64,
     /// Incoming request connections (this connector as TLS server).
     pub requests_link: LinkSnapshot,
@@ -102,8 +137,25 @@ pub struct ConnectorReport {
 }
 
 impl Connector {
-    /// Starts the endpoint, the timers and the (idle) call generator.
+    /// Binds `config.listen` and starts (see [`Connector::start_on`]).
     pub async fn start(config: ConnectorConfig) -> Result<Connector, StartError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{}: cannot listen on {}: {e}", config.name, config.listen),
+                )
+            })?;
+        Connector::start_on(listener, config).await
+    }
+
+    /// Starts the endpoint on a bound listener, the timers and the (idle) call generator.
+    /// Binding first lets a harness learn every address before anything starts.
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        config: ConnectorConfig,
+    ) -> Result<Connector, StartError> {
         let started = Instant::now();
         let metrics = Arc::new(ConnectorMetrics::new(started));
         let gate = Gate::default();
@@ -117,32 +169,33 @@ impl Connector {
             cancel.clone(),
         );
         let senders = outlet.senders();
-        let acd = Acd::new(config.acd.clone(), Box::new(outlet)).map_err(|source| {
+        let mut acd = Acd::new(config.acd.clone(), Box::new(outlet)).map_err(|source| {
             StartError::Config {
                 name: config.name.clone(),
                 source,
             }
         })?;
+        let initial_timers = acd.take_timers();
         let acd = Arc::new(Mutex::new(acd));
         let timers = timers::Timers::spawn(acd.clone(), gate.clone(), &tasks, cancel.clone());
+        timers.arm(initial_timers);
         let shared = Arc::new(Shared {
             name: config.name.clone(),
             acd: acd.clone(),
             timers: timers.clone(),
             metrics: metrics.clone(),
+            late_tolerance: config.arrivals.late_tolerance,
         });
         let router = axum::Router::new()
             .route(&config.path, axum::routing::post(service::ici_request))
             .with_state(shared.clone());
         let mut options = ServerOptions::new(config.name.clone(), config.tls.clone());
         options.gate = gate.clone();
-        let server = HttpServer::bind(config.listen, router, options).await?;
+        let server = HttpServer::start(listener, router, options)?;
         let (rate, rate_rx) = watch::channel(0.0);
         tasks.spawn(
             Generator {
-                acd,
-                timers,
-                metrics,
+                shared: shared.clone(),
                 gate: gate.clone(),
                 config: config.arrivals.clone(),
                 rate: rate_rx,
@@ -171,7 +224,13 @@ impl Connector {
         self.server.local_addr()
     }
 
-    /// Calls per second offered from now on; 0 stops arrivals.
+    /// Offers one call now, on behalf of a contact center in front of several connector sides.
+    /// `None` when no agent is logged on here: the call must go elsewhere or wait.
+    pub fn offer_call(&self, intended: Instant) -> Option<String> {
+        self.shared.offer_call(intended, true)
+    }
+
+    /// Calls per second offered from now on by the connector's own generator; 0 stops it.
     pub fn set_call_rate(&self, per_second: f64) {
         self.rate.send_replace(per_second.max(0.0));
     }
@@ -196,7 +255,7 @@ impl Connector {
             name: self.name.clone(),
             acd: self.acd_snapshot(),
             events: metrics.events(),
-            events_lost: 0,
+            killed: None,
             late_arrivals: metrics.late_arrivals(),
             requests_link: self.server.stats().snapshot(),
             events_link: self.senders.link_stats(),
@@ -245,9 +304,13 @@ impl Connector {
     pub async fn kill(self, reason: &str) -> ConnectorReport {
         self.cancel.cancel();
         self.gate.resume();
-        lock(&self.shared.acd).die(reason, Instant::now());
+        let dropped = lock(&self.shared.acd).die(reason, Instant::now());
         let mut report = self.report();
-        report.events_lost = self.events_in_flight();
+        report.killed = Some(Killed {
+            reason: reason.to_owned(),
+            dropped_calls: dropped,
+            events_lost: self.events_in_flight(),
+        });
         self.server.kill().await;
         self.tasks.close();
         report

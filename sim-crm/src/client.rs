@@ -102,6 +102,8 @@ impl IciClient {
                 ))),
             },
         };
+        let answered = matches!(&outcome, Ok(_) | Err(RequestError::Fault(_)));
+        metrics.reachable.set(now, answered);
         match &outcome {
             Ok(_) | Err(RequestError::Fault(_)) => {
                 let latency = now.saturating_duration_since(intended);

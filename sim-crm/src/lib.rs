@@ -99,8 +99,27 @@ pub struct CrmReport {
 }
 
 impl Crm {
-    /// Starts the event receiver and the agents (idle until [`Crm::start_work`]).
+    /// Binds `config.listen` and starts (see [`Crm::start_on`]).
     pub async fn start(config: CrmConfig, logon: LogonPlan) -> Result<Crm, StartError> {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{}: cannot listen on {}: {e}", config.name, config.listen),
+                )
+            })?;
+        Crm::start_on(listener, config, logon).await
+    }
+
+    /// Starts the event receiver on a bound listener, and the agents (idle until
+    /// [`Crm::start_work`]). Binding first lets a harness learn every address before anything
+    /// starts.
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        config: CrmConfig,
+        logon: LogonPlan,
+    ) -> Result<Crm, StartError> {
         let name = config.name.clone();
         let url = config
             .cms
@@ -109,7 +128,7 @@ impl Crm {
                 name: name.clone(),
                 source,
             })?;
-        let metrics = Arc::new(CrmMetrics::new(Instant::now()));
+        let metrics = Arc::new(CrmMetrics::new(Instant::now(), config.agents.count as u64));
         let soap = SoapClient::new(config.client.clone())?;
         let client = Arc::new(IciClient::new(
             soap,
@@ -151,7 +170,7 @@ impl Crm {
             .with_state(receiver);
         let mut options = ServerOptions::new(name.clone(), config.tls.clone());
         options.gate = gate.clone();
-        let server = HttpServer::bind(config.listen, router, options).await?;
+        let server = HttpServer::start(listener, router, options)?;
         let sink_url = config
             .sink_url
             .replace("{port}", &server.local_addr().port().to_string());
@@ -285,6 +304,20 @@ impl Crm {
         let _ = tokio::time::timeout(grace, self.tasks.wait()).await;
         let report = self.report();
         self.server.shutdown(grace).await;
+        report
+    }
+}
+
+impl Crm {
+    /// Dies at once, as a crashed process: agents stop, connections are cut, requests in flight
+    /// are abandoned. Returns the final report.
+    pub async fn kill(self) -> CrmReport {
+        self.gate.resume();
+        self.control.send_modify(|d| d.phase = Phase::Stop);
+        self.cancel.cancel();
+        let report = self.report();
+        self.server.kill().await;
+        self.tasks.close();
         report
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
-use stats::{ErrorLog, LatencyBook, Timeline};
+use stats::{ErrorLog, Flips, LatencyBook, Timeline};
 
 macro_rules! counters {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {
@@ -59,19 +59,28 @@ pub struct CrmMetrics {
     pub timeline: Timeline,
     pub errors: ErrorLog,
     pub counters: CrmCounters,
+    /// Whether requests get answers: false from the first transport failure, true again at the
+    /// next answer. The failover gap is read off it.
+    pub reachable: Flips,
+    /// Whether every agent is logged on: how long a failover kept agents away.
+    pub full_strength: Flips,
     in_flight: AtomicI64,
-    logged_on: AtomicI64,
+    logged_on: std::sync::Mutex<i64>,
+    agents: u64,
 }
 
 impl CrmMetrics {
-    pub fn new(start: Instant) -> CrmMetrics {
+    pub fn new(start: Instant, agents: u64) -> CrmMetrics {
         CrmMetrics {
             latency: LatencyBook::default(),
             timeline: Timeline::new(start),
             errors: ErrorLog::default(),
             counters: CrmCounters::default(),
+            reachable: Flips::new(true),
+            full_strength: Flips::new(false),
             in_flight: AtomicI64::new(0),
-            logged_on: AtomicI64::new(0),
+            logged_on: std::sync::Mutex::new(0),
+            agents,
         }
     }
 
@@ -93,12 +102,15 @@ impl CrmMetrics {
     }
 
     pub(crate) fn agent_logged_on(&self, on: bool) {
-        self.logged_on
-            .fetch_add(if on { 1 } else { -1 }, Ordering::Relaxed);
+        // The count and its flip change together, so that the flips never disagree with it.
+        let mut count = crate::lock(&self.logged_on);
+        *count += if on { 1 } else { -1 };
+        let full = u64::try_from(*count).is_ok_and(|n| n >= self.agents);
+        self.full_strength.set(Instant::now(), full);
     }
 
     /// Agents whose logon sequence completed and who have not lost or ended their session.
     pub fn logged_on(&self) -> u64 {
-        self.logged_on.load(Ordering::Relaxed).max(0) as u64
+        u64::try_from(*crate::lock(&self.logged_on)).unwrap_or(0)
     }
 }

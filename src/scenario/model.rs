@@ -212,6 +212,10 @@ pub struct ConnectorSection {
     #[serde(deserialize_with = "duration::de")]
     pub ring_no_answer: Duration,
     pub ring_no_answer_reason: Option<u16>,
+    /// A CRM that sends no request for this long is considered gone and its agents are logged
+    /// off (what clears the side nobody talks to after a failover and fail-back); `"0s"` off.
+    #[serde(deserialize_with = "duration::de")]
+    pub session_timeout: Duration,
     /// Extra delivery attempts for an event before it counts as failed.
     pub event_retries: u32,
     #[serde(deserialize_with = "duration::de")]
@@ -227,6 +231,7 @@ impl Default for ConnectorSection {
             wrap_up: true,
             ring_no_answer: Duration::from_secs(15),
             ring_no_answer_reason: None,
+            session_timeout: Duration::ZERO,
             event_retries: 2,
             event_timeout: Duration::from_secs(10),
         }

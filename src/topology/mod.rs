@@ -157,6 +157,8 @@ async fn start_connector(
         caller_talk_time: (s.calls.hangup == Hangup::Caller).then_some(s.calls.caller_talk_time),
         outbound_answer: stats::DurationDist::Constant(Duration::from_secs(2)),
         ani_prefix: s.calls.ani_prefix.clone(),
+        crm_session_timeout: (!s.connector.session_timeout.is_zero())
+            .then_some(s.connector.session_timeout),
         seed: s.run.seed,
     };
     let config = ConnectorConfig {

@@ -2,6 +2,7 @@
 //!
 //! - [`dist`]: the distributions workload is drawn from (talk time, ring delay, wrap-up);
 //! - [`errors`]: errors grouped by kind, each with a count and its first message;
+//! - [`flips`]: when a condition turned on and off (requests failing, all agents logged on);
 //! - [`latency`]: HDR histograms per operation, event and hop, recorded from the *intended*
 //!   start of each action (no coordinated omission), fixed memory whatever the run length;
 //! - [`timeline`]: per-second counts and latency percentiles, for the plots of a run.
@@ -10,10 +11,12 @@
 
 pub mod dist;
 pub mod errors;
+pub mod flips;
 pub mod latency;
 pub mod timeline;
 
 pub use dist::{DistError, DurationDist};
 pub use errors::{ErrorEntry, ErrorLog};
+pub use flips::Flips;
 pub use latency::{LatencyBook, LatencySummary};
 pub use timeline::{Marker, SecondSnapshot, Timeline};

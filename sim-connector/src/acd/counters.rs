@@ -28,6 +28,8 @@ pub struct AcdCounters {
     pub direct_wrap_up_ends: u64,
     pub logons: u64,
     pub logoffs: u64,
+    /// Agents logged off because their CRM went silent.
+    pub session_expiries: u64,
     pub requests: BTreeMap<&'static str, u64>,
     pub faults: BTreeMap<&'static str, u64>,
     /// Events handed to the sender.

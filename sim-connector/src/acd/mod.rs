@@ -54,6 +54,11 @@ pub struct AcdConfig {
     pub outbound_answer: DurationDist,
     /// Callers' numbers are this E.164 prefix followed by random digits up to 12 digits in all.
     pub ani_prefix: String,
+    /// A CRM (event sink origin) that sends no request for this long is considered gone: its
+    /// agents are logged off without a `userChanged` event and their calls dropped (the call
+    /// events still go out, so a CRM that is alive learns the calls ended). After a failover and fail-back
+    /// this is what clears the side nobody talks to any more. `None`: never.
+    pub crm_session_timeout: Option<Duration>,
     pub seed: u64,
 }
 
@@ -70,6 +75,7 @@ impl Default for AcdConfig {
             caller_talk_time: None,
             outbound_answer: DurationDist::Constant(Duration::from_secs(2)),
             ani_prefix: "+4131555".to_owned(),
+            crm_session_timeout: None,
             seed: 1,
         }
     }
@@ -89,11 +95,28 @@ pub trait EventOutlet: Send {
 /// a timer that no longer applies do nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Timer {
-    Patience { call: String, epoch: u64 },
-    RingNoAnswer { call: String, epoch: u64 },
-    CallerHangUp { call: String, epoch: u64 },
-    RemoteAnswer { call: String, epoch: u64 },
-    WrapUpEnd { user: String, epoch: u64 },
+    Patience {
+        call: String,
+        epoch: u64,
+    },
+    RingNoAnswer {
+        call: String,
+        epoch: u64,
+    },
+    CallerHangUp {
+        call: String,
+        epoch: u64,
+    },
+    RemoteAnswer {
+        call: String,
+        epoch: u64,
+    },
+    WrapUpEnd {
+        user: String,
+        epoch: u64,
+    },
+    /// Looks for CRMs that went silent (see [`AcdConfig::crm_session_timeout`]).
+    SessionSweep,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +141,8 @@ pub struct Acd {
     armed: Vec<Armed>,
     fallback_ani: E164,
     dead: bool,
+    /// Last request seen from each CRM, by event sink origin (`https://crm.example:8443`).
+    crm_seen: HashMap<String, Instant>,
 }
 
 /// The ACD configuration is unusable.
@@ -145,7 +170,7 @@ impl Acd {
                 source,
             })?;
         let rng = SmallRng::seed_from_u64(cfg.seed);
-        Ok(Acd {
+        let mut acd = Acd {
             cfg,
             agents: HashMap::new(),
             devices: HashMap::new(),
@@ -160,7 +185,12 @@ impl Acd {
             armed: Vec::new(),
             fallback_ani,
             dead: false,
-        })
+            crm_seen: HashMap::new(),
+        };
+        if let Some(timeout) = acd.cfg.crm_session_timeout {
+            acd.arm(sweep_interval(timeout), Timer::SessionSweep);
+        }
+        Ok(acd)
     }
 
     pub fn config(&self) -> &AcdConfig {
@@ -199,8 +229,9 @@ impl Acd {
         }
     }
 
-    /// A new inbound call arrives. `at` is its intended arrival time.
-    pub fn offer_call(&mut self, at: Instant) -> String {
+    /// A new inbound call arrives. `at` is its intended arrival time; the caller's patience
+    /// counts from then, even if the call reaches us later (it waited in the contact center).
+    pub fn offer_call(&mut self, at: Instant, now: Instant) -> String {
         self.next_call += 1;
         let id = format!("{}-{:08}", self.cfg.side, self.next_call);
         let remote = self.random_ani();
@@ -221,14 +252,15 @@ impl Acd {
             },
         );
         self.queue.push_back(id.clone());
+        let waited = now.saturating_duration_since(at);
         self.arm(
-            self.cfg.patience,
+            self.cfg.patience.saturating_sub(waited),
             Timer::Patience {
                 call: id.clone(),
                 epoch: 0,
             },
         );
-        self.route(at);
+        self.route(now);
         id
     }
 
@@ -260,6 +292,12 @@ impl Acd {
                     self.call_event(&call, CallState::Connected, None, now);
                 }
             }
+            Timer::SessionSweep => {
+                if let Some(timeout) = self.cfg.crm_session_timeout {
+                    self.expire_silent_crms(timeout, now);
+                    self.arm(sweep_interval(timeout), Timer::SessionSweep);
+                }
+            }
             Timer::WrapUpEnd { user, epoch } => {
                 let back = match self.agents.get(&user) {
                     Some(a) if a.epoch == epoch && a.mode == WorkMode::WrapUp => a.wrap_up_return,
@@ -275,25 +313,97 @@ impl Acd {
     /// The connector dies: from now on no event is produced (a dead process sends nothing), and
     /// every active call is ended as dropped with `reason`, so that none is left without an
     /// outcome.
-    pub fn die(&mut self, reason: &str, now: Instant) {
+    pub fn die(&mut self, reason: &str, now: Instant) -> Vec<String> {
         self.dead = true;
-        self.drop_all_calls(reason, now);
+        self.drop_all_calls(reason, now)
     }
 
     /// Ends every active call with `reason`, so that no call is left without an outcome. Agents
-    /// keep their sessions.
-    pub fn drop_all_calls(&mut self, reason: &str, now: Instant) {
+    /// keep their sessions. Returns the ids of the calls it ended.
+    pub fn drop_all_calls(&mut self, reason: &str, now: Instant) -> Vec<String> {
         let mut ids: Vec<String> = self.calls.keys().cloned().collect();
         ids.sort();
-        for id in ids {
-            self.queue.retain(|c| c != &id);
+        for id in &ids {
+            self.queue.retain(|c| c != id);
             self.finish_call(
-                &id,
+                id,
                 Outcome::Dropped(reason.to_owned()),
                 Some("dropped"),
                 now,
             );
         }
+        ids
+    }
+
+    /// Notes that the CRM of `user` is alive (it sent a request for the user).
+    pub(crate) fn crm_alive(&mut self, user: &str, now: Instant) {
+        if self.cfg.crm_session_timeout.is_none() {
+            return;
+        }
+        let origin = self
+            .agents
+            .get(user)
+            .and_then(|a| a.user_sink.as_deref().or(a.container_sink.as_deref()))
+            .map(origin);
+        if let Some(origin) = origin {
+            self.crm_seen.insert(origin.to_owned(), now);
+        }
+    }
+
+    /// Logs off the agents of every CRM that sent nothing for `timeout`, and drops their calls
+    /// with that reason.
+    fn expire_silent_crms(&mut self, timeout: Duration, now: Instant) {
+        let silent: Vec<String> = self
+            .crm_seen
+            .iter()
+            .filter(|(_, seen)| now.saturating_duration_since(**seen) >= timeout)
+            .map(|(o, _)| o.clone())
+            .collect();
+        for gone in silent {
+            self.crm_seen.remove(&gone);
+            let mut users: Vec<String> = self
+                .agents
+                .values()
+                .filter(|a| {
+                    a.user_sink
+                        .as_deref()
+                        .or(a.container_sink.as_deref())
+                        .map(origin)
+                        == Some(gone.as_str())
+                })
+                .map(|a| a.user.clone())
+                .collect();
+            users.sort();
+            let reason = format!(
+                "CRM session lost: no request from {gone} for {}s",
+                timeout.as_secs_f64()
+            );
+            for user in users {
+                if let Some(call) = self.agents.get(&user).and_then(|a| a.call.clone()) {
+                    self.finish_call(
+                        &call,
+                        Outcome::Dropped(reason.clone()),
+                        Some("dropped"),
+                        now,
+                    );
+                }
+                self.remove_agent(&user);
+                self.counters.session_expiries += 1;
+            }
+            tracing::info!(side = %self.cfg.side, crm = %gone, "{reason}");
+        }
+    }
+
+    /// Forgets an agent: ready set, device, session, event streams.
+    pub(crate) fn remove_agent(&mut self, user: &str) {
+        let Some(agent) = self.agents.remove(user) else {
+            return;
+        };
+        if let Some(key) = &agent.ready_key {
+            self.ready.remove(key);
+        }
+        self.devices.remove(&agent.device);
+        self.outlet.close(user);
     }
 
     fn call_at(&self, call: &str, epoch: u64, phases: &[CallPhase]) -> bool {
@@ -547,6 +657,20 @@ impl Acd {
         ));
         data
     }
+}
+
+/// `scheme://authority` of a URL: which CRM a sink belongs to.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+/// How often to look for silent CRMs: often enough to notice within a quarter of the timeout.
+fn sweep_interval(timeout: Duration) -> Duration {
+    (timeout / 4).max(Duration::from_millis(100))
 }
 
 #[cfg(test)]

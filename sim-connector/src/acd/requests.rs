@@ -22,7 +22,11 @@ impl Acd {
     pub fn handle(&mut self, request: Request, now: Instant) -> Result<Response, Fault> {
         let op = request.operation();
         *self.counters.requests.entry(op.key()).or_default() += 1;
+        let user = request.user().map(str::to_owned);
         let result = self.dispatch(request, now);
+        if let Some(user) = user {
+            self.crm_alive(&user, now);
+        }
         if let Err(fault) = &result {
             let code = fault.error.map_or("unspecified", |e| e.as_str());
             *self.counters.faults.entry(code).or_default() += 1;
@@ -188,14 +192,7 @@ impl Acd {
                 format!("{user} cannot log off while call {call} is active"),
             ));
         }
-        let ready_key = agent.ready_key.take();
-        let device = agent.device.clone();
         let sink = agent.user_sink.clone();
-        if let Some(key) = ready_key {
-            self.ready.remove(&key);
-        }
-        self.agents.remove(user);
-        self.devices.remove(&device);
         self.counters.logoffs += 1;
         let body = ici::EventBody::UserChanged {
             user: user.to_owned(),
@@ -204,7 +201,7 @@ impl Acd {
             reason: None,
         };
         self.emit(sink, user, body, now);
-        self.outlet.close(user);
+        self.remove_agent(user);
         Ok(Response::Ack(ici::Operation::Logoff))
     }
 

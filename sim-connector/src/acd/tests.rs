@@ -99,7 +99,7 @@ fn a_call_goes_from_alerting_to_wrap_up_and_back_to_ready() {
     let user = ready_agent(&mut acd, 1, now);
     assert_eq!(modes(&events.take()), [WorkMode::NotReady, WorkMode::Ready]);
 
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     let ev = events.take();
     assert!(matches!(
         &ev[0].1,
@@ -165,7 +165,7 @@ fn the_longest_idle_agent_gets_the_call() {
     let first = ready_agent(&mut acd, 1, t0);
     let _second = ready_agent(&mut acd, 2, t0 + Duration::from_secs(1));
     events.take();
-    acd.offer_call(t0 + Duration::from_secs(2));
+    acd.offer_call(t0 + Duration::from_secs(2), t0 + Duration::from_secs(2));
     assert!(events.take().iter().all(|(user, _)| user == &first));
 }
 
@@ -173,7 +173,7 @@ fn the_longest_idle_agent_gets_the_call() {
 fn a_caller_without_agent_abandons_after_patience_and_is_lost() {
     let now = Instant::now();
     let (mut acd, _events) = acd(AcdConfig::default());
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     let timers = acd.take_timers();
     assert_eq!(
         timers,
@@ -192,7 +192,7 @@ fn a_caller_without_agent_abandons_after_patience_and_is_lost() {
 fn a_queued_call_is_routed_when_an_agent_becomes_ready_and_its_patience_timer_is_stale() {
     let now = Instant::now();
     let (mut acd, events) = acd(AcdConfig::default());
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     let patience = acd.take_timers().remove(0);
     ready_agent(&mut acd, 1, now);
     assert!(call_states(&events.take()).contains(&CallState::Alerting));
@@ -207,7 +207,7 @@ fn ring_no_answer_requeues_the_call_and_makes_the_agent_not_ready() {
     let (mut acd, events) = acd(AcdConfig::default());
     let user = ready_agent(&mut acd, 1, now);
     acd.take_timers();
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     let rona = acd
         .take_timers()
         .into_iter()
@@ -239,7 +239,7 @@ fn the_wrap_up_timer_returns_the_agent_to_its_state_before_the_call() {
     let now = Instant::now();
     let (mut acd, events) = acd(AcdConfig::default());
     let user = ready_agent(&mut acd, 1, now);
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     ok(
         &mut acd,
         Request::Answer {
@@ -263,7 +263,7 @@ fn the_wrap_up_timer_returns_the_agent_to_its_state_before_the_call() {
         .unwrap();
     events.take();
     // A second call waits in the queue until wrap-up ends.
-    acd.offer_call(now);
+    acd.offer_call(now, now);
     assert!(events.take().is_empty());
     acd.fire(wrap.timer, now + Duration::from_secs(60));
     let ev = events.take();
@@ -281,7 +281,7 @@ fn callers_hang_up_after_talk_time_when_configured() {
     };
     let (mut acd, events) = acd(cfg);
     let user = ready_agent(&mut acd, 1, now);
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     acd.take_timers();
     ok(
         &mut acd,
@@ -388,7 +388,7 @@ fn wrong_requests_earn_precise_faults() {
         ),
         IciError::UnknownCall
     );
-    let call = acd.offer_call(now);
+    let call = acd.offer_call(now, now);
     assert_eq!(
         fault(&mut acd, Request::Logoff { user: user.clone() }, now),
         IciError::InvalidWorkMode
@@ -425,7 +425,7 @@ fn dropping_all_calls_accounts_for_every_one_with_its_reason() {
     let now = Instant::now();
     let (mut acd, _events) = acd(AcdConfig::default());
     let user = ready_agent(&mut acd, 1, now);
-    let talking = acd.offer_call(now);
+    let talking = acd.offer_call(now, now);
     ok(
         &mut acd,
         Request::Answer {
@@ -434,7 +434,7 @@ fn dropping_all_calls_accounts_for_every_one_with_its_reason() {
         },
         now,
     );
-    acd.offer_call(now);
+    acd.offer_call(now, now);
     acd.drop_all_calls("connector-a killed", now);
     let s = acd.snapshot();
     assert!(s.active_calls.is_empty());
@@ -449,4 +449,43 @@ fn a_bad_ani_prefix_is_refused_up_front() {
         ..AcdConfig::default()
     };
     assert!(Acd::new(cfg, Box::new(Collect::default())).is_err());
+}
+
+#[test]
+fn agents_of_a_crm_that_went_silent_are_logged_off_and_their_calls_dropped() {
+    let now = Instant::now();
+    let cfg = AcdConfig {
+        crm_session_timeout: Some(Duration::from_secs(4)),
+        ..AcdConfig::default()
+    };
+    let (mut acd, events) = acd(cfg);
+    let sweep = acd.take_timers();
+    assert_eq!(sweep[0].timer, Timer::SessionSweep);
+    assert_eq!(sweep[0].after, Duration::from_secs(1));
+    let user = ready_agent(&mut acd, 1, now);
+    let call = acd.offer_call(now, now);
+    ok(
+        &mut acd,
+        Request::Answer {
+            user,
+            call_id: call,
+        },
+        now,
+    );
+    events.take();
+    // Not yet: the CRM spoke 3 s ago.
+    acd.fire(Timer::SessionSweep, now + Duration::from_secs(3));
+    assert_eq!(acd.logged_on(), 1);
+    acd.fire(Timer::SessionSweep, now + Duration::from_secs(4));
+    assert_eq!(acd.logged_on(), 0);
+    let s = acd.snapshot();
+    assert_eq!(s.counters.session_expiries, 1);
+    assert_eq!(s.counters.dropped, 1);
+    assert!(
+        s.counters
+            .drop_reasons
+            .keys()
+            .all(|r| r.contains("CRM session lost"))
+    );
+    assert!(s.active_calls.is_empty());
 }
