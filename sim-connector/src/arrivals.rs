@@ -111,7 +111,7 @@ impl Generator {
                     }
                     _ = tokio::time::sleep_until(intended) => {
                         self.gate.wait().await;
-                        self.shared.offer_call(intended.into_std(), self.config.only_with_agents);
+                        self.shared.generate_call(intended.into_std(), self.config.only_with_agents);
                     }
                 }
             }

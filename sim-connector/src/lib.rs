@@ -76,7 +76,7 @@ pub(crate) struct Shared {
 impl Shared {
     /// Offers a call that arrived (was meant to arrive) at `intended`. With `require_agents`,
     /// a connector without logged-on agents does not take it and returns `None`.
-    pub(crate) fn offer_call(&self, intended: Instant, require_agents: bool) -> Option<String> {
+    fn take_call(&self, intended: Instant, require_agents: bool) -> Option<String> {
         let now = Instant::now();
         let (id, timers) = {
             let mut acd = lock(&self.acd);
@@ -87,13 +87,40 @@ impl Shared {
             (id, acd.take_timers())
         };
         self.timers.arm(timers);
-        let lateness = now.saturating_duration_since(intended);
-        self.metrics.latency.record("arrival.lateness", lateness);
         self.metrics.timeline.count("calls.offered", intended, 1);
+        Some(id)
+    }
+
+    /// The connector's own generator offers a call; how late it woke counts as its lateness.
+    pub(crate) fn generate_call(&self, intended: Instant, require_agents: bool) {
+        if self.take_call(intended, require_agents).is_none() {
+            return;
+        }
+        let lateness = Instant::now().saturating_duration_since(intended);
+        self.metrics.latency.record("arrival.lateness", lateness);
         if lateness > self.late_tolerance {
             self.metrics.late_arrival();
         }
-        Some(id)
+    }
+}
+
+/// A handle through which a contact center in front of several connector sides hands calls to
+/// this connector (the harness's in-process contact center holds one per side).
+#[derive(Clone)]
+pub struct CallDesk {
+    shared: Arc<Shared>,
+}
+
+impl CallDesk {
+    /// Offers a call that arrived at `intended` (the caller's patience counts from then).
+    /// `None` when no agent is logged on here: the call must go elsewhere or wait.
+    pub fn offer(&self, intended: Instant) -> Option<String> {
+        self.shared.take_call(intended, true)
+    }
+
+    /// Which connector this desk belongs to.
+    pub fn name(&self) -> &str {
+        &self.shared.name
     }
 }
 
@@ -224,10 +251,11 @@ impl Connector {
         self.server.local_addr()
     }
 
-    /// Offers one call now, on behalf of a contact center in front of several connector sides.
-    /// `None` when no agent is logged on here: the call must go elsewhere or wait.
-    pub fn offer_call(&self, intended: Instant) -> Option<String> {
-        self.shared.offer_call(intended, true)
+    /// A handle to hand calls to this connector from outside (see [`CallDesk`]).
+    pub fn call_desk(&self) -> CallDesk {
+        CallDesk {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Calls per second offered from now on by the connector's own generator; 0 stops it.

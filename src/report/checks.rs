@@ -11,6 +11,7 @@ use stats::LatencyBook;
 
 use super::model::{CallsReport, Check, MessagesReport};
 use crate::runner::PhaseLog;
+use crate::runner::contact_center::CenterCounts;
 use crate::scenario::Scenario;
 
 fn check(name: &str, ok: bool, detail: String) -> Check {
@@ -26,6 +27,7 @@ fn check(name: &str, ok: bool, detail: String) -> Check {
 pub fn invariants(
     s: &Scenario,
     log: &PhaseLog,
+    center: &CenterCounts,
     crms: &[CrmReport],
     connectors: &[ConnectorReport],
 ) -> Vec<Check> {
@@ -75,16 +77,23 @@ pub fn invariants(
         },
     ));
 
-    let (mut started, mut ended) = (0, 0);
+    let (mut taken, mut placed, mut ended) = (0, 0, 0);
     for c in connectors {
         let k = &c.acd.counters;
-        started += k.offered + k.outbound;
+        taken += k.offered;
+        placed += k.outbound;
         ended += k.completed + k.transferred + k.abandoned + k.dropped;
     }
+    let routed_ok = center.generated == center.routed + center.abandoned + center.waiting
+        && center.routed == taken
+        && center.waiting == 0;
     out.push(check(
         "every call accounted for",
-        started == ended,
-        format!("{started} calls offered or placed, {ended} ended (completed, transferred, abandoned or dropped)"),
+        routed_ok && taken + placed == ended,
+        format!(
+            "{} arrived: {} routed to a connector side, {} abandoned waiting for one, {} still waiting; sides took {taken} and placed {placed}, {ended} ended (completed, transferred, abandoned or dropped)",
+            center.generated, center.routed, center.abandoned, center.waiting
+        ),
     ));
 
     let delivered: u64 = connectors.iter().map(|c| c.events.delivered).sum();

@@ -36,6 +36,8 @@ pub struct RunOutcome {
     pub timeline: Timeline,
     /// Problems found while building the deployment.
     pub setup_warnings: Vec<String>,
+    /// The contact center's own account of arrivals.
+    pub center: crate::runner::contact_center::CenterCounts,
 }
 
 /// Builds the report and its verdict.
@@ -50,8 +52,15 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         latency,
         timeline,
         setup_warnings,
+        center,
     } = outcome;
-    let mut calls = CallsReport::default();
+    let mut calls = CallsReport {
+        offered: center.generated,
+        unrouted: center.abandoned,
+        lost: center.abandoned,
+        late_arrivals: center.late,
+        ..CallsReport::default()
+    };
     let mut messages = MessagesReport::default();
     let mut errors: Vec<stats::ErrorEntry> = setup_warnings
         .into_iter()
@@ -65,7 +74,6 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     let mut events_hop = LinkSnapshot::default();
     for c in &connectors {
         let k = &c.acd.counters;
-        calls.offered += k.offered;
         calls.answered += k.answered;
         calls.completed += k.completed;
         calls.transferred += k.transferred;
@@ -123,7 +131,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         ("crm->connector".to_owned(), requests_hop),
         ("connector->crm".to_owned(), events_hop),
     ]);
-    let invariants = checks::invariants(s, &log, &crms, &connectors);
+    let invariants = checks::invariants(s, &log, &center, &crms, &connectors);
     let thresholds = checks::thresholds(s, &calls, &messages, &latency);
     let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
         Verdict::Pass

@@ -56,12 +56,15 @@ pub struct AgentsReport {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CallsReport {
+    /// Calls that arrived at the contact center.
     pub offered: u64,
     pub answered: u64,
     pub completed: u64,
     pub transferred: u64,
-    /// Abandoned in the queue plus dropped by the system.
+    /// Abandoned (in a connector's queue or waiting for a side with agents) plus dropped.
     pub lost: u64,
+    /// Abandoned while no connector side had agents logged on.
+    pub unrouted: u64,
     pub abandoned: u64,
     pub dropped: u64,
     pub ring_no_answer: u64,

@@ -6,10 +6,12 @@
 //! end; events are delivered), **logoff** (agents log off), then every component shuts down and
 //! reports.
 
+pub mod contact_center;
 pub mod progress;
 
 use std::time::{Duration, Instant};
 
+use contact_center::{CenterConfig, ContactCenter};
 use progress::{Live, Progress, ProgressMode};
 use sim_connector::{Connector, ConnectorReport};
 use sim_crm::CrmReport;
@@ -60,8 +62,23 @@ pub async fn run(loaded: &LoadedScenario, options: &RunOptions) -> Result<Report
     let started = Instant::now();
     let topology = topology::build(loaded, options.keep_pki.as_deref()).await?;
     let expected = s.run.logon_timeout.min(Duration::from_secs(10)) + s.run.warmup + s.run.steady;
+    let center = ContactCenter::start(
+        CenterConfig {
+            process: s.calls.arrival,
+            seed: s.run.seed.wrapping_add(1),
+            patience: s.calls.patience,
+            late_tolerance: s.calls.late_tolerance,
+        },
+        topology
+            .connectors
+            .iter()
+            .map(Connector::call_desk)
+            .collect(),
+        started,
+    );
     let mut drive = Drive {
         t: &topology,
+        center: &center,
         s,
         progress: Progress::new(options.progress, expected),
         started,
@@ -93,6 +110,10 @@ pub async fn run(loaded: &LoadedScenario, options: &RunOptions) -> Result<Report
         latency.absorb(&c.metrics().latency);
         timeline.absorb(&c.metrics().timeline);
     }
+    latency.absorb(&center.latency);
+    timeline.absorb(&center.timeline);
+    center.stop();
+    let center_counts = center.stats.counts();
     let setup_warnings = topology.warnings.clone();
     let (crms, connectors) = shut_down(topology).await;
     Ok(report::assemble(
@@ -106,6 +127,7 @@ pub async fn run(loaded: &LoadedScenario, options: &RunOptions) -> Result<Report
             latency,
             timeline,
             setup_warnings,
+            center: center_counts,
         },
     ))
 }
@@ -113,6 +135,7 @@ pub async fn run(loaded: &LoadedScenario, options: &RunOptions) -> Result<Report
 /// The phases of one run over one deployment.
 struct Drive<'a> {
     t: &'a Topology,
+    center: &'a ContactCenter,
     s: &'a crate::scenario::Scenario,
     progress: Progress,
     started: Instant,
@@ -122,12 +145,21 @@ struct Drive<'a> {
 impl Drive<'_> {
     fn enter(&mut self, phase: &str) {
         set_phase(self.t, phase);
+        self.center.latency.set_phase(phase);
         self.progress.phase(phase);
     }
 
     /// Shows progress until `done` holds (true) or `timeout` passes (false).
     async fn until(&mut self, timeout: Duration, done: impl Fn(&Topology) -> bool) -> bool {
-        watch_until(self.t, &mut self.progress, self.started, timeout, done).await
+        watch_until(
+            self.t,
+            self.center,
+            &mut self.progress,
+            self.started,
+            timeout,
+            done,
+        )
+        .await
     }
 
     async fn logon(&mut self) {
@@ -147,16 +179,13 @@ impl Drive<'_> {
     /// Warm-up, then the measured steady phase: calls flow.
     async fn traffic(&mut self) {
         self.enter("warmup");
-        let share = self.s.calls.rate / self.t.connectors.len() as f64;
-        for connector in &self.t.connectors {
-            connector.set_call_rate(share);
-        }
+        self.center.set_rate(self.s.calls.rate);
         self.until(self.s.run.warmup, |_| false).await;
         self.enter("steady");
-        let before = totals(self.t);
+        let before = totals(self.t, self.center);
         let t = Instant::now();
         self.until(self.s.run.steady, |_| false).await;
-        let after = totals(self.t);
+        let after = totals(self.t, self.center);
         self.log.steady_s = t.elapsed().as_secs_f64();
         self.log.steady_offered = after.offered - before.offered;
         self.log.steady_requests = after.requests - before.requests;
@@ -166,11 +195,14 @@ impl Drive<'_> {
     /// Arrivals stop; calls end and events are delivered.
     async fn drain(&mut self) {
         self.enter("drain");
-        for connector in &self.t.connectors {
-            connector.set_call_rate(0.0);
-        }
+        self.center.set_rate(0.0);
         let t = Instant::now();
-        self.log.drained = self.until(self.s.run.drain, is_quiet).await;
+        let center = self.center;
+        self.log.drained = self
+            .until(self.s.run.drain, |t| {
+                center.stats.counts().waiting == 0 && is_quiet(t)
+            })
+            .await;
         self.log.drain_s = t.elapsed().as_secs_f64();
     }
 
@@ -224,11 +256,11 @@ struct Totals {
     events: u64,
 }
 
-fn totals(t: &Topology) -> Totals {
-    let mut totals = Totals::default();
-    for c in &t.connectors {
-        totals.offered += c.counters().offered;
-    }
+fn totals(t: &Topology, center: &ContactCenter) -> Totals {
+    let mut totals = Totals {
+        offered: center.stats.counts().generated,
+        ..Totals::default()
+    };
     for crm in &t.crms {
         let counts = crm.metrics().counters.snapshot();
         totals.requests += counts.requests;
@@ -237,11 +269,16 @@ fn totals(t: &Topology) -> Totals {
     totals
 }
 
-fn live(t: &Topology) -> Live {
-    let mut live = Live::default();
+fn live(t: &Topology, center: &ContactCenter) -> Live {
+    let cc = center.stats.counts();
+    let mut live = Live {
+        offered: cc.generated,
+        lost: cc.abandoned,
+        active_calls: cc.waiting,
+        ..Live::default()
+    };
     for c in &t.connectors {
         let counters = c.counters();
-        live.offered += counters.offered;
         live.completed += counters.completed + counters.transferred;
         live.lost += counters.lost();
         live.active_calls += counters
@@ -263,6 +300,7 @@ fn live(t: &Topology) -> Live {
 /// Shows progress until `done` holds (true) or `timeout` passes (false).
 async fn watch_until(
     t: &Topology,
+    center: &ContactCenter,
     progress: &mut Progress,
     started: Instant,
     timeout: Duration,
@@ -279,7 +317,7 @@ async fn watch_until(
             return false;
         }
         if now >= next_update {
-            progress.update(started.elapsed(), live(t));
+            progress.update(started.elapsed(), live(t, center));
             next_update = now + Duration::from_millis(500);
         }
         tokio::time::sleep(Duration::from_millis(20).min(deadline - now)).await;
