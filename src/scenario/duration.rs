@@ -14,6 +14,11 @@ pub fn de<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
     })
 }
 
+/// As [`de`], for optional values.
+pub fn de_opt<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Duration>, D::Error> {
+    self::de(de).map(Some)
+}
+
 /// Formats a duration for reports (`20s`, `1m 30s`).
 pub fn show(d: Duration) -> String {
     humantime::format_duration(Duration::from_millis(d.as_millis() as u64)).to_string()

@@ -5,15 +5,17 @@
 //! measured something else than the user thinks.
 
 mod duration;
+pub mod faults;
 mod model;
 mod source;
 
 use std::path::{Path, PathBuf};
 
 pub use duration::show as show_duration;
+pub use faults::{FaultAction, FaultSpec};
 pub use model::{
-    CallsSection, ConnectorSection, CrmSection, Deployment, Hangup, Logon, RunSection, Scenario,
-    Thresholds, TlsSection,
+    CallsSection, ConnectorSection, CrmSection, Deployment, Failback, Hangup, Logon, OnMarkedDown,
+    ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario, Thresholds, TlsSection,
 };
 pub use source::{ScenarioError, Source};
 
@@ -167,14 +169,68 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
             "the connector and the CRM need different host names".into(),
         );
     }
-    if s.deployment_needs_proxy() {
+    validate_deployment(src, s)?;
+    for (i, fault) in s.faults.iter().enumerate() {
+        if let Err(why) = faults::check(fault, s.run.deployment, s.crm.instances) {
+            return Err(src.error(
+                src.span_of_array_item("fault", i),
+                format!("[[fault]] #{}: {why}", i + 1),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What each deployment needs and refuses.
+fn validate_deployment(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
+    let err = |path: &[&str], msg: String| Err(src.error_at(path, msg));
+    let proxied = s.run.deployment != Deployment::Direct;
+    if proxied && s.connector.config_dir.is_some() {
         return err(
-            &["run", "deployment"],
-            format!(
-                "{} is not implemented in this build yet; use \"direct\"",
-                s.run.deployment.as_str()
-            ),
+            &["connector", "config_dir"],
+            "a proxy deployment has sides A and B: use config_dirs = [\"side-a\", \"side-b\"]"
+                .into(),
         );
+    }
+    if !proxied && !s.connector.config_dirs.is_empty() {
+        return err(
+            &["connector", "config_dirs"],
+            "the direct deployment has one connector: use config_dir".into(),
+        );
+    }
+    if proxied && !matches!(s.connector.config_dirs.len(), 0 | 2) {
+        return err(
+            &["connector", "config_dirs"],
+            "give two folders: side A, then side B".into(),
+        );
+    }
+    if proxied {
+        if s.connector.side_hosts.len() != 2 {
+            return err(
+                &["connector", "side_hosts"],
+                "give two host names: side A, then side B".into(),
+            );
+        }
+        for host in &s.connector.side_hosts {
+            if !is_host_domain(host) {
+                return err(
+                    &["connector", "side_hosts"],
+                    format!("{host:?} is not of the form host.domain"),
+                );
+            }
+        }
+        if s.proxy.fall == 0 || s.proxy.rise == 0 {
+            return err(
+                &["proxy", "fall"],
+                "fall and rise must be at least 1".into(),
+            );
+        }
+        if s.proxy.inter.is_zero() {
+            return err(
+                &["proxy", "inter"],
+                "the check interval must be above 0s".into(),
+            );
+        }
     }
     Ok(())
 }
@@ -182,11 +238,25 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
 /// Files the scenario names must exist.
 fn check_files(src: &Source<'_>, loaded: &LoadedScenario) -> Result<(), ScenarioError> {
     let s = &loaded.scenario;
-    for (path, dir) in [
-        (["connector", "config_dir"], &s.connector.config_dir),
-        (["crm", "material_dir"], &s.crm.material_dir),
-    ] {
-        if let Some(dir) = dir {
+    let dirs = s
+        .connector
+        .config_dir
+        .iter()
+        .map(|d| (["connector", "config_dir"], d))
+        .chain(
+            s.connector
+                .config_dirs
+                .iter()
+                .map(|d| (["connector", "config_dirs"], d)),
+        )
+        .chain(
+            s.crm
+                .material_dir
+                .iter()
+                .map(|d| (["crm", "material_dir"], d)),
+        );
+    for (path, dir) in dirs {
+        {
             let resolved = loaded.resolve(dir);
             if !resolved.is_dir() {
                 return Err(src.error_at(
@@ -200,12 +270,6 @@ fn check_files(src: &Source<'_>, loaded: &LoadedScenario) -> Result<(), Scenario
         }
     }
     Ok(())
-}
-
-impl Scenario {
-    fn deployment_needs_proxy(&self) -> bool {
-        self.run.deployment != Deployment::Direct
-    }
 }
 
 /// `host.domain`: at least two labels of letters, digits and hyphens.

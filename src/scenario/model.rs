@@ -9,6 +9,7 @@ use stats::DurationDist;
 use transport::ConnectionMode;
 
 use super::duration;
+use super::faults::FaultSpec;
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
@@ -24,7 +25,11 @@ pub struct Scenario {
     #[serde(default)]
     pub calls: CallsSection,
     #[serde(default)]
+    pub proxy: ProxySection,
+    #[serde(default)]
     pub thresholds: Thresholds,
+    #[serde(default, rename = "fault")]
+    pub faults: Vec<FaultSpec>,
 }
 
 /// Which of the seed's deployments to build.
@@ -199,11 +204,17 @@ impl Default for CrmSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConnectorSection {
-    /// Host name of the connector (certificate subject and SAN).
+    /// Host name the CRM dials for the connector (its RFC destination): the connector itself in
+    /// the direct deployment, the proxy's name in front of sides A and B otherwise (each side's
+    /// certificate carries it as an extra SAN).
     pub host: String,
+    /// Host names of side A and side B (proxy deployments).
+    pub side_hosts: Vec<String>,
     /// A connector folder (`ssl.ini` + `CRMConnectorSAP_<name>.ini` + PEM files) to configure
-    /// the connector from, relative to the scenario file.
+    /// the connector from, relative to the scenario file (direct deployment).
     pub config_dir: Option<PathBuf>,
+    /// Side A's and side B's folders (proxy deployments).
+    pub config_dirs: Vec<PathBuf>,
     /// The connector's wrap-up timer; `"0s"` leaves ending wrap-up to the agent.
     #[serde(deserialize_with = "duration::de")]
     pub wrap_up_timer: Duration,
@@ -226,7 +237,12 @@ impl Default for ConnectorSection {
     fn default() -> Self {
         ConnectorSection {
             host: "connector.crmsim.test".to_owned(),
+            side_hosts: vec![
+                "connector-a.crmsim.test".to_owned(),
+                "connector-b.crmsim.test".to_owned(),
+            ],
             config_dir: None,
+            config_dirs: Vec::new(),
             wrap_up_timer: Duration::from_secs(60),
             wrap_up: true,
             ring_no_answer: Duration::from_secs(15),
@@ -294,6 +310,18 @@ pub struct Thresholds {
     pub max_error_rate: Option<f64>,
     pub min_completed_calls: Option<u64>,
     pub max_late_arrivals: Option<u64>,
+    /// Failover: kill → the proxy marks the side down.
+    pub max_detection_ms: Option<f64>,
+    /// Failover: first failed request → first answered one via the other side.
+    pub max_failover_gap_ms: Option<f64>,
+    /// Failover: kill → every agent logged on again.
+    pub max_relogon_ms: Option<f64>,
+    /// Failover: requests that got no answer, per failover.
+    pub max_failed_requests: Option<u64>,
+    /// Calls dropped by the system (failover, lost sessions), whole run.
+    pub max_dropped_calls: Option<u64>,
+    /// Events lost with a killed side, whole run.
+    pub max_events_lost: Option<u64>,
 }
 
 impl Default for Thresholds {
@@ -305,6 +333,81 @@ impl Default for Thresholds {
             max_error_rate: Some(0.0),
             min_completed_calls: Some(1),
             max_late_arrivals: None,
+            max_detection_ms: None,
+            max_failover_gap_ms: None,
+            max_relogon_ms: None,
+            max_failed_requests: None,
+            max_dropped_calls: None,
+            max_events_lost: None,
+        }
+    }
+}
+
+/// The reverse proxy in front of sides A and B (proxy deployments), in HAProxy's terms.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxySection {
+    /// `"embedded"` (crmsim's own layer-4 proxy).
+    pub engine: ProxyEngine,
+    /// The proxy's own host name (its health checker's certificate).
+    pub host: String,
+    /// Health check: `"tls"` (a full handshake with the checker's client certificate) or
+    /// `"tcp"` (connect only).
+    pub check: ProxyCheck,
+    /// Interval between checks.
+    #[serde(deserialize_with = "duration::de")]
+    pub inter: Duration,
+    /// Consecutive failed checks before a server is marked down.
+    pub fall: u32,
+    /// Consecutive passed checks before a server is marked up.
+    pub rise: u32,
+    #[serde(deserialize_with = "duration::de")]
+    pub check_timeout: Duration,
+    /// `"keep"` or `"shutdown-sessions"` (cut a server's sessions when it is marked down).
+    pub on_marked_down: OnMarkedDown,
+    /// `"auto"` (back to side A as soon as it is up) or `"manual"` (stay on B).
+    pub failback: Failback,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyEngine {
+    Embedded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProxyCheck {
+    Tls,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnMarkedDown {
+    Keep,
+    ShutdownSessions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Failback {
+    Auto,
+    Manual,
+}
+
+impl Default for ProxySection {
+    fn default() -> Self {
+        ProxySection {
+            engine: ProxyEngine::Embedded,
+            host: "proxy.crmsim.test".to_owned(),
+            check: ProxyCheck::Tls,
+            inter: Duration::from_millis(500),
+            fall: 2,
+            rise: 2,
+            check_timeout: Duration::from_secs(1),
+            on_marked_down: OnMarkedDown::ShutdownSessions,
+            failback: Failback::Auto,
         }
     }
 }

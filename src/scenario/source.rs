@@ -62,6 +62,19 @@ impl Source<'_> {
         self.error(self.span_of(path), message)
     }
 
+    /// The span of item `index` of an array of tables (`[[fault]]`).
+    pub fn span_of_array_item(&self, key: &str, index: usize) -> Option<Range<usize>> {
+        let root = DeTable::parse(self.text).ok()?;
+        let (_, value) = root
+            .get_ref()
+            .iter()
+            .find(|(k, _)| k.get_ref().as_ref() == key)?;
+        match value.get_ref() {
+            DeValue::Array(items) => items.get(index).map(|item| item.span()),
+            _ => Some(value.span()),
+        }
+    }
+
     /// The span of the value at `path`, or of the deepest table on the way.
     pub fn span_of(&self, path: &[&str]) -> Option<Range<usize>> {
         let root = DeTable::parse(self.text).ok()?;

@@ -88,3 +88,61 @@ fn shipped_scenarios_parse() {
     }
     assert!(seen >= 2, "scenarios/ holds the shipped scenarios");
 }
+
+#[test]
+fn faults_are_checked_against_the_deployment() {
+    let ok = format!(
+        "{MINIMAL}[[fault]]\nat = \"2s\"\naction = \"latency\"\ntarget = \"crm->connector\"\nlatency = \"200ms\"\nduration = \"1s\"\n"
+    );
+    let s = parse_str(&ok).unwrap();
+    assert_eq!(s.scenario.faults.len(), 1);
+    for (fault, line, needle) in [
+        (
+            "at = \"1s\"\naction = \"kill\"\ntarget = \"connector-a\"",
+            4,
+            "not part of the direct deployment",
+        ),
+        (
+            "at = \"1s\"\naction = \"kill\"\ntarget = \"crm->connector\"",
+            4,
+            "applies to a component",
+        ),
+        (
+            "at = \"1s\"\naction = \"latency\"\ntarget = \"connector\"",
+            4,
+            "applies to a hop",
+        ),
+        (
+            "at = \"1s\"\naction = \"latency\"\ntarget = \"crm->connector\"",
+            4,
+            "needs `latency",
+        ),
+        (
+            "at = \"1s\"\naction = \"kill\"\ntarget = \"connector\"\nduration = \"1s\"",
+            4,
+            "does not apply",
+        ),
+        (
+            "at = \"1s\"\naction = \"explode\"\ntarget = \"connector\"",
+            6,
+            "kill",
+        ),
+    ] {
+        let e = parse_str(&format!("{MINIMAL}[[fault]]\n{fault}\n")).unwrap_err();
+        assert_eq!(e.at.map(|a| a.0), Some(line), "{fault}: {e}");
+        assert!(e.message.contains(needle), "{fault}: {e}");
+    }
+}
+
+#[test]
+fn proxy_deployments_take_two_sides() {
+    let base = "[run]\ndeployment = \"proxy-events-direct\"\nsteady = \"5s\"\n";
+    let s = parse_str(base).unwrap();
+    assert_eq!(s.scenario.connector.side_hosts.len(), 2);
+    let e = parse_str(&format!("{base}[connector]\nconfig_dirs = [\"a\"]\n")).unwrap_err();
+    assert!(e.message.contains("two folders"), "{e}");
+    let e = parse_str(&format!("{base}[proxy]\nfall = 0\n")).unwrap_err();
+    assert!(e.message.contains("at least 1"), "{e}");
+    let ok = format!("{base}[[fault]]\nat = \"1s\"\naction = \"kill\"\ntarget = \"connector-a\"\n");
+    assert!(parse_str(&ok).is_ok());
+}

@@ -52,6 +52,12 @@ pub async fn build(
     keep_pki: Option<&Path>,
 ) -> Result<Topology, BuildError> {
     let s = &loaded.scenario;
+    if s.run.deployment != crate::scenario::Deployment::Direct {
+        return Err(BuildError::Unsupported(format!(
+            "the {} deployment cannot be built yet",
+            s.run.deployment.as_str()
+        )));
+    }
     let mut loopback = Loopback::new();
     let connector_hosts = vec![s.connector.host.clone()];
     let (pki, settings) = material::load(loaded, &s.crm.host, &connector_hosts, keep_pki)?;
