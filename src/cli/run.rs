@@ -37,17 +37,32 @@ pub fn run(args: &RunArgs) -> ExitCode {
     if !args.quiet {
         print!("{}", report::render_summary(&report));
     }
-    if let Some(path) = &args.json
-        && let Err(e) = report::write_json(&report, path)
-    {
-        eprintln!(
-            "crmsim: cannot write the JSON report to {}: {e}",
-            path.display()
-        );
+    if let Err(e) = write_outputs(&report, args) {
+        eprintln!("crmsim: {e}");
         return exit::code(exit::CANNOT_RUN);
     }
     match report.verdict {
         Verdict::Pass => exit::code(exit::PASS),
         Verdict::Fail => exit::code(exit::FAIL),
     }
+}
+
+/// Writes the JSON, JUnit and HTML reports that were asked for.
+fn write_outputs(report: &report::Report, args: &RunArgs) -> Result<(), String> {
+    let write = |what: &str, path: &std::path::Path, text: String| {
+        report::write_file(path, &text)
+            .map_err(|e| format!("cannot write the {what} report to {}: {e}", path.display()))
+    };
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(report)
+            .map_err(|e| format!("cannot serialize the report: {e}"))?;
+        write("JSON", path, json + "\n")?;
+    }
+    if let Some(path) = &args.junit {
+        write("JUnit", path, report::junit::render(report))?;
+    }
+    if let Some(path) = &args.html {
+        write("HTML", path, report::html::render(report))?;
+    }
+    Ok(())
 }

@@ -1,7 +1,10 @@
 //! The run report: assembled from every component's own account, judged by invariants and
 //! thresholds, written as JSON and shown as a terminal summary.
 
+mod charts;
 mod checks;
+pub mod html;
+pub mod junit;
 mod model;
 mod summary;
 
@@ -163,11 +166,11 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     }
 }
 
-/// Writes the report as pretty JSON (via a temporary file, so a reader never sees half).
-pub fn write_json(report: &Report, path: &Path) -> std::io::Result<()> {
-    let json = serde_json::to_string_pretty(report)
-        .map_err(|e| std::io::Error::other(format!("cannot serialize the report: {e}")))?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, json + "\n")?;
+/// Writes a file via a temporary one, so that a reader (a CI job, a browser) never sees half.
+pub fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, content)?;
     std::fs::rename(&tmp, path)
 }

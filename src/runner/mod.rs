@@ -146,6 +146,7 @@ impl Drive<'_> {
     fn enter(&mut self, phase: &str) {
         set_phase(self.t, phase);
         self.center.latency.set_phase(phase);
+        self.center.timeline.mark(Instant::now(), phase);
         self.progress.phase(phase);
     }
 

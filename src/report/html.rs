@@ -1,0 +1,305 @@
+//! The HTML report: one self-contained file (inline CSS and SVG, no script, no network) that
+//! can be attached to a ticket or archived by CI and read anywhere.
+//!
+//! It is written as polyglot HTML5 (also well-formed XML), so that a plain XML parser can check
+//! it and tools can pull the SVG charts out of it.
+
+use std::fmt::Write;
+
+use stats::SecondSnapshot;
+
+use super::charts::{self, Chart, Series};
+use super::model::{Check, Report, Verdict};
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:900px;color:#222}\
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}\
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
+.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.note{color:#666}\
+code{background:#f6f8fa;padding:0 .2em}";
+
+/// Renders a run report as an HTML page.
+pub fn render(r: &Report) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let verdict = match r.verdict {
+        Verdict::Pass => "<span class=\"pass\">PASS</span>",
+        Verdict::Fail => "<span class=\"fail\">FAIL</span>",
+    };
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\" /><title>crmsim {} — {}</title><style>{STYLE}</style></head><body>\n",
+        escape(&r.scenario),
+        if r.verdict == Verdict::Pass {
+            "pass"
+        } else {
+            "fail"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "<h1>crmsim — {} {verdict}</h1><p>{} deployment, SSL {}, started {}, {:.1} s, from <code>{}</code> (crmsim {})</p>",
+        escape(&r.scenario),
+        escape(&r.deployment),
+        if r.tls { "on" } else { "off" },
+        escape(&r.started_at),
+        r.duration_s,
+        escape(&r.file),
+        escape(&r.crmsim_version),
+    );
+    checks(&mut out, "Invariants", &r.invariants);
+    checks(&mut out, "Thresholds", &r.thresholds);
+    figures(&mut out, r);
+    charts_section(&mut out, r);
+    latency(&mut out, r);
+    hops(&mut out, r);
+    errors(&mut out, r);
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn checks(out: &mut String, title: &str, list: &[Check]) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<h2>{title}</h2><table><tr><th></th><th>check</th><th>detail</th></tr>"
+    );
+    for c in list {
+        let mark = if c.ok {
+            "<span class=\"pass\">ok</span>"
+        } else {
+            "<span class=\"fail\">FAIL</span>"
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{mark}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.name),
+            escape(&c.detail)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn figures(out: &mut String, r: &Report) {
+    let a = &r.agents;
+    let c = &r.calls;
+    let s = &r.steady;
+    let m = &r.messages;
+    let h = &r.tls_handshakes;
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "agents",
+            format!(
+                "{}/{} logged on in {:.1} s ({} logons, {} re-logons)",
+                a.logged_in, a.configured, a.logon_phase_s, a.logons, a.relogons
+            ),
+        ),
+        (
+            "calls",
+            format!(
+                "{} offered, {} answered, {} completed, {} transferred, {} lost ({} abandoned, {} dropped, {} unrouted), {} outbound",
+                c.offered,
+                c.answered,
+                c.completed,
+                c.transferred,
+                c.lost,
+                c.abandoned,
+                c.dropped,
+                c.unrouted,
+                c.outbound
+            ),
+        ),
+        (
+            "steady phase",
+            format!(
+                "{:.1} s: {:.2} calls/s (target {:.2}), {:.0} requests/s, {:.0} events/s",
+                s.duration_s, s.calls_per_s, s.target_calls_per_s, s.requests_per_s, s.events_per_s
+            ),
+        ),
+        (
+            "messages",
+            format!(
+                "{} requests ({} faults, {} failed), {} events ({} failed, {} refused)",
+                m.requests, m.faults, m.request_errors, m.events, m.events_failed, m.events_refused
+            ),
+        ),
+        (
+            "TLS handshakes",
+            format!(
+                "{} full, {} resumed, {} failed",
+                h.full, h.resumed, h.failed
+            ),
+        ),
+    ];
+    out.push_str("<h2>Figures</h2><table>\n");
+    for (k, v) in rows {
+        let _ = writeln!(out, "<tr><th>{k}</th><td>{}</td></tr>", escape(&v));
+    }
+    out.push_str("</table>\n");
+}
+
+/// A counter per second, as a series.
+fn counter(timeline: &[SecondSnapshot], name: &str, label: &str) -> Series {
+    Series {
+        label: label.to_owned(),
+        points: timeline
+            .iter()
+            .map(|s| {
+                (
+                    s.second as f64,
+                    s.counters.get(name).copied().unwrap_or(0) as f64,
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A latency percentile per second, as a series (seconds without samples are left out).
+fn percentile(
+    timeline: &[SecondSnapshot],
+    name: &str,
+    pick: fn(&stats::LatencySummary) -> f64,
+    label: &str,
+) -> Series {
+    Series {
+        label: label.to_owned(),
+        points: timeline
+            .iter()
+            .filter_map(|s| s.latency.get(name).map(|l| (s.second as f64, pick(l))))
+            .collect(),
+    }
+}
+
+fn charts_section(out: &mut String, r: &Report) {
+    let t = &r.timeline;
+    out.push_str("<h2>Over time</h2>\n");
+    let throughput = Chart {
+        title: "Calls per second",
+        x_label: "seconds since start",
+        y_label: "calls/s",
+        series: vec![
+            counter(t, "calls.generated", "arrived"),
+            counter(t, "calls.offered", "offered to a connector"),
+        ],
+        markers: &r.markers,
+    };
+    out.push_str(&charts::render(&throughput));
+    let messages = Chart {
+        title: "Messages per second",
+        x_label: "seconds since start",
+        y_label: "messages/s",
+        series: vec![
+            counter(t, "requests", "requests answered"),
+            counter(t, "events", "events delivered"),
+        ],
+        markers: &r.markers,
+    };
+    out.push_str(&charts::render(&messages));
+    let latency = Chart {
+        title: "Latency percentiles per second",
+        x_label: "seconds since start",
+        y_label: "ms",
+        series: vec![
+            percentile(t, "request", |l| l.p50, "request p50"),
+            percentile(t, "request", |l| l.p99, "request p99"),
+            percentile(t, "event", |l| l.p50, "event p50"),
+            percentile(t, "event", |l| l.p99, "event p99"),
+        ],
+        markers: &r.markers,
+    };
+    out.push_str(&charts::render(&latency));
+    let errors = Chart {
+        title: "Errors per second",
+        x_label: "seconds since start",
+        y_label: "errors/s",
+        series: vec![counter(t, "request_errors", "requests without answer")],
+        markers: &r.markers,
+    };
+    out.push_str(&charts::render(&errors));
+    if !r.markers.is_empty() {
+        out.push_str("<table><tr><th class=\"num\">at (s)</th><th>event</th></tr>\n");
+        for m in &r.markers {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"num\">{:.2}</td><td>{}</td></tr>",
+                m.at,
+                escape(&m.label)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+}
+
+fn latency(out: &mut String, r: &Report) {
+    out.push_str("<h2>Latency (ms), steady phase</h2><table><tr><th>operation / event</th><th class=\"num\">count</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">p99.9</th><th class=\"num\">max</th></tr>\n");
+    for (key, l) in &r.steady.latency_ms {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr>",
+            escape(key),
+            l.count,
+            l.p50,
+            l.p90,
+            l.p99,
+            l.p999,
+            l.max
+        );
+    }
+    out.push_str("</table><p class=\"note\">Measured from each action's intended start (no coordinated omission).</p>\n");
+}
+
+fn hops(out: &mut String, r: &Report) {
+    out.push_str("<h2>Hops</h2><table><tr><th>hop</th><th class=\"num\">connections</th><th class=\"num\">full handshakes</th><th class=\"num\">resumed</th><th class=\"num\">failed</th><th>failures</th></tr>\n");
+    for (name, h) in &r.hops {
+        let failures: Vec<String> = h
+            .failures
+            .iter()
+            .map(|f| format!("{} × {}: {}", f.count, f.cause, f.example))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(name),
+            h.connections,
+            h.handshakes_full,
+            h.handshakes_resumed,
+            h.handshake_failures,
+            escape(&failures.join("; "))
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn errors(out: &mut String, r: &Report) {
+    if r.errors.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Errors</h2><table><tr><th class=\"num\">count</th><th>kind</th><th>first message</th></tr>\n");
+    for e in &r.errors {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            e.count,
+            escape(&e.kind),
+            escape(&e.first)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

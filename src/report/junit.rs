@@ -1,0 +1,133 @@
+//! JUnit XML: each invariant and threshold is a test case, so a CI system lists them, shows the
+//! failed ones with their detail, and keeps their history.
+//!
+//! The layout is the common Ant/Jenkins one (`testsuites/testsuite/testcase/failure`), which
+//! GitLab, Jenkins, GitHub actions and Azure all read; `tests/junit.xsd` pins it down and a test
+//! validates our output against it with `xmllint`.
+
+use std::fmt::Write;
+
+use super::model::{Check, Report};
+
+/// Renders one run as a JUnit document.
+pub fn render(report: &Report) -> String {
+    render_many(std::slice::from_ref(report))
+}
+
+/// Renders several runs (e.g. a release gate) as one document, one suite per run.
+pub fn render_many(reports: &[Report]) -> String {
+    let tests: usize = reports.iter().map(|r| cases(r).count()).sum();
+    let failures: usize = reports
+        .iter()
+        .map(|r| cases(r).filter(|(_, c)| !c.ok).count())
+        .sum();
+    let time: f64 = reports.iter().map(|r| r.duration_s).sum();
+    let mut out = String::with_capacity(4096);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"crmsim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time:.3}\">"
+    );
+    for report in reports {
+        suite(&mut out, report);
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn cases(report: &Report) -> impl Iterator<Item = (&'static str, &Check)> {
+    report
+        .invariants
+        .iter()
+        .map(|c| ("invariants", c))
+        .chain(report.thresholds.iter().map(|c| ("thresholds", c)))
+}
+
+fn suite(out: &mut String, r: &Report) {
+    let tests = cases(r).count();
+    let failures = cases(r).filter(|(_, c)| !c.ok).count();
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"crmsim.{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{:.3}\" timestamp=\"{}\">",
+        attr(&r.scenario),
+        r.duration_s,
+        attr(timestamp(&r.started_at)),
+    );
+    out.push_str("    <properties>\n");
+    for (name, value) in [
+        ("file", r.file.clone()),
+        ("deployment", r.deployment.clone()),
+        ("tls", r.tls.to_string()),
+        ("verdict", format!("{:?}", r.verdict).to_lowercase()),
+        ("crmsim.version", r.crmsim_version.clone()),
+    ] {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            attr(&value)
+        );
+    }
+    out.push_str("    </properties>\n");
+    for (kind, check) in cases(r) {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"crmsim.{}.{kind}\" name=\"{}\" time=\"0\"",
+            attr(&r.scenario),
+            attr(&check.name)
+        );
+        if check.ok {
+            let _ = writeln!(
+                out,
+                "><system-out>{}</system-out></testcase>",
+                text(&check.detail)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                attr(&check.detail),
+                &kind[..kind.len() - 1],
+                text(&check.detail)
+            );
+        }
+    }
+    if !r.errors.is_empty() {
+        out.push_str("    <system-err>");
+        for e in &r.errors {
+            let _ = writeln!(out, "{} × {}: {}", e.count, text(&e.kind), text(&e.first));
+        }
+        out.push_str("</system-err>\n");
+    }
+    out.push_str("  </testsuite>\n");
+}
+
+/// JUnit's timestamp has no zone and no fraction (xs:dateTime as ISO 8601 local).
+fn timestamp(rfc3339: &str) -> &str {
+    rfc3339.get(..19).unwrap_or(rfc3339)
+}
+
+/// Escapes for an attribute value; control characters XML 1.0 forbids become spaces.
+fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+fn escape(s: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' | '\t' if attribute => out.push(' '),
+            '\n' | '\t' | '\r' => out.push(ch),
+            c if (c as u32) < 0x20 => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,128 @@
+//! The report writers: JSON keys CI tools read, JUnit that validates against the JUnit schema
+//! (with `xmllint`), and an HTML page that parses and carries its SVG charts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::path::Path;
+use std::process::Command;
+
+const SCENARIO: &str = r#"
+[run]
+deployment = "direct"
+logon = "storm"
+warmup = "500ms"
+steady = "2s"
+drain = "10s"
+[tls]
+enabled = false
+[crm]
+agents = 5
+ring_delay = "50ms"
+talk_time = "200ms"
+wrap_up = "100ms"
+[calls]
+rate = 5.0
+arrival = "constant"
+[thresholds]
+min_completed_calls = 2
+max_request_p99_ms = 1000.0
+"#;
+
+fn run(dir: &Path, scenario: &str) -> (Option<i32>, String) {
+    let file = dir.join("s.toml");
+    std::fs::write(&file, scenario).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .arg("run")
+        .arg(&file)
+        .args(["--progress", "quiet", "--quiet"])
+        .arg("--json")
+        .arg(dir.join("r.json"))
+        .arg("--junit")
+        .arg(dir.join("r.xml"))
+        .arg("--html")
+        .arg(dir.join("r.html"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn xmllint(args: &[&str], file: &Path) -> (bool, String) {
+    let out = Command::new("xmllint")
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("xmllint (apt-get install libxml2-utils)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn schema() -> String {
+    format!("{}/tests/schemas/junit.xsd", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_passing_run_writes_json_junit_and_html_that_tools_accept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = run(dir.path(), SCENARIO);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    for key in [
+        "verdict",
+        "deployment",
+        "tls",
+        "agents",
+        "calls",
+        "messages",
+        "latency_ms",
+        "tls_handshakes",
+        "errors",
+    ] {
+        assert!(json.get(key).is_some(), "JSON lacks {key}");
+    }
+    assert_eq!(json["verdict"], "pass");
+    assert_eq!(json["agents"]["configured"], 5);
+    assert!(json["latency_ms"]["call.answer"]["p99"].is_number());
+
+    let junit = dir.path().join("r.xml");
+    let (ok, why) = xmllint(&["--noout", "--schema", &schema()], &junit);
+    assert!(ok, "JUnit does not validate: {why}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("name=\"every call accounted for\""), "{xml}");
+    assert!(!xml.contains("<failure"), "{xml}");
+
+    let html_path = dir.path().join("r.html");
+    // Polyglot HTML5: a strict XML parser must accept it, SVG charts included.
+    let (ok, why) = xmllint(&["--noout"], &html_path);
+    assert!(
+        ok && why.trim().is_empty(),
+        "HTML does not parse cleanly: {why}"
+    );
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(html.matches("<svg").count() >= 4, "charts missing");
+    assert!(!html.contains("<script"), "self-contained, no script");
+    assert!(!html.contains("src=\"http"), "no external resources");
+}
+
+#[test]
+fn a_failing_threshold_becomes_a_junit_failure_and_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let failing = SCENARIO.replace("min_completed_calls = 2", "min_completed_calls = 100000");
+    let (code, stderr) = run(dir.path(), &failing);
+    assert_eq!(code, Some(1), "{stderr}");
+    let junit = dir.path().join("r.xml");
+    let (ok, why) = xmllint(&["--noout", "--schema", &schema()], &junit);
+    assert!(ok, "JUnit does not validate: {why}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(xml.contains("completed calls"), "{xml}");
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.contains("class=\"fail\""));
+}
