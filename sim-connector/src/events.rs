@@ -1,15 +1,21 @@
-//! Sending events to the CRM: one ordered stream per agent and sink, retries, and accounting.
+//! Sending events to the CRM: ordered per agent, over a bounded set of connections, with retries
+//! and accounting.
 //!
 //! The IC WebClient must see an agent's events in the order they happened (alerting before
-//! connected), so each agent's events go through one queue with one sender task, and carry a
-//! sequence number the CRM checks. Events enter the queue while the ACD is locked, in state-change
-//! order; the sender tasks do the network work outside the lock.
+//! connected), so each event gets the agent's next sequence number while the ACD is locked, and
+//! all of one agent's events travel through the same *lane*. A lane is one sender task with one
+//! connection at a time (HTTP/1.1 without pipelining), delivering its events one after another;
+//! agents are spread over a fixed number of lanes per CRM. That bounds the connections a
+//! connector opens to a CRM, as a real connector's pool does: 10,000 agents must not mean
+//! 10,000 TLS connections.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use ici::{Event, EventBody, Message};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -31,28 +37,29 @@ pub struct EventDelivery {
     /// Extra attempts after a failed delivery before the event is given up and counted failed.
     pub retries: u32,
     pub retry_backoff: Duration,
+    /// Lanes (connections) per CRM; each agent's events use one of them, in order.
+    pub lanes: usize,
 }
 
-/// One event waiting in its stream.
+/// One event waiting in its lane.
 struct Outgoing {
+    user: String,
     sequence: u64,
     at: Instant,
     timestamp: String,
     body: EventBody,
 }
 
-struct Stream {
-    sequence: u64,
-    tx: mpsc::UnboundedSender<Outgoing>,
-}
-
 /// The [`EventOutlet`] of a running connector.
 pub struct StreamOutlet {
-    streams: HashMap<(String, String), Stream>,
+    /// Next sequence number per (agent, sink).
+    sequences: HashMap<(String, String), u64>,
+    /// Lanes per sink URL.
+    lanes: HashMap<String, Vec<mpsc::UnboundedSender<Outgoing>>>,
     shared: Arc<Senders>,
 }
 
-/// What every sender task shares.
+/// What every lane shares.
 pub struct Senders {
     delivery: EventDelivery,
     clients: Mutex<HashMap<String, SoapClient>>,
@@ -72,7 +79,8 @@ impl StreamOutlet {
         cancel: CancellationToken,
     ) -> StreamOutlet {
         StreamOutlet {
-            streams: HashMap::new(),
+            sequences: HashMap::new(),
+            lanes: HashMap::new(),
             shared: Arc::new(Senders {
                 delivery,
                 clients: Mutex::new(HashMap::new()),
@@ -87,46 +95,55 @@ impl StreamOutlet {
     pub fn senders(&self) -> Arc<Senders> {
         self.shared.clone()
     }
+
+    /// The lane of `user` towards `sink`, starting the sink's lanes on first use.
+    fn lane(&mut self, sink: &str, user: &str) -> &mpsc::UnboundedSender<Outgoing> {
+        let count = self.shared.delivery.lanes.max(1);
+        let lanes = self.lanes.entry(sink.to_owned()).or_insert_with(|| {
+            (0..count)
+                .map(|_| {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    let shared = self.shared.clone();
+                    let sink = sink.to_owned();
+                    self.shared
+                        .tasks
+                        .spawn(async move { shared.run_lane(rx, sink).await });
+                    tx
+                })
+                .collect()
+        });
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        user.hash(&mut hasher);
+        &lanes[(hasher.finish() % lanes.len() as u64) as usize]
+    }
 }
 
 impl EventOutlet for StreamOutlet {
     fn send(&mut self, sink: &str, user: &str, body: EventBody, at: Instant) {
-        let key = (user.to_owned(), sink.to_owned());
-        let stream = match self.streams.get_mut(&key) {
-            Some(stream) if !stream.tx.is_closed() => stream,
-            _ => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                let shared = self.shared.clone();
-                let sink = sink.to_owned();
-                let user_name = user.to_owned();
-                self.shared
-                    .tasks
-                    .spawn(async move { shared.run_stream(rx, sink, user_name).await });
-                self.streams
-                    .entry(key)
-                    .insert_entry(Stream { sequence: 0, tx })
-                    .into_mut()
-            }
-        };
-        stream.sequence += 1;
+        let sequence = self
+            .sequences
+            .entry((user.to_owned(), sink.to_owned()))
+            .or_insert(0);
+        *sequence += 1;
         let outgoing = Outgoing {
-            sequence: stream.sequence,
+            user: user.to_owned(),
+            sequence: *sequence,
             at,
             timestamp: rfc3339_now(),
             body,
         };
-        if stream.tx.send(outgoing).is_err() {
+        if self.lane(sink, user).send(outgoing).is_err() {
             self.shared.metrics.event_failed();
             self.shared.metrics.errors.record(
-                "event.stream-closed",
+                "event.lane-closed",
                 format!("event for {user} dropped: its sender stopped"),
             );
         }
     }
 
     fn close(&mut self, user: &str) {
-        // Dropping the senders lets each stream task finish what is queued, then end.
-        self.streams.retain(|(u, _), _| u != user);
+        // A new session starts its sequence at 1 again.
+        self.sequences.retain(|(u, _), _| u != user);
     }
 }
 
@@ -175,12 +192,7 @@ impl Senders {
         total
     }
 
-    async fn run_stream(
-        &self,
-        mut rx: mpsc::UnboundedReceiver<Outgoing>,
-        sink: String,
-        user: String,
-    ) {
+    async fn run_lane(&self, mut rx: mpsc::UnboundedReceiver<Outgoing>, sink: String) {
         let target = self.client_for(&sink);
         loop {
             let out = tokio::select! {
@@ -195,70 +207,35 @@ impl Senders {
                 Ok((client, url)) => {
                     tokio::select! {
                         _ = self.cancel.cancelled() => return,
-                        _ = self.deliver(client, url, &user, out) => {}
+                        _ = self.deliver(client, url, out) => {}
                     }
                 }
                 Err(why) => {
                     self.metrics.event_failed();
                     self.metrics.errors.record(
                         "event.sink",
-                        format!("events for {user} cannot be sent: {why}"),
+                        format!("events for {} cannot be sent: {why}", out.user),
                     );
                 }
             }
         }
     }
 
-    async fn deliver(&self, client: &SoapClient, url: &str, user: &str, out: Outgoing) {
+    async fn deliver(&self, client: &SoapClient, url: &str, out: Outgoing) {
         let op = out.body.operation();
+        let user = out.user;
         let event = Event {
             sequence: out.sequence,
             timestamp: out.timestamp,
             body: out.body,
         };
-        let xml = ici::encode_event(&event);
+        let xml = Bytes::from(ici::encode_event(&event));
         let action = op.soap_action();
         let mut attempt = 0;
         loop {
             match client.post(url, &action, xml.clone(), &[]).await {
                 Ok(reply) => {
-                    match ici::decode(&reply.body) {
-                        Ok(Message::EventAck(acked)) if acked == op && reply.status == 200 => {
-                            self.metrics.event_delivered();
-                            let now = Instant::now();
-                            self.metrics.latency.record(op.key(), now - out.at);
-                            self.metrics.timeline.count("events", now, 1);
-                            self.metrics.timeline.latency("event", now, now - out.at);
-                        }
-                        Ok(Message::Fault(fault)) => {
-                            self.metrics.event_refused();
-                            self.metrics.errors.record(
-                                "event.refused",
-                                format!(
-                                    "{url} refused {} #{} for {user}: {fault}",
-                                    op.key(),
-                                    event.sequence
-                                ),
-                            );
-                        }
-                        Ok(other) => {
-                            self.metrics.event_refused();
-                            self.metrics.errors.record(
-                                "event.bad-ack",
-                                format!("{url} answered {} for {user} with {other:?} instead of its acknowledgement", op.key()),
-                            );
-                        }
-                        Err(e) => {
-                            self.metrics.event_refused();
-                            self.metrics.errors.record(
-                                "event.bad-ack",
-                                format!(
-                                    "{url} answered {} for {user} with an unreadable body: {e}",
-                                    op.key()
-                                ),
-                            );
-                        }
-                    }
+                    self.acknowledged(&reply, op, url, &user, event.sequence, out.at);
                     return;
                 }
                 Err(e) if attempt < self.delivery.retries => {
@@ -280,6 +257,54 @@ impl Senders {
                     );
                     return;
                 }
+            }
+        }
+    }
+
+    /// Reads the CRM's answer to one event.
+    fn acknowledged(
+        &self,
+        reply: &transport::Reply,
+        op: ici::Operation,
+        url: &str,
+        user: &str,
+        sequence: u64,
+        at: Instant,
+    ) {
+        match ici::decode(&reply.body) {
+            Ok(Message::EventAck(acked)) if acked == op && reply.status == 200 => {
+                self.metrics.event_delivered();
+                let now = Instant::now();
+                self.metrics.latency.record(op.key(), now - at);
+                self.metrics.timeline.count("events", now, 1);
+                self.metrics.timeline.latency("event", now, now - at);
+            }
+            Ok(Message::Fault(fault)) => {
+                self.metrics.event_refused();
+                self.metrics.errors.record(
+                    "event.refused",
+                    format!("{url} refused {} #{sequence} for {user}: {fault}", op.key()),
+                );
+            }
+            Ok(other) => {
+                self.metrics.event_refused();
+                self.metrics.errors.record(
+                    "event.bad-ack",
+                    format!(
+                        "{url} answered {} for {user} with {other:?} instead of its acknowledgement",
+                        op.key()
+                    ),
+                );
+            }
+            Err(e) => {
+                self.metrics.event_refused();
+                self.metrics.errors.record(
+                    "event.bad-ack",
+                    format!(
+                        "{url} answered {} for {user} with an unreadable body: {e}",
+                        op.key()
+                    ),
+                );
             }
         }
     }

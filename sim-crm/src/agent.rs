@@ -227,7 +227,8 @@ impl Agent {
                 ) {
                     self.plan = None;
                 }
-                if phase == Phase::LogOff {
+                // Told to log off while a call kept us busy: now is the time (once).
+                if phase == Phase::LogOff && self.logged_on && self.call.is_none() {
                     self.plan(now, Action::LogOff);
                 }
             }
@@ -311,6 +312,8 @@ impl Agent {
                 };
                 self.send(request, intended).await
             }
+            // Already logged off (a duplicate plan after our own logoff): nothing to do.
+            Action::LogOff if !self.logged_on => return,
             Action::LogOff => {
                 let r = self
                     .send(

@@ -97,6 +97,17 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
             format!("{} agents: give 1 to 100000", s.crm.agents),
         );
     }
+    for (path, n) in [
+        (["crm", "connections"], s.crm.connections),
+        (
+            ["connector", "event_connections"],
+            s.connector.event_connections,
+        ),
+    ] {
+        if !(1..=4096).contains(&n) {
+            return err(&path, format!("{n} connections: give 1 to 4096"));
+        }
+    }
     if !(1..=8).contains(&s.crm.instances) {
         return err(
             &["crm", "instances"],

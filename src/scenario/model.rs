@@ -170,6 +170,8 @@ pub struct CrmSection {
     /// Request timeout (SM59's, in effect).
     #[serde(deserialize_with = "duration::de")]
     pub request_timeout: Duration,
+    /// Connections to the connector at most (requests in flight); more requests wait their turn.
+    pub connections: usize,
 }
 
 impl Default for CrmSection {
@@ -197,6 +199,7 @@ impl Default for CrmSection {
             watchdog: true,
             user_header: None,
             request_timeout: Duration::from_secs(10),
+            connections: 32,
         }
     }
 }
@@ -231,6 +234,8 @@ pub struct ConnectorSection {
     pub event_retries: u32,
     #[serde(deserialize_with = "duration::de")]
     pub event_timeout: Duration,
+    /// Connections (lanes) for events to each CRM; each agent's events keep to one, in order.
+    pub event_connections: usize,
 }
 
 impl Default for ConnectorSection {
@@ -250,6 +255,7 @@ impl Default for ConnectorSection {
             session_timeout: Duration::ZERO,
             event_retries: 2,
             event_timeout: Duration::from_secs(10),
+            event_connections: 32,
         }
     }
 }

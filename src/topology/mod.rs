@@ -148,6 +148,7 @@ async fn start_connector(
         s.tls.events,
     );
     client.request_timeout = s.connector.event_timeout;
+    client.max_connections = s.connector.event_connections;
     client.resolve = crm_addrs;
     let acd = AcdConfig {
         side: name.to_owned(),
@@ -177,6 +178,7 @@ async fn start_connector(
             proxy_route: None,
             retries: s.connector.event_retries,
             retry_backoff: Duration::from_millis(200),
+            lanes: s.connector.event_connections,
         },
         acd,
         arrivals: ArrivalConfig {
@@ -212,6 +214,7 @@ async fn start_crm(
         s.tls.requests,
     );
     client.request_timeout = s.crm.request_timeout;
+    client.max_connections = s.crm.connections;
     client.resolve = resolve;
     let offset = instance as u32 * 10_000;
     let agents = AgentsConfig {

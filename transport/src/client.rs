@@ -66,6 +66,10 @@ pub struct ClientOptions {
     /// Dial these addresses for these host names while TLS still verifies the name. This is how
     /// the connector sends events through the static proxy route yet checks the CRM's certificate.
     pub resolve: Vec<(String, SocketAddr)>,
+    /// Requests in flight at most, hence connections open at most (HTTP/1.1 carries one request
+    /// at a time). Further requests wait for a free one, as behind SAP's ICM connection limit;
+    /// their waiting counts in their latency.
+    pub max_connections: usize,
 }
 
 impl ClientOptions {
@@ -77,6 +81,7 @@ impl ClientOptions {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             resolve: Vec::new(),
+            max_connections: 64,
         }
     }
 }
@@ -154,6 +159,7 @@ pub struct SoapClient {
     stats: Arc<LinkStats>,
     tls: bool,
     request_timeout: Duration,
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl SoapClient {
@@ -199,6 +205,7 @@ impl SoapClient {
             stats,
             tls,
             request_timeout: options.request_timeout,
+            slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
         })
     }
 
@@ -208,9 +215,12 @@ impl SoapClient {
         &self,
         url: &str,
         soap_action: &str,
-        body: String,
+        body: impl Into<Bytes>,
         extra_headers: &[(&str, &str)],
     ) -> Result<Reply, CallError> {
+        // The semaphore is never closed, so acquiring fails only if it were; then go ahead.
+        let _slot = self.slots.acquire().await.ok();
+        let body: Bytes = body.into();
         let mut request = self
             .http
             .post(url)
