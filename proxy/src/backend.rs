@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::oneshot;
 
 use crate::check::Probe;
-use crate::config::{BackendConfig, OnMarkedDown, ServerSpec};
+use crate::config::{BackendConfig, OnMarkedDown, OnMarkedUp, ServerSpec};
 use crate::impair::Impairments;
 use crate::select::{Candidate, choose};
 use crate::session::Lifecycle;
@@ -248,6 +248,20 @@ impl Backend {
             reason: t.reason,
         });
         self.rechoose(false);
+        if t.to == ServerState::Up
+            && !server.spec.backup
+            && self.config.on_marked_up == OnMarkedUp::ShutdownBackupSessions
+        {
+            for backup in self.servers.iter().filter(|s| s.spec.backup) {
+                let cut = backup.leg.reset_connections();
+                backup.sessions_shut_down.add(cut as u64);
+                if cut > 0 {
+                    tracing::warn!(%proxy, backend, server = %backup.spec.name, sessions = cut,
+                        "shutdown-backup-sessions: {name} is UP, {cut} session(s) to backup {} cut",
+                        backup.spec.name);
+                }
+            }
+        }
         if t.to == ServerState::Down && self.config.on_marked_down == OnMarkedDown::ShutdownSessions
         {
             let cut = server.leg.reset_connections();

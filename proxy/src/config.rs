@@ -49,6 +49,8 @@ pub struct BackendConfig {
     pub check: HealthCheck,
     /// What happens to a server's open sessions when it is marked DOWN.
     pub on_marked_down: OnMarkedDown,
+    /// What happens to the backups' open sessions when a primary is marked UP.
+    pub on_marked_up: OnMarkedUp,
     /// Whether traffic returns to a primary by itself once it is UP again.
     pub failback: Failback,
     /// How long the proxy waits for a server to accept a forwarded connection.
@@ -64,6 +66,7 @@ impl BackendConfig {
             servers,
             check: HealthCheck::default(),
             on_marked_down: OnMarkedDown::Keep,
+            on_marked_up: OnMarkedUp::Keep,
             failback: Failback::Auto,
             connect_timeout: Duration::from_secs(5),
         }
@@ -170,6 +173,20 @@ pub enum OnMarkedDown {
     /// toward the client and toward the server, so both ends learn immediately instead of waiting
     /// on a dead peer.
     ShutdownSessions,
+}
+
+/// HAProxy's `on-marked-up`: what happens to the backups' open sessions when a primary server
+/// is marked UP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnMarkedUp {
+    /// Sessions on backups stay until an end closes them (HAProxy's default): clients with
+    /// kept-alive connections keep talking to the backup while new ones go to the primary.
+    #[default]
+    Keep,
+    /// `shutdown-backup-sessions`: when a non-backup server is marked UP, every open session to
+    /// a backup server is cut (reset), so that all clients move back to the primary together.
+    ShutdownBackupSessions,
 }
 
 /// Whether traffic goes back to a primary server by itself.

@@ -88,7 +88,8 @@ pub(crate) async fn serve(
         Dialled::Connected(server) => server,
         Dialled::Failed(e) => {
             forward.connect_failures.incr();
-            tracing::warn!(forward = %forward.name, %peer, target = %forward.target, error = %e,
+            // Per connection: counted in the snapshot.
+            tracing::debug!(forward = %forward.name, %peer, target = %forward.target, error = %e,
                 "target unreachable; client connection reset");
             session::refuse(client);
             return;

@@ -49,8 +49,8 @@ mod select;
 mod session;
 
 pub use config::{
-    BackendConfig, CheckKind, Failback, FrontendConfig, HealthCheck, OnMarkedDown, ProxyConfig,
-    RouteConfig, ServerSpec,
+    BackendConfig, CheckKind, Failback, FrontendConfig, HealthCheck, OnMarkedDown, OnMarkedUp,
+    ProxyConfig, RouteConfig, ServerSpec,
 };
 pub use error::ProxyError;
 pub use impair::{Faults, Impairments};

@@ -378,7 +378,8 @@ async fn serve_frontend(
     }
     let Some(chosen) = backend.pick() else {
         frontend.no_server.incr();
-        tracing::warn!(proxy = %shared.name, frontend = %frontend.name, %peer,
+        // Per connection: counted in the snapshot; the state change that causes it is logged.
+        tracing::debug!(proxy = %shared.name, frontend = %frontend.name, %peer,
             backend = %backend.name(), "no server is UP; client connection closed");
         session::refuse(client);
         return;
@@ -401,7 +402,9 @@ async fn serve_frontend(
         Dialled::Failed(e) => {
             server.connect_failures.incr();
             frontend.connect_failures.incr();
-            tracing::warn!(proxy = %shared.name, frontend = %frontend.name, %peer,
+            // Per connection (a dead server fails every one until it is marked DOWN): counted
+            // in the snapshot, logged at debug level.
+            tracing::debug!(proxy = %shared.name, frontend = %frontend.name, %peer,
                 backend = %backend.name(), server = %server.spec.name, error = %e,
                 "server unreachable; client connection closed (no redispatch)");
             session::refuse(client);
