@@ -200,8 +200,12 @@ impl Response {
 /// number (our profile) so the receiver can prove it lost or reordered nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Per-subscriber sequence number, starting at 1.
+    /// Per-subscriber sequence number, starting at 1 in each session.
     pub sequence: u64,
+    /// The connector's session of the agent the event is for (what `logon` returned), so that
+    /// a CRM can tell events of the agent's current session from those of a session it left
+    /// (another connector side after a failover). Our profile; written after `user`.
+    pub session: Option<String>,
     /// When the state change happened, RFC 3339 UTC with milliseconds.
     pub timestamp: String,
     pub body: EventBody,

@@ -93,6 +93,7 @@ fn attached_data_is_written_in_the_vendor_layout() {
     };
     let xml = ici::encode_event(&ici::Event {
         sequence: 1,
+        session: None,
         timestamp: common::TS.into(),
         body: ici::EventBody::CallChanged(Box::new(call)),
     });

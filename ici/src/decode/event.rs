@@ -17,13 +17,14 @@ pub(super) fn container_changed(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result
         el::SEQUENCE,
         el::TIMESTAMP,
         el::USER,
+        el::SESSION,
         el::CONTAINER,
         el::CHANGE,
         el::ITEM_ID,
         el::ITEM_TYPE,
     ];
     let mut f = read_fields(cur, elem, Operation::ContainerChanged.key(), names)?;
-    let (sequence, timestamp) = header(&mut f)?;
+    let (sequence, timestamp, session) = header(&mut f)?;
     let body = EventBody::ContainerChanged {
         user: f.string(el::USER)?,
         container: f.string(el::CONTAINER)?,
@@ -42,6 +43,7 @@ pub(super) fn container_changed(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result
     };
     Ok(Event {
         sequence,
+        session,
         timestamp,
         body,
     })
@@ -52,12 +54,13 @@ pub(super) fn user_changed(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result<Even
         el::SEQUENCE,
         el::TIMESTAMP,
         el::USER,
+        el::SESSION,
         el::LOGGED_ON,
         el::WORK_MODE,
         el::REASON_CODE,
     ];
     let mut f = read_fields(cur, elem, Operation::UserChanged.key(), names)?;
-    let (sequence, timestamp) = header(&mut f)?;
+    let (sequence, timestamp, session) = header(&mut f)?;
     let body = EventBody::UserChanged {
         user: f.string(el::USER)?,
         logged_on: f.parse(el::LOGGED_ON, parse::boolean)?,
@@ -66,6 +69,7 @@ pub(super) fn user_changed(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result<Even
     };
     Ok(Event {
         sequence,
+        session,
         timestamp,
         body,
     })
@@ -74,34 +78,36 @@ pub(super) fn user_changed(cur: &mut Cursor<'_>, elem: &Elem<'_>) -> Result<Even
 /// `callChanged`: six values, then the optional `participants`, `remoteNumbers` and
 /// `attachedData` structures.
 pub(super) fn call_changed<'a>(cur: &mut Cursor<'a>, elem: &Elem<'_>) -> Result<Event> {
-    const VALUES: [&str; 6] = [
+    const VALUES: [&str; 7] = [
         el::SEQUENCE,
         el::TIMESTAMP,
         el::USER,
+        el::SESSION,
         el::CALL_ID,
         el::STATE,
         el::CAUSE,
     ];
-    const ALL: [&str; 9] = [
+    const ALL: [&str; 10] = [
         VALUES[0],
         VALUES[1],
         VALUES[2],
         VALUES[3],
         VALUES[4],
         VALUES[5],
+        VALUES[6],
         el::PARTICIPANTS,
         el::REMOTE_NUMBERS,
         el::ATTACHED_DATA,
     ];
     let key = Operation::CallChanged.key();
-    let mut values: [Option<Leaf<'a>>; 6] = std::array::from_fn(|_| None);
+    let mut values: [Option<Leaf<'a>>; 7] = std::array::from_fn(|_| None);
     let (mut participants, mut remote_numbers, mut attached) = (Vec::new(), Vec::new(), None);
     let mut order = Order::new(&ALL);
     while let Some(child) = cur.next_child()? {
         match order.accept(cur, &child, elem)? {
-            6 => participants = read_list(cur, &child, el::PARTICIPANT, participant)?,
-            7 => remote_numbers = read_list(cur, &child, el::NUMBER, number)?,
-            8 => attached = Some(attached::read(cur, &child, key)?),
+            7 => participants = read_list(cur, &child, el::PARTICIPANT, participant)?,
+            8 => remote_numbers = read_list(cur, &child, el::NUMBER, number)?,
+            9 => attached = Some(attached::read(cur, &child, key)?),
             index => {
                 let text = cur.text()?;
                 if let Some(slot) = values.get_mut(index) {
@@ -111,7 +117,7 @@ pub(super) fn call_changed<'a>(cur: &mut Cursor<'a>, elem: &Elem<'_>) -> Result<
         }
     }
     let mut f = Fields::new(cur.doc, elem.at, key, VALUES, values);
-    let (sequence, timestamp) = header(&mut f)?;
+    let (sequence, timestamp, session) = header(&mut f)?;
     let call = CallChanged {
         user: f.string(el::USER)?,
         call_id: f.string(el::CALL_ID)?,
@@ -123,16 +129,19 @@ pub(super) fn call_changed<'a>(cur: &mut Cursor<'a>, elem: &Elem<'_>) -> Result<
     };
     Ok(Event {
         sequence,
+        session,
         timestamp,
         body: EventBody::CallChanged(Box::new(call)),
     })
 }
 
-/// `sequence` and `timestamp`, the first two children of every event.
-fn header<const N: usize>(f: &mut Fields<'_, N>) -> Result<(u64, String)> {
+/// `sequence` and `timestamp`, the first two children of every event, and the optional
+/// `session` after `user`.
+fn header<const N: usize>(f: &mut Fields<'_, N>) -> Result<(u64, String, Option<String>)> {
     Ok((
         f.parse(el::SEQUENCE, parse::sequence)?,
         f.parse(el::TIMESTAMP, parse::timestamp)?,
+        f.opt_string(el::SESSION),
     ))
 }
 

@@ -23,12 +23,13 @@ pub fn encode_event(event: &Event) -> String {
             item_type,
         } => {
             xml.leaf(el::USER, user);
+            xml.leaf_opt(el::SESSION, event.session.as_deref());
             xml.leaf(el::CONTAINER, container);
             xml.leaf(el::CHANGE, change.as_str());
             xml.leaf(el::ITEM_ID, item_id);
             xml.leaf(el::ITEM_TYPE, item_type.as_str());
         }
-        EventBody::CallChanged(call) => call_changed(&mut xml, call),
+        EventBody::CallChanged(call) => call_changed(&mut xml, call, event.session.as_deref()),
         EventBody::UserChanged {
             user,
             logged_on,
@@ -36,6 +37,7 @@ pub fn encode_event(event: &Event) -> String {
             reason,
         } => {
             xml.leaf(el::USER, user);
+            xml.leaf_opt(el::SESSION, event.session.as_deref());
             xml.leaf(el::LOGGED_ON, if *logged_on { "true" } else { "false" });
             xml.leaf(el::WORK_MODE, mode.as_str());
             if let Some(reason) = reason {
@@ -47,8 +49,9 @@ pub fn encode_event(event: &Event) -> String {
     xml.finish()
 }
 
-fn call_changed(xml: &mut Xml, call: &CallChanged) {
+fn call_changed(xml: &mut Xml, call: &CallChanged, session: Option<&str>) {
     xml.leaf(el::USER, &call.user);
+    xml.leaf_opt(el::SESSION, session);
     xml.leaf(el::CALL_ID, &call.call_id);
     xml.leaf(el::STATE, call.state.as_str());
     xml.leaf_opt(el::CAUSE, call.cause.as_deref());

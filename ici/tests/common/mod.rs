@@ -163,8 +163,10 @@ pub fn full_attached_data() -> AttachedData {
 }
 
 pub fn events() -> Vec<Event> {
-    let event = |sequence, body| Event {
+    // Every other event carries a session, so both shapes are covered.
+    let event = |sequence: u64, body| Event {
         sequence,
+        session: (sequence % 2 == 0).then(|| format!("connector-a-k3x9-s{sequence}")),
         timestamp: TS.into(),
         body,
     };
@@ -411,6 +413,7 @@ pub fn accepted_inputs() -> Vec<(&'static str, String, Message)> {
             ),
             Message::Event(Event {
                 sequence: 7,
+                session: None,
                 timestamp: "2026-11-27T10:15:30+01:00".into(),
                 body: EventBody::CallChanged(Box::new(CallChanged {
                     user: "agent4711".into(),
@@ -460,6 +463,7 @@ pub fn accepted_inputs() -> Vec<(&'static str, String, Message)> {
             ),
             Message::Event(Event {
                 sequence: 1,
+                session: None,
                 timestamp: "2026-11-27T10:15:30Z".into(),
                 body: EventBody::UserChanged {
                     user: "a".into(),
