@@ -44,6 +44,7 @@ pub struct EventDelivery {
 /// One event waiting in its lane.
 struct Outgoing {
     user: String,
+    session: Option<String>,
     sequence: u64,
     at: Instant,
     timestamp: String,
@@ -52,8 +53,8 @@ struct Outgoing {
 
 /// The [`EventOutlet`] of a running connector.
 pub struct StreamOutlet {
-    /// Next sequence number per (agent, sink).
-    sequences: HashMap<(String, String), u64>,
+    /// Last sequence number per (agent, sink, session).
+    sequences: HashMap<(String, String, Option<String>), u64>,
     /// Lanes per sink URL.
     lanes: HashMap<String, Vec<mpsc::UnboundedSender<Outgoing>>>,
     shared: Arc<Senders>,
@@ -119,14 +120,23 @@ impl StreamOutlet {
 }
 
 impl EventOutlet for StreamOutlet {
-    fn send(&mut self, sink: &str, user: &str, body: EventBody, at: Instant) {
+    fn send(
+        &mut self,
+        sink: &str,
+        user: &str,
+        session: Option<&str>,
+        body: EventBody,
+        at: Instant,
+    ) {
+        // Each session of an agent numbers its events from 1.
         let sequence = self
             .sequences
-            .entry((user.to_owned(), sink.to_owned()))
+            .entry((user.to_owned(), sink.to_owned(), session.map(str::to_owned)))
             .or_insert(0);
         *sequence += 1;
         let outgoing = Outgoing {
             user: user.to_owned(),
+            session: session.map(str::to_owned),
             sequence: *sequence,
             at,
             timestamp: rfc3339_now(),
@@ -143,7 +153,7 @@ impl EventOutlet for StreamOutlet {
 
     fn close(&mut self, user: &str) {
         // A new session starts its sequence at 1 again.
-        self.sequences.retain(|(u, _), _| u != user);
+        self.sequences.retain(|(u, _, _), _| u != user);
     }
 }
 
@@ -226,6 +236,7 @@ impl Senders {
         let user = out.user;
         let event = Event {
             sequence: out.sequence,
+            session: out.session,
             timestamp: out.timestamp,
             body: out.body,
         };

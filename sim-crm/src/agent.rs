@@ -70,6 +70,8 @@ pub(crate) struct Agent {
     login: String,
     device: String,
     rx: mpsc::UnboundedReceiver<Event>,
+    /// The connector session the agent is in, shared with the event receiver.
+    session: Arc<std::sync::Mutex<Option<String>>>,
     control: watch::Receiver<Directive>,
     ctx: Arc<AgentContext>,
     rng: SmallRng,
@@ -86,6 +88,7 @@ impl Agent {
     pub fn new(
         index: usize,
         rx: mpsc::UnboundedReceiver<Event>,
+        session: Arc<std::sync::Mutex<Option<String>>>,
         control: watch::Receiver<Directive>,
         ctx: Arc<AgentContext>,
         logon_offset: Duration,
@@ -112,6 +115,7 @@ impl Agent {
             login,
             device,
             rx,
+            session,
             control,
             ctx,
             rng,
@@ -208,6 +212,9 @@ impl Agent {
         if !logged_on {
             if self.logged_on && phase == Phase::Work {
                 self.lose_session("the connector logged the agent off");
+            } else if self.logged_on {
+                self.logged_on = false;
+                self.ctx.metrics.agent_logged_on(false);
             }
             return;
         }
@@ -314,21 +321,7 @@ impl Agent {
             }
             // Already logged off (a duplicate plan after our own logoff): nothing to do.
             Action::LogOff if !self.logged_on => return,
-            Action::LogOff => {
-                let r = self
-                    .send(
-                        Request::Logoff {
-                            user: self.user.clone(),
-                        },
-                        intended,
-                    )
-                    .await;
-                if r.is_ok() && self.logged_on {
-                    self.logged_on = false;
-                    self.ctx.metrics.agent_logged_on(false);
-                }
-                r
-            }
+            Action::LogOff => self.log_off(intended).await,
         };
         self.after(result, phase);
     }
@@ -355,20 +348,26 @@ impl Agent {
         }
     }
 
+    /// Logs off. A connector that no longer knows the agent has it logged off already, which is
+    /// what was wanted.
+    async fn log_off(&mut self, intended: Instant) -> Result<(), RequestError> {
+        let request = Request::Logoff {
+            user: self.user.clone(),
+        };
+        let result = match self.send(request, intended).await {
+            Err(e) if e.is_not_logged_on() => Ok(()),
+            other => other,
+        };
+        if result.is_ok() && self.logged_on {
+            self.logged_on = false;
+            self.ctx.metrics.agent_logged_on(false);
+        }
+        result
+    }
+
     async fn end_wrap_up(&mut self, intended: Instant, phase: Phase) {
         if phase == Phase::LogOff {
-            let r = self
-                .send(
-                    Request::Logoff {
-                        user: self.user.clone(),
-                    },
-                    intended,
-                )
-                .await;
-            if r.is_ok() && self.logged_on {
-                self.logged_on = false;
-                self.ctx.metrics.agent_logged_on(false);
-            }
+            let r = self.log_off(intended).await;
             return self.after(r, phase);
         }
         let cfg = self.ctx.config.clone();
@@ -452,10 +451,20 @@ impl Agent {
         ];
         let mut at = intended;
         for step in steps {
-            if self.ctx.client.send(&step, at).await.is_err() {
-                let backoff = self.ctx.config.relogon_backoff;
-                self.plan(Instant::now() + backoff, Action::LogOn);
-                return;
+            match self.ctx.client.send(&step, at).await {
+                // From now on, events of any other session are from a side the agent left.
+                Ok(ici::Response::Logon { session }) => *crate::lock(&self.session) = Some(session),
+                Ok(_) => {}
+                // Logged on again while a call is still up at the connector: ready must wait
+                // for the call, which the container subscription has just shown us.
+                Err(RequestError::Fault(f))
+                    if f.error == Some(ici::IciError::InvalidWorkMode)
+                        && matches!(step, Request::SetWorkMode { .. }) => {}
+                Err(_) => {
+                    let backoff = self.ctx.config.relogon_backoff;
+                    self.plan(Instant::now() + backoff, Action::LogOn);
+                    return;
+                }
             }
             at = Instant::now();
         }

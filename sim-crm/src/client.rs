@@ -104,6 +104,9 @@ impl IciClient {
         };
         let answered = matches!(&outcome, Ok(_) | Err(RequestError::Fault(_)));
         metrics.reachable.set(now, answered);
+        if !answered {
+            metrics.request_failures.record(now);
+        }
         match &outcome {
             Ok(_) | Err(RequestError::Fault(_)) => {
                 let latency = now.saturating_duration_since(intended);

@@ -150,11 +150,12 @@ impl Crm {
         let mut mailboxes = Vec::with_capacity(count);
         for index in 0..count {
             let (tx, rx) = mpsc::unbounded_channel();
+            let session = Arc::new(Mutex::new(None));
             inboxes.insert(
                 agent::user_name(&config.agents.user_prefix, index),
-                receiver::Inbox::new(tx),
+                receiver::Inbox::new(tx, session.clone()),
             );
-            mailboxes.push(rx);
+            mailboxes.push((rx, session));
         }
         let receiver = Arc::new(receiver::Receiver {
             name: name.clone(),
@@ -183,7 +184,7 @@ impl Crm {
             sink_url: sink_url.clone(),
             session_probe: probe.clone(),
         });
-        for (index, rx) in mailboxes.into_iter().enumerate() {
+        for (index, (rx, session)) in mailboxes.into_iter().enumerate() {
             let offset = match logon {
                 LogonPlan::Storm => Duration::ZERO,
                 LogonPlan::Ramp { per_second } if per_second > 0.0 => {
@@ -191,7 +192,7 @@ impl Crm {
                 }
                 LogonPlan::Ramp { .. } => Duration::ZERO,
             };
-            let agent = Agent::new(index, rx, control_rx.clone(), ctx.clone(), offset);
+            let agent = Agent::new(index, rx, session, control_rx.clone(), ctx.clone(), offset);
             tasks.spawn(agent.run());
         }
         tasks.spawn(

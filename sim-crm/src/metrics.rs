@@ -3,17 +3,17 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
-use stats::{ErrorLog, Flips, LatencyBook, Timeline};
+use stats::{ErrorLog, Flips, LatencyBook, Moments, Timeline};
 
 macro_rules! counters {
-    ($(#[$doc:meta] $name:ident),* $(,)?) => {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
         /// Counters of one CRM.
         #[derive(Debug, Default)]
-        pub struct CrmCounters { $(#[$doc] pub $name: AtomicU64,)* }
+        pub struct CrmCounters { $($(#[$doc])* pub $name: AtomicU64,)* }
 
         /// A copy of [`CrmCounters`].
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-        pub struct CrmCounts { $(#[$doc] pub $name: u64,)* }
+        pub struct CrmCounts { $($(#[$doc])* pub $name: u64,)* }
 
         impl CrmCounters {
             pub fn snapshot(&self) -> CrmCounts {
@@ -40,6 +40,9 @@ counters! {
     sequence_gaps,
     /// Events whose sequence number went back without a restart at 1.
     out_of_order,
+    /// Events of a session the agent had left (the other connector side): acknowledged, not
+    /// acted on. A sign that two sides believed they had the agent.
+    stale_events,
     /// Complete logon sequences (logon, subscriptions, ready).
     logons,
     /// Logon sequences started again after the connector lost the agent's session.
@@ -64,6 +67,8 @@ pub struct CrmMetrics {
     pub reachable: Flips,
     /// Whether every agent is logged on: how long a failover kept agents away.
     pub full_strength: Flips,
+    /// When requests got no answer, to count them per failover.
+    pub request_failures: Moments,
     in_flight: AtomicI64,
     logged_on: std::sync::Mutex<i64>,
     agents: u64,
@@ -78,6 +83,7 @@ impl CrmMetrics {
             counters: CrmCounters::default(),
             reachable: Flips::new(true),
             full_strength: Flips::new(false),
+            request_failures: Moments::default(),
             in_flight: AtomicI64::new(0),
             logged_on: std::sync::Mutex::new(0),
             agents,

@@ -1,8 +1,8 @@
 //! The CRM's event sink: receives events, checks their order, hands them to the agents.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -15,17 +15,24 @@ use tokio::sync::mpsc;
 use crate::calls::CallBook;
 use crate::metrics::CrmMetrics;
 
-/// One agent's mailbox and the last sequence number seen on its stream.
+/// One agent's mailbox, the session it is in, and the last event seen of each stream.
 pub(crate) struct Inbox {
     pub tx: mpsc::UnboundedSender<ici::Event>,
-    last_sequence: AtomicU64,
+    /// The connector session the agent is in now (set by the agent at logon).
+    pub session: Arc<Mutex<Option<String>>>,
+    /// Session and sequence number of the last event accepted.
+    last: Mutex<(Option<String>, u64)>,
 }
 
 impl Inbox {
-    pub fn new(tx: mpsc::UnboundedSender<ici::Event>) -> Inbox {
+    pub fn new(
+        tx: mpsc::UnboundedSender<ici::Event>,
+        session: Arc<Mutex<Option<String>>>,
+    ) -> Inbox {
         Inbox {
             tx,
-            last_sequence: AtomicU64::new(0),
+            session,
+            last: Mutex::new((None, 0)),
         }
     }
 }
@@ -79,50 +86,59 @@ impl Receiver {
                 format!("{} has no agent {user}", self.name),
             )
         })?;
-        self.check_sequence(inbox, user, event.sequence);
         if let EventBody::CallChanged(c) = &event.body {
             self.calls.update(&c.call_id, c.state);
         }
         let now = Instant::now();
         CrmMetrics::count(&self.metrics.counters.events);
         self.metrics.timeline.count("events.received", now, 1);
+        let current = crate::lock(&inbox.session).clone();
+        if let (Some(theirs), Some(ours)) = (&event.session, &current)
+            && theirs != ours
+        {
+            // An event of a session the agent left (the other connector side, after a
+            // failover or fail-back): acknowledged, counted, not acted on.
+            CrmMetrics::count(&self.metrics.counters.stale_events);
+            return Ok(op);
+        }
+        self.check_sequence(inbox, user, event.session.as_deref(), event.sequence);
         // The agent task may have ended (shutdown); the event was still received.
         let _ = inbox.tx.send(event);
         Ok(op)
     }
 
-    /// Sequence numbers restart at 1 on a new stream (a new session, or the other connector
-    /// side); otherwise each must be the previous plus one.
-    fn check_sequence(&self, inbox: &Inbox, user: &str, sequence: u64) {
-        let last = inbox.last_sequence.swap(sequence, Ordering::Relaxed);
-        if sequence == 1 || sequence == last + 1 {
-            return;
-        }
-        if sequence > last + 1 {
-            let missing = sequence - last - 1;
+    /// Each session numbers its events from 1; within a session each must be the previous plus
+    /// one. Without session ids (a peer that sends none), a 1 starts a new stream.
+    fn check_sequence(&self, inbox: &Inbox, user: &str, session: Option<&str>, sequence: u64) {
+        let mut last = crate::lock(&inbox.last);
+        let same = last.0.as_deref() == session && !(session.is_none() && sequence == 1);
+        let expected = if same { last.1 + 1 } else { 1 };
+        if sequence > expected {
             self.metrics
                 .counters
                 .sequence_gaps
-                .fetch_add(missing, Ordering::Relaxed);
+                .fetch_add(sequence - expected, Ordering::Relaxed);
             self.metrics.errors.record(
                 "event.gap",
                 format!(
-                    "{}: events {}..{} for {user} never arrived",
+                    "{}: events {expected}..{} for {user} never arrived",
                     self.name,
-                    last + 1,
                     sequence - 1
                 ),
             );
-        } else {
+        } else if sequence < expected {
             CrmMetrics::count(&self.metrics.counters.out_of_order);
             self.metrics.errors.record(
                 "event.order",
                 format!(
-                    "{}: event #{sequence} for {user} arrived after #{last}",
-                    self.name
+                    "{}: event #{sequence} for {user} arrived after #{}",
+                    self.name,
+                    expected - 1
                 ),
             );
         }
+        let highest = if same { last.1.max(sequence) } else { sequence };
+        *last = (session.map(str::to_owned), highest);
     }
 }
 

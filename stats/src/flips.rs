@@ -93,3 +93,29 @@ mod tests {
         assert!(f.current());
     }
 }
+
+/// Moments something happened (a request failing), kept to count them in a window later.
+#[derive(Debug, Default)]
+pub struct Moments {
+    inner: Mutex<(Vec<Instant>, bool)>,
+}
+
+impl Moments {
+    pub fn record(&self, at: Instant) {
+        let mut inner = lock(&self.inner);
+        if inner.0.len() < MAX_FLIPS {
+            inner.0.push(at);
+        } else {
+            inner.1 = true;
+        }
+    }
+
+    /// How many fell in `[from, to]`.
+    pub fn count_between(&self, from: Instant, to: Instant) -> u64 {
+        lock(&self.inner)
+            .0
+            .iter()
+            .filter(|at| **at >= from && **at <= to)
+            .count() as u64
+    }
+}

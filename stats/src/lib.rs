@@ -17,6 +17,6 @@ pub mod timeline;
 
 pub use dist::{DistError, DurationDist};
 pub use errors::{ErrorEntry, ErrorLog};
-pub use flips::Flips;
+pub use flips::{Flips, Moments};
 pub use latency::{LatencyBook, LatencySummary};
 pub use timeline::{Marker, SecondSnapshot, Timeline};

@@ -160,6 +160,13 @@ pub struct SoapClient {
     tls: bool,
     request_timeout: Duration,
     slots: Arc<tokio::sync::Semaphore>,
+    /// To repeat a handshake when a TLS exchange dies without saying why (see [`crate::probe`]).
+    probe: Option<Arc<Probe>>,
+}
+
+struct Probe {
+    config: rustls::ClientConfig,
+    resolve: Vec<(String, SocketAddr)>,
 }
 
 impl SoapClient {
@@ -179,11 +186,16 @@ impl SoapClient {
             builder = builder.resolve(host, *addr);
         }
         let tls = options.tls.is_some();
+        let mut probe = None;
         if let Some(ClientTls {
             mut config,
             verifier,
         }) = options.tls
         {
+            probe = Some(Arc::new(Probe {
+                config: config.clone(),
+                resolve: options.resolve.clone(),
+            }));
             if options.mode == ConnectionMode::NewConnectionFull {
                 config.resumption = rustls::client::Resumption::disabled();
             }
@@ -206,6 +218,7 @@ impl SoapClient {
             tls,
             request_timeout: options.request_timeout,
             slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
+            probe,
         })
     }
 
@@ -230,9 +243,15 @@ impl SoapClient {
         for (name, value) in extra_headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.map_err(|e| self.classify(url, &e))?;
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => return Err(self.explain(url, &e).await),
+        };
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| self.classify(url, &e))?;
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) => return Err(self.explain(url, &e).await),
+        };
         if status == 200 || status == 500 {
             Ok(Reply { status, body })
         } else {
@@ -255,6 +274,44 @@ impl SoapClient {
                 .saturating_sub(snapshot.handshakes_full);
         }
         snapshot
+    }
+
+    /// Classifies an error; a TLS exchange that died without a reason gets a probe handshake
+    /// to find one.
+    async fn explain(&self, url: &str, err: &reqwest::Error) -> CallError {
+        let classified = self.classify(url, err);
+        let (CallError::Io { .. } | CallError::Connect { .. }) = &classified else {
+            return classified;
+        };
+        let Some(probe) = &self.probe else {
+            return classified;
+        };
+        let Ok(parsed) = reqwest::Url::parse(url) else {
+            return classified;
+        };
+        let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
+            return classified;
+        };
+        let addr = probe
+            .resolve
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(host))
+            .map(|(_, a)| SocketAddr::new(a.ip(), port));
+        match crate::probe::tls_failure(&probe.config, host, port, addr).await {
+            Some(failure) => {
+                let client = self.name.to_string();
+                self.stats.failure(
+                    &failure,
+                    format!("{client}: TLS with {url} failed: {failure}"),
+                );
+                CallError::Tls {
+                    client,
+                    url: url.to_owned(),
+                    failure,
+                }
+            }
+            None => classified,
+        }
     }
 
     fn classify(&self, url: &str, err: &reqwest::Error) -> CallError {

@@ -11,12 +11,14 @@
 //! - [`tls_failure`]: what went wrong in a handshake, in words, with a hint;
 //! - [`link_stats`]: connections and handshakes per hop end;
 //! - [`gate`]: the pause switch that freezes a component as SIGSTOP would;
+//! - [`probe`]: a one-off handshake that recovers the reason hyper swallowed;
 //! - [`sniff`]: plain HTTP on a TLS port and TLS on a plain port, told apart by the first bytes.
 
 pub mod client;
 mod connect_count;
 pub mod gate;
 pub mod link_stats;
+pub mod probe;
 pub mod server;
 pub mod sniff;
 pub mod tls_failure;

@@ -240,12 +240,16 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared)
         }
         FirstBytes::TlsHandshake | FirstBytes::Unknown => {}
     }
-    let handshake =
-        tokio::time::timeout(shared.options.handshake_timeout, acceptor.accept(stream)).await;
+    let handshake = tokio::time::timeout(
+        shared.options.handshake_timeout,
+        acceptor.accept(stream).into_fallible(),
+    )
+    .await;
     let tls_stream = match handshake {
         Ok(Ok(tls_stream)) => tls_stream,
-        Ok(Err(e)) => {
+        Ok(Err((e, tcp))) => {
             record_failure(shared, peer, &TlsFailure::from_io(&e));
+            close_gently(tcp).await;
             return;
         }
         Err(_) => {
@@ -266,6 +270,24 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared)
             .map(|leaf| leaf.as_ref().to_vec()),
     };
     serve_http(TokioIo::new(tls_stream), info, shared).await;
+}
+
+/// Closes a connection whose handshake we refused without resetting it. In TLS 1.3 the client
+/// has sent its request before it learns of the refusal; closing with that request unread would
+/// send a TCP reset, which can destroy our alert in the client's buffers and leave it with a bare
+/// "connection reset" instead of the reason. So: send FIN, read what is left for a moment, close.
+async fn close_gently(mut tcp: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tcp.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let drain = async {
+        while let Ok(n) = tcp.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(250), drain).await;
 }
 
 fn record_failure(shared: &Shared, peer: SocketAddr, failure: &TlsFailure) {

@@ -67,6 +67,9 @@ pub struct NewOptions {
     pub connector_hosts: Vec<String>,
     /// Extra DNS names or IP addresses added to every certificate.
     pub extra_sans: Vec<String>,
+    /// Extra names for the connector certificates only: the service name the CRM dials when a
+    /// proxy stands in front of sides A and B (each side must present it).
+    pub connector_sans: Vec<String>,
     pub names: FileNames,
     /// PKCS#12 password; `None` means [`crate::p12::DEFAULT_PASSWORD`] ("changeit").
     pub p12_password: Option<String>,
@@ -94,6 +97,7 @@ impl Default for NewOptions {
             crm_host: "crm.crmsim.test".to_string(),
             connector_hosts: vec!["connector.crmsim.test".to_string()],
             extra_sans: Vec::new(),
+            connector_sans: Vec::new(),
             names: FileNames::default(),
             p12_password: None,
             proxy: None,
@@ -218,7 +222,13 @@ pub fn write_new(out_dir: &Path, opts: &NewOptions) -> Result<Written, CertError
         connectors: connectors
             .iter()
             .map(|(name, _, host)| PartySpec {
-                extra_sans: opts.extra_sans.clone(),
+                extra_sans: opts
+                    .connector_sans
+                    .iter()
+                    .chain(&opts.extra_sans)
+                    .filter(|san| *san != host)
+                    .cloned()
+                    .collect(),
                 ..PartySpec::new(name, host)
             })
             .collect(),

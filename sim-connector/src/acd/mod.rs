@@ -55,8 +55,8 @@ pub struct AcdConfig {
     /// Callers' numbers are this E.164 prefix followed by random digits up to 12 digits in all.
     pub ani_prefix: String,
     /// A CRM (event sink origin) that sends no request for this long is considered gone: its
-    /// agents are logged off without a `userChanged` event and their calls dropped (the call
-    /// events still go out, so a CRM that is alive learns the calls ended). After a failover and fail-back
+    /// agents are logged off and their calls dropped. The events still go out (naming the
+    /// session), so a CRM that is alive learns of it. After a failover and fail-back
     /// this is what clears the side nobody talks to any more. `None`: never.
     pub crm_session_timeout: Option<Duration>,
     pub seed: u64,
@@ -86,7 +86,7 @@ impl Default for AcdConfig {
 pub trait EventOutlet: Send {
     /// Sends one event to `sink` for `user`. Called while the ACD is locked, so that events of
     /// one agent are queued in the order their state changes happened.
-    fn send(&mut self, sink: &str, user: &str, body: EventBody, at: Instant);
+    fn send(&mut self, sink: &str, user: &str, session: Option<&str>, body: EventBody, at: Instant);
     /// The agent logged off: its streams may close once drained.
     fn close(&mut self, user: &str);
 }
@@ -143,6 +143,8 @@ pub struct Acd {
     dead: bool,
     /// Last request seen from each CRM, by event sink origin (`https://crm.example:8443`).
     crm_seen: HashMap<String, Instant>,
+    /// Marks this instance's call and session ids (see [`Acd::call_id`]).
+    instance: String,
 }
 
 /// The ACD configuration is unusable.
@@ -186,6 +188,7 @@ impl Acd {
             fallback_ani,
             dead: false,
             crm_seen: HashMap::new(),
+            instance: instance_mark(),
         };
         if let Some(timeout) = acd.cfg.crm_session_timeout {
             acd.arm(sweep_interval(timeout), Timer::SessionSweep);
@@ -232,8 +235,7 @@ impl Acd {
     /// A new inbound call arrives. `at` is its intended arrival time; the caller's patience
     /// counts from then, even if the call reaches us later (it waited in the contact center).
     pub fn offer_call(&mut self, at: Instant, now: Instant) -> String {
-        self.next_call += 1;
-        let id = format!("{}-{:08}", self.cfg.side, self.next_call);
+        let id = self.call_id();
         let remote = self.random_ani();
         let attached = self.attached_data(&id, &remote);
         self.counters.offered += 1;
@@ -262,6 +264,13 @@ impl Acd {
         );
         self.route(now);
         id
+    }
+
+    /// A new call id: the side, this instance's mark, a counter. The mark keeps ids apart when a
+    /// side is restarted and counts from 1 again, so the CRM never mixes a new call with an old.
+    pub(crate) fn call_id(&mut self) -> String {
+        self.next_call += 1;
+        format!("{}-{}-{:07}", self.cfg.side, self.instance, self.next_call)
     }
 
     /// A timer expired.
@@ -387,6 +396,16 @@ impl Acd {
                         now,
                     );
                 }
+                // Said to the CRM in case it is alive and still thinks the agent is here; the
+                // event names this session, so a CRM whose agent moved on ignores it.
+                let sink = self.agents.get(&user).and_then(|a| a.user_sink.clone());
+                let body = EventBody::UserChanged {
+                    user: user.clone(),
+                    logged_on: false,
+                    mode: WorkMode::LoggedOff,
+                    reason: None,
+                };
+                self.emit(sink, &user, body, now);
                 self.remove_agent(&user);
                 self.counters.session_expiries += 1;
             }
@@ -624,7 +643,8 @@ impl Acd {
         match sink {
             Some(sink) => {
                 self.counters.events_emitted += 1;
-                self.outlet.send(&sink, user, body, at);
+                let session = self.agents.get(user).map(|a| a.session.clone());
+                self.outlet.send(&sink, user, session.as_deref(), body, at);
             }
             // Nobody subscribed: a real connector has nowhere to send it either. Counted, so a
             // CRM that forgets to subscribe shows up in the report.
@@ -657,6 +677,26 @@ impl Acd {
         ));
         data
     }
+}
+
+/// A short mark that differs between instances of the same side: the start time in
+/// milliseconds, base 36, last four digits, plus a process-wide counter for instances started
+/// in the same millisecond.
+fn instance_mark() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static STARTED: AtomicU64 = AtomicU64::new(0);
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let n = millis.wrapping_add(STARTED.fetch_add(1, Ordering::Relaxed) * 7919);
+    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut mark = String::with_capacity(4);
+    let mut v = n;
+    for _ in 0..4 {
+        mark.insert(0, char::from(digits[(v % 36) as usize]));
+        v /= 36;
+    }
+    mark
 }
 
 /// `scheme://authority` of a URL: which CRM a sink belongs to.

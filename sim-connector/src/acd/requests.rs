@@ -82,6 +82,18 @@ impl Acd {
                 let agent = self.agent_mut(&user)?;
                 check_device(agent, &address)?;
                 agent.container_sink = Some(sink_url);
+                // A new subscriber learns what the container holds (a CRM that logged on again
+                // while the agent was on a call must see the call to go on with it).
+                if let Some(call) = agent.call.clone() {
+                    self.container_event(&user, ContainerChange::ItemAdded, &call, now);
+                    let state = match self.calls.get(&call).map(|c| c.phase) {
+                        Some(CallPhase::Connected) => CallState::Connected,
+                        Some(CallPhase::Held) => CallState::Held,
+                        Some(CallPhase::Dialling) => CallState::Initiated,
+                        _ => CallState::Alerting,
+                    };
+                    self.call_event(&call, state, None, now);
+                }
                 Ok(Response::Ack(ici::Operation::ContainerSubscribe))
             }
             Request::ContainerUnsubscribe { user, address, .. } => {
@@ -154,7 +166,7 @@ impl Acd {
             ));
         }
         self.next_session += 1;
-        let session = format!("{}-s{}", self.cfg.side, self.next_session);
+        let session = format!("{}-{}-s{}", self.cfg.side, self.instance, self.next_session);
         self.counters.logons += 1;
         if let Some(agent) = self.agents.get_mut(&user) {
             // A re-logon (the CRM lost track of its session, e.g. after a network fault): the
@@ -285,8 +297,7 @@ impl Acd {
                 format!("{user} is already on a call"),
             ));
         }
-        self.next_call += 1;
-        let id = format!("{}-{:08}", self.cfg.side, self.next_call);
+        let id = self.call_id();
         self.counters.outbound += 1;
         if let Some(agent) = self.agents.get_mut(user) {
             if let Some(key) = agent.ready_key.take() {

@@ -10,7 +10,14 @@ use super::*;
 struct Collect(Arc<Mutex<Vec<(String, EventBody)>>>);
 
 impl EventOutlet for Collect {
-    fn send(&mut self, _sink: &str, user: &str, body: EventBody, _at: Instant) {
+    fn send(
+        &mut self,
+        _sink: &str,
+        user: &str,
+        _session: Option<&str>,
+        body: EventBody,
+        _at: Instant,
+    ) {
         self.0.lock().unwrap().push((user.to_owned(), body));
     }
     fn close(&mut self, _user: &str) {}
