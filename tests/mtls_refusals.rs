@@ -21,6 +21,14 @@ agents = 1
 heartbeat = "0s"
 "#;
 
+fn first_connector(t: &Topology) -> &sim_connector::Connector {
+    t.connectors().next().expect("a running connector")
+}
+
+fn first_crm(t: &Topology) -> &sim_crm::Crm {
+    t.crms().next().expect("a running CRM")
+}
+
 async fn deployment() -> Topology {
     let loaded = scenario::parse(Path::new("mtls.toml"), SCENARIO).unwrap();
     topology::build(&loaded, None).await.unwrap()
@@ -29,8 +37,8 @@ async fn deployment() -> Topology {
 /// The two servers: (name, URL, the CA that issued the server's certificate).
 fn servers(t: &Topology) -> Vec<(&'static str, String, TrustStore)> {
     let pki = t.pki.as_ref().unwrap();
-    let connector = &t.connectors[0];
-    let crm = &t.crms[0];
+    let connector = first_connector(t);
+    let crm = first_crm(t);
     vec![
         (
             "connector",
@@ -50,8 +58,11 @@ fn servers(t: &Topology) -> Vec<(&'static str, String, TrustStore)> {
 
 fn resolve(t: &Topology) -> Vec<(String, std::net::SocketAddr)> {
     vec![
-        ("connector.crmsim.test".into(), t.connectors[0].local_addr()),
-        ("crm.crmsim.test".into(), t.crms[0].local_addr()),
+        (
+            "connector.crmsim.test".into(),
+            first_connector(t).local_addr(),
+        ),
+        ("crm.crmsim.test".into(), first_crm(t).local_addr()),
     ]
 }
 
@@ -117,8 +128,8 @@ async fn post(t: &Topology, url: &str, tls: Option<ClientTls>) -> CallError {
 
 fn server_failures(t: &Topology, server: &str) -> transport::LinkSnapshot {
     match server {
-        "connector" => t.connectors[0].report().requests_link,
-        _ => t.crms[0].report().events_link,
+        "connector" => first_connector(t).report().requests_link,
+        _ => first_crm(t).report().events_link,
     }
 }
 
@@ -230,7 +241,7 @@ async fn tls_to_a_plain_port_is_named_as_such() {
     let pki = certs::generate(&PkiSpec::direct()).unwrap();
     let url = format!(
         "https://connector.crmsim.test:{}/ici",
-        t.connectors[0].local_addr().port()
+        first_connector(&t).local_addr().port()
     );
     let tls = ClientTls {
         config: certs::client_config(

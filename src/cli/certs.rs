@@ -89,6 +89,10 @@ pub struct NewArgs {
     /// Extra SAN (DNS name or IP address) on every certificate; repeatable.
     #[arg(long = "san")]
     pub sans: Vec<String>,
+    /// The name the CRM dials when a proxy stands in front of sides A and B: added to the
+    /// connector certificates only; repeatable.
+    #[arg(long = "service-host")]
+    pub service_hosts: Vec<String>,
     /// Events via the proxy's static route: writes TpiDllParameter=SSL PROXY=<HOST:PORT>.
     #[arg(long, value_name = "HOST:PORT")]
     pub proxy: Option<String>,
@@ -216,6 +220,7 @@ fn new(a: NewArgs) -> ExitCode {
             a.connector_hosts
         },
         extra_sans: a.sans,
+        connector_sans: a.service_hosts,
         names,
         p12_password: a.p12_password,
         proxy,

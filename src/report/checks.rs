@@ -61,16 +61,34 @@ pub fn invariants(
         },
     ));
 
-    let open_crm: Vec<&String> = crms.iter().flat_map(|c| &c.calls.open).collect();
+    // A killed side cannot tell the CRM that its calls ended; those calls are accounted for by
+    // the side's own report (dropped, with the kill as reason).
+    let died: std::collections::HashSet<&String> = connectors
+        .iter()
+        .filter_map(|c| c.killed.as_ref())
+        .flat_map(|k| &k.dropped_calls)
+        .collect();
+    let (with_dead, open_crm): (Vec<&String>, Vec<&String>) = crms
+        .iter()
+        .flat_map(|c| &c.calls.open)
+        .partition(|id| died.contains(id));
     let seen: u64 = crms.iter().map(|c| c.calls.seen).sum();
+    let dead_note = if with_dead.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} more died with a killed side and are accounted for there",
+            with_dead.len()
+        )
+    };
     out.push(check(
         "every call ended on the CRM",
         open_crm.is_empty(),
         if open_crm.is_empty() {
-            format!("{seen} calls seen, all in a terminal state")
+            format!("{seen} calls seen, all in a terminal state{dead_note}")
         } else {
             format!(
-                "{} calls without a final event: {}",
+                "{} calls without a final event: {}{dead_note}",
                 open_crm.len(),
                 sample(&open_crm)
             )
@@ -98,10 +116,22 @@ pub fn invariants(
 
     let delivered: u64 = connectors.iter().map(|c| c.events.delivered).sum();
     let received: u64 = crms.iter().map(|c| c.counts.events).sum();
+    // Events a killed side had sent but not seen acknowledged may have arrived: allow for them.
+    let died_in_flight: u64 = connectors
+        .iter()
+        .filter_map(|c| c.killed.as_ref())
+        .map(|k| k.events_lost)
+        .sum();
     out.push(check(
         "events sent == events received",
-        delivered == received,
-        format!("connector(s) delivered {delivered}, CRM(s) received {received}"),
+        received >= delivered && received <= delivered + died_in_flight,
+        if died_in_flight == 0 {
+            format!("connector(s) delivered {delivered}, CRM(s) received {received}")
+        } else {
+            format!(
+                "connector(s) delivered {delivered}, CRM(s) received {received}; {died_in_flight} were in flight when a side was killed"
+            )
+        },
     ));
 
     let failed: u64 = connectors
@@ -266,4 +296,95 @@ fn sample(ids: &[&String]) -> String {
     } else {
         shown.join(", ")
     }
+}
+
+/// Failover limits, per fault, and the run's dropped calls and lost events.
+pub fn failover_thresholds(
+    s: &Scenario,
+    records: &[crate::runner::failover::FailoverRecord],
+    connectors: &[ConnectorReport],
+) -> Vec<Check> {
+    let t = &s.thresholds;
+    let mut out = Vec::new();
+    let bound = |name: String, value: Option<f64>, max: f64, unit: &str, missing: &str| Check {
+        name,
+        ok: value.is_some_and(|v| v <= max),
+        detail: match value {
+            Some(v) => format!("{v:.1}{unit} (limit ≤ {max}{unit})"),
+            None => format!("{missing} (limit ≤ {max}{unit})"),
+        },
+        limit: Some(max),
+        value,
+    };
+    for r in records.iter().filter(|r| r.kind != "fault") {
+        if !r.applied {
+            out.push(check(
+                &format!("{}: applied", r.fault),
+                false,
+                r.note.clone(),
+            ));
+            continue;
+        }
+        if let Some(max) = t.max_detection_ms {
+            out.push(bound(
+                format!("{}: detection", r.fault),
+                r.detection_ms,
+                max,
+                " ms",
+                "the proxy never marked the side",
+            ));
+        }
+        if let Some(max) = t.max_failover_gap_ms {
+            out.push(bound(
+                format!("{}: request gap", r.fault),
+                r.request_gap_ms,
+                max,
+                " ms",
+                "requests never answered again",
+            ));
+        }
+        if let Some(max) = t.max_relogon_ms {
+            out.push(bound(
+                format!("{}: all agents logged on again", r.fault),
+                r.relogon_ms,
+                max,
+                " ms",
+                "not every agent logged on again",
+            ));
+        }
+        if let Some(max) = t.max_failed_requests {
+            out.push(bound(
+                format!("{}: failed requests", r.fault),
+                Some(r.failed_requests as f64),
+                max as f64,
+                "",
+                "",
+            ));
+        }
+    }
+    if let Some(max) = t.max_dropped_calls {
+        let dropped: u64 = connectors.iter().map(|c| c.acd.counters.dropped).sum();
+        out.push(bound(
+            "dropped calls".to_owned(),
+            Some(dropped as f64),
+            max as f64,
+            "",
+            "",
+        ));
+    }
+    if let Some(max) = t.max_events_lost {
+        let lost: u64 = connectors
+            .iter()
+            .filter_map(|c| c.killed.as_ref())
+            .map(|k| k.events_lost)
+            .sum();
+        out.push(bound(
+            "events lost with killed sides".to_owned(),
+            Some(lost as f64),
+            max as f64,
+            "",
+            "",
+        ));
+    }
+    out
 }

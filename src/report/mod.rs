@@ -41,6 +41,10 @@ pub struct RunOutcome {
     pub setup_warnings: Vec<String>,
     /// The contact center's own account of arrivals.
     pub center: crate::runner::contact_center::CenterCounts,
+    /// What each fault cost.
+    pub failover: Vec<crate::runner::failover::FailoverRecord>,
+    /// What the proxy and the relays saw.
+    pub network: crate::topology::NetworkReport,
 }
 
 /// Builds the report and its verdict.
@@ -56,6 +60,8 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         timeline,
         setup_warnings,
         center,
+        failover,
+        network,
     } = outcome;
     let mut calls = CallsReport {
         offered: center.generated,
@@ -135,7 +141,8 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         ("connector->crm".to_owned(), events_hop),
     ]);
     let invariants = checks::invariants(s, &log, &center, &crms, &connectors);
-    let thresholds = checks::thresholds(s, &calls, &messages, &latency);
+    let mut thresholds = checks::thresholds(s, &calls, &messages, &latency);
+    thresholds.extend(checks::failover_thresholds(s, &failover, &connectors));
     let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
         Verdict::Pass
     } else {
@@ -162,6 +169,8 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         errors,
         timeline: timeline.snapshot(),
         markers: timeline.markers(),
+        failover,
+        network,
         components: Components { crms, connectors },
     }
 }

@@ -40,6 +40,11 @@ pub struct Report {
     pub errors: Vec<ErrorEntry>,
     pub timeline: Vec<SecondSnapshot>,
     pub markers: Vec<Marker>,
+    /// One record per fault: detection, request gap, failed requests, re-logon time, what was
+    /// dropped or lost.
+    pub failover: Vec<crate::runner::failover::FailoverRecord>,
+    /// The proxy's and relays' counters and the proxy's state changes.
+    pub network: crate::topology::NetworkReport,
     pub components: Components,
 }
 

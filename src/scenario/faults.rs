@@ -127,6 +127,13 @@ pub fn check(fault: &FaultSpec, deployment: Deployment, instances: usize) -> Res
             hops.join(", ")
         ));
     }
+    if is_component && fault.action == FaultAction::Reset && fault.target != "proxy" {
+        return Err(format!(
+            "reset cuts the connections of a hop or of the proxy, not of {:?}; hops: {}",
+            fault.target,
+            hops.join(", ")
+        ));
+    }
     if is_component && !on_components {
         return Err(format!(
             "{} applies to a hop, not to component {:?}; hops: {}",

@@ -4,7 +4,7 @@
 //! sense are errors that name `file:line:col`, because a typo silently ignored means a run that
 //! measured something else than the user thinks.
 
-mod duration;
+pub mod duration;
 pub mod faults;
 mod model;
 mod source;
@@ -15,7 +15,8 @@ pub use duration::show as show_duration;
 pub use faults::{FaultAction, FaultSpec};
 pub use model::{
     CallsSection, ConnectorSection, CrmSection, Deployment, Failback, Hangup, Logon, OnMarkedDown,
-    ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario, Thresholds, TlsSection,
+    OnMarkedUp, ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario, Thresholds,
+    TlsSection,
 };
 pub use source::{ScenarioError, Source};
 

@@ -373,6 +373,9 @@ pub struct ProxySection {
     pub on_marked_down: OnMarkedDown,
     /// `"auto"` (back to side A as soon as it is up) or `"manual"` (stay on B).
     pub failback: Failback,
+    /// `"keep"` or `"shutdown-backup-sessions"` (when side A is up again, cut the sessions to
+    /// side B, so that every CRM connection moves back together).
+    pub on_marked_up: OnMarkedUp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -396,6 +399,13 @@ pub enum OnMarkedDown {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnMarkedUp {
+    Keep,
+    ShutdownBackupSessions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Failback {
     Auto,
@@ -414,6 +424,7 @@ impl Default for ProxySection {
             check_timeout: Duration::from_secs(1),
             on_marked_down: OnMarkedDown::ShutdownSessions,
             failback: Failback::Auto,
+            on_marked_up: OnMarkedUp::Keep,
         }
     }
 }

@@ -33,10 +33,24 @@ pub struct RunPki {
     pub crm: SideMaterial,
     /// One per connector side, in order (the connector, or side A then side B).
     pub connectors: Vec<SideMaterial>,
+    /// The proxy's health checker: its own certificate (or, with a customer's folders, the
+    /// CRM's), trusting what the CRM trusts.
+    pub checker: SideMaterial,
     /// Where it came from (the customer's folders, or the generated set).
     pub source: PathBuf,
     /// Keeps a generated set alive until the run ends; `None` when kept on purpose or loaded.
     _scratch: Option<tempfile::TempDir>,
+}
+
+/// Names the material must carry.
+pub struct Names<'a> {
+    pub crm_host: &'a str,
+    /// The connector's host, or sides A and B.
+    pub side_hosts: &'a [String],
+    /// The name the CRM dials in front of sides A and B (a proxy); every side presents it.
+    pub service_host: Option<&'a str>,
+    /// The proxy's own name, for its checker's certificate.
+    pub proxy_host: &'a str,
 }
 
 /// What the scenario's folders say besides certificates.
@@ -114,83 +128,104 @@ impl SideTls {
 }
 
 /// Loads the scenario's folders, or generates a throw-away set (kept in `keep` when given).
-/// Returns `None` when SSL is off; the connector settings come from the connector folder either
-/// way.
+/// Returns `None` when SSL is off; the connector settings come from the connector folders
+/// either way.
 pub fn load(
     loaded: &LoadedScenario,
-    crm_host: &str,
-    connector_hosts: &[String],
+    names: &Names<'_>,
     keep: Option<&Path>,
 ) -> Result<(Option<RunPki>, ConnectorSettings), MaterialError> {
     let s = &loaded.scenario;
-    match &s.connector.config_dir {
-        Some(dir) => from_folders(loaded, &loaded.resolve(dir), connector_hosts),
-        None if s.tls.enabled => {
-            let pki = generate(s, crm_host, connector_hosts, keep)?;
-            Ok((Some(pki), ConnectorSettings::default()))
-        }
-        None => Ok((None, ConnectorSettings::default())),
+    let dirs: Vec<PathBuf> = s
+        .connector
+        .config_dir
+        .iter()
+        .chain(&s.connector.config_dirs)
+        .map(|d| loaded.resolve(d))
+        .collect();
+    if !dirs.is_empty() {
+        return from_folders(loaded, &dirs, names);
     }
+    if s.tls.enabled {
+        let pki = generate(s, names, keep)?;
+        return Ok((Some(pki), ConnectorSettings::default()));
+    }
+    Ok((None, ConnectorSettings::default()))
 }
 
-/// The customer's connector folder, and with SSL the SAP side's folder.
+/// The customer's connector folder(s), and with SSL the SAP side's folder.
 fn from_folders(
     loaded: &LoadedScenario,
-    dir: &Path,
-    connector_hosts: &[String],
+    dirs: &[PathBuf],
+    names: &Names<'_>,
 ) -> Result<(Option<RunPki>, ConnectorSettings), MaterialError> {
     let s = &loaded.scenario;
-    let folder =
-        certs::folder::load_connector_folder(dir).map_err(certs_err("the connector folder"))?;
-    let mut settings = ConnectorSettings {
-        warnings: Vec::new(),
-        proxy_route: folder.tpi.proxy.clone(),
-        login_type: folder
-            .connector_ini
-            .agent_login_type
-            .as_ref()
-            .and_then(|l| l.value.trim().parse().ok()),
-    };
-    if folder.tpi.ssl != s.tls.enabled {
-        return Err(MaterialError::Mismatch(format!(
-            "{}: TpiDllParameter says SSL {} but the scenario says [tls] enabled = {}; make them agree",
-            folder.connector_ini.path.display(),
-            if folder.tpi.ssl { "on" } else { "off" },
-            s.tls.enabled
-        )));
+    let mut settings = ConnectorSettings::default();
+    let mut sides = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let folder =
+            certs::folder::load_connector_folder(dir).map_err(certs_err("the connector folder"))?;
+        if folder.tpi.ssl != s.tls.enabled {
+            return Err(MaterialError::Mismatch(format!(
+                "{}: TpiDllParameter says SSL {} but the scenario says [tls] enabled = {}; make them agree",
+                folder.connector_ini.path.display(),
+                if folder.tpi.ssl { "on" } else { "off" },
+                s.tls.enabled
+            )));
+        }
+        if i == 0 {
+            settings.proxy_route = folder.tpi.proxy.clone();
+            settings.login_type = folder
+                .connector_ini
+                .agent_login_type
+                .as_ref()
+                .and_then(|l| l.value.trim().parse().ok());
+        } else if folder.tpi.proxy != settings.proxy_route {
+            settings.warnings.push(format!(
+                "{}: its TpiDllParameter proxy differs from side A's; side A's is used",
+                folder.connector_ini.path.display()
+            ));
+        }
+        if let Some((identity, peer_roots)) = folder.tls {
+            let host = names.side_hosts.get(i).map_or("", String::as_str);
+            settings
+                .warnings
+                .extend(check_names(&identity, host, "connector", dir));
+            if let Some(service) = names.service_host {
+                settings
+                    .warnings
+                    .extend(check_names(&identity, service, "connector", dir));
+            }
+            sides.push(SideMaterial {
+                identity,
+                peer_roots,
+            });
+        }
     }
-    let Some((identity, peer_roots)) = folder.tls else {
+    if sides.is_empty() {
         return Ok((None, settings));
-    };
+    }
     let Some(crm_dir) = &s.crm.material_dir else {
         return Err(MaterialError::Mismatch(format!(
             "{} has SSL on: give the SAP side's certificate too, [crm] material_dir = \"<folder with crm.crt.pem, crm.key.pem, trust-ca.pem>\" (what `crmsim certs new` writes under crm/)",
-            dir.display()
+            dirs[0].display()
         )));
     };
     let crm_dir = loaded.resolve(crm_dir);
     let crm = certs::folder::load_crm_folder(&crm_dir).map_err(certs_err("the SAP side folder"))?;
-    let connector = SideMaterial {
-        identity,
-        peer_roots,
-    };
-    settings.warnings.extend(check_names(
-        &connector.identity,
-        &connector_hosts[0],
-        "connector",
-        dir,
-    ));
     settings
         .warnings
-        .extend(check_names(&crm.identity, &s.crm.host, "crm", &crm_dir));
+        .extend(check_names(&crm.identity, names.crm_host, "crm", &crm_dir));
+    let crm = SideMaterial {
+        identity: crm.identity,
+        peer_roots: crm.trust,
+    };
     Ok((
         Some(RunPki {
-            crm: SideMaterial {
-                identity: crm.identity,
-                peer_roots: crm.trust,
-            },
-            connectors: vec![connector],
-            source: dir.to_path_buf(),
+            checker: crm.clone(),
+            crm,
+            connectors: sides,
+            source: dirs[0].clone(),
             _scratch: None,
         }),
         settings,
@@ -228,12 +263,7 @@ fn check_names(identity: &Identity, host: &str, side: &str, origin: &Path) -> Op
 }
 
 /// `certs new` into a scratch folder (or `keep`), then the folder readers.
-fn generate(
-    s: &Scenario,
-    crm_host: &str,
-    connector_hosts: &[String],
-    keep: Option<&Path>,
-) -> Result<RunPki, MaterialError> {
+fn generate(s: &Scenario, names: &Names<'_>, keep: Option<&Path>) -> Result<RunPki, MaterialError> {
     let (scratch, root) = match keep {
         Some(dir) => (None, dir.to_path_buf()),
         None => {
@@ -249,9 +279,10 @@ fn generate(
         layout: s.tls.layout,
         key: s.tls.key,
         validity_days: 30,
-        crm_host: crm_host.to_owned(),
-        connector_hosts: connector_hosts.to_vec(),
-        sides: if connector_hosts.len() == 2 {
+        crm_host: names.crm_host.to_owned(),
+        connector_hosts: names.side_hosts.to_vec(),
+        connector_sans: names.service_host.iter().map(|h| (*h).to_owned()).collect(),
+        sides: if names.side_hosts.len() == 2 {
             Sides::AB
         } else {
             Sides::One
@@ -275,11 +306,24 @@ fn generate(
             peer_roots,
         });
     }
+    // The checker presents a certificate of its own, issued by the CA the connectors trust.
+    let leaf = certs::pki::LeafOptions::for_host(names.proxy_host, &[], s.tls.key, 30);
+    let checker = written
+        .pki
+        .crm_ca
+        .issue(&leaf)
+        .and_then(|issued| issued.identity())
+        .map_err(certs_err("the proxy's checker"))?;
+    let crm = SideMaterial {
+        identity: crm.identity,
+        peer_roots: crm.trust,
+    };
     Ok(RunPki {
-        crm: SideMaterial {
-            identity: crm.identity,
-            peer_roots: crm.trust,
+        checker: SideMaterial {
+            identity: checker,
+            peer_roots: crm.peer_roots.clone(),
         },
+        crm,
         connectors,
         source: root,
         _scratch: scratch,

@@ -1,38 +1,32 @@
-//! Building a deployment in one process: PKI, connector(s), CRM(s), wired by host names.
+//! A deployment in one process: CRM(s), connector side(s), the reverse proxy and relays, wired by
+//! host names, and the controls faults use to kill, restart, pause and impair them.
 //!
 //! Components find each other by the names their certificates carry (`crm.crmsim.test`,
 //! `connector.crmsim.test`); each client maps those names to the loopback address of the
 //! component, as `/etc/hosts` would, so TLS verifies names exactly as in a real installation.
+//!
+//! - `build`: addresses, material and start order of each deployment;
+//! - [`configs`]: each component's configuration from the scenario;
+//! - `control`: faults applied to components and hops, and the final shutdown;
+//! - `material`: certificates (the customer's folders or a generated set);
+//! - `loopback`: one loopback address per component.
 
+mod build;
+pub mod configs;
+mod control;
 mod loopback;
 mod material;
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::Instant;
 
-use certs::TlsOptions;
-use sim_connector::acd::AcdConfig;
-use sim_connector::arrivals::ArrivalConfig;
-use sim_connector::events::EventDelivery;
-use sim_connector::{Connector, ConnectorConfig};
-use sim_crm::{AgentsConfig, CmsProfile, Crm, CrmConfig, HeartbeatConfig, LogonPlan};
-use transport::ClientOptions;
+use proxy::{Proxy, ProxyConfig, ProxySnapshot, Relay, RelaySnapshot, ServerState, StateChange};
+use sim_connector::{CallDesk, Connector, ConnectorConfig, ConnectorReport, Killed};
+use sim_crm::{Crm, CrmConfig, CrmReport, LogonPlan};
 
+pub use build::build;
 pub use loopback::Loopback;
-pub use material::{ConnectorSettings, MaterialError, RunPki, SideMaterial, SideTls};
-
-use crate::scenario::{Hangup, LoadedScenario, Logon, Scenario};
-
-/// A running deployment.
-pub struct Topology {
-    pub crms: Vec<Crm>,
-    pub connectors: Vec<Connector>,
-    /// The run's TLS material (None with SSL off), e.g. for tests that dial the components.
-    pub pki: Option<RunPki>,
-    /// Problems found while setting up (e.g. a certificate without the dialled name).
-    pub warnings: Vec<String>,
-}
+pub use material::{ConnectorSettings, MaterialError, Names, RunPki, SideMaterial, SideTls};
 
 /// The deployment could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -45,232 +39,174 @@ pub enum BuildError {
     Unsupported(String),
 }
 
-/// Builds and starts the scenario's deployment on loopback addresses. `keep_pki`: write the
-/// generated certificates there (as `crmsim certs new` would) instead of a scratch folder.
-pub async fn build(
-    loaded: &LoadedScenario,
-    keep_pki: Option<&Path>,
-) -> Result<Topology, BuildError> {
-    let s = &loaded.scenario;
-    if s.run.deployment != crate::scenario::Deployment::Direct {
-        return Err(BuildError::Unsupported(format!(
-            "the {} deployment cannot be built yet",
-            s.run.deployment.as_str()
-        )));
-    }
-    let mut loopback = Loopback::new();
-    let connector_hosts = vec![s.connector.host.clone()];
-    let (pki, settings) = material::load(loaded, &s.crm.host, &connector_hosts, keep_pki)?;
-    if let Some((host, port)) = &settings.proxy_route {
-        return Err(BuildError::Unsupported(format!(
-            "the connector folder routes events via a proxy (TpiDllParameter ... PROXY={host}:{port}); the {} deployment sends them directly: use a proxy deployment or remove PROXY=",
-            s.run.deployment.as_str()
-        )));
-    }
-    let login_type = settings.login_type.unwrap_or(s.crm.login_type);
-    for warning in &settings.warnings {
-        tracing::warn!("{warning}");
-    }
-    let tls_options = TlsOptions {
-        versions: s.tls.versions,
-        key_exchange: s.tls.key_exchange,
-        resumption: true,
-    };
-    let crm_tls = match &pki {
-        Some(p) if s.crm.client_certificate => Some(p.crm.configs("crm", &tls_options)?),
-        Some(p) => {
-            let tls = p.crm.configs("crm", &tls_options)?;
-            Some(tls.anonymous_client("crm", &p.crm, &tls_options)?)
-        }
-        None => None,
-    };
-    let connector_tls = match &pki {
-        Some(p) => Some(p.connectors[0].configs("connector", &tls_options)?),
-        None => None,
-    };
-
-    // CRM instances share the host name and address, each on its own port.
-    let crm_ip = loopback.next_addr();
-    let connector_listen = loopback.next_addr();
-    let connector = start_connector(
-        s,
-        "connector",
-        connector_listen,
-        connector_tls.as_ref(),
-        login_type,
-        vec![(s.crm.host.clone(), crm_ip)],
-    )
-    .await?;
-    let connector_addr = connector.local_addr();
-
-    let mut crms = Vec::with_capacity(s.crm.instances);
-    for i in 0..s.crm.instances {
-        let name = if s.crm.instances == 1 {
-            "crm".to_owned()
-        } else {
-            format!("crm-{}", i + 1)
-        };
-        let cms =
-            CmsProfile::for_connector(&s.connector.host, connector_addr.port(), s.tls.enabled);
-        let resolve = vec![(s.connector.host.clone(), connector_addr)];
-        let crm = start_crm(
-            s,
-            &name,
-            i,
-            crm_ip,
-            crm_tls.as_ref(),
-            login_type,
-            cms,
-            resolve,
-        )
-        .await?;
-        crms.push(crm);
-    }
-    Ok(Topology {
-        crms,
-        connectors: vec![connector],
-        pki,
-        warnings: settings.warnings,
-    })
+/// A connector side: its configuration (to restart it on the same address), the running
+/// instance if any, and the reports of instances that were killed.
+pub struct ConnectorSlot {
+    pub name: String,
+    config: ConnectorConfig,
+    running: Option<Connector>,
+    /// Killed instances: when, and their final account.
+    past: Vec<(Instant, ConnectorReport)>,
 }
 
-async fn start_connector(
-    s: &Scenario,
-    name: &str,
-    listen: SocketAddr,
-    tls: Option<&SideTls>,
-    login_type: u8,
-    crm_addrs: Vec<(String, SocketAddr)>,
-) -> Result<Connector, BuildError> {
-    let mut client = ClientOptions::new(
-        format!("{name} → crm"),
-        tls.map(|t| t.client.clone()),
-        s.tls.events,
-    );
-    client.request_timeout = s.connector.event_timeout;
-    client.max_connections = s.connector.event_connections;
-    client.resolve = crm_addrs;
-    let acd = AcdConfig {
-        side: name.to_owned(),
-        login_type,
-        wrap_up: s.connector.wrap_up,
-        wrap_up_timer: (!s.connector.wrap_up_timer.is_zero()).then_some(s.connector.wrap_up_timer),
-        ring_no_answer: s.connector.ring_no_answer,
-        ring_no_answer_reason: s
-            .connector
-            .ring_no_answer_reason
-            .and_then(|c| ici::ReasonCode::new(c).ok()),
-        patience: s.calls.patience,
-        caller_talk_time: (s.calls.hangup == Hangup::Caller).then_some(s.calls.caller_talk_time),
-        outbound_answer: stats::DurationDist::Constant(Duration::from_secs(2)),
-        ani_prefix: s.calls.ani_prefix.clone(),
-        crm_session_timeout: (!s.connector.session_timeout.is_zero())
-            .then_some(s.connector.session_timeout),
-        seed: s.run.seed,
-    };
-    let config = ConnectorConfig {
-        name: name.to_owned(),
-        listen,
-        path: ici::catalog::CONNECTOR_PATH.to_owned(),
-        tls: tls.map(|t| t.server.clone()),
-        events: EventDelivery {
-            client,
-            proxy_route: None,
-            retries: s.connector.event_retries,
-            retry_backoff: Duration::from_millis(200),
-            lanes: s.connector.event_connections,
-        },
-        acd,
-        arrivals: ArrivalConfig {
-            process: s.calls.arrival,
-            only_with_agents: true,
-            late_tolerance: s.calls.late_tolerance,
-            seed: s.run.seed.wrapping_add(1),
-        },
-    };
-    Connector::start(config)
-        .await
-        .map_err(|e| BuildError::Start {
-            name: name.to_owned(),
-            message: e.to_string(),
-        })
+/// A CRM instance, likewise.
+pub struct CrmSlot {
+    pub name: String,
+    config: CrmConfig,
+    logon: LogonPlan,
+    running: Option<Crm>,
+    /// Killed instances: when, and their final account.
+    past: Vec<(Instant, CrmReport)>,
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn start_crm(
-    s: &Scenario,
-    name: &str,
-    instance: usize,
-    listen: SocketAddr,
-    tls: Option<&SideTls>,
-    login_type: u8,
-    cms: CmsProfile,
-    resolve: Vec<(String, SocketAddr)>,
-) -> Result<Crm, BuildError> {
-    let scheme = if s.tls.enabled { "https" } else { "http" };
-    let mut client = ClientOptions::new(
-        format!("{name} → connector"),
-        tls.map(|t| t.client.clone()),
-        s.tls.requests,
-    );
-    client.request_timeout = s.crm.request_timeout;
-    client.max_connections = s.crm.connections;
-    client.resolve = resolve;
-    let offset = instance as u32 * 10_000;
-    let agents = AgentsConfig {
-        count: s.crm.agents,
-        user_prefix: if s.crm.instances == 1 {
-            "AGENT".to_owned()
-        } else {
-            format!("C{}AGENT", instance + 1)
-        },
-        first_agent_id: 10_001 + offset,
-        first_device: 30_001 + offset,
-        password: "crmsim".to_owned(),
-        login_type,
-        ring_delay: s.crm.ring_delay,
-        talk_time: (s.calls.hangup == Hangup::Agent).then_some(s.crm.talk_time),
-        wrap_up: s.crm.wrap_up,
-        not_ready_ratio: s.crm.not_ready_ratio,
-        not_ready_reasons: s
-            .crm
-            .not_ready_reasons
+/// The reverse proxy, likewise; its state changes outlive a killed instance.
+pub struct ProxySlot {
+    config: ProxyConfig,
+    running: Option<Proxy>,
+    changes: Vec<StateChange>,
+    last: Option<ProxySnapshot>,
+}
+
+/// A running deployment.
+pub struct Topology {
+    crms: Vec<CrmSlot>,
+    sides: Vec<ConnectorSlot>,
+    proxy: Option<ProxySlot>,
+    /// Relays inserted on hops that faults name, by hop (one per CRM port where needed).
+    relays: BTreeMap<String, Vec<Relay>>,
+    /// The run's TLS material (None with SSL off), e.g. for tests that dial the components.
+    pub pki: Option<RunPki>,
+    /// Problems found while setting up (e.g. a certificate without the dialled name).
+    pub warnings: Vec<String>,
+    /// Agents are working: a restarted CRM starts working at once.
+    working: bool,
+}
+
+/// A connector side marked up or down by the proxy.
+#[derive(Debug, Clone)]
+pub struct SideChange {
+    pub server: String,
+    pub at_instant: Instant,
+    pub to_up: bool,
+    pub reason: String,
+}
+
+/// What the proxy and relays saw, for the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NetworkReport {
+    pub proxy: Option<ProxySnapshot>,
+    /// Every UP/DOWN transition, across proxy restarts.
+    pub state_changes: Vec<StateChange>,
+    pub relays: BTreeMap<String, Vec<RelaySnapshot>>,
+}
+
+impl Topology {
+    /// Running CRM instances.
+    pub fn crms(&self) -> impl Iterator<Item = &Crm> {
+        self.crms.iter().filter_map(|s| s.running.as_ref())
+    }
+
+    /// Running connector sides.
+    pub fn connectors(&self) -> impl Iterator<Item = &Connector> {
+        self.sides.iter().filter_map(|s| s.running.as_ref())
+    }
+
+    /// The running connector called `name`.
+    pub fn connector(&self, name: &str) -> Option<&Connector> {
+        self.sides
             .iter()
-            .filter_map(|c| ici::ReasonCode::new(*c).ok())
-            .collect(),
-        not_ready_time: s.crm.not_ready_time,
-        outbound_ratio: s.crm.outbound_ratio,
-        relogon_backoff: Duration::from_secs(1),
-        seed: s.run.seed.wrapping_add(100 + instance as u64),
-    };
-    let config = CrmConfig {
-        name: name.to_owned(),
-        listen,
-        sink_url: format!(
-            "{scheme}://{}:{{port}}{}",
-            s.crm.host,
-            ici::catalog::CRM_EVENT_PATH
-        ),
-        event_path: ici::catalog::CRM_EVENT_PATH.to_owned(),
-        tls: tls.map(|t| t.server.clone()),
-        cms,
-        client,
-        user_header: s.crm.user_header.clone(),
-        agents,
-        heartbeat: HeartbeatConfig {
-            interval: (!s.crm.heartbeat.is_zero()).then_some(s.crm.heartbeat),
-            watchdog: s.crm.watchdog,
-            failures_to_lose: 2,
-        },
-    };
-    let logon = match s.run.logon {
-        Logon::Rate(per_second) => LogonPlan::Ramp { per_second },
-        Logon::Storm(_) => LogonPlan::Storm,
-    };
-    Crm::start(config, logon)
-        .await
-        .map_err(|e| BuildError::Start {
-            name: name.to_owned(),
-            message: e.to_string(),
-        })
+            .find(|s| s.name == name)
+            .and_then(|s| s.running.as_ref())
+    }
+
+    /// Desks of the running sides, in preference order (A before B), for the contact center.
+    pub fn call_desks(&self) -> Vec<CallDesk> {
+        self.connectors().map(Connector::call_desk).collect()
+    }
+
+    /// Agents start working (logging on); CRMs restarted later start working at once.
+    pub fn start_work(&mut self) {
+        self.working = true;
+        for crm in self.crms() {
+            crm.start_work();
+        }
+    }
+
+    /// Every transition of a connector side, across proxy restarts.
+    pub fn state_changes(&self) -> Vec<SideChange> {
+        let Some(slot) = &self.proxy else {
+            return Vec::new();
+        };
+        let live = slot
+            .running
+            .as_ref()
+            .map(Proxy::state_changes)
+            .unwrap_or_default();
+        slot.changes
+            .iter()
+            .chain(&live)
+            .map(|c| SideChange {
+                server: c.server.clone(),
+                at_instant: c.at_instant,
+                to_up: c.to == ServerState::Up,
+                reason: c.reason.clone(),
+            })
+            .collect()
+    }
+
+    /// The account of `side`'s instance killed at or after `at` (the first such kill).
+    pub fn killed_report(&self, side: &str, at: Instant) -> Option<&Killed> {
+        self.sides
+            .iter()
+            .find(|s| s.name == side)?
+            .past
+            .iter()
+            .filter(|(killed_at, _)| *killed_at >= at)
+            .find_map(|(_, r)| r.killed.as_ref())
+    }
+
+    /// Calls dropped, by reason, whose reason contains `text`, over every side and instance.
+    pub fn drop_reasons_containing(&self, text: &str) -> Vec<(String, u64)> {
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for side in &self.sides {
+            let live = side.running.as_ref().map(Connector::counters);
+            let past = side.past.iter().map(|(_, r)| r.acd.counters.clone());
+            for counters in past.chain(live) {
+                for (reason, n) in counters.drop_reasons {
+                    if reason.contains(text) {
+                        *out.entry(reason).or_default() += n;
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The proxy's and relays' counters now.
+    pub fn network(&self) -> NetworkReport {
+        let (proxy, state_changes) = match &self.proxy {
+            Some(slot) => {
+                let snapshot = slot
+                    .running
+                    .as_ref()
+                    .map(Proxy::snapshot)
+                    .or(slot.last.clone());
+                let mut changes = slot.changes.clone();
+                if let Some(p) = &slot.running {
+                    changes.extend(p.state_changes());
+                }
+                (snapshot, changes)
+            }
+            None => (None, Vec::new()),
+        };
+        NetworkReport {
+            proxy,
+            state_changes,
+            relays: self
+                .relays
+                .iter()
+                .map(|(hop, relays)| (hop.clone(), relays.iter().map(Relay::snapshot).collect()))
+                .collect(),
+        }
+    }
 }

@@ -1,0 +1,97 @@
+//! Reading a running deployment: live figures, totals, and whether it has settled.
+
+use sim_connector::Connector;
+
+use super::contact_center::ContactCenter;
+use super::progress::Live;
+use crate::topology::Topology;
+
+pub fn logged_on(t: &Topology) -> u64 {
+    t.crms().map(|c| c.metrics().logged_on()).sum()
+}
+
+/// Nothing in flight: no active call, no undelivered event, no unanswered request.
+pub fn is_quiet(t: &Topology) -> bool {
+    t.connectors().all(Connector::is_idle) && t.crms().all(|c| c.metrics().in_flight() == 0)
+}
+
+/// Counters that phases and windows difference.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    pub offered: u64,
+    pub requests: u64,
+    pub events: u64,
+    pub completed: u64,
+    /// Abandoned (in a queue or waiting for a side) plus dropped.
+    pub lost: u64,
+    /// Requests without an answer, faults, failed or refused events.
+    pub failures: u64,
+    pub late: u64,
+}
+
+pub fn totals(t: &Topology, center: &ContactCenter) -> Totals {
+    let cc = center.stats.counts();
+    let mut totals = Totals {
+        offered: cc.generated,
+        lost: cc.abandoned,
+        late: cc.late,
+        ..Totals::default()
+    };
+    for c in t.connectors() {
+        let k = c.counters();
+        totals.completed += k.completed + k.transferred;
+        totals.lost += k.lost();
+        let e = c.metrics().events();
+        totals.failures += e.failed + e.refused;
+    }
+    for crm in t.crms() {
+        let counts = crm.metrics().counters.snapshot();
+        totals.requests += counts.requests;
+        totals.events += counts.events;
+        totals.failures += counts.request_errors + counts.faults;
+    }
+    totals
+}
+
+impl Totals {
+    /// What happened between `before` and `self`.
+    pub fn since(&self, before: &Totals) -> Totals {
+        Totals {
+            offered: self.offered.saturating_sub(before.offered),
+            requests: self.requests.saturating_sub(before.requests),
+            events: self.events.saturating_sub(before.events),
+            completed: self.completed.saturating_sub(before.completed),
+            lost: self.lost.saturating_sub(before.lost),
+            failures: self.failures.saturating_sub(before.failures),
+            late: self.late.saturating_sub(before.late),
+        }
+    }
+}
+
+pub fn live(t: &Topology, center: &ContactCenter) -> Live {
+    let cc = center.stats.counts();
+    let mut live = Live {
+        offered: cc.generated,
+        lost: cc.abandoned,
+        active_calls: cc.waiting,
+        ..Live::default()
+    };
+    for c in t.connectors() {
+        let counters = c.counters();
+        live.completed += counters.completed + counters.transferred;
+        live.lost += counters.lost();
+        live.active_calls += counters
+            .offered
+            .saturating_sub(counters.completed + counters.transferred + counters.lost());
+        live.errors += c.metrics().errors.total();
+    }
+    for crm in t.crms() {
+        let counts = crm.metrics().counters.snapshot();
+        live.logged_on += crm.metrics().logged_on();
+        live.agents += crm.agents() as u64;
+        live.requests += counts.requests;
+        live.events += counts.events;
+        live.errors += crm.metrics().errors.total();
+    }
+    live
+}

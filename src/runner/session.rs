@@ -1,0 +1,256 @@
+//! A deployment being driven: the phases of a run, the windows of a capacity search, and the
+//! faults of the timeline, over one topology and its contact center.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use stats::{LatencyBook, Timeline};
+
+use super::contact_center::{CenterConfig, ContactCenter};
+use super::observe::{self, Totals};
+use super::progress::Progress;
+use super::{PhaseLog, RunError, RunOptions};
+use crate::report::{self, Report, RunOutcome};
+use crate::scenario::{LoadedScenario, Scenario};
+use crate::topology::{self, Topology};
+
+/// A running deployment and what has been seen of it.
+pub struct Session<'a> {
+    pub(super) loaded: &'a LoadedScenario,
+    pub(super) topology: Topology,
+    pub(super) center: ContactCenter,
+    pub(super) progress: Progress,
+    pub(super) started: Instant,
+    pub(super) started_at: SystemTime,
+    pub(super) log: PhaseLog,
+}
+
+impl<'a> Session<'a> {
+    /// Builds the deployment and its contact center (no agent logged on, no call yet).
+    pub async fn start(
+        loaded: &'a LoadedScenario,
+        options: &RunOptions,
+    ) -> Result<Session<'a>, RunError> {
+        let s = &loaded.scenario;
+        let started_at = SystemTime::now();
+        let started = Instant::now();
+        let topology = topology::build(loaded, options.keep_pki.as_deref()).await?;
+        let center = ContactCenter::start(
+            CenterConfig {
+                process: s.calls.arrival,
+                seed: s.run.seed.wrapping_add(1),
+                patience: s.calls.patience,
+                late_tolerance: s.calls.late_tolerance,
+            },
+            topology.call_desks(),
+            started,
+        );
+        let expected =
+            s.run.logon_timeout.min(Duration::from_secs(10)) + s.run.warmup + s.run.steady;
+        Ok(Session {
+            loaded,
+            topology,
+            center,
+            progress: Progress::new(options.progress, expected),
+            started,
+            started_at,
+            log: PhaseLog::default(),
+        })
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.loaded.scenario
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Starts a named phase: latencies from now on also count towards it.
+    pub fn enter(&mut self, phase: &str) {
+        for crm in self.topology.crms() {
+            crm.metrics().latency.set_phase(phase);
+        }
+        for c in self.topology.connectors() {
+            c.metrics().latency.set_phase(phase);
+        }
+        self.center.latency.set_phase(phase);
+        self.center.timeline.mark(Instant::now(), phase);
+        self.progress.phase(phase);
+    }
+
+    /// Shows progress until `done` holds (true) or `timeout` passes (false).
+    pub async fn until(
+        &mut self,
+        timeout: Duration,
+        done: impl Fn(&Topology, &ContactCenter) -> bool,
+    ) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut next_update = Instant::now();
+        loop {
+            if done(&self.topology, &self.center) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            if now >= next_update {
+                let live = observe::live(&self.topology, &self.center);
+                self.progress.update(self.started.elapsed(), live);
+                next_update = now + Duration::from_millis(500);
+            }
+            tokio::time::sleep(Duration::from_millis(20).min(deadline - now)).await;
+        }
+    }
+
+    pub fn totals(&self) -> Totals {
+        observe::totals(&self.topology, &self.center)
+    }
+
+    /// Every agent logs on (as the scenario says: a ramp or a storm).
+    pub async fn logon(&mut self) {
+        self.enter("logon");
+        let s = &self.loaded.scenario;
+        let agents = (s.crm.agents * s.crm.instances) as u64;
+        let t = Instant::now();
+        self.topology.start_work();
+        let timeout = s.run.logon_timeout;
+        self.log.all_logged_on = self
+            .until(timeout, |t, _| observe::logged_on(t) >= agents)
+            .await;
+        self.log.logon_s = t.elapsed().as_secs_f64();
+        self.log.logged_on_after_logon = observe::logged_on(&self.topology);
+    }
+
+    /// Warm-up, then the measured steady phase with its faults: calls flow.
+    pub async fn traffic(&mut self) {
+        let s = &self.loaded.scenario;
+        let (rate, warmup, steady) = (s.calls.rate, s.run.warmup, s.run.steady);
+        self.enter("warmup");
+        self.center.set_rate(rate);
+        self.until(warmup, |_, _| false).await;
+        self.enter("steady");
+        let before = self.totals();
+        let t = Instant::now();
+        self.steady_with_faults(steady).await;
+        let during = self.totals().since(&before);
+        self.log.steady_end = Some(Instant::now());
+        self.log.steady_s = t.elapsed().as_secs_f64();
+        self.log.steady_offered = during.offered;
+        self.log.steady_requests = during.requests;
+        self.log.steady_events = during.events;
+    }
+
+    /// The steady phase, applying the scenario's faults at their times.
+    async fn steady_with_faults(&mut self, steady: Duration) {
+        let start = Instant::now();
+        let mut timeline = super::faults::Timeline::new(&self.loaded.scenario.faults, start);
+        loop {
+            let end = start + steady;
+            let next = timeline.next_due().map_or(end, |at| at.min(end));
+            let wait = next.saturating_duration_since(Instant::now());
+            self.until(wait, |_, _| false).await;
+            if Instant::now() >= end {
+                break;
+            }
+            for due in timeline.take_due(Instant::now()) {
+                self.apply(&due).await;
+            }
+        }
+        // Faults that were meant to be undone by now are undone; the rest stay for the record.
+        for due in timeline.take_due(start + steady) {
+            self.apply(&due).await;
+        }
+    }
+
+    /// Applies one fault step, notes it on the timeline and in the log.
+    async fn apply(&mut self, step: &super::faults::Due) {
+        let label = step.label();
+        let now = Instant::now();
+        match self
+            .topology
+            .apply(&step.spec, step.undo, &self.center)
+            .await
+        {
+            Ok(done) => {
+                tracing::info!("fault: {label}: {done}");
+                self.center.timeline.mark(now, label);
+                self.log.faults.push((now, step.clone(), Ok(done)));
+            }
+            Err(why) => {
+                tracing::warn!("fault: {label} could not be applied: {why}");
+                self.center.timeline.mark(now, format!("{label} (failed)"));
+                self.log.faults.push((now, step.clone(), Err(why)));
+            }
+        }
+    }
+
+    /// Arrivals stop; calls end and events are delivered.
+    pub async fn drain(&mut self) {
+        self.enter("drain");
+        self.center.set_rate(0.0);
+        let t = Instant::now();
+        let timeout = self.loaded.scenario.run.drain;
+        self.log.drained = self
+            .until(timeout, |t, c| {
+                c.stats.counts().waiting == 0 && observe::is_quiet(t)
+            })
+            .await;
+        self.log.drain_s = t.elapsed().as_secs_f64();
+    }
+
+    pub async fn logoff(&mut self) {
+        self.enter("logoff");
+        for crm in self.topology.crms() {
+            crm.log_off();
+        }
+        let timeout = self.loaded.scenario.run.drain;
+        self.log.logged_off = self
+            .until(timeout, |t, _| {
+                observe::logged_on(t) == 0 && observe::is_quiet(t)
+            })
+            .await;
+    }
+
+    /// Shuts everything down and judges the run.
+    pub async fn finish(self) -> Report {
+        self.progress.finish();
+        let latency = LatencyBook::default();
+        let timeline = Timeline::new(self.started);
+        for crm in self.topology.crms() {
+            latency.absorb(&crm.metrics().latency);
+            timeline.absorb(&crm.metrics().timeline);
+        }
+        for c in self.topology.connectors() {
+            latency.absorb(&c.metrics().latency);
+            timeline.absorb(&c.metrics().timeline);
+        }
+        latency.absorb(&self.center.latency);
+        timeline.absorb(&self.center.timeline);
+        self.center.stop();
+        let center = self.center.stats.counts();
+        let setup_warnings = self.topology.warnings.clone();
+        // Failover figures are read within the steady phase: the drain and the logoff that
+        // follow also make agents go away, by design.
+        let window_end = self.log.steady_end.unwrap_or_else(Instant::now);
+        let failover =
+            super::failover::measure(&self.log, &self.topology, self.started, window_end);
+        let (crms, connectors, network) = self.topology.shut_down().await;
+        report::assemble(
+            self.loaded,
+            RunOutcome {
+                started_at: self.started_at,
+                elapsed: self.started.elapsed(),
+                log: self.log,
+                crms,
+                connectors,
+                latency,
+                timeline,
+                setup_warnings,
+                center,
+                failover,
+                network,
+            },
+        )
+    }
+}
