@@ -98,6 +98,33 @@ async fn the_direct_flow_passes_with_ssl_and_counts_handshakes_in_both_direction
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_crms_share_one_connector_and_each_gets_its_own_events() {
+    let text = scenario(true, "keep-alive").replace("agents = 30", "agents = 15\ninstances = 2");
+    let loaded = scenario::parse(Path::new("two.toml"), &text).unwrap();
+    let options = runner::RunOptions {
+        progress: ProgressMode::Quiet,
+        keep_pki: None,
+    };
+    let r = runner::run(&loaded, &options).await.unwrap();
+    for c in r.invariants.iter().chain(&r.thresholds) {
+        assert!(c.ok, "{}: {}", c.name, c.detail);
+    }
+    let crms = &r.components.crms;
+    assert_eq!(crms.len(), 2);
+    for crm in crms {
+        assert_eq!(crm.agents, 15);
+        assert!(
+            crm.counts.events > 0 && crm.counts.answered > 0,
+            "{}: {:?}",
+            crm.name,
+            crm.counts
+        );
+        // Each CRM only ever heard of its own agents: nothing refused as unknown.
+        assert_eq!(crm.counts.events_refused, 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_direct_flow_passes_without_ssl_and_does_no_handshake() {
     let r = run(false, "keep-alive").await;
     assert_clean(&r);

@@ -40,6 +40,8 @@ counters! {
     sequence_gaps,
     /// Events whose sequence number went back without a restart at 1.
     out_of_order,
+    /// Events received twice (a retry after a lost acknowledgement).
+    duplicate_events,
     /// Events of a session the agent had left (the other connector side): acknowledged, not
     /// acted on. A sign that two sides believed they had the agent.
     stale_events,

@@ -126,6 +126,10 @@ impl Receiver {
                     sequence - 1
                 ),
             );
+        } else if same && sequence == last.1 {
+            // The same event again: the connector retried one whose acknowledgement it did not
+            // get (at-least-once delivery). Harmless, and counted.
+            CrmMetrics::count(&self.metrics.counters.duplicate_events);
         } else if sequence < expected {
             CrmMetrics::count(&self.metrics.counters.out_of_order);
             self.metrics.errors.record(

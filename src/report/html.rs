@@ -49,6 +49,7 @@ pub fn render(r: &Report) -> String {
     checks(&mut out, "Invariants", &r.invariants);
     checks(&mut out, "Thresholds", &r.thresholds);
     figures(&mut out, r);
+    failover(&mut out, r);
     charts_section(&mut out, r);
     latency(&mut out, r);
     hops(&mut out, r);
@@ -228,6 +229,42 @@ fn charts_section(out: &mut String, r: &Report) {
             );
         }
         out.push_str("</table>\n");
+    }
+}
+
+fn failover(out: &mut String, r: &Report) {
+    if r.failover.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Faults and failover</h2><table><tr><th class=\"num\">at (s)</th><th>fault</th><th class=\"num\">detection</th><th class=\"num\">request gap</th><th class=\"num\">failed requests</th><th class=\"num\">all agents back</th><th>calls dropped</th><th class=\"num\">events lost</th></tr>\n");
+    let ms = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.0} ms"));
+    for f in &r.failover {
+        let dropped: Vec<String> = f
+            .calls_dropped
+            .iter()
+            .map(|(k, v)| format!("{v} ({k})"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"num\">{:.1}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            f.at_s,
+            escape(&f.fault),
+            ms(f.detection_ms),
+            ms(f.request_gap_ms),
+            f.failed_requests,
+            ms(f.relogon_ms),
+            escape(&dropped.join(", ")),
+            f.events_lost
+        );
+    }
+    out.push_str("</table>\n");
+    if r.deployment != "direct" {
+        let _ = writeln!(
+            out,
+            "<p>Events: <b>{}</b>. {}</p>",
+            escape(r.event_path.path),
+            escape(&r.event_path.explanation)
+        );
     }
 }
 

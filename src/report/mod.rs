@@ -18,8 +18,8 @@ use stats::{LatencyBook, Timeline};
 use transport::LinkSnapshot;
 
 pub use model::{
-    AgentsReport, CallsReport, Check, Components, Handshakes, MessagesReport, Report, SteadyReport,
-    Verdict,
+    AgentsReport, CallsReport, Check, Components, EventPath, Handshakes, MessagesReport, Report,
+    SteadyReport, Verdict,
 };
 pub use summary::render as render_summary;
 
@@ -138,8 +138,9 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     };
     let hops = BTreeMap::from([
         ("crm->connector".to_owned(), requests_hop),
-        ("connector->crm".to_owned(), events_hop),
+        ("connector->crm".to_owned(), events_hop.clone()),
     ]);
+    let event_path = event_path(&network, &events_hop, messages.events);
     let invariants = checks::invariants(s, &log, &center, &crms, &connectors);
     let mut thresholds = checks::thresholds(s, &calls, &messages, &latency);
     thresholds.extend(checks::failover_thresholds(s, &failover, &connectors));
@@ -171,7 +172,48 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         markers: timeline.markers(),
         failover,
         network,
+        event_path,
         components: Components { crms, connectors },
+    }
+}
+
+/// Which way events went, proven by counters: a static route that carried them, or no route at
+/// all (so the connectors' event connections reached the CRM without the proxy).
+fn event_path(
+    network: &crate::topology::NetworkReport,
+    events_hop: &LinkSnapshot,
+    events: u64,
+) -> EventPath {
+    let routes = network
+        .proxy
+        .as_ref()
+        .map(|p| p.routes.as_slice())
+        .unwrap_or_default();
+    let route_connections = routes.iter().map(|r| r.connections).sum();
+    let route_bytes_to_crm = routes.iter().map(|r| r.bytes_in).sum();
+    let (path, explanation) = if routes.is_empty() {
+        (
+            "direct",
+            format!(
+                "no route through the proxy leads to the CRM's event port; the CRM accepted {} event connections and received {events} events straight from the connector side(s)",
+                events_hop.connections
+            ),
+        )
+    } else {
+        (
+            "static-route",
+            format!(
+                "the proxy's static route carried {route_connections} connections and {route_bytes_to_crm} bytes from the connector side(s) to the CRM, which received {events} events"
+            ),
+        )
+    };
+    EventPath {
+        path,
+        crm_connections: events_hop.connections,
+        events_received: events,
+        route_connections,
+        route_bytes_to_crm,
+        explanation,
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Report {
     pub failover: Vec<crate::runner::failover::FailoverRecord>,
     /// The proxy's and relays' counters and the proxy's state changes.
     pub network: crate::topology::NetworkReport,
+    /// Which way the events went, with the counters that show it.
+    pub event_path: EventPath,
     pub components: Components,
 }
 
@@ -116,6 +118,21 @@ pub struct Check {
     pub limit: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+}
+
+/// How events travelled from the connector side(s) to the CRM.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPath {
+    /// `direct` (connector → CRM) or `static-route` (connector → proxy:xy → CRM:xy).
+    pub path: &'static str,
+    /// Event connections the CRM accepted and events it received.
+    pub crm_connections: u64,
+    pub events_received: u64,
+    /// Connections and bytes (connector → CRM) through the proxy's static route; zero, with no
+    /// route configured, when events went direct.
+    pub route_connections: u64,
+    pub route_bytes_to_crm: u64,
+    pub explanation: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -73,6 +73,31 @@ pub fn render(r: &Report) -> String {
             l.count, l.p50, l.p90, l.p99, l.max
         );
     }
+    if !r.failover.is_empty() {
+        let _ = writeln!(out, "  faults");
+        for f in &r.failover {
+            let ms = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.0} ms"));
+            let dropped: u64 = f.calls_dropped.values().sum();
+            let _ = writeln!(
+                out,
+                "    {:>6.1}s {}: detection {}, request gap {} ({} failed), all agents back {}, {dropped} calls dropped, {} events lost",
+                f.at_s,
+                f.fault,
+                ms(f.detection_ms),
+                ms(f.request_gap_ms),
+                f.failed_requests,
+                ms(f.relogon_ms),
+                f.events_lost
+            );
+        }
+    }
+    if r.deployment != "direct" {
+        let _ = writeln!(
+            out,
+            "  events   {}: {}",
+            r.event_path.path, r.event_path.explanation
+        );
+    }
     section(&mut out, "invariants", &r.invariants);
     section(&mut out, "thresholds", &r.thresholds);
     if !r.errors.is_empty() {

@@ -27,6 +27,9 @@ pub struct FailoverRecord {
     pub at_s: f64,
     /// Fault → the proxy marks the side down (failover) or up (fail-back).
     pub detection_ms: Option<f64>,
+    /// Fault → the first request that got no answer: near 0 when a side dies (connections
+    /// refused), about the request timeout when packets vanish (a black hole).
+    pub first_failure_ms: Option<f64>,
     /// First unanswered request after the fault → the first answered one after it.
     pub request_gap_ms: Option<f64>,
     /// Requests that got no answer from the fault until requests were answered again.
@@ -67,6 +70,7 @@ pub fn measure(
             target: target.clone(),
             at_s: at.saturating_duration_since(started).as_secs_f64(),
             detection_ms: None,
+            first_failure_ms: None,
             request_gap_ms: None,
             failed_requests: 0,
             relogon_ms: None,
@@ -106,6 +110,7 @@ pub fn measure(
             }
         }
         if let Some((failed, back)) = gap {
+            record.first_failure_ms = Some(ms(failed.duration_since(*at)));
             record.request_gap_ms = Some(ms(back.duration_since(failed)));
             record.failed_requests = topology
                 .crms()
