@@ -13,6 +13,7 @@
 //! - [`topology`]: a deployment built in one process;
 //! - [`runner`]: the phases of a run;
 //! - [`report`]: report, invariants, thresholds, JSON and terminal output;
+//! - [`serve`]: one simulator alone in its own process (`crmsim serve crm|connector`);
 //! - [`cli`]: the `crmsim` command;
 //! - [`exit`]: exit codes.
 
@@ -21,4 +22,5 @@ pub mod exit;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod serve;
 pub mod topology;

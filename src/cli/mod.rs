@@ -2,6 +2,7 @@
 
 mod certs;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,12 @@ enum Command {
     Certs {
         #[command(subcommand)]
         command: certs::CertsCommand,
+    },
+    /// Run one simulator alone, in its own process, facing a real or simulated peer, until its
+    /// duration elapses, Ctrl-C or SIGTERM. Exit 0 clean stop, 2 bad config, 3 cannot start.
+    Serve {
+        #[command(subcommand)]
+        component: serve::ServeCommand,
     },
     /// Write the ICI profile's WSDL and XSD files into a folder.
     Schema {
@@ -85,6 +92,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Certs { command } => certs::run(command),
+        Command::Serve { component } => serve::run(component),
         Command::Schema { out } => match ici::schema::write_to(&out) {
             Ok(()) => {
                 println!(

@@ -1,0 +1,57 @@
+//! `crmsim serve crm|connector --config FILE [--json FILE]`: one simulator in its own process.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::exit;
+use crate::serve;
+
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// A simulated SAP CRM: agents log on to the connector its CMS profile names, work calls,
+    /// and log off when it stops; its receiver takes the connector's events.
+    /// Config keys: see examples/serve-crm.toml.
+    Crm(ServeArgs),
+    /// A simulated CRMConnectorSAP: the ICI endpoint, the contact center behind it, events to
+    /// each agent's CRM. Config keys: see examples/serve-connector.toml.
+    Connector(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The component's config file (TOML; paths in it are relative to its folder).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Write the component's report as JSON to this file when it stops.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// Runs until the duration elapses, Ctrl-C or SIGTERM. Exit 0 after a clean stop, 2 for a bad
+/// config or files, 3 when the component cannot start (e.g. the address is in use).
+pub fn run(command: ServeCommand) -> ExitCode {
+    let runtime = match super::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crmsim: cannot start the async runtime: {e}");
+            return exit::code(exit::CANNOT_RUN);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match &command {
+            ServeCommand::Crm(args) => serve::run_crm(&args.config, args.json.as_deref()).await,
+            ServeCommand::Connector(args) => {
+                serve::run_connector(&args.config, args.json.as_deref()).await
+            }
+        }
+    });
+    match outcome {
+        Ok(()) => exit::code(exit::PASS),
+        Err(e) => {
+            eprintln!("crmsim: {e}");
+            exit::code(e.exit_code())
+        }
+    }
+}

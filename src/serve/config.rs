@@ -1,0 +1,198 @@
+//! What both serve config files share: reading them strictly with `file:line:col` errors, paths
+//! relative to the config file's folder, the `[tls]` table, and host-name overrides.
+//!
+//! The files are TOML and as strict as scenarios: an unknown key is an error, because a typo
+//! silently ignored means a simulator that behaves otherwise than its operator thinks.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::scenario::{Scenario, ScenarioError, Source};
+
+/// A config file's text, kept to locate errors in it and to resolve the paths it names.
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl ConfigFile {
+    /// Reads the file; an unreadable file is a config error naming it.
+    pub fn read(path: &Path) -> Result<ConfigFile, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: path.to_path_buf(),
+            at: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            text,
+        })
+    }
+
+    pub fn source(&self) -> Source<'_> {
+        Source {
+            file: &self.path,
+            text: &self.text,
+        }
+    }
+
+    /// Deserializes the whole file; TOML and type errors point at `file:line:col`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ScenarioError> {
+        toml::from_str(&self.text)
+            .map_err(|e| self.source().error(e.span(), e.message().trim().to_owned()))
+    }
+
+    /// An error at the value of `key` (e.g. `["events", "timeout"]`).
+    pub fn error_at(&self, key: &[&str], message: impl Into<String>) -> ScenarioError {
+        self.source().error_at(key, message)
+    }
+
+    /// A path written in the file, relative to the file's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match self.path.parent() {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// The folder `key` names, which must exist.
+    pub fn folder(&self, key: &[&str], path: &Path, what: &str) -> Result<PathBuf, ScenarioError> {
+        let resolved = self.resolve(path);
+        if resolved.is_dir() {
+            return Ok(resolved);
+        }
+        Err(self.error_at(
+            key,
+            format!(
+                "{} is not a folder (paths are relative to the config file's folder); give {what}",
+                resolved.display()
+            ),
+        ))
+    }
+
+    /// The file `key` names, which must exist.
+    pub fn file(&self, key: &[&str], path: &Path) -> Result<PathBuf, ScenarioError> {
+        let resolved = self.resolve(path);
+        if resolved.is_file() {
+            return Ok(resolved);
+        }
+        Err(self.error_at(
+            key,
+            format!(
+                "{} does not exist (paths are relative to the config file's folder)",
+                resolved.display()
+            ),
+        ))
+    }
+}
+
+/// `[tls]`: SSL from PEM files, or only the protocol settings when the certificates come from a
+/// folder (`config_dir` / `material_dir`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsTable {
+    /// SSL on (HTTPS with client certificates, both directions) or off (plain HTTP). Default on.
+    /// Not allowed with a folder: the folder says it.
+    pub enabled: Option<bool>,
+    /// This side's certificate (PEM, chain first), possibly with its private key in the same
+    /// file (the guide's `PEM_FILE`). Required when enabled; not allowed with a folder.
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) when `cert` does not hold it (`KEY_FILE`).
+    pub key: Option<PathBuf>,
+    /// The CA certificate(s) this side trusts for its peer, as client and as server
+    /// (`CA_FILE`). Required when enabled; not allowed with a folder.
+    pub ca: Option<PathBuf>,
+    /// `"1.2"`, `"1.3"` or `"both"` (default).
+    #[serde(default)]
+    pub versions: certs::TlsVersions,
+    /// `"x25519"` (default), `"secp256r1"`, `"x25519mlkem768"` or `"default"`.
+    #[serde(default)]
+    pub key_exchange: certs::KeyExchange,
+    /// Session resumption, the guide's "session caching" (default on).
+    #[serde(default = "yes")]
+    pub resumption: bool,
+}
+
+impl TlsTable {
+    pub fn options(&self) -> certs::TlsOptions {
+        certs::TlsOptions {
+            versions: self.versions,
+            key_exchange: self.key_exchange,
+            resumption: self.resumption,
+        }
+    }
+}
+
+/// Host name → IP address, as `/etc/hosts` would say: the peer is dialled at that address
+/// while TLS still verifies the name (which must be in the peer's certificate).
+pub type Hosts = BTreeMap<String, IpAddr>;
+
+/// The overrides in the form the HTTP client takes. Port 0: the URL's port is dialled.
+pub fn resolve_list(hosts: &Hosts) -> Vec<(String, SocketAddr)> {
+    hosts
+        .iter()
+        .map(|(name, ip)| (name.clone(), SocketAddr::new(*ip, 0)))
+        .collect()
+}
+
+/// A scenario with every default, for a serve config to fill in: the one-component scenario
+/// the topology's builders read. It is read from text rather than written out field by field,
+/// so that sections and keys added to scenarios later keep their defaults here unchanged.
+pub fn base_scenario(file: &ConfigFile) -> Result<Scenario, ScenarioError> {
+    const BASE: &str = "[run]\ndeployment = \"direct\"\nsteady = \"1s\"\n";
+    toml::from_str(BASE).map_err(|e| {
+        file.source()
+            .error(None, format!("internal error: the default scenario: {e}"))
+    })
+}
+
+/// A value in 0..=1, or an error at `key`.
+pub fn check_fraction(file: &ConfigFile, key: &[&str], value: f64) -> Result<(), ScenarioError> {
+    if (0.0..=1.0).contains(&value) {
+        return Ok(());
+    }
+    Err(file.error_at(key, format!("{value} is not a fraction between 0 and 1")))
+}
+
+/// Work-mode reason codes must be above 999 (the connector guide's rule).
+pub fn check_reasons(file: &ConfigFile, key: &[&str], codes: &[u16]) -> Result<(), ScenarioError> {
+    for code in codes {
+        if let Err(e) = ici::ReasonCode::new(*code) {
+            return Err(file.error_at(key, e.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// `AgentLoginType` values the connector documents.
+pub fn check_login_type(file: &ConfigFile, key: &[&str], value: u8) -> Result<(), ScenarioError> {
+    if [0, 1, 2, 5].contains(&value) {
+        return Ok(());
+    }
+    Err(file.error_at(
+        key,
+        format!("AgentLoginType {value} is not documented; use 0, 1, 2 or 5"),
+    ))
+}
+
+/// Host names in overrides must at least look like names.
+pub fn check_hosts(file: &ConfigFile, key: &[&str], hosts: &Hosts) -> Result<(), ScenarioError> {
+    for name in hosts.keys() {
+        if name.is_empty() || name.contains([':', '/', ' ']) {
+            return Err(file.error_at(key, format!("{name:?} is not a host name")));
+        }
+    }
+    Ok(())
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub(super) fn default_seed() -> u64 {
+    1
+}

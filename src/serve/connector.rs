@@ -1,0 +1,45 @@
+//! `crmsim serve connector`: one simulated CRMConnectorSAP, from its start line to its report.
+
+use std::path::Path;
+use std::time::Instant;
+
+use sim_connector::Connector;
+
+use super::stop::Stopper;
+use super::{GRACE, ServeError, connector_config, summary, write_json};
+
+/// Loads the config, serves until stopped, prints the summary, writes `json` if asked.
+pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
+    let plan = connector_config::load(config)?;
+    for warning in &plan.warnings {
+        eprintln!("crmsim: warning: {warning}");
+    }
+    let mut stopper = Stopper::install(plan.duration)
+        .map_err(|e| ServeError::Start(format!("cannot install signal handlers: {e}")))?;
+    let name = plan.config.name.clone();
+    let path = plan.config.path.clone();
+    let connector = Connector::start(plan.config).await.map_err(|e| match e {
+        sim_connector::StartError::Listen(e) => ServeError::Start(e.to_string()),
+        other => ServeError::Config(crate::scenario::ScenarioError {
+            file: config.to_path_buf(),
+            at: None,
+            message: other.to_string(),
+        }),
+    })?;
+    let started = Instant::now();
+    connector.set_call_rate(plan.rate);
+    println!(
+        "connector {name:?} listening on {} path {path}, {}; calls at {}/s while agents are logged on{}",
+        connector.local_addr(),
+        plan.tls_line,
+        plan.rate,
+        match plan.duration {
+            Some(d) => format!(", for {}", crate::scenario::show_duration(d)),
+            None => ", until Ctrl-C or SIGTERM".to_owned(),
+        }
+    );
+    let reason = stopper.wait().await;
+    let report = connector.shutdown(GRACE).await;
+    print!("{}", summary::connector(&report, reason, started.elapsed()));
+    write_json(&report, json)
+}

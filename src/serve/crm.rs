@@ -1,0 +1,95 @@
+//! `crmsim serve crm`: one simulated SAP CRM with its agents, from its start line to its report.
+//!
+//! Stopping is polite, as an IC WebClient shift end is: agents finish their calls and log off,
+//! then the event receiver stays open a moment for the events the connector sends about those
+//! logoffs, and only then closes. So a connector that outlives the CRM has delivered every event
+//! the CRM counted, and nothing it sends later is the CRM's loss.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use sim_crm::Crm;
+
+use super::stop::Stopper;
+use super::{GRACE, ServeError, crm_config, summary, write_json};
+use crate::scenario::ScenarioError;
+
+/// After the last logoff, events keep arriving for this long at most once they stop coming.
+const SETTLE: Duration = Duration::from_millis(500);
+
+/// Loads the config, serves until stopped, logs agents off, prints the summary, writes `json`.
+pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
+    let plan = crm_config::load(config)?;
+    for warning in &plan.warnings {
+        eprintln!("crmsim: warning: {warning}");
+    }
+    let mut stopper = Stopper::install(plan.duration)
+        .map_err(|e| ServeError::Start(format!("cannot install signal handlers: {e}")))?;
+    let name = plan.config.name.clone();
+    let cms = plan.config.cms.clone();
+    let crm = Crm::start(plan.config, plan.logon)
+        .await
+        .map_err(|e| match e {
+            sim_crm::StartError::Listen(e) => ServeError::Start(e.to_string()),
+            sim_crm::StartError::Client(e) => ServeError::Start(e.to_string()),
+            other => ServeError::Config(ScenarioError {
+                file: config.to_path_buf(),
+                at: None,
+                message: other.to_string(),
+            }),
+        })?;
+    let started = Instant::now();
+    crm.start_work();
+    println!(
+        "crm {name:?} listening on {} for events at {}, {}; {} agents log on to {} (CMS profile {}, RFC destination {}){}",
+        crm.local_addr(),
+        crm.sink_url(),
+        plan.tls_line,
+        crm.agents(),
+        plan.connector_url,
+        cms.name,
+        cms.destination.name,
+        match plan.duration {
+            Some(d) => format!(", for {}", crate::scenario::show_duration(d)),
+            None => ", until Ctrl-C or SIGTERM".to_owned(),
+        }
+    );
+    let reason = stopper.wait().await;
+    let logged_off = log_off(&crm, plan.logoff_timeout).await;
+    let report = crm.shutdown(GRACE).await;
+    print!(
+        "{}",
+        summary::crm(&report, reason, started.elapsed(), logged_off)
+    );
+    write_json(&report, json)
+}
+
+/// Agents finish their calls and log off, within `timeout`; then the receiver waits until
+/// events have stopped arriving for [`SETTLE`]. Returns whether every agent logged off.
+async fn log_off(crm: &Crm, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    let metrics = crm.metrics();
+    crm.log_off();
+    let mut done = false;
+    while Instant::now() < deadline {
+        if metrics.logged_on() == 0 && metrics.in_flight() == 0 {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let events = || metrics.counters.events.load(Ordering::Relaxed);
+    let mut last = events();
+    let mut quiet_since = Instant::now();
+    let settle_deadline = Instant::now().max(deadline) + SETTLE;
+    while quiet_since.elapsed() < SETTLE && Instant::now() < settle_deadline {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        let now = events();
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+    }
+    done
+}

@@ -1,0 +1,81 @@
+//! `crmsim serve crm|connector --config FILE`: one simulator alone, in its own process, facing a
+//! real peer (a customer's SAP CRM or CRMConnectorSAP) or the other simulator in another process.
+//!
+//! The in-process topology and `serve` build their components with the same builders
+//! ([`crate::topology::configs`]): a serve config says about one component what a scenario says
+//! about a whole deployment, so it is read as a one-component scenario and the rest follows the
+//! same code path as `crmsim run`. TLS material comes through the same folder readers as well
+//! (`certs::folder`), or from PEM files named in the config.
+//!
+//! - [`config`]: what both config files share (loading with `file:line:col` errors, paths
+//!   relative to the config file, `[tls]`, host overrides);
+//! - [`connector_config`] / [`crm_config`]: each component's config file, documented key by key
+//!   (commented examples: `examples/serve-connector.toml`, `examples/serve-crm.toml`);
+//! - `tls`: the TLS material from a folder or from files, and how to describe it in one line;
+//! - `stop`: duration, Ctrl-C and SIGTERM;
+//! - `connector` / `crm`: running one component from start line to final report;
+//! - `summary`: the short human account printed at the end.
+
+pub mod config;
+mod connector;
+pub mod connector_config;
+mod crm;
+pub mod crm_config;
+mod stop;
+mod summary;
+mod tls;
+
+use std::path::Path;
+use std::time::Duration;
+
+pub use connector::run as run_connector;
+pub use crm::run as run_crm;
+pub use stop::StopReason;
+
+use crate::exit;
+use crate::scenario::ScenarioError;
+
+/// How long a stopping component gives requests and events in flight to finish.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Why `serve` did not end cleanly, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The config file or a file it names is wrong (exit 2); located where possible.
+    #[error("{0}")]
+    Config(#[from] ScenarioError),
+    /// The component could not start: address in use, no permission, no runtime (exit 3).
+    #[error("{0}")]
+    Start(String),
+    /// The report could not be written (exit 3).
+    #[error("{0}")]
+    Output(String),
+}
+
+impl ServeError {
+    /// The documented exit code (see [`crate::exit`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ServeError::Config(_) => exit::BAD_INPUT,
+            ServeError::Start(_) | ServeError::Output(_) => exit::CANNOT_RUN,
+        }
+    }
+}
+
+/// Writes a component's report as pretty JSON, if asked to.
+fn write_json<T: serde::Serialize>(report: &T, path: Option<&Path>) -> Result<(), ServeError> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let json = serde_json::to_string_pretty(report)
+        .map_err(|e| ServeError::Output(format!("cannot serialize the report: {e}")))?;
+    crate::report::write_file(path, &(json + "\n")).map_err(|e| {
+        ServeError::Output(format!(
+            "cannot write the JSON report to {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,180 @@
+//! The shipped examples are valid configs, and the rules between keys hold.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::path::{Path, PathBuf};
+
+use super::config::ConfigFile;
+use super::{connector_config, crm_config};
+
+const CONNECTOR_EXAMPLE: &str = include_str!("../../examples/serve-connector.toml");
+const CRM_EXAMPLE: &str = include_str!("../../examples/serve-crm.toml");
+
+fn file(path: &str, text: &str) -> ConfigFile {
+    ConfigFile {
+        path: PathBuf::from(path),
+        text: text.to_owned(),
+    }
+}
+
+/// The examples with a `certs new` set where they expect it (`pki/` next to them).
+fn examples_with_pki() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    certs::write_new(&dir.path().join("pki"), &certs::NewOptions::default()).unwrap();
+    let connector = dir.path().join("serve-connector.toml");
+    let crm = dir.path().join("serve-crm.toml");
+    std::fs::write(&connector, CONNECTOR_EXAMPLE).unwrap();
+    std::fs::write(&crm, CRM_EXAMPLE).unwrap();
+    (dir, connector, crm)
+}
+
+#[test]
+fn the_examples_load_with_a_certs_new_set() {
+    let (_dir, connector, crm) = examples_with_pki();
+    let c = connector_config::load(&connector).unwrap();
+    assert!(c.config.tls.is_some());
+    assert_eq!(c.config.path, "/ici");
+    assert!(
+        c.tls_line.contains("connector.crmsim.test"),
+        "{}",
+        c.tls_line
+    );
+    let r = crm_config::load(&crm).unwrap();
+    assert_eq!(r.connector_url, "https://connector.crmsim.test:8443/ici");
+    assert_eq!(r.config.event_path, ici::catalog::CRM_EVENT_PATH);
+    assert_eq!(r.config.agents.count, 20);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+fn connector_error(text: &str) -> String {
+    connector_config::parse(&file("c.toml", text))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn connector_rules_are_located() {
+    let e = connector_error("listen = \"127.0.0.1:0\"\n[acd]\nlogin_type = 3\n");
+    assert!(e.starts_with("c.toml:3:14: acd.login_type"), "{e}");
+    let e = connector_error("listen = \"127.0.0.1:0\"\npath = \"ici\"\n");
+    assert!(e.starts_with("c.toml:2:8: path"), "{e}");
+    let e = connector_error(
+        "listen = \"127.0.0.1:0\"\nconfig_dir = \"x\"\n[events]\nproxy_route = \"10.0.0.1:9\"\n",
+    );
+    assert!(e.starts_with("c.toml:4:15: events.proxy_route"), "{e}");
+    let e = connector_error("listen = \"localhost\"\n");
+    assert!(e.starts_with("c.toml:1:10"), "{e}");
+}
+
+#[test]
+fn crm_rules_are_located() {
+    let base = CRM_EXAMPLE.replace("material_dir = \"pki/crm\"", "");
+    let plain = file(
+        "r.toml",
+        &format!("{base}\n[tls]\nenabled = false\ncert = \"x.pem\"\n"),
+    );
+    let e = crm_config::parse(&plain).map(|_| ()).unwrap_err();
+    assert_eq!(
+        e.message,
+        "tls.cert: SSL is off (tls.enabled = false): remove tls.cert"
+    );
+    let bad_sink = CRM_EXAMPLE.replace("https://crm.crmsim.test:{port}", "crm.crmsim.test");
+    let e = crm_config::parse(&file("r.toml", &bad_sink))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("sink_url") && e.contains("is not a URL"), "{e}");
+    let mismatch = CRM_EXAMPLE.replace("server_ssl = true", "server_ssl = false");
+    let e = crm_config::parse(&file("r.toml", &mismatch))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("CRMM_BCB_ADM") && e.contains("SM59"), "{e}");
+}
+
+#[test]
+fn plain_http_needs_http_urls_and_no_ssl_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = CRM_EXAMPLE
+        .replace("material_dir = \"pki/crm\"", "[tls]\nenabled = false")
+        .replace("https://", "http://")
+        .replace("ssl = true", "ssl = false")
+        .replace("server_ssl = true", "server_ssl = false");
+    // `[tls]` must come after the top-level keys: move it to the end.
+    let (head, tail) = text.split_once("[tls]\nenabled = false").unwrap();
+    let text = format!("{head}{tail}\n[tls]\nenabled = false\n");
+    let path = dir.path().join("plain.toml");
+    std::fs::write(&path, text).unwrap();
+    let plan = crm_config::load(&path).unwrap();
+    assert!(plan.config.tls.is_none());
+    assert!(plan.tls_line.contains("TLS off"), "{}", plan.tls_line);
+    assert_eq!(plan.connector_url, "http://connector.crmsim.test:8443/ici");
+}
+
+#[test]
+fn a_sink_host_is_read_as_the_connector_dials_it() {
+    let dir = tempfile::tempdir().unwrap();
+    certs::write_new(&dir.path().join("pki"), &certs::NewOptions::default()).unwrap();
+    let text = CRM_EXAMPLE.replace("crm.crmsim.test", "other.crmsim.test");
+    let path = dir.path().join("crm.toml");
+    std::fs::write(&path, text).unwrap();
+    let plan = crm_config::load(Path::new(&path)).unwrap();
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("other.crmsim.test") && w.contains("crm.crmsim.test")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn a_connector_takes_pem_files_with_the_key_inside_the_certificate_file() {
+    let dir = tempfile::tempdir().unwrap();
+    certs::write_new(&dir.path().join("pki"), &certs::NewOptions::default()).unwrap();
+    let path = dir.path().join("c.toml");
+    let text = "listen = \"127.0.0.1:0\"\n[tls]\n\
+        cert = \"pki/connector/ssl/(Connects for SAP Certificate).pem\"\n\
+        ca = \"pki/connector/ssl/(Company CA Certificate).pem\"\nversions = \"1.2\"\n";
+    std::fs::write(&path, text).unwrap();
+    let plan = connector_config::load(&path).unwrap();
+    assert!(plan.config.tls.is_some());
+    assert!(
+        plan.tls_line.contains("Company CA Certificate"),
+        "{}",
+        plan.tls_line
+    );
+}
+
+#[test]
+fn the_static_route_comes_from_tpi_dll_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = |host: &str| certs::NewOptions {
+        proxy: Some((host.to_owned(), 9443)),
+        overwrite: true,
+        ..certs::NewOptions::default()
+    };
+    certs::write_new(&dir.path().join("pki"), &opts("10.0.0.5")).unwrap();
+    let path = dir.path().join("c.toml");
+    let text = "listen = \"127.0.0.1:0\"\nconfig_dir = \"pki/connector\"\n";
+    std::fs::write(&path, text).unwrap();
+    let plan = connector_config::load(&path).unwrap();
+    assert_eq!(
+        plan.config.events.proxy_route,
+        Some("10.0.0.5:9443".parse().unwrap())
+    );
+    assert!(plan.tls_line.contains("static route 10.0.0.5:9443"));
+
+    // A name there must be mapped, as the connector itself could not dial it otherwise.
+    certs::write_new(&dir.path().join("pki"), &opts("proxy.crmsim.test")).unwrap();
+    let e = connector_config::load(&path).map(|_| ()).unwrap_err();
+    assert!(e.message.contains("PROXY=proxy.crmsim.test:9443"), "{e}");
+    let mapped = format!("{text}[events.hosts]\n\"proxy.crmsim.test\" = \"10.0.0.6\"\n");
+    std::fs::write(&path, mapped).unwrap();
+    let plan = connector_config::load(&path).unwrap();
+    assert_eq!(
+        plan.config.events.proxy_route,
+        Some("10.0.0.6:9443".parse().unwrap())
+    );
+}
