@@ -14,9 +14,11 @@
 //! - [`runner`]: the phases of a run;
 //! - [`report`]: report, invariants, thresholds, JSON and terminal output;
 //! - [`serve`]: one simulator alone in its own process (`crmsim serve crm|connector`);
+//! - [`capacity`]: sizing: the highest call rate and agent count that meet the thresholds;
 //! - [`cli`]: the `crmsim` command;
 //! - [`exit`]: exit codes.
 
+pub mod capacity;
 pub mod cli;
 pub mod exit;
 pub mod report;

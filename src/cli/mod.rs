@@ -1,5 +1,6 @@
 //! The `crmsim` command line: flags, subcommands, exit codes. A thin layer over the library.
 
+mod capacity;
 mod certs;
 mod run;
 mod serve;
@@ -31,6 +32,9 @@ pub struct Cli {
 enum Command {
     /// Build a scenario's deployment, drive it, report, and exit 0 (pass) or 1 (fail).
     Run(RunArgs),
+    /// Size a deployment: the highest call rate and agent count that meet the thresholds, SSL off
+    /// and on, per connection mode. Exit 0 when the search ran (whatever it found).
+    Capacity(capacity::CapacityArgs),
     /// Certificates as the connector guide describes them: generate, check, convert.
     Certs {
         #[command(subcommand)]
@@ -91,6 +95,7 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Capacity(args) => capacity::run(&args),
         Command::Certs { command } => certs::run(command),
         Command::Serve { component } => serve::run(component),
         Command::Schema { out } => match ici::schema::write_to(&out) {

@@ -1,7 +1,7 @@
 //! The run report: assembled from every component's own account, judged by invariants and
 //! thresholds, written as JSON and shown as a terminal summary.
 
-mod charts;
+pub mod charts;
 mod checks;
 pub mod html;
 pub mod junit;
@@ -45,6 +45,8 @@ pub struct RunOutcome {
     pub failover: Vec<crate::runner::failover::FailoverRecord>,
     /// What the proxy and the relays saw.
     pub network: crate::topology::NetworkReport,
+    /// What the run cost the machine.
+    pub harness: crate::runner::cost::HarnessCost,
 }
 
 /// Builds the report and its verdict.
@@ -62,6 +64,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         center,
         failover,
         network,
+        harness,
     } = outcome;
     let mut calls = CallsReport {
         offered: center.generated,
@@ -173,6 +176,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         failover,
         network,
         event_path,
+        harness,
         components: Components { crms, connectors },
     }
 }

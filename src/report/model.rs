@@ -47,6 +47,8 @@ pub struct Report {
     pub network: crate::topology::NetworkReport,
     /// Which way the events went, with the counters that show it.
     pub event_path: EventPath,
+    /// CPU and memory of the run, and a warning when the machine may have been the limit.
+    pub harness: crate::runner::cost::HarnessCost,
     pub components: Components,
 }
 

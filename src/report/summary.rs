@@ -98,6 +98,18 @@ pub fn render(r: &Report) -> String {
             r.event_path.path, r.event_path.explanation
         );
     }
+    let h = &r.harness;
+    if let (Some(cpu), Some(u), Some(rss)) = (h.cpu_seconds, h.utilisation, h.peak_rss_mib) {
+        let _ = writeln!(
+            out,
+            "  harness  {cpu:.1} CPU s on {} cores ({:.0}% busy), peak memory {rss:.0} MiB",
+            h.cores,
+            u * 100.0
+        );
+    }
+    if let Some(warning) = &h.warning {
+        let _ = writeln!(out, "  WARNING  {warning}");
+    }
     section(&mut out, "invariants", &r.invariants);
     section(&mut out, "thresholds", &r.thresholds);
     if !r.errors.is_empty() {

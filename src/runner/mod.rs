@@ -11,9 +11,11 @@
 //! - [`faults`]: the scenario's faults as a timeline;
 //! - [`failover`]: what a fault cost, read off what the components recorded;
 //! - `observe`: live figures and totals;
+//! - [`cost`]: CPU and memory the run cost, to tell a saturated machine from a slow system;
 //! - [`progress`]: the progress bar or lines.
 
 pub mod contact_center;
+pub mod cost;
 pub mod failover;
 pub mod faults;
 mod observe;

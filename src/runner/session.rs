@@ -22,6 +22,73 @@ pub struct Session<'a> {
     pub(super) started: Instant,
     pub(super) started_at: SystemTime,
     pub(super) log: PhaseLog,
+    cpu: super::cost::CpuWatch,
+}
+
+impl Window {
+    /// The steady phase of a whole run, as a window.
+    pub fn from_report(r: &Report) -> Window {
+        let p99 = |events: bool| {
+            r.steady
+                .latency_ms
+                .iter()
+                .filter(|(k, _)| {
+                    k.starts_with("event.") == events
+                        && !k.starts_with("server.")
+                        && !k.starts_with("arrival.")
+                })
+                .map(|(_, l)| l.p99)
+                .reduce(f64::max)
+        };
+        let messages = r.messages.requests + r.messages.events;
+        let failures = r.messages.request_errors
+            + r.messages.faults
+            + r.messages.events_failed
+            + r.messages.events_refused;
+        Window {
+            rate: r.steady.target_calls_per_s,
+            duration_s: r.steady.duration_s,
+            achieved_rate: r.steady.calls_per_s,
+            offered: r.steady.calls_offered,
+            completed: r.calls.completed,
+            lost: r.calls.lost,
+            failures,
+            messages,
+            error_rate: if messages == 0 {
+                0.0
+            } else {
+                failures as f64 / messages as f64
+            },
+            late_arrivals: r.calls.late_arrivals,
+            request_p99_ms: p99(false),
+            event_p99_ms: p99(true),
+            cpu: super::cost::CpuUse {
+                wall_s: r.duration_s,
+                cpu_s: r.harness.cpu_seconds,
+                utilisation: r.harness.utilisation,
+            },
+        }
+    }
+}
+
+/// What one window of a running deployment showed (a capacity step).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Window {
+    /// Calls per second asked for.
+    pub rate: f64,
+    pub duration_s: f64,
+    /// Calls per second that arrived.
+    pub achieved_rate: f64,
+    pub offered: u64,
+    pub completed: u64,
+    pub lost: u64,
+    pub failures: u64,
+    pub messages: u64,
+    pub error_rate: f64,
+    pub late_arrivals: u64,
+    pub request_p99_ms: Option<f64>,
+    pub event_p99_ms: Option<f64>,
+    pub cpu: super::cost::CpuUse,
 }
 
 impl<'a> Session<'a> {
@@ -54,7 +121,89 @@ impl<'a> Session<'a> {
             started,
             started_at,
             log: PhaseLog::default(),
+            cpu: super::cost::CpuWatch::start(),
         })
+    }
+
+    /// Runs calls at `rate` for `warmup`, then measures `steady` as phase `label`.
+    pub async fn window(
+        &mut self,
+        rate: f64,
+        warmup: Duration,
+        steady: Duration,
+        label: &str,
+    ) -> Window {
+        self.center.set_rate(rate);
+        self.enter(&format!("{label} warm-up"));
+        self.until(warmup, |_, _| false).await;
+        self.enter(label);
+        let before = self.totals();
+        let cpu = super::cost::CpuWatch::start();
+        let t = Instant::now();
+        self.until(steady, |_, _| false).await;
+        let d = self.totals().since(&before);
+        let secs = t.elapsed().as_secs_f64().max(f64::EPSILON);
+        let messages = d.requests + d.events;
+        Window {
+            rate,
+            duration_s: secs,
+            achieved_rate: d.offered as f64 / secs,
+            offered: d.offered,
+            completed: d.completed,
+            lost: d.lost,
+            failures: d.failures,
+            messages,
+            error_rate: if messages == 0 {
+                0.0
+            } else {
+                d.failures as f64 / messages as f64
+            },
+            late_arrivals: d.late,
+            request_p99_ms: self.phase_p99(label, |op| !op.is_event()),
+            event_p99_ms: self.phase_p99(label, ici::Operation::is_event),
+            cpu: cpu.read(),
+        }
+    }
+
+    /// Stops arrivals and waits until calls and events have settled (after a failed step).
+    pub async fn settle(&mut self, timeout: Duration) -> bool {
+        self.center.set_rate(0.0);
+        self.enter("settle");
+        self.until(timeout, |t, c| {
+            c.stats.counts().waiting == 0 && observe::is_quiet(t)
+        })
+        .await
+    }
+
+    /// p99 in ms over phase `phase` of every operation `pick` selects, across all components.
+    fn phase_p99(&self, phase: &str, pick: impl Fn(ici::Operation) -> bool) -> Option<f64> {
+        let mut merged: Option<hdrhistogram::Histogram<u64>> = None;
+        let books = self
+            .topology
+            .crms()
+            .map(|c| &c.metrics().latency)
+            .chain(self.topology.connectors().map(|c| &c.metrics().latency));
+        for book in books {
+            for op in ici::Operation::ALL.into_iter().filter(|op| pick(*op)) {
+                let Some(h) = book.histogram(op.key(), Some(phase)) else {
+                    continue;
+                };
+                match &mut merged {
+                    Some(m) => {
+                        let _ = m.add(&h);
+                    }
+                    None => merged = Some(h),
+                }
+            }
+        }
+        merged
+            .filter(|h| !h.is_empty())
+            .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0)
+    }
+
+    /// What has been seen of the phases so far.
+    pub fn log(&self) -> &PhaseLog {
+        &self.log
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -235,6 +384,7 @@ impl<'a> Session<'a> {
         let window_end = self.log.steady_end.unwrap_or_else(Instant::now);
         let failover =
             super::failover::measure(&self.log, &self.topology, self.started, window_end);
+        let harness = super::cost::HarnessCost::measure(&self.cpu, center.late);
         let (crms, connectors, network) = self.topology.shut_down().await;
         report::assemble(
             self.loaded,
@@ -250,6 +400,7 @@ impl<'a> Session<'a> {
                 center,
                 failover,
                 network,
+                harness,
             },
         )
     }

@@ -4,6 +4,7 @@
 //! sense are errors that name `file:line:col`, because a typo silently ignored means a run that
 //! measured something else than the user thinks.
 
+pub mod capacity;
 pub mod duration;
 pub mod faults;
 mod model;
@@ -182,6 +183,11 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
         );
     }
     validate_deployment(src, s)?;
+    if let Some(c) = &s.capacity
+        && let Err((key, why)) = capacity::check(c)
+    {
+        return Err(src.error_at(&["capacity", key], why));
+    }
     for (i, fault) in s.faults.iter().enumerate() {
         if let Err(why) = faults::check(fault, s.run.deployment, s.crm.instances) {
             return Err(src.error(

@@ -30,6 +30,9 @@ pub struct Scenario {
     pub thresholds: Thresholds,
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
+    /// What `crmsim capacity` searches (ignored by `crmsim run`).
+    #[serde(default)]
+    pub capacity: Option<super::capacity::CapacitySection>,
 }
 
 /// Which of the seed's deployments to build.

@@ -1,0 +1,350 @@
+//! The sizing table: per deployment and variant, the highest call rate and agent count that met
+//! the thresholds, with the SSL cost as a ratio to the baseline variant, and every step's figures.
+
+use std::fmt::Write;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use stats::Marker;
+
+use super::search::{Outcome, Stop};
+use crate::report::html::escape;
+use crate::runner::session::Window;
+use crate::scenario::LoadedScenario;
+use crate::scenario::capacity::Variant;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapacityReport {
+    pub crmsim_version: String,
+    pub file: String,
+    pub scenario: String,
+    pub started_at: String,
+    pub duration_s: f64,
+    pub cores: usize,
+    pub rows: Vec<Row>,
+}
+
+/// One deployment and variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub deployment: String,
+    pub variant: Variant,
+    pub call_rate: Option<Dimension>,
+    pub agents: Option<Dimension>,
+}
+
+/// One searched dimension.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dimension {
+    /// The other dimension, held fixed (agents for the call-rate search, calls/s for agents).
+    pub at: f64,
+    /// Highest load that passed (`None`: even the first step failed).
+    pub capacity: Option<f64>,
+    pub first_failure: Option<f64>,
+    pub stopped: Stop,
+    /// Capacity relative to the first variant of the same deployment (filled in by the report).
+    pub ratio: Option<f64>,
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    pub load: f64,
+    pub passed: bool,
+    /// The thresholds it broke.
+    pub reasons: Vec<String>,
+    pub window: Option<Window>,
+}
+
+impl StepRecord {
+    pub fn failed_setup(load: f64, why: &str) -> StepRecord {
+        StepRecord {
+            load,
+            passed: false,
+            reasons: vec![why.to_owned()],
+            window: None,
+        }
+    }
+}
+
+impl Dimension {
+    pub fn new(at: f64, outcome: Outcome, steps: Vec<StepRecord>) -> Dimension {
+        Dimension {
+            at,
+            capacity: outcome.capacity,
+            first_failure: outcome.first_failure,
+            stopped: outcome.stopped,
+            ratio: None,
+            steps,
+        }
+    }
+
+    /// `1520`, `≥ 3200` (reached the maximum), `< 50` (failed at the start).
+    fn shown(&self, unit: &str) -> String {
+        match (self.capacity, self.stopped) {
+            (Some(c), Stop::ReachedMax) => format!("≥ {c:.0}{unit}"),
+            (Some(c), _) => format!("{c:.0}{unit}"),
+            (None, _) => format!("< {:.0}{unit}", self.first_failure.unwrap_or(0.0)),
+        }
+    }
+}
+
+impl CapacityReport {
+    pub fn new(
+        loaded: &LoadedScenario,
+        started_at: SystemTime,
+        elapsed: Duration,
+        mut rows: Vec<Row>,
+    ) -> CapacityReport {
+        fill_ratios(&mut rows);
+        CapacityReport {
+            crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
+            file: loaded.path.display().to_string(),
+            scenario: loaded.name.clone(),
+            started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
+            duration_s: elapsed.as_secs_f64(),
+            cores: crate::runner::cost::cores(),
+            rows,
+        }
+    }
+
+    /// The table as plain text for a terminal.
+    pub fn render_table(&self) -> String {
+        let mut out = format!(
+            "crmsim capacity — {} ({:.0} s on {} cores)\n",
+            self.scenario, self.duration_s, self.cores
+        );
+        let header = self.header();
+        let rows = self.cells();
+        let widths: Vec<usize> = (0..header.len())
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain(std::iter::once(header[i].chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        let _ = writeln!(out, "{}", line(&header));
+        let _ = writeln!(
+            out,
+            "{}",
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("  ")
+        );
+        for r in &rows {
+            let _ = writeln!(out, "{}", line(r));
+        }
+        out
+    }
+
+    /// The table as Markdown.
+    pub fn render_markdown(&self) -> String {
+        let header = self.header();
+        let mut out = format!(
+            "# crmsim capacity: {}\n\n{} on {} cores, {:.0} s, crmsim {}.\n\n",
+            self.scenario, self.started_at, self.cores, self.duration_s, self.crmsim_version
+        );
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let _ = writeln!(
+            out,
+            "|{}|",
+            header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+        );
+        for r in self.cells() {
+            let _ = writeln!(out, "| {} |", r.join(" | "));
+        }
+        out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window.\n");
+        out
+    }
+
+    fn header(&self) -> Vec<String> {
+        let rate_at = self
+            .rows
+            .iter()
+            .find_map(|r| r.call_rate.as_ref().map(|d| d.at));
+        let agents_at = self
+            .rows
+            .iter()
+            .find_map(|r| r.agents.as_ref().map(|d| d.at));
+        let mut h = vec!["deployment".to_owned(), "variant".to_owned()];
+        if let Some(at) = rate_at {
+            h.push(format!("max calls/s @ {at:.0} agents"));
+            h.push("vs baseline".to_owned());
+        }
+        if let Some(at) = agents_at {
+            h.push(format!("max agents @ {at} calls/s"));
+            h.push("vs baseline".to_owned());
+        }
+        h
+    }
+
+    fn cells(&self) -> Vec<Vec<String>> {
+        let ratio = |d: &Dimension| {
+            d.ratio
+                .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}"))
+        };
+        let has_rate = self.rows.iter().any(|r| r.call_rate.is_some());
+        let has_agents = self.rows.iter().any(|r| r.agents.is_some());
+        self.rows
+            .iter()
+            .map(|r| {
+                let mut cells = vec![r.deployment.clone(), r.variant.name.clone()];
+                for (present, dim) in [(has_rate, &r.call_rate), (has_agents, &r.agents)] {
+                    if present {
+                        match dim {
+                            Some(d) => {
+                                cells.push(d.shown(""));
+                                cells.push(ratio(d));
+                            }
+                            None => cells.extend(["—".to_owned(), "—".to_owned()]),
+                        }
+                    }
+                }
+                cells
+            })
+            .collect()
+    }
+
+    /// A self-contained HTML page: the table and latency-vs-load curves, plain vs SSL.
+    pub fn render_html(&self) -> String {
+        let mut out = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\" /><title>crmsim capacity — {}</title><style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:900px}}table{{border-collapse:collapse}}td,th{{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}}</style></head><body>\n<h1>crmsim capacity — {}</h1>\n<p>{} on {} cores, {:.0} s, from <code>{}</code></p>\n",
+            escape(&self.scenario),
+            escape(&self.scenario),
+            escape(&self.started_at),
+            self.cores,
+            self.duration_s,
+            escape(&self.file)
+        );
+        let header = self.header();
+        out.push_str("<table><tr>");
+        for h in &header {
+            let _ = write!(out, "<th>{}</th>", escape(h));
+        }
+        out.push_str("</tr>\n");
+        for row in self.cells() {
+            out.push_str("<tr>");
+            for c in row {
+                let _ = write!(out, "<td>{}</td>", escape(&c));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+        for (title, pick) in [
+            (
+                "Call rate",
+                (|r: &Row| r.call_rate.as_ref()) as fn(&Row) -> Option<&Dimension>,
+            ),
+            ("Agents", |r: &Row| r.agents.as_ref()),
+        ] {
+            if !self.rows.iter().any(|r| pick(r).is_some()) {
+                continue;
+            }
+            for (what, p99) in [
+                (
+                    "request p99",
+                    (|w: &Window| w.request_p99_ms) as fn(&Window) -> Option<f64>,
+                ),
+                ("event p99", |w: &Window| w.event_p99_ms),
+            ] {
+                let series = self
+                    .rows
+                    .iter()
+                    .filter_map(|r| {
+                        let d = pick(r)?;
+                        let mut points: Vec<(f64, f64)> = d
+                            .steps
+                            .iter()
+                            .filter_map(|s| Some((s.load, p99(s.window.as_ref()?)?)))
+                            .collect();
+                        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                        Some(crate::report::charts::Series {
+                            label: format!("{} / {}", r.deployment, r.variant.name),
+                            points,
+                        })
+                    })
+                    .collect();
+                let no_markers: [Marker; 0] = [];
+                let title = format!("{title}: {what} vs load");
+                let chart = crate::report::charts::Chart {
+                    title: &title,
+                    x_label: if title.starts_with("Call") {
+                        "calls/s"
+                    } else {
+                        "agents"
+                    },
+                    y_label: "ms",
+                    series,
+                    markers: &no_markers,
+                };
+                out.push_str(&crate::report::charts::render(&chart));
+            }
+        }
+        out.push_str("<h2>Steps</h2><table><tr><th>deployment / variant</th><th>dimension</th><th>load</th><th>result</th><th>achieved calls/s</th><th>request p99 ms</th><th>event p99 ms</th><th>CPU busy</th><th>why</th></tr>\n");
+        for r in &self.rows {
+            for (dim, d) in [("calls/s", &r.call_rate), ("agents", &r.agents)] {
+                let Some(d) = d else { continue };
+                for s in &d.steps {
+                    let w = s.window.as_ref();
+                    let f =
+                        |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"));
+                    let _ = writeln!(
+                        out,
+                        "<tr><td>{} / {}</td><td>{dim}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        escape(&r.deployment),
+                        escape(&r.variant.name),
+                        s.load,
+                        if s.passed { "pass" } else { "fail" },
+                        f(w.map(|w| w.achieved_rate)),
+                        f(w.and_then(|w| w.request_p99_ms)),
+                        f(w.and_then(|w| w.event_p99_ms)),
+                        w.and_then(|w| w.cpu.utilisation)
+                            .map_or_else(|| "—".to_owned(), |u| format!("{:.0}%", u * 100.0)),
+                        escape(&s.reasons.join("; "))
+                    );
+                }
+            }
+        }
+        out.push_str("</table></body></html>\n");
+        out
+    }
+}
+
+/// Each dimension's capacity relative to the first variant of its deployment.
+fn fill_ratios(rows: &mut [Row]) {
+    let baselines: Vec<(String, Option<f64>, Option<f64>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.deployment.clone(),
+                r.call_rate.as_ref().and_then(|d| d.capacity),
+                r.agents.as_ref().and_then(|d| d.capacity),
+            )
+        })
+        .collect();
+    for row in rows.iter_mut() {
+        let Some((_, rate, agents)) = baselines.iter().find(|(d, _, _)| *d == row.deployment)
+        else {
+            continue;
+        };
+        for (dim, base) in [(&mut row.call_rate, rate), (&mut row.agents, agents)] {
+            if let (Some(d), Some(base)) = (dim, base)
+                && *base > 0.0
+            {
+                d.ratio = d.capacity.map(|c| c / base);
+            }
+        }
+    }
+}

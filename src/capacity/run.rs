@@ -1,0 +1,246 @@
+//! Running the searches: per deployment and variant, the highest call rate (windows of one live
+//! deployment, stepping the rate) and the highest agent count (a whole run per step).
+
+use std::time::{Instant, SystemTime};
+
+use crate::report::Verdict;
+use crate::runner::session::{Session, Window};
+use crate::runner::{self, RunError, RunOptions};
+use crate::scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
+use crate::scenario::{Deployment, LoadedScenario, Thresholds};
+
+use super::report::{CapacityReport, Dimension, Row, StepRecord};
+use super::search::{SearchPlan, Searcher};
+
+/// Runs every search the file's `[capacity]` section asks for.
+pub async fn run(
+    loaded: &LoadedScenario,
+    section: &CapacitySection,
+    options: &RunOptions,
+) -> Result<CapacityReport, RunError> {
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let deployments = if section.deployments.is_empty() {
+        vec![loaded.scenario.run.deployment]
+    } else {
+        section.deployments.clone()
+    };
+    let mut rows = Vec::new();
+    for deployment in deployments {
+        for variant in &section.variants {
+            let base = variant_of(loaded, deployment, variant);
+            let mut row = Row {
+                deployment: deployment.as_str().to_owned(),
+                variant: variant.clone(),
+                call_rate: None,
+                agents: None,
+            };
+            if let Some(spec) = &section.call_rate {
+                eprintln!(
+                    "crmsim capacity: {} / {}: highest call rate at {} agents",
+                    deployment.as_str(),
+                    variant.name,
+                    spec.agents
+                );
+                row.call_rate = Some(call_rate(&base, section, spec, options).await?);
+            }
+            if let Some(spec) = &section.agents {
+                eprintln!(
+                    "crmsim capacity: {} / {}: highest agent count at {} calls/s",
+                    deployment.as_str(),
+                    variant.name,
+                    spec.rate
+                );
+                row.agents = Some(agents(&base, section, spec, options).await?);
+            }
+            rows.push(row);
+        }
+    }
+    Ok(CapacityReport::new(
+        loaded,
+        started_at,
+        started.elapsed(),
+        rows,
+    ))
+}
+
+/// The scenario for one deployment and variant.
+fn variant_of(
+    loaded: &LoadedScenario,
+    deployment: Deployment,
+    variant: &Variant,
+) -> LoadedScenario {
+    let mut scenario = loaded.scenario.clone();
+    scenario.run.deployment = deployment;
+    scenario.tls.enabled = variant.tls;
+    scenario.tls.requests = variant.requests;
+    scenario.tls.events = variant.events;
+    if let Some(key) = variant.key {
+        scenario.tls.key = key;
+    }
+    // A sizing run measures load, not faults; the scenario's faults stay with `crmsim run`.
+    scenario.faults.clear();
+    scenario.capacity = None;
+    LoadedScenario {
+        path: loaded.path.clone(),
+        name: format!(
+            "{} [{} / {}]",
+            loaded.name,
+            deployment.as_str(),
+            variant.name
+        ),
+        scenario,
+    }
+}
+
+/// Highest call rate: one deployment with the agents logged on, the rate stepped through windows.
+async fn call_rate(
+    base: &LoadedScenario,
+    section: &CapacitySection,
+    spec: &RateSearch,
+    options: &RunOptions,
+) -> Result<Dimension, RunError> {
+    let mut loaded = base.clone();
+    loaded.scenario.crm.agents = spec.agents;
+    let mut session = Session::start(&loaded, options).await?;
+    session.logon().await;
+    let plan = SearchPlan {
+        start: spec.start,
+        factor: spec.factor,
+        max: spec.max,
+        precision: spec.precision,
+        integer: false,
+        max_steps: spec.max_steps,
+    };
+    let mut searcher = Searcher::new(plan);
+    let mut records = Vec::new();
+    let logged_on = session.log().all_logged_on;
+    if !logged_on {
+        records.push(StepRecord::failed_setup(
+            spec.start,
+            "not every agent logged on",
+        ));
+    }
+    while logged_on && let Some(rate) = searcher.next_load() {
+        let label = format!("{rate:.0} calls/s");
+        let window = session
+            .window(rate, section.step_warmup, section.step_steady, &label)
+            .await;
+        let reasons = window_failures(&window, &loaded.scenario.thresholds);
+        let passed = reasons.is_empty();
+        eprintln!(
+            "crmsim capacity:   {label}: {}",
+            if passed {
+                "pass".to_owned()
+            } else {
+                format!("fail ({})", reasons.join("; "))
+            }
+        );
+        searcher.record(passed);
+        records.push(StepRecord {
+            load: rate,
+            passed,
+            reasons,
+            window: Some(window),
+        });
+        if !passed {
+            session.settle(section.settle).await;
+        }
+    }
+    session.drain().await;
+    let _ = session.finish().await;
+    Ok(Dimension::new(
+        spec.agents as f64,
+        searcher.outcome(),
+        records,
+    ))
+}
+
+/// Highest agent count: a whole run per step (logon included), at a fixed call rate.
+async fn agents(
+    base: &LoadedScenario,
+    section: &CapacitySection,
+    spec: &AgentSearch,
+    options: &RunOptions,
+) -> Result<Dimension, RunError> {
+    let plan = SearchPlan {
+        start: spec.start as f64,
+        factor: spec.factor,
+        max: spec.max as f64,
+        precision: spec.precision,
+        integer: true,
+        max_steps: spec.max_steps,
+    };
+    let mut searcher = Searcher::new(plan);
+    let mut records = Vec::new();
+    while let Some(count) = searcher.next_load() {
+        let mut loaded = base.clone();
+        let s = &mut loaded.scenario;
+        s.crm.agents = count as usize;
+        s.calls.rate = spec.rate;
+        s.run.warmup = section.step_warmup;
+        s.run.steady = section.step_steady;
+        s.run.logoff = false;
+        let report = runner::run(&loaded, options).await?;
+        let reasons: Vec<String> = report
+            .invariants
+            .iter()
+            .chain(&report.thresholds)
+            .filter(|c| !c.ok)
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        let passed = report.verdict == Verdict::Pass;
+        eprintln!(
+            "crmsim capacity:   {count:.0} agents: {}",
+            if passed {
+                "pass".to_owned()
+            } else {
+                format!("fail ({})", reasons.join("; "))
+            }
+        );
+        searcher.record(passed);
+        records.push(StepRecord {
+            load: count,
+            passed,
+            reasons,
+            window: Some(Window::from_report(&report)),
+        });
+    }
+    Ok(Dimension::new(spec.rate, searcher.outcome(), records))
+}
+
+/// The thresholds a window broke, in words; empty when it passed.
+fn window_failures(w: &Window, t: &Thresholds) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut over = |what: &str, value: Option<f64>, max: Option<f64>| {
+        if let (Some(v), Some(m)) = (value, max)
+            && v > m
+        {
+            out.push(format!("{what} {v:.2} > {m}"));
+        }
+    };
+    over("request p99 ms", w.request_p99_ms, t.max_request_p99_ms);
+    over("event p99 ms", w.event_p99_ms, t.max_event_p99_ms);
+    over(
+        "lost calls",
+        Some(w.lost as f64),
+        t.max_lost_calls.map(|v| v as f64),
+    );
+    over("error rate", Some(w.error_rate), t.max_error_rate);
+    over(
+        "late arrivals",
+        Some(w.late_arrivals as f64),
+        t.max_late_arrivals.map(|v| v as f64),
+    );
+    // A rate the harness could not even generate is not a rate the system sustained.
+    if w.achieved_rate < w.rate * 0.95 {
+        out.push(format!(
+            "achieved {:.1} calls/s of {:.1}",
+            w.achieved_rate, w.rate
+        ));
+    }
+    if w.offered > 0 && w.completed == 0 {
+        out.push("no call completed".to_owned());
+    }
+    out
+}

@@ -1,0 +1,227 @@
+//! Finding the highest load at which a system still meets its thresholds: step up until it
+//! fails, then bisect between the last pass and the first failure.
+//!
+//! Pure logic over a `probe(load) -> passed` function, so it is tested against systems with a
+//! known limit, and the capacity runner plugs real runs in.
+
+/// How to search one dimension (call rate, or agent count).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchPlan {
+    /// First load tried.
+    pub start: f64,
+    /// Each step-up multiplies the load by this (above 1).
+    pub factor: f64,
+    /// Never try more than this.
+    pub max: f64,
+    /// Stop bisecting when (fail − pass) / pass is below this.
+    pub precision: f64,
+    /// Loads are whole numbers (agent counts) rather than real ones (call rates).
+    pub integer: bool,
+    /// At most this many probes in all, whatever the precision (a time budget).
+    pub max_steps: usize,
+}
+
+/// One probe and its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Step {
+    pub load: f64,
+    pub passed: bool,
+}
+
+/// What the search found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Outcome {
+    /// The highest load that passed (`None`: even `start` failed).
+    pub capacity: Option<f64>,
+    /// The lowest load that failed (`None`: nothing failed up to `max`).
+    pub first_failure: Option<f64>,
+    /// Every probe, in order.
+    pub steps: Vec<Step>,
+    /// Why the search stopped.
+    pub stopped: Stop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stop {
+    /// Bisection reached the precision.
+    Precise,
+    /// Even the maximum passed: the capacity is at least `max`.
+    ReachedMax,
+    /// Even the start failed: the capacity is below `start`.
+    FailedAtStart,
+    /// The step budget ran out; the bracket is wider than the precision.
+    OutOfSteps,
+}
+
+impl SearchPlan {
+    fn round(&self, load: f64) -> f64 {
+        if self.integer {
+            load.round().max(1.0)
+        } else {
+            load
+        }
+    }
+}
+
+/// The search as a state machine: ask [`Searcher::next_load`] what to try, run it however
+/// (a window of a live deployment, a whole run), tell [`Searcher::record`] whether it passed.
+#[derive(Debug, Clone)]
+pub struct Searcher {
+    plan: SearchPlan,
+    steps: Vec<Step>,
+    pass: Option<f64>,
+    fail: Option<f64>,
+    next: Option<f64>,
+    stopped: Option<Stop>,
+}
+
+impl Searcher {
+    pub fn new(plan: SearchPlan) -> Searcher {
+        let first = plan.round(plan.start.min(plan.max));
+        Searcher {
+            plan,
+            steps: Vec::new(),
+            pass: None,
+            fail: None,
+            next: Some(first),
+            stopped: None,
+        }
+    }
+
+    /// The load to try next; `None` when the search is over.
+    pub fn next_load(&self) -> Option<f64> {
+        self.next
+    }
+
+    /// Records the outcome of the load [`next_load`](Self::next_load) returned.
+    pub fn record(&mut self, passed: bool) {
+        let Some(load) = self.next else {
+            return;
+        };
+        self.steps.push(Step { load, passed });
+        if passed {
+            self.pass = Some(load);
+        } else {
+            self.fail = Some(self.fail.map_or(load, |f| f.min(load)));
+        }
+        self.next = self.decide(load, passed);
+    }
+
+    fn decide(&mut self, load: f64, passed: bool) -> Option<f64> {
+        let plan = self.plan;
+        let stop = |me: &mut Searcher, why: Stop| {
+            me.stopped = Some(why);
+            None
+        };
+        match (self.pass, self.fail) {
+            // Still stepping up.
+            (Some(_), None) if load >= plan.max => stop(self, Stop::ReachedMax),
+            (Some(_), None) if self.steps.len() >= plan.max_steps => stop(self, Stop::OutOfSteps),
+            (Some(_), None) => Some(plan.round((load * plan.factor.max(1.01)).min(plan.max))),
+            (None, _) => stop(self, Stop::FailedAtStart),
+            // Bisecting between the highest pass and the lowest failure.
+            (Some(lo), Some(hi)) => {
+                let _ = passed;
+                if (hi - lo) / lo <= plan.precision || (plan.integer && hi - lo <= 1.0) {
+                    return stop(self, Stop::Precise);
+                }
+                if self.steps.len() >= plan.max_steps {
+                    return stop(self, Stop::OutOfSteps);
+                }
+                let mid = plan.round((lo + hi) / 2.0);
+                if mid <= lo || mid >= hi {
+                    return stop(self, Stop::Precise);
+                }
+                Some(mid)
+            }
+        }
+    }
+
+    /// What was found (call when [`next_load`](Self::next_load) is `None`, or to stop early).
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            capacity: self.pass,
+            first_failure: self.fail,
+            steps: self.steps.clone(),
+            stopped: self.stopped.unwrap_or(Stop::OutOfSteps),
+        }
+    }
+}
+
+/// Runs the search with a synchronous `probe` (the tests' systems with a known limit).
+pub fn search(plan: &SearchPlan, mut probe: impl FnMut(f64) -> bool) -> Outcome {
+    let mut searcher = Searcher::new(*plan);
+    while let Some(load) = searcher.next_load() {
+        searcher.record(probe(load));
+    }
+    searcher.outcome()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> SearchPlan {
+        SearchPlan {
+            start: 10.0,
+            factor: 2.0,
+            max: 10_000.0,
+            precision: 0.02,
+            integer: false,
+            max_steps: 40,
+        }
+    }
+
+    #[test]
+    fn finds_a_known_limit_within_the_precision() {
+        for limit in [10.0, 11.0, 137.0, 999.0, 4321.0] {
+            let out = search(&plan(), |load| load <= limit);
+            let found = out.capacity.unwrap();
+            assert!(found <= limit, "{limit}: {out:?}");
+            assert!((limit - found) / limit <= 0.02 + 1e-9, "{limit}: {found}");
+            assert_eq!(out.stopped, Stop::Precise);
+            // Steps are consistent with the system.
+            assert!(out.steps.iter().all(|s| s.passed == (s.load <= limit)));
+        }
+    }
+
+    #[test]
+    fn reports_the_edges_honestly() {
+        let out = search(&plan(), |_| false);
+        assert_eq!((out.capacity, out.stopped), (None, Stop::FailedAtStart));
+        assert_eq!(out.steps.len(), 1);
+        let out = search(&plan(), |_| true);
+        assert_eq!(
+            (out.capacity, out.stopped),
+            (Some(10_000.0), Stop::ReachedMax)
+        );
+    }
+
+    #[test]
+    fn integer_loads_bisect_to_one_unit() {
+        let plan = SearchPlan {
+            start: 100.0,
+            integer: true,
+            precision: 0.0,
+            ..plan()
+        };
+        let out = search(&plan, |agents| agents <= 1234.0);
+        assert_eq!(out.capacity, Some(1234.0));
+        assert_eq!(out.first_failure, Some(1235.0));
+        assert!(out.steps.iter().all(|s| s.load.fract() == 0.0));
+    }
+
+    #[test]
+    fn a_step_budget_bounds_the_search() {
+        let plan = SearchPlan {
+            max_steps: 5,
+            precision: 0.0001,
+            ..plan()
+        };
+        let out = search(&plan, |load| load <= 1000.0);
+        assert_eq!(out.steps.len(), 5);
+        assert_eq!(out.stopped, Stop::OutOfSteps);
+        assert!(out.capacity.is_some_and(|c| c <= 1000.0));
+    }
+}

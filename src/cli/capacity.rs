@@ -1,0 +1,87 @@
+//! `crmsim capacity FILE`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::exit;
+use crate::report::write_file;
+use crate::runner::RunOptions;
+use crate::runner::progress::ProgressMode;
+use crate::scenario;
+
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// A scenario file with a `[capacity]` section.
+    pub file: PathBuf,
+    /// Write the sizing as JSON (every step's figures included).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the sizing table as Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write a self-contained HTML page with latency-vs-load curves.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ProgressMode::Quiet)]
+    pub progress: ProgressMode,
+}
+
+pub fn run(args: &CapacityArgs) -> ExitCode {
+    let loaded = match scenario::load(&args.file) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("crmsim: {e}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    let Some(section) = loaded.scenario.capacity.clone() else {
+        eprintln!(
+            "crmsim: {}: no [capacity] section: say what to search, e.g. [capacity.call_rate] agents = 2000, start = 50.0, max = 4000.0",
+            loaded.path.display()
+        );
+        return exit::code(exit::BAD_INPUT);
+    };
+    let runtime = match super::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("crmsim: cannot start the async runtime: {e}");
+            return exit::code(exit::CANNOT_RUN);
+        }
+    };
+    let options = RunOptions {
+        progress: args.progress,
+        keep_pki: None,
+    };
+    let report = match runtime.block_on(crate::capacity::run::run(&loaded, &section, &options)) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("crmsim: {}: {e}", loaded.path.display());
+            return exit::code(exit::CANNOT_RUN);
+        }
+    };
+    print!("{}", report.render_table());
+    let json = match serde_json::to_string_pretty(&report) {
+        Ok(json) => json + "\n",
+        Err(e) => {
+            eprintln!("crmsim: cannot serialize the sizing: {e}");
+            return exit::code(exit::CANNOT_RUN);
+        }
+    };
+    let outputs: [(&str, &Option<PathBuf>, String); 3] = [
+        ("JSON", &args.json, json),
+        ("Markdown", &args.markdown, report.render_markdown()),
+        ("HTML", &args.html, report.render_html()),
+    ];
+    for (what, path, text) in outputs {
+        if let Some(path) = path
+            && let Err(e) = write_file(path, &text)
+        {
+            eprintln!(
+                "crmsim: cannot write the {what} sizing to {}: {e}",
+                path.display()
+            );
+            return exit::code(exit::CANNOT_RUN);
+        }
+    }
+    exit::code(exit::PASS)
+}

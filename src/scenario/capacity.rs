@@ -1,0 +1,163 @@
+//! `[capacity]`: what `crmsim capacity` searches: which deployments, which SSL settings and
+//! connection modes, and the two dimensions (call rate at a fixed agent count, agent count at a
+//! fixed call rate).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use transport::ConnectionMode;
+
+use super::Deployment;
+use super::duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapacitySection {
+    /// Deployments to size; the scenario's own when empty.
+    #[serde(default)]
+    pub deployments: Vec<Deployment>,
+    /// SSL settings and connection modes to compare; the first is the baseline ratios refer to.
+    #[serde(default = "default_variants")]
+    pub variants: Vec<Variant>,
+    /// Highest call rate at a fixed agent count.
+    pub call_rate: Option<RateSearch>,
+    /// Highest agent count at a fixed call rate.
+    pub agents: Option<AgentSearch>,
+    /// Calls flow this long at each step before measuring.
+    #[serde(default = "two_s", deserialize_with = "duration::de")]
+    pub step_warmup: Duration,
+    /// The measured window of each step: the thresholds must hold all through it.
+    #[serde(default = "five_s", deserialize_with = "duration::de")]
+    pub step_steady: Duration,
+    /// After a failed step, the longest wait for calls and events to settle.
+    #[serde(default = "twenty_s", deserialize_with = "duration::de")]
+    pub settle: Duration,
+}
+
+/// One SSL setting and connection mode.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    pub tls: bool,
+    #[serde(default)]
+    pub requests: ConnectionMode,
+    #[serde(default)]
+    pub events: ConnectionMode,
+    /// Certificate key; the scenario's `[tls] key` when absent.
+    #[serde(default)]
+    pub key: Option<certs::KeyAlgorithm>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateSearch {
+    /// Agents logged on while the call rate is searched.
+    pub agents: usize,
+    pub start: f64,
+    #[serde(default = "two")]
+    pub factor: f64,
+    pub max: f64,
+    #[serde(default = "five_percent")]
+    pub precision: f64,
+    #[serde(default = "twelve")]
+    pub max_steps: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSearch {
+    /// Calls per second while the agent count is searched.
+    pub rate: f64,
+    pub start: usize,
+    #[serde(default = "two")]
+    pub factor: f64,
+    pub max: usize,
+    #[serde(default = "ten_percent")]
+    pub precision: f64,
+    #[serde(default = "eight")]
+    pub max_steps: usize,
+}
+
+fn default_variants() -> Vec<Variant> {
+    let variant = |name: &str, tls, mode| Variant {
+        name: name.to_owned(),
+        tls,
+        requests: mode,
+        events: mode,
+        key: None,
+    };
+    vec![
+        variant("plain", false, ConnectionMode::KeepAlive),
+        variant("ssl keep-alive", true, ConnectionMode::KeepAlive),
+        variant("ssl resume", true, ConnectionMode::NewConnectionResumed),
+        variant("ssl full", true, ConnectionMode::NewConnectionFull),
+    ]
+}
+
+fn two_s() -> Duration {
+    Duration::from_secs(2)
+}
+fn five_s() -> Duration {
+    Duration::from_secs(5)
+}
+fn twenty_s() -> Duration {
+    Duration::from_secs(20)
+}
+fn two() -> f64 {
+    2.0
+}
+fn five_percent() -> f64 {
+    0.05
+}
+fn ten_percent() -> f64 {
+    0.1
+}
+fn twelve() -> usize {
+    12
+}
+fn eight() -> usize {
+    8
+}
+
+/// Checks beyond types; the error names the key.
+pub fn check(c: &CapacitySection) -> Result<(), (&'static str, String)> {
+    if c.call_rate.is_none() && c.agents.is_none() {
+        return Err((
+            "capacity",
+            "give [capacity.call_rate], [capacity.agents], or both".into(),
+        ));
+    }
+    if c.variants.is_empty() {
+        return Err(("variants", "list at least one variant".into()));
+    }
+    let mut names: Vec<&str> = c.variants.iter().map(|v| v.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() != c.variants.len() {
+        return Err(("variants", "variant names must be unique".into()));
+    }
+    if let Some(r) = &c.call_rate
+        && !(r.start > 0.0 && r.max >= r.start && r.factor > 1.0 && r.agents > 0)
+    {
+        return Err((
+            "call_rate",
+            "need agents > 0, 0 < start ≤ max and factor > 1".into(),
+        ));
+    }
+    if let Some(a) = &c.agents
+        && !(a.start > 0 && a.max >= a.start && a.factor > 1.0 && a.rate >= 0.0)
+    {
+        return Err((
+            "agents",
+            "need 0 < start ≤ max, factor > 1 and rate ≥ 0".into(),
+        ));
+    }
+    if c.step_steady.is_zero() {
+        return Err((
+            "step_steady",
+            "the measured window must last longer than 0s".into(),
+        ));
+    }
+    Ok(())
+}

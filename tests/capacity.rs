@@ -1,0 +1,83 @@
+//! The capacity search on a real deployment with a known limit: 6 agents whose calls take 1 s
+//! each can take at most 6 calls/s; above that callers queue and, with 200 ms of patience, hang
+//! up.
+//! The search must find a capacity at or below that limit, and not far below it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::path::Path;
+
+use crmsim::capacity::search::Stop;
+use crmsim::runner::{RunOptions, progress::ProgressMode};
+use crmsim::scenario;
+
+const SCENARIO: &str = r#"
+[run]
+deployment = "direct"
+logon = "storm"
+warmup = "1s"
+steady = "2s"
+drain = "10s"
+logoff = false
+[tls]
+enabled = false
+[connector]
+wrap_up = false
+[crm]
+agents = 6
+ring_delay = "0s"
+talk_time = "1s"
+heartbeat = "0s"
+[calls]
+arrival = "constant"
+patience = "200ms"
+[thresholds]
+max_lost_calls = 0
+max_error_rate = 0.0
+[capacity]
+step_warmup = "1s"
+step_steady = "4s"
+settle = "10s"
+variants = [{ name = "plain", tls = false }]
+[capacity.call_rate]
+agents = 6
+start = 2.0
+factor = 2.0
+max = 32.0
+precision = 0.15
+max_steps = 8
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_finds_a_known_agent_limit_from_real_runs() {
+    let loaded = scenario::parse(Path::new("limit.toml"), SCENARIO).unwrap();
+    let section = loaded.scenario.capacity.clone().unwrap();
+    let options = RunOptions {
+        progress: ProgressMode::Quiet,
+        keep_pki: None,
+    };
+    let report = crmsim::capacity::run::run(&loaded, &section, &options)
+        .await
+        .unwrap();
+    let dim = report.rows[0].call_rate.as_ref().unwrap();
+    let limit = 6.0;
+    let found = dim.capacity.unwrap();
+    assert!(
+        found <= limit && found >= 0.7 * limit,
+        "capacity {found}: {:#?}",
+        dim.steps
+    );
+    assert!(dim.first_failure.unwrap() <= 2.0 * limit, "{dim:#?}");
+    assert_eq!(dim.stopped, Stop::Precise);
+    // Every failed step names what broke.
+    for step in dim.steps.iter().filter(|s| !s.passed) {
+        assert!(
+            step.reasons.iter().any(|r| r.contains("lost calls")),
+            "{step:?}"
+        );
+    }
+    // The table and its Markdown and HTML say the same.
+    assert!(report.render_table().contains("plain"));
+    assert!(report.render_markdown().contains("| direct | plain |"));
+    assert!(report.render_html().contains("<svg"));
+}
