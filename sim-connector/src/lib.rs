@@ -292,6 +292,11 @@ impl Connector {
         }
     }
 
+    /// Connections and handshakes of the ICI endpoint (this connector as TLS server).
+    pub fn server_link(&self) -> LinkSnapshot {
+        self.server.stats().snapshot()
+    }
+
     /// Counters right now.
     pub fn counters(&self) -> AcdCounters {
         lock(&self.shared.acd).counters().clone()

@@ -291,6 +291,11 @@ impl Crm {
         }
     }
 
+    /// Connections and handshakes of the event sink (this CRM as TLS server).
+    pub fn server_link(&self) -> LinkSnapshot {
+        self.server.stats().snapshot()
+    }
+
     /// The call book, to account for calls a dead connector side took with it.
     pub fn calls(&self) -> &Arc<CallBook> {
         &self.calls

@@ -4,8 +4,10 @@
 //!
 //! - [`search`]: step up, then bisect (pure logic, tested against known limits);
 //! - [`run`]: the searches over live deployments;
+//! - [`raw`]: the machine's raw handshake rate, measured in the same run for comparison;
 //! - [`report`]: the sizing table (terminal, Markdown, JSON, HTML with curves).
 
+pub mod raw;
 pub mod report;
 pub mod run;
 pub mod search;

@@ -21,6 +21,8 @@ pub struct CapacityReport {
     pub started_at: String,
     pub duration_s: f64,
     pub cores: usize,
+    /// This machine's raw handshake rate, measured in this run.
+    pub raw_handshakes: Vec<super::raw::RawHandshakes>,
     pub rows: Vec<Row>,
 }
 
@@ -84,7 +86,10 @@ impl Dimension {
         match (self.capacity, self.stopped) {
             (Some(c), Stop::ReachedMax) => format!("≥ {c:.0}{unit}"),
             (Some(c), _) => format!("{c:.0}{unit}"),
-            (None, _) => format!("< {:.0}{unit}", self.first_failure.unwrap_or(0.0)),
+            (None, _) => match self.first_failure {
+                Some(f) => format!("< {f:.0}{unit}"),
+                None => "not measured".to_owned(),
+            },
         }
     }
 }
@@ -95,6 +100,7 @@ impl CapacityReport {
         started_at: SystemTime,
         elapsed: Duration,
         mut rows: Vec<Row>,
+        raw_handshakes: Vec<super::raw::RawHandshakes>,
     ) -> CapacityReport {
         fill_ratios(&mut rows);
         CapacityReport {
@@ -104,6 +110,7 @@ impl CapacityReport {
             started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
             duration_s: elapsed.as_secs_f64(),
             cores: crate::runner::cost::cores(),
+            raw_handshakes,
             rows,
         }
     }
@@ -146,7 +153,51 @@ impl CapacityReport {
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
+        for note in self.handshake_notes() {
+            let _ = writeln!(out, "{note}");
+        }
         out
+    }
+
+    /// For each variant that opens a connection per message: the most full handshakes per
+    /// second it did (at any step, saturation included) against the raw rate of this run.
+    pub fn handshake_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for raw in &self.raw_handshakes {
+            notes.push(format!(
+                "raw mTLS handshakes ({:?}, in memory): {:.0}/s on one core, {:.0}/s on all {} cores",
+                raw.key, raw.per_core_per_s, raw.all_cores_per_s, raw.cores
+            ));
+        }
+        for row in &self.rows {
+            let Some(d) = &row.call_rate else { continue };
+            let peak = d
+                .steps
+                .iter()
+                .filter_map(|s| s.window.as_ref().map(|w| w.full_handshakes_per_s))
+                .fold(0.0, f64::max);
+            let key = row.variant.key;
+            let Some(raw) = self
+                .raw_handshakes
+                .iter()
+                .find(|r| key.is_none_or(|k| k == r.key))
+            else {
+                continue;
+            };
+            let per_message = row.variant.requests != transport::ConnectionMode::KeepAlive
+                || row.variant.events != transport::ConnectionMode::KeepAlive;
+            if peak < 1.0 || !row.variant.tls || !per_message {
+                continue;
+            }
+            notes.push(format!(
+                "{} / {}: up to {peak:.0} full handshakes/s = {:.0}% of the raw rate on all cores ({:.0}% of one core's)",
+                row.deployment,
+                row.variant.name,
+                100.0 * peak / raw.all_cores_per_s,
+                100.0 * peak / raw.per_core_per_s
+            ));
+        }
+        notes
     }
 
     /// The table as Markdown.
@@ -166,6 +217,9 @@ impl CapacityReport {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window.\n");
+        for note in self.handshake_notes() {
+            let _ = writeln!(out, "\n- {note}");
+        }
         out
     }
 

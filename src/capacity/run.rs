@@ -25,6 +25,31 @@ pub async fn run(
     } else {
         section.deployments.clone()
     };
+    // The raw handshake rate, for the variants that open a connection per message.
+    let mut raw = Vec::new();
+    let mut keys: Vec<certs::KeyAlgorithm> = section
+        .variants
+        .iter()
+        .filter(|v| {
+            v.tls
+                && (v.requests != transport::ConnectionMode::KeepAlive
+                    || v.events != transport::ConnectionMode::KeepAlive)
+        })
+        .map(|v| v.key.unwrap_or(loaded.scenario.tls.key))
+        .collect();
+    keys.dedup();
+    for key in keys {
+        eprintln!(
+            "crmsim capacity: raw mTLS handshake rate ({key:?}), in memory, 1 core then all cores"
+        );
+        let measured = tokio::task::spawn_blocking(move || {
+            super::raw::measure(key, std::time::Duration::from_secs(3))
+        })
+        .await
+        .ok()
+        .flatten();
+        raw.extend(measured);
+    }
     let mut rows = Vec::new();
     for deployment in deployments {
         for variant in &section.variants {
@@ -61,6 +86,7 @@ pub async fn run(
         started_at,
         started.elapsed(),
         rows,
+        raw,
     ))
 }
 
@@ -102,6 +128,13 @@ async fn call_rate(
 ) -> Result<Dimension, RunError> {
     let mut loaded = base.clone();
     loaded.scenario.crm.agents = spec.agents;
+    // This dimension measures calls, not the logon storm (the agent dimension does): give the
+    // agents all the time they need to log on.
+    loaded.scenario.run.logon_timeout = loaded
+        .scenario
+        .run
+        .logon_timeout
+        .max(std::time::Duration::from_secs(300));
     let mut session = Session::start(&loaded, options).await?;
     session.logon().await;
     let plan = SearchPlan {

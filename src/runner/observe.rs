@@ -27,6 +27,9 @@ pub struct Totals {
     /// Requests without an answer, faults, failed or refused events.
     pub failures: u64,
     pub late: u64,
+    /// TLS handshakes the servers of both directions completed.
+    pub handshakes_full: u64,
+    pub handshakes_resumed: u64,
 }
 
 pub fn totals(t: &Topology, center: &ContactCenter) -> Totals {
@@ -43,12 +46,18 @@ pub fn totals(t: &Topology, center: &ContactCenter) -> Totals {
         totals.lost += k.lost();
         let e = c.metrics().events();
         totals.failures += e.failed + e.refused;
+        let link = c.server_link();
+        totals.handshakes_full += link.handshakes_full;
+        totals.handshakes_resumed += link.handshakes_resumed;
     }
     for crm in t.crms() {
         let counts = crm.metrics().counters.snapshot();
         totals.requests += counts.requests;
         totals.events += counts.events;
         totals.failures += counts.request_errors + counts.faults;
+        let link = crm.server_link();
+        totals.handshakes_full += link.handshakes_full;
+        totals.handshakes_resumed += link.handshakes_resumed;
     }
     totals
 }
@@ -64,6 +73,10 @@ impl Totals {
             lost: self.lost.saturating_sub(before.lost),
             failures: self.failures.saturating_sub(before.failures),
             late: self.late.saturating_sub(before.late),
+            handshakes_full: self.handshakes_full.saturating_sub(before.handshakes_full),
+            handshakes_resumed: self
+                .handshakes_resumed
+                .saturating_sub(before.handshakes_resumed),
         }
     }
 }

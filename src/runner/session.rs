@@ -62,6 +62,9 @@ impl Window {
             late_arrivals: r.calls.late_arrivals,
             request_p99_ms: p99(false),
             event_p99_ms: p99(true),
+            full_handshakes_per_s: r.tls_handshakes.full as f64 / r.duration_s.max(f64::EPSILON),
+            resumed_handshakes_per_s: r.tls_handshakes.resumed as f64
+                / r.duration_s.max(f64::EPSILON),
             cpu: super::cost::CpuUse {
                 wall_s: r.duration_s,
                 cpu_s: r.harness.cpu_seconds,
@@ -88,6 +91,9 @@ pub struct Window {
     pub late_arrivals: u64,
     pub request_p99_ms: Option<f64>,
     pub event_p99_ms: Option<f64>,
+    /// Full TLS handshakes per second, both directions.
+    pub full_handshakes_per_s: f64,
+    pub resumed_handshakes_per_s: f64,
     pub cpu: super::cost::CpuUse,
 }
 
@@ -161,6 +167,8 @@ impl<'a> Session<'a> {
             late_arrivals: d.late,
             request_p99_ms: self.phase_p99(label, |op| !op.is_event()),
             event_p99_ms: self.phase_p99(label, ici::Operation::is_event),
+            full_handshakes_per_s: d.handshakes_full as f64 / secs,
+            resumed_handshakes_per_s: d.handshakes_resumed as f64 / secs,
             cpu: cpu.read(),
         }
     }

@@ -83,6 +83,8 @@ pub async fn build(
         key_exchange: s.tls.key_exchange,
         resumption: true,
     };
+    // A server whose clients do a full handshake per message issues no tickets.
+    let full = |mode| mode == transport::ConnectionMode::NewConnectionFull;
     let crm_tls = match &pki {
         Some(p) if s.crm.client_certificate => Some(p.crm.configs("crm", &tls)?),
         Some(p) => Some(
@@ -91,13 +93,29 @@ pub async fn build(
                 .anonymous_client("crm", &p.crm, &tls)?,
         ),
         None => None,
-    };
+    }
+    .map(|t| {
+        if full(s.tls.events) {
+            t.without_server_resumption()
+        } else {
+            t
+        }
+    });
     let mut side_tls = Vec::new();
     for (i, name) in side_names.iter().enumerate() {
-        side_tls.push(match &pki {
-            Some(p) => Some(p.connectors[i].configs(name, &tls)?),
-            None => None,
-        });
+        side_tls.push(
+            match &pki {
+                Some(p) => Some(p.connectors[i].configs(name, &tls)?),
+                None => None,
+            }
+            .map(|t| {
+                if full(s.tls.requests) {
+                    t.without_server_resumption()
+                } else {
+                    t
+                }
+            }),
+        );
     }
 
     // Addresses: bind everything that listens.

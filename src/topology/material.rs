@@ -108,6 +108,17 @@ impl SideMaterial {
 }
 
 impl SideTls {
+    /// The same side, with a server that neither caches sessions nor issues tickets: for a
+    /// direction whose clients open a new connection with a full handshake per message, tickets
+    /// would be work for nothing.
+    pub fn without_server_resumption(mut self) -> SideTls {
+        let mut server = (*self.server).clone();
+        server.send_tls13_tickets = 0;
+        server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        self.server = Arc::new(server);
+        self
+    }
+
     /// The same side, but its client presents no certificate (SM59 "SSL client certificate:
     /// ANONYM"). The server side is unchanged.
     pub fn anonymous_client(

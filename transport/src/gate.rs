@@ -31,6 +31,10 @@ impl Gate {
 
     /// Returns at once when open; otherwise when resumed.
     pub async fn wait(&self) {
+        // The common case, on every connection and request: open, nothing to wait for.
+        if !*self.paused.borrow() {
+            return;
+        }
         let mut rx = self.paused.subscribe();
         // `wait_for` fails only if the sender is gone, and we hold it.
         let _ = rx.wait_for(|paused| !paused).await;
