@@ -185,6 +185,7 @@ pub fn invariants(
 
 pub fn thresholds(
     s: &Scenario,
+    steady: &super::model::SteadyReport,
     calls: &CallsReport,
     messages: &MessagesReport,
     latency: &LatencyBook,
@@ -269,6 +270,25 @@ pub fn thresholds(
         None,
         "",
     );
+    if let Some(max) = t.max_rate_deviation
+        && steady.target_calls_per_s > 0.0
+    {
+        let deviation =
+            (steady.calls_per_s - steady.target_calls_per_s).abs() / steady.target_calls_per_s;
+        out.push(Check {
+            name: "call rate accuracy (steady)".to_owned(),
+            ok: deviation <= max,
+            detail: format!(
+                "{:.2} calls/s for a target of {:.2}: {:.2}% off (limit {:.2}%)",
+                steady.calls_per_s,
+                steady.target_calls_per_s,
+                deviation * 100.0,
+                max * 100.0
+            ),
+            limit: Some(max),
+            value: Some(deviation),
+        });
+    }
     out
 }
 

@@ -145,7 +145,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     ]);
     let event_path = event_path(&network, &events_hop, messages.events);
     let invariants = checks::invariants(s, &log, &center, &crms, &connectors);
-    let mut thresholds = checks::thresholds(s, &calls, &messages, &latency);
+    let mut thresholds = checks::thresholds(s, &steady, &calls, &messages, &latency);
     thresholds.extend(checks::failover_thresholds(s, &failover, &connectors));
     let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
         Verdict::Pass

@@ -319,6 +319,9 @@ pub struct Thresholds {
     pub max_error_rate: Option<f64>,
     pub min_completed_calls: Option<u64>,
     pub max_late_arrivals: Option<u64>,
+    /// Largest relative deviation of the achieved call rate from `calls.rate` over the steady
+    /// phase (0.01: within 1%). Meant for constant arrivals; Poisson arrivals vary by nature.
+    pub max_rate_deviation: Option<f64>,
     /// Failover: kill → the proxy marks the side down.
     pub max_detection_ms: Option<f64>,
     /// Failover: first failed request → first answered one via the other side.
@@ -342,6 +345,7 @@ impl Default for Thresholds {
             max_error_rate: Some(0.0),
             min_completed_calls: Some(1),
             max_late_arrivals: None,
+            max_rate_deviation: None,
             max_detection_ms: None,
             max_failover_gap_ms: None,
             max_relogon_ms: None,
