@@ -67,6 +67,15 @@ impl Schedule {
         }
     }
 
+    /// A draw of the unit-rate process: 1 for constant arrivals, Exp(1) for Poisson. Scaled by
+    /// a rate (or a rate's integral over a ramp), it gives the next arrival.
+    pub fn unit(&mut self) -> f64 {
+        match self.process {
+            ArrivalProcess::Constant => 1.0,
+            ArrivalProcess::Poisson => rand_distr::Exp1.sample(&mut self.rng),
+        }
+    }
+
     /// The gap to the next arrival at `rate` calls per second (which must be positive).
     pub fn gap(&mut self, rate: f64) -> Duration {
         match self.process {

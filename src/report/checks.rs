@@ -183,6 +183,52 @@ pub fn invariants(
     out
 }
 
+/// The logon phase's limits: how long until every agent was on, and what a logon cost.
+pub fn logon_thresholds(s: &Scenario, agents: &super::model::AgentsReport) -> Vec<Check> {
+    let t = &s.thresholds;
+    let mut out = Vec::new();
+    if let Some(max) = t.max_logon_s {
+        let value = if agents.logon.complete {
+            agents.logon_phase_s
+        } else {
+            f64::INFINITY
+        };
+        out.push(Check {
+            name: "logon phase duration".to_owned(),
+            ok: value <= max,
+            detail: if agents.logon.complete {
+                format!("{value:.3} s (limit ≤ {max} s)")
+            } else {
+                format!(
+                    "{}/{} agents logged on within the logon timeout (limit ≤ {max} s)",
+                    agents.logged_in, agents.configured
+                )
+            },
+            limit: Some(max),
+            value: Some(value),
+        });
+    }
+    if let Some(max) = t.max_logon_p99_ms {
+        let p99 = agents
+            .logon
+            .latency_ms
+            .get(Operation::Logon.key())
+            .map(|l| l.p99);
+        let value = p99.unwrap_or(f64::INFINITY);
+        out.push(Check {
+            name: "user.logon p99 (logon phase)".to_owned(),
+            ok: value <= max,
+            detail: match p99 {
+                Some(v) => format!("{v:.3} ms (limit ≤ {max} ms)"),
+                None => format!("no logon measured (limit ≤ {max} ms)"),
+            },
+            limit: Some(max),
+            value: Some(value),
+        });
+    }
+    out
+}
+
 pub fn thresholds(
     s: &Scenario,
     steady: &super::model::SteadyReport,

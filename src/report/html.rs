@@ -96,6 +96,7 @@ fn figures(out: &mut String, r: &Report) {
                 a.logged_in, a.configured, a.logon_phase_s, a.logons, a.relogons
             ),
         ),
+        ("logon phase", super::logon_line(&a.logon)),
         (
             "calls",
             format!(

@@ -18,13 +18,13 @@ use stats::{LatencyBook, Timeline};
 use transport::LinkSnapshot;
 
 pub use model::{
-    AgentsReport, CallsReport, Check, Components, EventPath, Handshakes, MessagesReport, Report,
-    SteadyReport, Verdict,
+    AgentsReport, CallsReport, Check, Components, EventPath, Handshakes, LogonReport,
+    MessagesReport, Report, SteadyReport, Verdict,
 };
 pub use summary::render as render_summary;
 
 use crate::runner::PhaseLog;
-use crate::scenario::LoadedScenario;
+use crate::scenario::{LoadedScenario, Logon};
 
 /// What the runner hands over at the end of a run.
 pub struct RunOutcome {
@@ -109,6 +109,19 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         logons: 0,
         relogons: 0,
         logon_phase_s: log.logon_s,
+        logon: LogonReport {
+            mode: match s.run.logon {
+                Logon::Storm(_) => "storm",
+                Logon::Rate(_) => "ramp",
+            },
+            target_per_s: match s.run.logon {
+                Logon::Storm(_) => None,
+                Logon::Rate(r) => Some(r),
+            },
+            achieved_per_s: log.logged_on_after_logon as f64 / log.logon_s.max(f64::EPSILON),
+            complete: log.all_logged_on,
+            latency_ms: latency.phase_summaries("logon"),
+        },
     };
     for crm in &crms {
         agents.configured += crm.agents as u64;
@@ -146,6 +159,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     let event_path = event_path(&network, &events_hop, messages.events);
     let invariants = checks::invariants(s, &log, &center, &crms, &connectors);
     let mut thresholds = checks::thresholds(s, &steady, &calls, &messages, &latency);
+    thresholds.extend(checks::logon_thresholds(s, &agents));
     thresholds.extend(checks::failover_thresholds(s, &failover, &connectors));
     let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
         Verdict::Pass
@@ -228,4 +242,24 @@ pub fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
     let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, content)?;
     std::fs::rename(&tmp, path)
+}
+
+/// The logon phase in a line: how it was asked, what it achieved, what a logon cost.
+pub fn logon_line(l: &LogonReport) -> String {
+    let asked = match l.target_per_s {
+        Some(rate) => format!("ramp at {rate} agents/s"),
+        None => "storm (all at once)".to_owned(),
+    };
+    let cost = match l.latency_ms.get(ici::Operation::Logon.key()) {
+        Some(s) => format!(
+            ", user.logon p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            s.p50, s.p99, s.max
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{asked}: {:.0} agents/s achieved{}{cost}",
+        l.achieved_per_s,
+        if l.complete { "" } else { ", not every agent" }
+    )
 }

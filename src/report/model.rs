@@ -61,6 +61,24 @@ pub struct AgentsReport {
     pub relogons: u64,
     /// Seconds from the start of the logon phase until every agent was logged on.
     pub logon_phase_s: f64,
+    /// The logon phase measured on its own (a login storm is a load of its own: every agent's
+    /// logon, subscriptions and first events at once, with a TLS handshake each when
+    /// connections are not kept).
+    pub logon: LogonReport,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LogonReport {
+    /// `storm` (all at once) or `ramp`.
+    pub mode: &'static str,
+    /// Agents per second asked for (a ramp); none for a storm.
+    pub target_per_s: Option<f64>,
+    /// Agents logged on per second of the phase.
+    pub achieved_per_s: f64,
+    /// Every agent logged on within `run.logon_timeout`.
+    pub complete: bool,
+    /// Requests and events during the logon phase, by operation.
+    pub latency_ms: BTreeMap<String, LatencySummary>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

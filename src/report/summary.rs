@@ -26,6 +26,7 @@ pub fn render(r: &Report) -> String {
         "  agents   {}/{} logged on in {:.1}s ({} logons, {} re-logons)",
         a.logged_in, a.configured, a.logon_phase_s, a.logons, a.relogons
     );
+    let _ = writeln!(out, "  logon    {}", super::logon_line(&a.logon));
     let c = &r.calls;
     let _ = writeln!(
         out,

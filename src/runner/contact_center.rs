@@ -19,6 +19,8 @@ use stats::{LatencyBook, Timeline};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::rate_curve::RateCurve;
+
 /// How often waiting calls are offered again.
 const RETRY: Duration = Duration::from_millis(50);
 
@@ -61,7 +63,7 @@ impl CenterStats {
 
 /// The running contact center.
 pub struct ContactCenter {
-    rate: watch::Sender<f64>,
+    rate: watch::Sender<RateCurve>,
     desks: Arc<Mutex<Vec<CallDesk>>>,
     pub stats: Arc<CenterStats>,
     /// `arrival.lateness`: how late the generator woke against the schedule.
@@ -83,7 +85,7 @@ pub struct CenterConfig {
 impl ContactCenter {
     /// Starts idle (rate 0) with the connector sides' desks, in preference order (A before B).
     pub fn start(config: CenterConfig, desks: Vec<CallDesk>, start: Instant) -> ContactCenter {
-        let (rate, rate_rx) = watch::channel(0.0);
+        let (rate, rate_rx) = watch::channel(RateCurve::constant(0.0, start));
         let desks = Arc::new(Mutex::new(desks));
         let stats = Arc::new(CenterStats::default());
         let latency = Arc::new(LatencyBook::default());
@@ -112,7 +114,19 @@ impl ContactCenter {
 
     /// Calls per second from now on; 0 stops arrivals (waiting calls are still routed).
     pub fn set_rate(&self, per_second: f64) {
-        self.rate.send_replace(per_second.max(0.0));
+        self.ramp_to(per_second, Duration::ZERO);
+    }
+
+    /// Goes linearly from the rate of this moment to `per_second` over `over`, then stays.
+    pub fn ramp_to(&self, per_second: f64, over: Duration) {
+        let now = Instant::now();
+        let from = self.rate.borrow().rate_at(now);
+        self.rate.send_replace(RateCurve {
+            start: now,
+            from,
+            to: per_second.max(0.0),
+            over,
+        });
     }
 
     /// Replaces the desk of a side (after a restart) or the whole list.
@@ -141,7 +155,7 @@ struct Worker {
     stats: Arc<CenterStats>,
     latency: Arc<LatencyBook>,
     timeline: Arc<Timeline>,
-    rate: watch::Receiver<f64>,
+    rate: watch::Receiver<RateCurve>,
     cancel: CancellationToken,
     /// Intended arrival times of calls no side could take yet, oldest first.
     waiting: VecDeque<Instant>,
@@ -152,10 +166,10 @@ impl Worker {
         let mut schedule = Schedule::new(self.config.process, self.config.seed);
         let mut next: Option<Instant> = None;
         loop {
-            let rate = *self.rate.borrow_and_update();
-            if rate > 0.0 && next.is_none() {
+            let curve = *self.rate.borrow_and_update();
+            if next.is_none() {
                 // A new rate starts a new schedule from now.
-                next = Some(Instant::now() + schedule.gap(rate));
+                next = curve.next_after(Instant::now(), schedule.unit());
             }
             let retry = (!self.waiting.is_empty()).then(|| Instant::now() + RETRY);
             let wake = match (next, retry) {
@@ -172,7 +186,7 @@ impl Worker {
                     let now = Instant::now();
                     while let Some(intended) = next.filter(|n| *n <= now) {
                         self.arrive(intended, now);
-                        next = (rate > 0.0).then(|| intended + schedule.gap(rate));
+                        next = curve.next_after(intended, schedule.unit());
                     }
                     self.route();
                 }

@@ -20,6 +20,7 @@ pub mod failover;
 pub mod faults;
 mod observe;
 pub mod progress;
+pub mod rate_curve;
 pub mod session;
 
 use std::time::Instant;

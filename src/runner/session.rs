@@ -139,7 +139,9 @@ impl<'a> Session<'a> {
         steady: Duration,
         label: &str,
     ) -> Window {
-        self.center.set_rate(rate);
+        // Each step ramps from the one before, within its own warm-up.
+        let ramp = self.loaded.scenario.calls.ramp.min(warmup);
+        self.center.ramp_to(rate, ramp);
         self.enter(&format!("{label} warm-up"));
         self.until(warmup, |_, _| false).await;
         self.enter(label);
@@ -284,7 +286,7 @@ impl<'a> Session<'a> {
         let s = &self.loaded.scenario;
         let (rate, warmup, steady) = (s.calls.rate, s.run.warmup, s.run.steady);
         self.enter("warmup");
-        self.center.set_rate(rate);
+        self.center.ramp_to(rate, s.calls.ramp);
         self.until(warmup, |_, _| false).await;
         self.enter("steady");
         let before = self.totals();

@@ -93,6 +93,17 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
             format!("{} calls/s: give 0 or a positive rate", s.calls.rate),
         );
     }
+    if s.calls.ramp > s.run.warmup {
+        return err(
+            &["calls", "ramp"],
+            format!(
+                "a ramp of {} is longer than the warm-up ({}): the steady phase would not run at \
+                 calls.rate; lengthen run.warmup or shorten the ramp",
+                show_duration(s.calls.ramp),
+                show_duration(s.run.warmup)
+            ),
+        );
+    }
     if !(1..=100_000).contains(&s.crm.agents) {
         return err(
             &["crm", "agents"],

@@ -278,6 +278,11 @@ pub enum Hangup {
 pub struct CallsSection {
     /// Inbound calls per second during warm-up and steady.
     pub rate: f64,
+    /// The warm-up starts with a linear ramp from no calls to `rate` over this long (and each
+    /// capacity step ramps from the step before). Not longer than the warm-up: the steady phase
+    /// measures the target rate.
+    #[serde(deserialize_with = "duration::de")]
+    pub ramp: Duration,
     /// `"poisson"` or `"constant"`.
     pub arrival: sim_connector::arrivals::ArrivalProcess,
     /// A queued caller gives up after this long (counted lost).
@@ -296,6 +301,7 @@ impl Default for CallsSection {
     fn default() -> Self {
         CallsSection {
             rate: 1.0,
+            ramp: Duration::ZERO,
             arrival: sim_connector::arrivals::ArrivalProcess::Poisson,
             patience: Duration::from_secs(60),
             hangup: Hangup::Agent,
@@ -322,6 +328,10 @@ pub struct Thresholds {
     /// Largest relative deviation of the achieved call rate from `calls.rate` over the steady
     /// phase (0.01: within 1%). Meant for constant arrivals; Poisson arrivals vary by nature.
     pub max_rate_deviation: Option<f64>,
+    /// Seconds from the start of the logon phase until every agent is logged on.
+    pub max_logon_s: Option<f64>,
+    /// p99 of `user.logon` during the logon phase (a login storm's cost to each agent).
+    pub max_logon_p99_ms: Option<f64>,
     /// Failover: kill → the proxy marks the side down.
     pub max_detection_ms: Option<f64>,
     /// Failover: first failed request → first answered one via the other side.
@@ -344,8 +354,10 @@ impl Default for Thresholds {
             max_lost_calls: Some(0),
             max_error_rate: Some(0.0),
             min_completed_calls: Some(1),
-            max_late_arrivals: None,
+            max_late_arrivals: Some(0),
             max_rate_deviation: None,
+            max_logon_s: None,
+            max_logon_p99_ms: None,
             max_detection_ms: None,
             max_failover_gap_ms: None,
             max_relogon_ms: None,
