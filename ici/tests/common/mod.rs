@@ -166,7 +166,9 @@ pub fn events() -> Vec<Event> {
     // Every other event carries a session, so both shapes are covered.
     let event = |sequence: u64, body| Event {
         sequence,
-        session: (sequence % 2 == 0).then(|| format!("connector-a-k3x9-s{sequence}")),
+        session: sequence
+            .is_multiple_of(2)
+            .then(|| format!("connector-a-k3x9-s{sequence}")),
         timestamp: TS.into(),
         body,
     };
