@@ -5,14 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+mod support;
+use support::served::{Served, json, write};
 
 use certs::layout::{NewOptions, Written};
 use ici::{Message, Request, Response};
@@ -23,124 +22,6 @@ const CONNECTOR_HOST: &str = "connector.crmsim.test";
 /// A fresh `certs new` set (one CA, connector + SAP side) in `root/pki`.
 fn pki(root: &Path) -> Written {
     certs::layout::write_new(&root.join("pki"), &NewOptions::default()).expect("certs new")
-}
-
-/// A running `crmsim serve …` with its output collected.
-struct Served {
-    child: Option<Child>,
-    lines: Receiver<String>,
-    stdout: Vec<String>,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Served {
-    fn start(component: &str, config: &Path, json: &Path) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crmsim"))
-            .args(["serve", component, "--config"])
-            .arg(config)
-            .arg("--json")
-            .arg(json)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn crmsim");
-        let (tx, lines) = channel();
-        let out = child.stdout.take().unwrap();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err = child.stderr.take().unwrap();
-        let sink = stderr.clone();
-        thread::spawn(move || {
-            let mut text = String::new();
-            let _ = err.read_to_string(&mut text);
-            sink.lock().unwrap().push_str(&text);
-        });
-        Served {
-            child: Some(child),
-            lines,
-            stdout: Vec::new(),
-            stderr,
-        }
-    }
-
-    /// The address on the start line (`… listening on 127.0.0.1:PORT …`).
-    fn listening(&mut self) -> SocketAddr {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            let Ok(line) = self.lines.recv_timeout(left) else {
-                break;
-            };
-            self.stdout.push(line.clone());
-            if let Some((_, rest)) = line.split_once("listening on ") {
-                let addr = rest.split_whitespace().next().unwrap();
-                return addr.parse().unwrap();
-            }
-        }
-        let status = self.child.as_mut().unwrap().try_wait();
-        panic!(
-            "no start line; exit {status:?}, stdout {:?}, stderr {}",
-            self.stdout,
-            self.stderr()
-        );
-    }
-
-    /// SIGTERM, as `docker stop` or systemd would send it.
-    fn terminate(&self) {
-        let pid = self.child.as_ref().unwrap().id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success(), "kill -TERM {pid}");
-    }
-
-    /// Waits for the process to end (within `limit`); returns its status and whole stdout.
-    fn wait(&mut self, limit: Duration) -> (ExitStatus, String) {
-        let deadline = Instant::now() + limit;
-        let child = self.child.as_mut().unwrap();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still running after {limit:?}; stderr: {}",
-                self.stderr()
-            );
-            thread::sleep(Duration::from_millis(50));
-        };
-        self.child = None;
-        // The reader thread ends with the pipe; give it a moment to hand over the last lines.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
-            self.stdout.push(line);
-        }
-        (status, self.stdout.join("\n"))
-    }
-
-    fn stderr(&self) -> String {
-        thread::sleep(Duration::from_millis(100));
-        self.stderr.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn write(path: &Path, text: &str) -> PathBuf {
-    std::fs::write(path, text).unwrap();
-    path.to_path_buf()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
 }
 
 fn connector_config(root: &Path, calls: f64) -> PathBuf {

@@ -163,7 +163,7 @@ pub enum CheckKind {
 }
 
 /// HAProxy's `on-marked-down`: what happens to a server's open sessions when it is marked DOWN.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnMarkedDown {
     /// Open sessions stay; they end when either end closes them (HAProxy's default).
@@ -177,7 +177,7 @@ pub enum OnMarkedDown {
 
 /// HAProxy's `on-marked-up`: what happens to the backups' open sessions when a primary server
 /// is marked UP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnMarkedUp {
     /// Sessions on backups stay until an end closes them (HAProxy's default): clients with
@@ -194,7 +194,7 @@ pub enum OnMarkedUp {
 /// In both modes a new connection goes to the first UP primary (config order), else to the
 /// first UP backup, else nowhere (the client connection is closed). The modes differ only once a
 /// backup has become the active server:
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Failback {
     /// HAProxy's behaviour: as soon as a primary is UP again, new connections go to it.

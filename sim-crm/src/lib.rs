@@ -16,6 +16,7 @@
 //! - [`metrics`]: what the CRM measured.
 
 pub mod agent;
+pub mod availability;
 pub mod calls;
 mod client;
 pub mod cms;
@@ -78,6 +79,7 @@ pub struct Crm {
     tasks: TaskTracker,
     cancel: CancellationToken,
     agents: usize,
+    clock: availability::WallClock,
     sink_url: String,
 }
 
@@ -96,6 +98,8 @@ pub struct CrmReport {
     pub events_link: LinkSnapshot,
     pub latency: BTreeMap<String, LatencySummary>,
     pub errors: Vec<ErrorEntry>,
+    /// When the connector was out of reach and agents were missing, in wall-clock time.
+    pub availability: availability::Availability,
 }
 
 impl Crm {
@@ -128,6 +132,7 @@ impl Crm {
                 name: name.clone(),
                 source,
             })?;
+        let clock = availability::WallClock::now();
         let metrics = Arc::new(CrmMetrics::new(Instant::now(), config.agents.count as u64));
         let soap = SoapClient::new(config.client.clone())?;
         let client = Arc::new(IciClient::new(
@@ -220,6 +225,7 @@ impl Crm {
             cancel,
             agents: count,
             sink_url,
+            clock,
         })
     }
 
@@ -288,6 +294,10 @@ impl Crm {
             events_link: self.server.stats().snapshot(),
             latency: self.metrics.latency.summaries(),
             errors: self.metrics.errors.entries(),
+            availability: availability::Availability {
+                unreachable: self.clock.false_spans(&self.metrics.reachable),
+                below_full_strength: self.clock.false_spans(&self.metrics.full_strength),
+            },
         }
     }
 

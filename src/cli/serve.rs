@@ -17,6 +17,9 @@ pub enum ServeCommand {
     /// A simulated CRMConnectorSAP: the ICI endpoint, the contact center behind it, events to
     /// each agent's CRM. Config keys: see examples/serve-connector.toml.
     Connector(ServeArgs),
+    /// crmsim's layer-4 reverse proxy: frontends, backends with primary and backup servers,
+    /// health checks, static routes; TCP passthrough. Config keys: see examples/serve-proxy.toml.
+    Proxy(ServeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -24,7 +27,8 @@ pub struct ServeArgs {
     /// The component's config file (TOML; paths in it are relative to its folder).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// Write the component's report as JSON to this file when it stops.
+    /// Write the component's report as JSON to this file when it stops. `{started}` in the
+    /// path becomes the process's start time (Unix ms), so a restarted container keeps both.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 }
@@ -32,6 +36,7 @@ pub struct ServeArgs {
 /// Runs until the duration elapses, Ctrl-C or SIGTERM. Exit 0 after a clean stop, 2 for a bad
 /// config or files, 3 when the component cannot start (e.g. the address is in use).
 pub fn run(command: ServeCommand) -> ExitCode {
+    serve::mark_start();
     let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -45,6 +50,7 @@ pub fn run(command: ServeCommand) -> ExitCode {
             ServeCommand::Connector(args) => {
                 serve::run_connector(&args.config, args.json.as_deref()).await
             }
+            ServeCommand::Proxy(args) => serve::run_proxy(&args.config, args.json.as_deref()).await,
         }
     });
     match outcome {

@@ -75,18 +75,33 @@ impl Source<'_> {
         }
     }
 
-    /// The span of the value at `path`, or of the deepest table on the way.
+    /// The span of the value at `path`, or of the deepest table on the way. A number in the
+    /// path indexes an array (`["backend", "0", "servers", "1"]`).
     pub fn span_of(&self, path: &[&str]) -> Option<Range<usize>> {
         let root = DeTable::parse(self.text).ok()?;
         let mut table = root.get_ref();
         let mut best = None;
-        for (i, key) in path.iter().enumerate() {
-            let Some((_, value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key) else {
+        let mut rest = path;
+        while let Some((key, tail)) = rest.split_first() {
+            let Some((_, mut value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key)
+            else {
                 break;
             };
+            rest = tail;
+            // Step into arrays by index, as long as the path gives one.
+            while let (DeValue::Array(items), Some(index)) = (
+                value.get_ref(),
+                rest.first().and_then(|i| i.parse::<usize>().ok()),
+            ) {
+                let Some(item) = items.get(index) else {
+                    break;
+                };
+                value = item;
+                rest = &rest[1..];
+            }
             best = Some(value.span());
             match value.get_ref() {
-                DeValue::Table(t) if i + 1 < path.len() => table = t,
+                DeValue::Table(t) if !rest.is_empty() => table = t,
                 _ => break,
             }
         }

@@ -13,6 +13,8 @@
 //!   (commented examples: `examples/serve-connector.toml`, `examples/serve-crm.toml`);
 //! - `tls`: the TLS material from a folder or from files, and how to describe it in one line;
 //! - `stop`: duration, Ctrl-C and SIGTERM;
+//! - [`proxy_config`] / `proxy`: `serve proxy`, crmsim's layer-4 proxy alone (commented example:
+//!   `examples/serve-proxy.toml`);
 //! - `connector` / `crm`: running one component from start line to final report;
 //! - `summary`: the short human account printed at the end.
 
@@ -21,6 +23,8 @@ mod connector;
 pub mod connector_config;
 mod crm;
 pub mod crm_config;
+mod proxy;
+pub mod proxy_config;
 mod stop;
 mod summary;
 mod tls;
@@ -30,6 +34,7 @@ use std::time::Duration;
 
 pub use connector::run as run_connector;
 pub use crm::run as run_crm;
+pub use proxy::{ProxyReport, run as run_proxy};
 pub use stop::StopReason;
 
 use crate::exit;
@@ -62,11 +67,36 @@ impl ServeError {
     }
 }
 
+/// When this process started, milliseconds since the Unix epoch: `{started}` in a `--json`
+/// path. A container that is stopped and started again runs the same command line; without a
+/// per-start name its second report would overwrite the first.
+static STARTED_UNIX_MS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+});
+
+/// Marks this moment as the process's start for `{started}` (call first thing).
+pub fn mark_start() {
+    std::sync::LazyLock::force(&STARTED_UNIX_MS);
+}
+
+/// The `--json` path with `{started}` replaced by the process's start time (Unix ms).
+pub fn json_path(path: &Path) -> std::path::PathBuf {
+    let text = path.to_string_lossy();
+    if !text.contains("{started}") {
+        return path.to_path_buf();
+    }
+    std::path::PathBuf::from(text.replace("{started}", &STARTED_UNIX_MS.to_string()))
+}
+
 /// Writes a component's report as pretty JSON, if asked to.
 fn write_json<T: serde::Serialize>(report: &T, path: Option<&Path>) -> Result<(), ServeError> {
     let Some(path) = path else {
         return Ok(());
     };
+    let path = &json_path(path);
     let json = serde_json::to_string_pretty(report)
         .map_err(|e| ServeError::Output(format!("cannot serialize the report: {e}")))?;
     crate::report::write_file(path, &(json + "\n")).map_err(|e| {

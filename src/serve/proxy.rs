@@ -1,0 +1,192 @@
+//! `crmsim serve proxy`: crmsim's layer-4 reverse proxy alone, in its own process (or
+//! container), in front of real or simulated connector sides.
+//!
+//! Every UP/DOWN transition is printed the moment it happens, with its wall-clock time, because
+//! in a topology of separate processes the proxy's log is what an operator lines up with the
+//! moment a side was stopped; the `--json` report keeps them with the counters.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use proxy::{Proxy, ProxySnapshot, StateChange};
+
+use super::stop::{StopReason, Stopper};
+use super::{ServeError, proxy_config, write_json};
+
+/// What `serve proxy --json` writes.
+#[derive(Debug, serde::Serialize)]
+pub struct ProxyReport {
+    pub name: String,
+    /// Wall-clock start and stop, milliseconds since the Unix epoch.
+    pub started_unix_ms: u64,
+    pub stopped_unix_ms: u64,
+    pub stop_reason: StopReason,
+    /// Counters of every frontend, backend, server and route at stop.
+    pub proxy: ProxySnapshot,
+    /// Every server transition, oldest first.
+    pub state_changes: Vec<StateChangeEntry>,
+}
+
+/// One transition, with a wall-clock time other processes' reports can be lined up with.
+#[derive(Debug, serde::Serialize)]
+pub struct StateChangeEntry {
+    pub at_unix_ms: u64,
+    pub since_start_ms: u64,
+    pub backend: String,
+    pub server: String,
+    pub from: proxy::ServerState,
+    pub to: proxy::ServerState,
+    pub reason: String,
+}
+
+impl From<&StateChange> for StateChangeEntry {
+    fn from(c: &StateChange) -> Self {
+        StateChangeEntry {
+            at_unix_ms: unix_ms(c.at),
+            since_start_ms: millis(c.since_start),
+            backend: c.backend.clone(),
+            server: c.server.clone(),
+            from: c.from,
+            to: c.to,
+            reason: c.reason.clone(),
+        }
+    }
+}
+
+/// Loads the config, resolves the servers, serves until stopped, writes `json` if asked.
+pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
+    let plan = proxy_config::load(config)?;
+    let mut stopper = Stopper::install(plan.file.duration)
+        .map_err(|e| ServeError::Start(format!("cannot install signal handlers: {e}")))?;
+    let cfg = plan
+        .resolve()
+        .await
+        .map_err(|m| ServeError::Start(format!("{}: {m}", plan.source.path.display())))?;
+    cfg.validate()
+        .map_err(|e| ServeError::Config(plan.source.source().error(None, e.to_string())))?;
+    let started_at = SystemTime::now();
+    let started = Instant::now();
+    let proxy = Proxy::start(cfg.clone())
+        .await
+        .map_err(|e| ServeError::Start(e.to_string()))?;
+    print_start_line(&proxy, &cfg, &plan.tls_line);
+
+    let mut printed = 0;
+    let reason = loop {
+        tokio::select! {
+            reason = stopper.wait() => break reason,
+            () = tokio::time::sleep(Duration::from_millis(100)) => {
+                printed = print_changes(&proxy, printed);
+            }
+        }
+    };
+    print_changes(&proxy, printed);
+    let report = ProxyReport {
+        name: cfg.name.clone(),
+        started_unix_ms: unix_ms(started_at),
+        stopped_unix_ms: unix_ms(SystemTime::now()),
+        stop_reason: reason,
+        proxy: proxy.snapshot(),
+        state_changes: proxy.state_changes().iter().map(Into::into).collect(),
+    };
+    proxy.shutdown().await;
+    print!("{}", summary(&report, started.elapsed()));
+    write_json(&report, json)
+}
+
+fn print_start_line(proxy: &Proxy, cfg: &proxy::ProxyConfig, tls_line: &str) {
+    let mut parts = Vec::new();
+    for f in &cfg.frontends {
+        let servers = cfg
+            .backends
+            .iter()
+            .find(|b| b.name == f.backend)
+            .map(|b| {
+                b.servers
+                    .iter()
+                    .map(|s| {
+                        let role = if s.backup { " backup" } else { "" };
+                        format!("{} {}{role}", s.name, s.addr)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let addr = proxy
+            .frontend_addr(&f.name)
+            .map_or_else(|| f.listen.to_string(), |a| a.to_string());
+        parts.push(format!("frontend {} on {addr} → {servers}", f.name));
+    }
+    for r in &cfg.routes {
+        let addr = proxy
+            .route_addr(&r.name)
+            .map_or_else(|| r.listen.to_string(), |a| a.to_string());
+        parts.push(format!("route {} on {addr} → {}", r.name, r.target));
+    }
+    println!(
+        "proxy {:?} started: {}; {tls_line}; TCP passthrough (TLS end to end, no key held)",
+        cfg.name,
+        parts.join("; ")
+    );
+}
+
+/// Prints the transitions after the first `printed`; returns how many are printed now.
+fn print_changes(proxy: &Proxy, printed: usize) -> usize {
+    let changes = proxy.state_changes();
+    for c in changes.iter().skip(printed) {
+        println!(
+            "[{} unix ms] server {}/{} is {} ({})",
+            unix_ms(c.at),
+            c.backend,
+            c.server,
+            c.to,
+            c.reason
+        );
+    }
+    changes.len().max(printed)
+}
+
+fn summary(r: &ProxyReport, elapsed: Duration) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "proxy {:?} stopped after {:.1}s ({}), {} state changes",
+        r.name,
+        elapsed.as_secs_f64(),
+        r.stop_reason,
+        r.state_changes.len()
+    );
+    for f in &r.proxy.frontends {
+        let _ = writeln!(
+            out,
+            "  frontend {}: {} connections, {} with no server UP, {} B in, {} B out",
+            f.name, f.connections, f.no_server, f.bytes_in, f.bytes_out
+        );
+    }
+    for b in &r.proxy.backends {
+        for s in &b.servers {
+            let _ = writeln!(
+                out,
+                "  server {}/{}: {}, {} connections, {} checks passed, {} failed",
+                b.name, s.name, s.state, s.connections, s.checks_passed, s.checks_failed
+            );
+        }
+    }
+    for route in &r.proxy.routes {
+        let _ = writeln!(
+            out,
+            "  route {}: {} connections, {} B in, {} B out",
+            route.name, route.connections, route.bytes_in, route.bytes_out
+        );
+    }
+    out
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,249 @@
+//! `crmsim serve proxy` as a real process between a `serve crm` process and two `serve connector`
+//! processes (side A, side B), all over mutual TLS with certificates `certs new` writes per test.
+//! Side A's process is killed (SIGKILL) mid-run: a fault on a separate process, not an
+//! in-process switch. The proxy's TLS health check marks A DOWN, the CRM's agents log on again
+//! through the proxy on side B, and the reports of the three processes agree in wall-clock time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use certs::layout::NewOptions;
+
+mod support;
+use support::served::{Served, json, write};
+
+const CONNECTOR_HOST: &str = "connector.crmsim.test";
+
+fn connector_config(root: &Path, name: &str) -> PathBuf {
+    write(
+        &root.join(format!("{name}.toml")),
+        &format!(
+            r#"
+name = "{name}"
+listen = "127.0.0.1:0"
+config_dir = "pki/connector"
+[events.hosts]
+"crm.crmsim.test" = "127.0.0.1"
+[calls]
+rate = 4.0
+arrival = "constant"
+"#
+        ),
+    )
+}
+
+fn proxy_config(root: &Path, a: u16, b: u16) -> PathBuf {
+    write(
+        &root.join("proxy.toml"),
+        &format!(
+            r#"
+name = "proxy"
+[tls]
+cert = "pki/crm/crm.crt.pem"
+key = "pki/crm/crm.key.pem"
+ca = "pki/crm/trust-ca.pem"
+[[frontend]]
+name = "ici"
+listen = "127.0.0.1:0"
+backend = "connectors"
+[[backend]]
+name = "connectors"
+servers = [
+  {{ name = "connector-a", address = "localhost:{a}" }},
+  {{ name = "connector-b", address = "127.0.0.1:{b}", backup = true }},
+]
+on_marked_down = "shutdown-sessions"
+connect_timeout = "1s"
+[backend.check]
+kind = "tls"
+inter = "300ms"
+fall = 2
+rise = 2
+timeout = "1s"
+server_name = "{CONNECTOR_HOST}"
+"#
+        ),
+    )
+}
+
+fn crm_config(root: &Path, port: u16, agents: usize) -> PathBuf {
+    write(
+        &root.join("crm.toml"),
+        &format!(
+            r#"
+listen = "127.0.0.1:0"
+sink_url = "https://crm.crmsim.test:{{port}}/sap/bc/crm/ici/events"
+duration = "14s"
+material_dir = "pki/crm"
+[cms]
+name = "ZCMS_CONNECTS"
+system_id = "BS_CONNECTS"
+server_ssl = true
+[cms.destination]
+name = "ICI_CONNECTOR"
+host = "{CONNECTOR_HOST}"
+port = {port}
+path = "/ici"
+ssl = true
+[requests]
+timeout = "2s"
+[requests.hosts]
+"{CONNECTOR_HOST}" = "127.0.0.1"
+[agents]
+count = {agents}
+logon = "storm"
+ring_delay = "uniform(100ms, 300ms)"
+talk_time = "uniform(500ms, 1s)"
+wrap_up = "200ms"
+heartbeat = "500ms"
+"#
+        ),
+    )
+}
+
+/// `frontend ici on 127.0.0.1:PORT → …` on the proxy's start line.
+fn frontend_port(line: &str) -> u16 {
+    let rest = line.split("frontend ici on ").nth(1).unwrap();
+    let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
+    addr.port()
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn killing_side_a_process_fails_the_crm_over_to_side_b_through_a_served_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    certs::layout::write_new(&root.join("pki"), &NewOptions::default()).unwrap();
+    let agents = 8;
+
+    let mut side_a = Served::start(
+        "connector",
+        &connector_config(root, "connector-a"),
+        &root.join("a.json"),
+    );
+    let a = side_a.listening();
+    let mut side_b = Served::start(
+        "connector",
+        &connector_config(root, "connector-b"),
+        &root.join("b.json"),
+    );
+    let b = side_b.listening();
+    let proxy_json = root.join("proxy-{started}.json");
+    let mut proxy = Served::start(
+        "proxy",
+        &proxy_config(root, a.port(), b.port()),
+        &proxy_json,
+    );
+    let start_line = proxy.line_with("frontend ici on", Duration::from_secs(30));
+    assert!(start_line.contains("no key held"), "{start_line}");
+    assert!(start_line.contains("TLS checks as"), "{start_line}");
+    let mut crm = Served::start(
+        "crm",
+        &crm_config(root, frontend_port(&start_line), agents),
+        &root.join("crm.json"),
+    );
+    crm.listening();
+
+    std::thread::sleep(Duration::from_secs(5));
+    let killed_at = now_ms();
+    side_a.kill();
+    let down = proxy.line_with("connector-a is DOWN", Duration::from_secs(5));
+
+    let (status, out) = crm.wait(Duration::from_secs(60));
+    assert_eq!(status.code(), Some(0), "crm: {out}\n{}", crm.stderr());
+    proxy.terminate();
+    let (status, proxy_out) = proxy.wait(Duration::from_secs(20));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "proxy: {proxy_out}\n{}",
+        proxy.stderr()
+    );
+    side_b.terminate();
+    let (status, _) = side_b.wait(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0), "side B: {}", side_b.stderr());
+
+    // `{started}` became the proxy's start time: exactly one report, named by it.
+    let reports: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("proxy-") && n.ends_with(".json"))
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let p = json(&root.join(&reports[0]));
+
+    // The proxy saw A go DOWN shortly after the kill (fall 2 × inter 300 ms + timeout 1 s).
+    let change = p["state_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["server"] == "connector-a" && c["to"] == "DOWN")
+        .unwrap_or_else(|| panic!("no DOWN for A: {p}; line {down}"));
+    let detected = change["at_unix_ms"].as_u64().unwrap();
+    assert!(
+        detected >= killed_at && detected - killed_at < 2_500,
+        "A killed at {killed_at}, marked DOWN at {detected}"
+    );
+    let servers = &p["proxy"]["backends"][0]["servers"];
+    assert!(servers[1]["connections"].as_u64().unwrap() > 0, "{servers}");
+
+    // The CRM lost the connector, found side B through the proxy, and every agent came back.
+    let crm = json(&root.join("crm.json"));
+    let counts = &crm["counts"];
+    assert!(
+        counts["relogons"].as_u64().unwrap() >= agents as u64,
+        "every agent logged on again: {counts}"
+    );
+    assert_eq!(crm["logged_on"], 0, "all logged off at the end: {counts}");
+    let unreachable = crm["availability"]["unreachable"].as_array().unwrap();
+    let gap = unreachable
+        .iter()
+        .find(|s| s["from_unix_ms"].as_u64().unwrap() >= killed_at)
+        .unwrap_or_else(|| panic!("no unreachable span after the kill: {crm}"));
+    let back = gap["to_unix_ms"].as_u64().expect("the connector came back");
+    assert!(back - killed_at < 5_000, "gap from {killed_at} to {back}");
+
+    // Side B took the CRM's agents and its events reached the CRM.
+    let b = json(&root.join("b.json"));
+    assert!(
+        b["acd"]["counters"]["logons"].as_u64().unwrap() >= agents as u64,
+        "{}",
+        b["acd"]["counters"]
+    );
+    assert!(
+        b["events"]["delivered"].as_u64().unwrap() > 0,
+        "{}",
+        b["events"]
+    );
+    assert_eq!(b["events"]["failed"], 0, "{}", b["events"]);
+}
+
+#[test]
+fn a_bad_proxy_config_exits_2_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        &dir.path().join("proxy.toml"),
+        "[[frontend]]\nname = \"ici\"\nlisten = \"127.0.0.1:0\"\nbackend = \"connectors\"\n\
+         [[backend]]\nname = \"connectors\"\nservers = [{ name = \"a\", address = \"no-port\" }]\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .args(["serve", "proxy", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("proxy.toml:7:"), "{stderr}");
+    assert!(stderr.contains("is not host:port"), "{stderr}");
+}

@@ -1,0 +1,3 @@
+//! Shared test helpers (a folder, so cargo does not take it for a test of its own).
+
+pub mod served;
