@@ -15,6 +15,14 @@ pub enum ProxyError {
         /// What is wrong, naming the part.
         message: String,
     },
+    /// The external engine (HAProxy) could not be configured or started.
+    #[error("proxy `{proxy}`: {message}")]
+    Engine {
+        /// The proxy's name.
+        proxy: String,
+        /// What went wrong, with HAProxy's own words where it gave any.
+        message: String,
+    },
     /// A listener could not be opened (address in use, not local, no permission).
     #[error("{owner}: {listener} cannot listen on {addr}: {source}")]
     Bind {

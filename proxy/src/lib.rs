@@ -25,6 +25,8 @@
 //! - [`snapshot`]: serializable counters of proxies, relays and their parts.
 //! - [`state`]: [`ServerState`], [`StateChange`] and the fall/rise arithmetic.
 //! - [`error`]: [`ProxyError`], why a proxy or relay could not start.
+//! - [`haproxy`]: the same [`ProxyConfig`] run by a real HAProxy (`haproxy.cfg` rendered, the
+//!   process driven, its log and admin socket read back).
 //! - [`forward`]: one listener forwarding to one fixed target (routes and relays).
 //! - internal: `backend` (server states, health-check tasks), `check` (one probe), `select`
 //!   (which server gets a new connection), `pump` (copying with faults), `session` (one
@@ -35,6 +37,7 @@
 pub mod config;
 pub mod error;
 pub mod forward;
+pub mod haproxy;
 pub mod impair;
 pub mod proxy;
 pub mod relay;

@@ -77,6 +77,26 @@ pub struct RunArgs {
     /// to point a real peer at them.
     #[arg(long, value_name = "DIR")]
     pub pki_dir: Option<PathBuf>,
+    /// Run the proxy deployments with this engine instead of the scenario's `[proxy] engine`:
+    /// `embedded` (crmsim's proxy) or `haproxy` (Debian's HAProxy from the PATH).
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub proxy_engine: Option<EngineArg>,
+}
+
+/// `--proxy-engine`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum EngineArg {
+    Embedded,
+    Haproxy,
+}
+
+impl From<EngineArg> for crate::scenario::ProxyEngine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Embedded => crate::scenario::ProxyEngine::Embedded,
+            EngineArg::Haproxy => crate::scenario::ProxyEngine::Haproxy,
+        }
+    }
 }
 
 /// Parses the command line, runs, and maps the outcome to an exit code.

@@ -10,7 +10,12 @@ use crate::scenario;
 
 pub fn run(args: &RunArgs) -> ExitCode {
     let loaded = match scenario::load(&args.scenario) {
-        Ok(loaded) => loaded,
+        Ok(mut loaded) => {
+            if let Some(engine) = args.proxy_engine {
+                loaded.scenario.proxy.engine = engine.into();
+            }
+            loaded
+        }
         Err(e) => {
             eprintln!("crmsim: {e}");
             return exit::code(exit::BAD_INPUT);

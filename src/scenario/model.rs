@@ -372,7 +372,8 @@ impl Default for Thresholds {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxySection {
-    /// `"embedded"` (crmsim's own layer-4 proxy).
+    /// `"embedded"` (crmsim's own layer-4 proxy) or `"haproxy"` (Debian's HAProxy, run with a
+    /// `haproxy.cfg` rendered from this section).
     pub engine: ProxyEngine,
     /// The proxy's own host name (its health checker's certificate).
     pub host: String,
@@ -401,6 +402,7 @@ pub struct ProxySection {
 #[serde(rename_all = "lowercase")]
 pub enum ProxyEngine {
     Embedded,
+    Haproxy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

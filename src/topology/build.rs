@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use certs::TlsOptions;
 use proxy::{
-    BackendConfig, CheckKind, FrontendConfig, HealthCheck, Proxy, ProxyConfig, Relay, RouteConfig,
+    BackendConfig, CheckKind, FrontendConfig, HealthCheck, ProxyConfig, Relay, RouteConfig,
     ServerSpec,
 };
 use rustls_pki_types::ServerName;
@@ -22,6 +22,7 @@ use sim_crm::{CmsProfile, Crm};
 use tokio::net::TcpListener;
 
 use super::configs::{connector_config, crm_config};
+use super::engine::EngineSpec;
 use super::material::{self, Names};
 use super::{BuildError, ConnectorSlot, CrmSlot, Loopback, ProxySlot, Topology};
 use crate::scenario::{self, Deployment, LoadedScenario, Scenario};
@@ -198,11 +199,18 @@ pub async fn build(
     // The proxy in front of the sides.
     let proxy = if proxied {
         let config = proxy_config(s, &pki, &sides, proxy_ip, crm_ip, &crm_ports, &tls)?;
-        let running = Proxy::start(config.clone())
+        let engine = match s.proxy.engine {
+            scenario::ProxyEngine::Embedded => EngineSpec::Embedded,
+            scenario::ProxyEngine::Haproxy => {
+                EngineSpec::haproxy(pki.as_ref()).map_err(|e| start_error("proxy", e))?
+            }
+        };
+        let running = engine
+            .start(&config)
             .await
             .map_err(|e| start_error("proxy", e))?;
         // Fixed addresses from now on, so that a restart comes back on the same ports.
-        let mut config = config;
+        let mut config = running.config().cloned().unwrap_or(config);
         for f in &mut config.frontends {
             if let Some(addr) = running.frontend_addr(&f.name) {
                 f.listen = addr;
@@ -210,6 +218,7 @@ pub async fn build(
         }
         Some(ProxySlot {
             config,
+            engine,
             running: Some(running),
             changes: Vec::new(),
             last: None,

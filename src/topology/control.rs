@@ -7,7 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use proxy::{Impairments, Leg, Proxy};
+use proxy::{Impairments, Leg};
+
+use super::engine::RunningProxy;
 use sim_connector::{Connector, ConnectorReport};
 use sim_crm::{Crm, CrmReport};
 
@@ -39,16 +41,17 @@ impl Topology {
         let done = match (action, target) {
             (FaultAction::Kill, "proxy") => self.kill_proxy().await,
             (FaultAction::Restart, "proxy") => self.restart_proxy().await,
-            (FaultAction::Pause, "proxy") => self.with_proxy(|p| {
-                p.pause();
-                "proxy paused".to_owned()
-            }),
-            (FaultAction::Resume, "proxy") => self.with_proxy(|p| {
-                p.resume();
-                "proxy resumed".to_owned()
-            }),
+            (FaultAction::Pause, "proxy") => self
+                .running_proxy()?
+                .pause()
+                .map(|()| "proxy paused".to_owned()),
+            (FaultAction::Resume, "proxy") => self
+                .running_proxy()?
+                .resume()
+                .map(|()| "proxy resumed".to_owned()),
             (FaultAction::Reset, "proxy") => {
-                self.with_proxy(|p| format!("{} connections reset", p.reset_connections()))
+                let reset = self.running_proxy()?.reset_connections().await;
+                Ok(format!("{reset} connections reset"))
             }
             (FaultAction::Kill, name) if name.starts_with("connector") => {
                 self.kill_connector(name, center).await
@@ -85,11 +88,11 @@ impl Topology {
         Ok(done)
     }
 
-    fn with_proxy(&self, f: impl FnOnce(&Proxy) -> String) -> Result<String, String> {
-        match self.proxy.as_ref().and_then(|p| p.running.as_ref()) {
-            Some(p) => Ok(f(p)),
-            None => Err("the proxy is not running".to_owned()),
-        }
+    fn running_proxy(&self) -> Result<&RunningProxy, String> {
+        self.proxy
+            .as_ref()
+            .and_then(|p| p.running.as_ref())
+            .ok_or_else(|| "the proxy is not running".to_owned())
     }
 
     async fn kill_connector(
@@ -188,7 +191,9 @@ impl Topology {
         if slot.running.is_some() {
             return Err("the proxy is running; kill it first".to_owned());
         }
-        let proxy = Proxy::start(slot.config.clone())
+        let proxy = slot
+            .engine
+            .restart(&slot.config)
             .await
             .map_err(|e| format!("the proxy did not restart: {e}"))?;
         slot.running = Some(proxy);
@@ -212,10 +217,12 @@ impl Topology {
                 .as_ref()
                 .and_then(|p| p.running.as_ref())
                 .ok_or("the proxy is not running")?;
-            return proxy
-                .leg(&leg)
-                .map(|i| vec![i])
-                .ok_or_else(|| format!("the proxy has no leg {leg:?}"));
+            return proxy.leg(&leg).map(|i| vec![i]).ok_or_else(|| match proxy {
+                RunningProxy::Haproxy(_) => format!(
+                    "{hop} runs through HAProxy, which has no fault switches on its legs; fault the proxy itself (kill, pause, reset) or use engine = \"embedded\""
+                ),
+                RunningProxy::Embedded(_) => format!("the proxy has no leg {leg:?}"),
+            });
         }
         match self.relays.get(hop) {
             Some(relays) => Ok(relays.iter().map(|r| r.impairments()).collect()),

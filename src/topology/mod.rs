@@ -8,19 +8,21 @@
 //! - `build`: addresses, material and start order of each deployment;
 //! - [`configs`]: each component's configuration from the scenario;
 //! - `control`: faults applied to components and hops, and the final shutdown;
+//! - `engine`: the proxy, embedded or HAProxy, behind one interface;
 //! - `material`: certificates (the customer's folders or a generated set);
 //! - `loopback`: one loopback address per component.
 
 mod build;
 pub mod configs;
 mod control;
+mod engine;
 mod loopback;
 mod material;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use proxy::{Proxy, ProxyConfig, ProxySnapshot, Relay, RelaySnapshot, ServerState, StateChange};
+use proxy::{ProxyConfig, ProxySnapshot, Relay, RelaySnapshot, ServerState, StateChange};
 use sim_connector::{CallDesk, Connector, ConnectorConfig, ConnectorReport, Killed};
 use sim_crm::{Crm, CrmConfig, CrmReport, LogonPlan};
 
@@ -62,7 +64,8 @@ pub struct CrmSlot {
 /// The reverse proxy, likewise; its state changes outlive a killed instance.
 pub struct ProxySlot {
     config: ProxyConfig,
-    running: Option<Proxy>,
+    engine: engine::EngineSpec,
+    running: Option<engine::RunningProxy>,
     changes: Vec<StateChange>,
     last: Option<ProxySnapshot>,
 }
@@ -94,6 +97,8 @@ pub struct SideChange {
 /// What the proxy and relays saw, for the report.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NetworkReport {
+    /// `"embedded"` or `"haproxy"`; `None` without a proxy.
+    pub engine: Option<&'static str>,
     pub proxy: Option<ProxySnapshot>,
     /// Every UP/DOWN transition, across proxy restarts.
     pub state_changes: Vec<StateChange>,
@@ -140,7 +145,7 @@ impl Topology {
         let live = slot
             .running
             .as_ref()
-            .map(Proxy::state_changes)
+            .map(engine::RunningProxy::state_changes)
             .unwrap_or_default();
         slot.changes
             .iter()
@@ -189,7 +194,7 @@ impl Topology {
                 let snapshot = slot
                     .running
                     .as_ref()
-                    .map(Proxy::snapshot)
+                    .map(engine::RunningProxy::snapshot)
                     .or(slot.last.clone());
                 let mut changes = slot.changes.clone();
                 if let Some(p) = &slot.running {
@@ -200,6 +205,7 @@ impl Topology {
             None => (None, Vec::new()),
         };
         NetworkReport {
+            engine: self.proxy.as_ref().map(|p| p.engine.name()),
             proxy,
             state_changes,
             relays: self
