@@ -202,7 +202,8 @@ pub async fn build(
         let engine = match s.proxy.engine {
             scenario::ProxyEngine::Embedded => EngineSpec::Embedded,
             scenario::ProxyEngine::Haproxy => {
-                EngineSpec::haproxy(pki.as_ref()).map_err(|e| start_error("proxy", e))?
+                let tls12 = s.tls.versions != certs::TlsVersions::Tls13;
+                EngineSpec::haproxy(pki.as_ref(), tls12).map_err(|e| start_error("proxy", e))?
             }
         };
         let running = engine

@@ -36,7 +36,7 @@ impl EngineSpec {
 
     /// HAProxy's files: the checker's certificate+key in one PEM (HAProxy `crt`) and the CA it
     /// trusts, written to a scratch folder; `binary` must exist.
-    pub fn haproxy(pki: Option<&RunPki>) -> Result<EngineSpec, String> {
+    pub fn haproxy(pki: Option<&RunPki>, tls12: bool) -> Result<EngineSpec, String> {
         let binary = HaproxyOptions::find_binary().ok_or(
             "[proxy] engine = \"haproxy\" needs HAProxy: apt-get install -y haproxy (ci/deps.sh does), or put haproxy on the PATH",
         )?;
@@ -49,10 +49,15 @@ impl EngineSpec {
             dir: dir.path().to_path_buf(),
             check_crt: None,
             check_ca: None,
+            check_max_tls12: tls12,
         };
         if let Some(pki) = pki {
             let identity = &pki.checker.identity;
-            let mut crt: String = identity.chain().iter().map(certs::pem::cert_to_pem).collect();
+            let mut crt: String = identity
+                .chain()
+                .iter()
+                .map(certs::pem::cert_to_pem)
+                .collect();
             crt.push_str(&certs::pem::key_to_pem(identity.key()));
             let crt_path = dir.path().join("checker.pem");
             let ca_path = dir.path().join("checker-ca.pem");

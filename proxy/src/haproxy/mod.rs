@@ -43,6 +43,8 @@ pub struct HaproxyOptions {
     pub check_crt: Option<PathBuf>,
     /// The CA(s) the checker trusts for the servers, for TLS checks.
     pub check_ca: Option<PathBuf>,
+    /// See [`HaproxyFiles::check_max_tls12`].
+    pub check_max_tls12: bool,
 }
 
 impl HaproxyOptions {
@@ -93,10 +95,12 @@ impl Haproxy {
             message,
         };
         for f in &mut cfg.frontends {
-            f.listen = fixed_port(f.listen).map_err(|e| fail(format!("frontend `{}`: {e}", f.name)))?;
+            f.listen =
+                fixed_port(f.listen).map_err(|e| fail(format!("frontend `{}`: {e}", f.name)))?;
         }
         for r in &mut cfg.routes {
-            r.listen = fixed_port(r.listen).map_err(|e| fail(format!("route `{}`: {e}", r.name)))?;
+            r.listen =
+                fixed_port(r.listen).map_err(|e| fail(format!("route `{}`: {e}", r.name)))?;
         }
         let socket = opts.dir.join("admin.sock");
         let _ = std::fs::remove_file(&socket);
@@ -104,6 +108,7 @@ impl Haproxy {
             check_crt: opts.check_crt.clone(),
             check_ca: opts.check_ca.clone(),
             stats_socket: socket.clone(),
+            check_max_tls12: opts.check_max_tls12,
         };
         let text = render(&cfg, &files).map_err(&fail)?;
         let path = opts.dir.join("haproxy.cfg");
@@ -241,7 +246,9 @@ impl Haproxy {
     }
 
     fn signal(&self, signal: rustix::process::Signal) -> std::io::Result<()> {
-        let pid = self.pid.ok_or_else(|| std::io::Error::other("haproxy has no pid"))?;
+        let pid = self
+            .pid
+            .ok_or_else(|| std::io::Error::other("haproxy has no pid"))?;
         rustix::process::kill_process(pid, signal).map_err(std::io::Error::from)
     }
 
@@ -391,7 +398,8 @@ async fn poll_stats(
             () = tokio::time::sleep(Duration::from_millis(250)) => {}
         }
         // A paused or dying HAProxy does not answer; keep the last figures.
-        let poll = tokio::time::timeout(Duration::from_secs(1), stats::command(&socket, "show stat"));
+        let poll =
+            tokio::time::timeout(Duration::from_secs(1), stats::command(&socket, "show stat"));
         if let Ok(Ok(text)) = poll.await {
             let rows = stats::parse(&text);
             if !rows.is_empty() {
@@ -409,11 +417,17 @@ mod tests {
     fn haproxy_state_lines_are_read() {
         let down = "[WARNING]  (25218) : Server connectors/connector-a is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 0 active and 1 backup servers left.";
         let (b, s, to, reason) = parse_state_line(down).unwrap();
-        assert_eq!((b.as_str(), s.as_str(), to), ("connectors", "connector-a", ServerState::Down));
+        assert_eq!(
+            (b.as_str(), s.as_str(), to),
+            ("connectors", "connector-a", ServerState::Down)
+        );
         assert!(reason.starts_with("Layer4 connection problem"), "{reason}");
         let up = "[WARNING]  (1) : Backup Server connectors/connector-b is UP, reason: Layer6 check passed, check duration: 3ms. 1 active and 1 backup servers online.";
         let (_, s, to, _) = parse_state_line(up).unwrap();
         assert_eq!((s.as_str(), to), ("connector-b", ServerState::Up));
-        assert!(parse_state_line("[ALERT]    (1) : backend 'connectors' has no server available!").is_none());
+        assert!(
+            parse_state_line("[ALERT]    (1) : backend 'connectors' has no server available!")
+                .is_none()
+        );
     }
 }

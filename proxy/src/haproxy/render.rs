@@ -9,7 +9,8 @@
 //!   took the traffic it keeps it until the table is cleared (`clear table`);
 //! - health check → `check inter fall rise`, `timeout check`; a TLS check → `check-ssl
 //!   verify required ca-file crt verifyhost check-sni` (the checker's own certificate, the only
-//!   key HAProxy gets, used for checks only);
+//!   key HAProxy gets, used for checks only), `no-ssl-reuse` because a resumed session skips the
+//!   certificate checks a probe is there to make;
 //! - `on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions` as named;
 //! - route → `listen NAME` with one server, no check.
 
@@ -27,6 +28,13 @@ pub struct HaproxyFiles {
     pub check_ca: Option<PathBuf>,
     /// Where HAProxy's admin socket goes (`stats socket … level admin`).
     pub stats_socket: PathBuf,
+    /// Check with TLS 1.2 at most (`ssl-max-ver TLSv1.2`). HAProxy's check ends right after
+    /// the handshake, and in TLS 1.3 a server refuses a client certificate only *after* the
+    /// client's side of the handshake is done: such a check would pass against a server that
+    /// refuses the checker. In TLS 1.2 the refusal fails the handshake itself. (It also ends the
+    /// server's handshake before HAProxy resets the connection, so the sides do not count every
+    /// check as a failed handshake.) Set it whenever the servers speak TLS 1.2.
+    pub check_max_tls12: bool,
 }
 
 /// Renders the configuration. Errors name what cannot be expressed (a TLS check without files).
@@ -39,7 +47,6 @@ pub fn render(cfg: &ProxyConfig, files: &HaproxyFiles) -> Result<String, String>
         "    stats socket {} mode 600 level admin",
         files.stats_socket.display()
     );
-    let _ = writeln!(out, "    maxconn 50000");
     let _ = writeln!(out, "\ndefaults");
     let _ = writeln!(out, "    mode tcp");
     let _ = writeln!(out, "    timeout connect 5s");
@@ -59,7 +66,11 @@ pub fn render(cfg: &ProxyConfig, files: &HaproxyFiles) -> Result<String, String>
             let _ = writeln!(out, "    stick-table type integer size 1 nopurge");
             let _ = writeln!(out, "    stick on int(1)");
         }
-        let _ = writeln!(out, "    timeout connect {}ms", b.connect_timeout.as_millis());
+        let _ = writeln!(
+            out,
+            "    timeout connect {}ms",
+            b.connect_timeout.as_millis()
+        );
         let _ = writeln!(out, "    timeout check {}ms", c.timeout.as_millis());
         let mut defaults = format!(
             "    default-server inter {}ms fall {} rise {}",
@@ -84,8 +95,13 @@ pub fn render(cfg: &ProxyConfig, files: &HaproxyFiles) -> Result<String, String>
                     ));
                 };
                 let name = server_name.to_str();
+                let max = if files.check_max_tls12 {
+                    " ssl-max-ver TLSv1.2"
+                } else {
+                    ""
+                };
                 format!(
-                    "check check-ssl verify required ca-file {} crt {} verifyhost {name} check-sni {name}",
+                    "check check-ssl no-ssl-reuse verify required ca-file {} crt {} verifyhost {name} check-sni {name}{max}",
                     quoted(ca),
                     quoted(crt)
                 )
@@ -204,7 +220,7 @@ mod tests {
         files.check_ca = Some("/x/ca.pem".into());
         let text = render(&cfg, &files).unwrap();
         assert!(
-            text.contains("check check-ssl verify required ca-file \"/x/ca.pem\" crt \"/x/checker.pem\" verifyhost connector.crmsim.test check-sni connector.crmsim.test"),
+            text.contains("check check-ssl no-ssl-reuse verify required ca-file \"/x/ca.pem\" crt \"/x/checker.pem\" verifyhost connector.crmsim.test check-sni connector.crmsim.test"),
             "{text}"
         );
     }

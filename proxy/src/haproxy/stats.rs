@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(num(a, "stot"), 7);
         assert_eq!(num(a, "chkfail"), 3);
         assert_eq!(a.unwrap()["status"], "DOWN");
-        assert_eq!(num(rows.get(&("ici".into(), "FRONTEND".into())), "bout"), 700);
+        assert_eq!(
+            num(rows.get(&("ici".into(), "FRONTEND".into())), "bout"),
+            700
+        );
         assert!(parse("garbage").is_empty());
     }
 }
