@@ -1,6 +1,7 @@
 //! A running backend: its servers' states and counters, the choice of server for new
 //! connections, and one health-check task per server that moves the states.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
@@ -50,6 +51,8 @@ impl Journal {
 /// One server's live state.
 pub(crate) struct Server {
     pub spec: ServerSpec,
+    /// Where it is dialled: `spec.addr`, or what `spec.host` resolved to last.
+    addr: Mutex<SocketAddr>,
     pub leg: Impairments,
     up: AtomicBool,
     pub connections: Counter,
@@ -68,6 +71,7 @@ impl Server {
     fn new(backend: &str, spec: &ServerSpec) -> Server {
         Server {
             leg: Impairments::new(format!("server {backend}/{}", spec.name)),
+            addr: Mutex::new(spec.addr),
             spec: spec.clone(),
             up: AtomicBool::new(true),
             connections: Counter::default(),
@@ -81,6 +85,41 @@ impl Server {
             sessions_shut_down: Counter::default(),
             last_check_error: Mutex::new(None),
         }
+    }
+
+    /// Where the server is now (moves only for servers with a `host` to re-resolve).
+    pub fn addr(&self) -> SocketAddr {
+        *self
+            .addr
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Resolves `host` again; a new address replaces the old one. `Err` says why the name did
+    /// not resolve (the check then fails with it).
+    async fn re_resolve(&self, host: &str) -> Result<(), String> {
+        let port = self.spec.addr.port();
+        let lookup = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            tokio::net::lookup_host((host, port)),
+        );
+        let found = match lookup.await {
+            Ok(Ok(mut addrs)) => addrs.next(),
+            Ok(Err(e)) => return Err(format!("cannot resolve {host}: {e}")),
+            Err(_) => return Err(format!("resolving {host} timed out")),
+        };
+        let Some(found) = found else {
+            return Err(format!("{host} resolves to no address"));
+        };
+        let mut addr = self
+            .addr
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *addr != found {
+            tracing::info!(server = %self.spec.name, from = %*addr, to = %found, "server moved");
+            *addr = found;
+        }
+        Ok(())
     }
 
     pub fn is_up(&self) -> bool {
@@ -97,7 +136,7 @@ impl Server {
     fn snapshot(&self) -> ServerSnapshot {
         ServerSnapshot {
             name: self.spec.name.clone(),
-            addr: self.spec.addr,
+            addr: self.addr(),
             backup: self.spec.backup,
             state: if self.is_up() {
                 ServerState::Up
@@ -299,7 +338,13 @@ pub(crate) async fn check_loop(
             result = async {
                 interval.tick().await;
                 whole.wait_unpaused().await;
-                probe.run(server.spec.addr, check.timeout, &server.leg).await
+                match &server.spec.host {
+                    Some(host) => match server.re_resolve(host).await {
+                        Ok(()) => probe.run(server.addr(), check.timeout, &server.leg).await,
+                        Err(why) => Err(why),
+                    },
+                    None => probe.run(server.addr(), check.timeout, &server.leg).await,
+                }
             } => result,
         };
         match &result {

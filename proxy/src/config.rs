@@ -82,6 +82,10 @@ pub struct ServerSpec {
     pub addr: SocketAddr,
     /// A backup gets new connections only when no primary can take them (see [`Failback`]).
     pub backup: bool,
+    /// A DNS name to resolve again before every health check (HAProxy's `resolvers`): in a
+    /// container network a restarted server may come back on another address. `addr` is then
+    /// the address found at start, and its port is the one dialled.
+    pub host: Option<String>,
 }
 
 impl ServerSpec {
@@ -91,6 +95,7 @@ impl ServerSpec {
             name: name.into(),
             addr,
             backup: false,
+            host: None,
         }
     }
 
@@ -100,6 +105,7 @@ impl ServerSpec {
             name: name.into(),
             addr,
             backup: true,
+            host: None,
         }
     }
 }

@@ -391,7 +391,7 @@ async fn serve_frontend(
     let reset = CancellationToken::new();
     let _registration = Registration::new(&legs, &reset);
     let dialled = session::dial_while_alive(
-        server.spec.addr,
+        server.addr(),
         backend.config.connect_timeout,
         &server.leg,
         &life,

@@ -47,6 +47,9 @@ pub(crate) struct AgentContext {
     pub sink_url: String,
     /// A user known to be logged on, for the heartbeat's session check.
     pub session_probe: Arc<std::sync::Mutex<Option<String>>>,
+    /// Set when an agent's request finds the connector does not know the agent: the watchdog
+    /// then checks for the whole CMS session (see `heartbeat`).
+    pub session_suspect: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -331,6 +334,9 @@ impl Agent {
         let Err(e) = result else { return };
         if e.is_not_logged_on() {
             if phase == Phase::Work {
+                self.ctx
+                    .session_suspect
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
                 self.lose_session("the connector does not know the agent");
             }
             return;

@@ -22,6 +22,8 @@ pub(crate) struct Heartbeat {
     pub client: Arc<IciClient>,
     pub config: HeartbeatConfig,
     pub probe: Arc<Mutex<Option<String>>>,
+    /// An agent found its session unknown to the connector since the last tick.
+    pub suspect: Arc<std::sync::atomic::AtomicBool>,
     pub control: watch::Sender<Directive>,
     pub metrics: Arc<CrmMetrics>,
     pub cancel: CancellationToken,
@@ -50,12 +52,24 @@ impl Heartbeat {
                 .client
                 .send(&Request::Heartbeat { user }, Instant::now())
                 .await;
+            // An agent's session unknown to the connector means the side behind the CMS URL
+            // changed (a failover the transport never saw, e.g. a proxy that switched sides
+            // between two connections) when the probe user, logged on again meanwhile, passes:
+            // every other agent is then unknown there too and would never hear of it while idle.
+            let suspect = self
+                .suspect
+                .swap(false, std::sync::atomic::Ordering::SeqCst);
             match result {
                 Ok(_) => {
                     failures = 0;
                     if lost {
                         lost = false;
                         self.mark("watchdog: CMS connection back; agents log on again");
+                        self.relogon();
+                    } else if suspect {
+                        self.mark(
+                            "watchdog: the connector did not know an agent; agents log on again",
+                        );
                         self.relogon();
                     }
                 }

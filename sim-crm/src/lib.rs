@@ -182,12 +182,14 @@ impl Crm {
             .replace("{port}", &server.local_addr().port().to_string());
 
         let probe = Arc::new(Mutex::new(None));
+        let suspect = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let ctx = Arc::new(AgentContext {
             client: client.clone(),
             config: Arc::new(config.agents.clone()),
             metrics: metrics.clone(),
             sink_url: sink_url.clone(),
             session_probe: probe.clone(),
+            session_suspect: suspect.clone(),
         });
         for (index, (rx, session)) in mailboxes.into_iter().enumerate() {
             let offset = match logon {
@@ -205,6 +207,7 @@ impl Crm {
                 client: client.clone(),
                 config: config.heartbeat.clone(),
                 probe,
+                suspect,
                 control: control.clone(),
                 metrics: metrics.clone(),
                 cancel: cancel.clone(),

@@ -8,15 +8,19 @@
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use proxy::{Proxy, ProxySnapshot, StateChange};
+use proxy::{ProxyConfig, ProxySnapshot, StateChange};
 
+use super::proxy_config::{self, EngineName};
 use super::stop::{StopReason, Stopper};
-use super::{ServeError, proxy_config, write_json};
+use super::{ServeError, write_json};
+use crate::topology::engine::{EngineSpec, RunningProxy};
 
 /// What `serve proxy --json` writes.
 #[derive(Debug, serde::Serialize)]
 pub struct ProxyReport {
     pub name: String,
+    /// `"embedded"` or `"haproxy"`.
+    pub engine: &'static str,
     /// Wall-clock start and stop, milliseconds since the Unix epoch.
     pub started_unix_ms: u64,
     pub stopped_unix_ms: u64,
@@ -66,10 +70,17 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Config(plan.source.source().error(None, e.to_string())))?;
     let started_at = SystemTime::now();
     let started = Instant::now();
-    let proxy = Proxy::start(cfg.clone())
+    let engine = match plan.file.engine {
+        EngineName::Embedded => EngineSpec::Embedded,
+        EngineName::Haproxy => EngineSpec::haproxy(plan.checker_pem.as_ref(), plan.checker_tls12)
+            .map_err(ServeError::Start)?,
+    };
+    let proxy = engine
+        .start(&cfg)
         .await
         .map_err(|e| ServeError::Start(e.to_string()))?;
-    print_start_line(&proxy, &cfg, &plan.tls_line);
+    let cfg = proxy.config().cloned().unwrap_or(cfg);
+    print_start_line(&proxy, &cfg, &plan.tls_line, engine.name());
 
     let mut printed = 0;
     let reason = loop {
@@ -83,6 +94,7 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
     print_changes(&proxy, printed);
     let report = ProxyReport {
         name: cfg.name.clone(),
+        engine: engine.name(),
         started_unix_ms: unix_ms(started_at),
         stopped_unix_ms: unix_ms(SystemTime::now()),
         stop_reason: reason,
@@ -94,7 +106,7 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
     write_json(&report, json)
 }
 
-fn print_start_line(proxy: &Proxy, cfg: &proxy::ProxyConfig, tls_line: &str) {
+fn print_start_line(proxy: &RunningProxy, cfg: &ProxyConfig, tls_line: &str, engine: &str) {
     let mut parts = Vec::new();
     for f in &cfg.frontends {
         let servers = cfg
@@ -118,20 +130,18 @@ fn print_start_line(proxy: &Proxy, cfg: &proxy::ProxyConfig, tls_line: &str) {
         parts.push(format!("frontend {} on {addr} → {servers}", f.name));
     }
     for r in &cfg.routes {
-        let addr = proxy
-            .route_addr(&r.name)
-            .map_or_else(|| r.listen.to_string(), |a| a.to_string());
+        let addr = proxy.route_addr(&r.name).unwrap_or(r.listen);
         parts.push(format!("route {} on {addr} → {}", r.name, r.target));
     }
     println!(
-        "proxy {:?} started: {}; {tls_line}; TCP passthrough (TLS end to end, no key held)",
+        "proxy {:?} ({engine}) started: {}; {tls_line}; TCP passthrough (TLS end to end, no key held)",
         cfg.name,
         parts.join("; ")
     );
 }
 
 /// Prints the transitions after the first `printed`; returns how many are printed now.
-fn print_changes(proxy: &Proxy, printed: usize) -> usize {
+fn print_changes(proxy: &RunningProxy, printed: usize) -> usize {
     let changes = proxy.state_changes();
     for c in changes.iter().skip(printed) {
         println!(

@@ -27,6 +27,7 @@ use super::config::{ConfigFile, TlsTable};
 use super::tls;
 use crate::scenario::ScenarioError;
 use crate::scenario::duration;
+use crate::topology::engine::CheckerPem;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +36,11 @@ pub struct ProxyFile {
     /// Names logs, errors and the report. Default `"proxy"`.
     #[serde(default = "default_name")]
     pub name: String,
+    /// `"embedded"` (crmsim's own proxy, default) or `"haproxy"`: the same config rendered to
+    /// `haproxy.cfg` and run by HAProxy (on the PATH or `/usr/sbin/haproxy`; the crmsim image
+    /// carries it), whose log and admin socket feed the same report.
+    #[serde(default)]
+    pub engine: EngineName,
     /// Stop after this long; without it, run until Ctrl-C or SIGTERM.
     #[serde(default, deserialize_with = "duration::de_opt")]
     pub duration: Option<Duration>,
@@ -120,6 +126,14 @@ pub struct CheckTable {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
+pub enum EngineName {
+    #[default]
+    Embedded,
+    Haproxy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CheckKindName {
     #[default]
     Tcp,
@@ -158,6 +172,10 @@ pub struct ProxyPlan {
     pub checker: Option<Arc<rustls::ClientConfig>>,
     /// One line on the checker's TLS, for the start line.
     pub tls_line: String,
+    /// The checker's material as HAProxy's files hold it.
+    pub checker_pem: Option<CheckerPem>,
+    /// The checker speaks TLS 1.2 (HAProxy then checks with 1.2, see `check_max_tls12`).
+    pub checker_tls12: bool,
     pub source: ConfigFile,
 }
 
@@ -186,7 +204,7 @@ pub fn load(path: &std::path::Path) -> Result<ProxyPlan, ScenarioError> {
         .backend
         .iter()
         .any(|b| b.check.kind == CheckKindName::Tls);
-    let (checker, tls_line) = if wants_tls {
+    let (checker, tls_line, checker_pem) = if wants_tls {
         let Some((material, origin)) = tls::from_table(&source, file.tls.as_ref(), "[tls]")? else {
             return Err(source.error_at(
                 &["tls", "enabled"],
@@ -199,14 +217,21 @@ pub fn load(path: &std::path::Path) -> Result<ProxyPlan, ScenarioError> {
             "TLS checks as {}",
             tls::describe(Some(&material), &origin).trim_start_matches("TLS on ")
         );
-        (Some(Arc::new(configs.client.config)), line)
+        let pem = CheckerPem::new(&material);
+        (Some(Arc::new(configs.client.config)), line, Some(pem))
     } else {
-        (None, "TCP checks".to_owned())
+        (None, "TCP checks".to_owned(), None)
     };
+    let checker_tls12 = file
+        .tls
+        .as_ref()
+        .is_none_or(|t| t.versions != certs::TlsVersions::Tls13);
     Ok(ProxyPlan {
         file,
         checker,
         tls_line,
+        checker_pem,
+        checker_tls12,
         source,
     })
 }
@@ -219,10 +244,17 @@ impl ProxyPlan {
         for b in &self.file.backend {
             let mut servers = Vec::new();
             for s in &b.servers {
+                let host = split_host_port(&s.address)?.0;
+                // A name (not an address) is resolved again before every check.
+                let host = host
+                    .parse::<std::net::IpAddr>()
+                    .is_err()
+                    .then(|| host.to_owned());
                 servers.push(ServerSpec {
                     name: s.name.clone(),
                     addr: resolve(&s.address, deadline).await?,
                     backup: s.backup,
+                    host,
                 });
             }
             let mut backend = BackendConfig::new(b.name.clone(), servers);

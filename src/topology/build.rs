@@ -22,7 +22,7 @@ use sim_crm::{CmsProfile, Crm};
 use tokio::net::TcpListener;
 
 use super::configs::{connector_config, crm_config};
-use super::engine::EngineSpec;
+use super::engine::{CheckerPem, EngineSpec};
 use super::material::{self, Names};
 use super::{BuildError, ConnectorSlot, CrmSlot, Loopback, ProxySlot, Topology};
 use crate::scenario::{self, Deployment, LoadedScenario, Scenario};
@@ -203,7 +203,8 @@ pub async fn build(
             scenario::ProxyEngine::Embedded => EngineSpec::Embedded,
             scenario::ProxyEngine::Haproxy => {
                 let tls12 = s.tls.versions != certs::TlsVersions::Tls13;
-                EngineSpec::haproxy(pki.as_ref(), tls12).map_err(|e| start_error("proxy", e))?
+                let checker = pki.as_ref().map(|p| CheckerPem::new(&p.checker));
+                EngineSpec::haproxy(checker.as_ref(), tls12).map_err(|e| start_error("proxy", e))?
             }
         };
         let running = engine
@@ -322,6 +323,7 @@ fn proxy_config(
             name: side.name.clone(),
             addr: side.config.listen,
             backup: i > 0,
+            host: None,
         })
         .collect();
     let mut backend = BackendConfig::new(BACKEND, servers);

@@ -8,7 +8,30 @@ use std::net::SocketAddr;
 use proxy::haproxy::{Haproxy, HaproxyOptions};
 use proxy::{Impairments, Leg, Proxy, ProxyConfig, ProxyError, ProxySnapshot, StateChange};
 
-use super::material::RunPki;
+use super::material::SideMaterial;
+
+/// The health checker's material as HAProxy reads it: certificate chain and key in one PEM
+/// (`crt`), and the CAs it trusts for the servers (`ca-file`).
+pub struct CheckerPem {
+    pub crt: String,
+    pub ca: String,
+}
+
+impl CheckerPem {
+    pub fn new(material: &SideMaterial) -> CheckerPem {
+        let identity = &material.identity;
+        let mut crt: String = identity
+            .chain()
+            .iter()
+            .map(certs::pem::cert_to_pem)
+            .collect();
+        crt.push_str(&certs::pem::key_to_pem(identity.key()));
+        CheckerPem {
+            crt,
+            ca: material.peer_roots.to_pem(),
+        }
+    }
+}
 
 /// How to (re)start the proxy.
 pub enum EngineSpec {
@@ -36,7 +59,7 @@ impl EngineSpec {
 
     /// HAProxy's files: the checker's certificate+key in one PEM (HAProxy `crt`) and the CA it
     /// trusts, written to a scratch folder; `binary` must exist.
-    pub fn haproxy(pki: Option<&RunPki>, tls12: bool) -> Result<EngineSpec, String> {
+    pub fn haproxy(checker: Option<&CheckerPem>, tls12: bool) -> Result<EngineSpec, String> {
         let binary = HaproxyOptions::find_binary().ok_or(
             "[proxy] engine = \"haproxy\" needs HAProxy: apt-get install -y haproxy (ci/deps.sh does), or put haproxy on the PATH",
         )?;
@@ -51,18 +74,11 @@ impl EngineSpec {
             check_ca: None,
             check_max_tls12: tls12,
         };
-        if let Some(pki) = pki {
-            let identity = &pki.checker.identity;
-            let mut crt: String = identity
-                .chain()
-                .iter()
-                .map(certs::pem::cert_to_pem)
-                .collect();
-            crt.push_str(&certs::pem::key_to_pem(identity.key()));
+        if let Some(checker) = checker {
             let crt_path = dir.path().join("checker.pem");
             let ca_path = dir.path().join("checker-ca.pem");
-            write_private(&crt_path, &crt)?;
-            write_private(&ca_path, &pki.checker.peer_roots.to_pem())?;
+            write_private(&crt_path, &checker.crt)?;
+            write_private(&ca_path, &checker.ca)?;
             options.check_crt = Some(crt_path);
             options.check_ca = Some(ca_path);
         }
@@ -114,6 +130,18 @@ impl RunningProxy {
         match self {
             RunningProxy::Embedded(p) => p.snapshot(),
             RunningProxy::Haproxy(h) => h.snapshot(),
+        }
+    }
+
+    pub fn route_addr(&self, name: &str) -> Option<SocketAddr> {
+        match self {
+            RunningProxy::Embedded(p) => p.route_addr(name),
+            RunningProxy::Haproxy(h) => h
+                .config()
+                .routes
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.listen),
         }
     }
 

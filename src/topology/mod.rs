@@ -15,7 +15,7 @@
 mod build;
 pub mod configs;
 mod control;
-mod engine;
+pub(crate) mod engine;
 mod loopback;
 mod material;
 

@@ -53,6 +53,20 @@ pub fn render(cfg: &ProxyConfig, files: &HaproxyFiles) -> Result<String, String>
     // ICI connections are kept alive for as long as the CRM likes; HAProxy must not cut them.
     let _ = writeln!(out, "    timeout client 1h");
     let _ = writeln!(out, "    timeout server 1h");
+    if cfg
+        .backends
+        .iter()
+        .any(|b| b.servers.iter().any(|s| s.host.is_some()))
+    {
+        // Servers named by host are resolved again at run time (a restarted container may come
+        // back on another address), from the system's resolver (Docker's 127.0.0.11).
+        let _ = writeln!(out, "\nresolvers system");
+        let _ = writeln!(out, "    parse-resolv-conf");
+        let _ = writeln!(out, "    hold valid 1s");
+        let _ = writeln!(out, "    hold obsolete 1s");
+        let _ = writeln!(out, "    timeout resolve 500ms");
+        let _ = writeln!(out, "    timeout retry 500ms");
+    }
     for f in &cfg.frontends {
         let _ = writeln!(out, "\nfrontend {}", f.name);
         let _ = writeln!(out, "    bind {}", f.listen);
@@ -109,7 +123,14 @@ pub fn render(cfg: &ProxyConfig, files: &HaproxyFiles) -> Result<String, String>
         };
         for s in &b.servers {
             let backup = if s.backup { " backup" } else { "" };
-            let _ = writeln!(out, "    server {} {} {check}{backup}", s.name, s.addr);
+            let target = match &s.host {
+                Some(host) => format!(
+                    "{host}:{} resolvers system init-addr last,libc,none",
+                    s.addr.port()
+                ),
+                None => s.addr.to_string(),
+            };
+            let _ = writeln!(out, "    server {} {target} {check}{backup}", s.name);
         }
     }
     for r in &cfg.routes {
