@@ -46,7 +46,7 @@ pub enum EngineSpec {
 /// A running proxy.
 pub enum RunningProxy {
     Embedded(Proxy),
-    Haproxy(Haproxy),
+    Haproxy(Box<Haproxy>),
 }
 
 impl EngineSpec {
@@ -89,9 +89,9 @@ impl EngineSpec {
     pub async fn start(&self, config: &ProxyConfig) -> Result<RunningProxy, ProxyError> {
         match self {
             EngineSpec::Embedded => Ok(RunningProxy::Embedded(Proxy::start(config.clone()).await?)),
-            EngineSpec::Haproxy { options, .. } => Ok(RunningProxy::Haproxy(
+            EngineSpec::Haproxy { options, .. } => Ok(RunningProxy::Haproxy(Box::new(
                 Haproxy::start(config.clone(), options).await?,
-            )),
+            ))),
         }
     }
 
@@ -99,9 +99,9 @@ impl EngineSpec {
     pub async fn restart(&self, config: &ProxyConfig) -> Result<RunningProxy, ProxyError> {
         match self {
             EngineSpec::Embedded => self.start(config).await,
-            EngineSpec::Haproxy { options, .. } => Ok(RunningProxy::Haproxy(
+            EngineSpec::Haproxy { options, .. } => Ok(RunningProxy::Haproxy(Box::new(
                 Haproxy::restart(config.clone(), options).await?,
-            )),
+            ))),
         }
     }
 }
