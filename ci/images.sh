@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
-# Builds crmsim's container images offline, from what this machine has: no registry, no base
-# image, no Dockerfile. Each image is a minimal root filesystem (one program, the shared
-# libraries `ldd` says it needs, a static busybox for a shell) turned into an image by
-# `docker import`.
+# Builds crmsim's container image offline, from what this machine has: no registry, no base
+# image, no Dockerfile. The image is a minimal root filesystem (the release crmsim binary,
+# Debian's haproxy for `serve proxy` with `engine = "haproxy"`, the shared libraries `ldd` says
+# they need, a static busybox for a shell) turned into an image by `docker import`.
 #
-#   crmsim/crmsim:<hash>   the release crmsim binary; entry point `crmsim`
-#   crmsim/haproxy:<hash>  Debian's haproxy; entry point `haproxy`
+#   crmsim/crmsim:<hash>   entry point `crmsim` (serve crm|connector|proxy, run, certs …)
 #
 # <hash> is the SHA-256 (12 hex digits) of the root filesystem's tarball, which is built
 # deterministically (sorted names, fixed times and owners): the same inputs give the same tag,
-# and an existing tag is not built again. Each image is also tagged `:local`, the tag the tests
-# and `crmsim export compose` use unless CRMSIM_IMAGE / CRMSIM_HAPROXY_IMAGE name another
-# (e.g. an image pulled from your registry).
+# and an existing tag is not built again. It is also tagged `crmsim/crmsim:local`, the tag the
+# tests and `crmsim export compose` use unless CRMSIM_IMAGE names another (e.g. an image pulled
+# from your registry).
 #
 # Needs: docker, the release binary (built if missing), busybox-static and haproxy (ci/deps.sh).
-# Prints the two image names. Exit 0 when both exist afterwards.
+# Prints the image name. Exit 0 when it exists afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,42 +41,37 @@ haproxy=$(command -v haproxy || true)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# rootfs DIR PROGRAM DEST: DEST in DIR, with every library ldd lists at its own path.
-rootfs() {
+# add DIR PROGRAM DEST: PROGRAM at DEST in DIR, with every library ldd lists at its own path.
+add() {
   local dir=$1 program=$2 dest=$3
-  mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/work" "$(dirname "$dir$dest")"
-  chmod 1777 "$dir/tmp"
+  mkdir -p "$(dirname "$dir$dest")"
   cp "$program" "$dir$dest"
   ldd "$program" | grep -o '/[^ ]*' | sort -u | while read -r lib; do
     mkdir -p "$dir$(dirname "$lib")"
     cp -L "$lib" "$dir$lib"
   done
-  cp "$busybox" "$dir/bin/busybox"
-  for applet in sh ls cat sleep kill ps nslookup wget; do
-    ln -sf busybox "$dir/bin/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$dir/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
-  printf 'hosts: files dns\n' >"$dir/etc/nsswitch.conf"
 }
 
-# image NAME DIR ENTRYPOINT: imports DIR as NAME:<hash> and NAME:local, unless it exists.
-image() {
-  local name=$1 dir=$2 entry=$3 tarball hash
-  tarball="$work/$(basename "$dir").tar"
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$dir" -cf "$tarball" .
-  hash=$(sha256sum "$tarball" | cut -c1-12)
-  if ! docker image inspect "$name:$hash" >/dev/null 2>&1; then
-    docker import --change "ENTRYPOINT [\"$entry\"]" --change 'WORKDIR /work' \
-      "$tarball" "$name:$hash" >/dev/null
-  fi
-  docker tag "$name:$hash" "$name:local"
-  echo "$name:$hash"
-}
+root="$work/rootfs"
+mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/work" "$root/run/haproxy" "$root/var/lib/haproxy"
+chmod 1777 "$root/tmp"
+add "$root" "$bin" /usr/local/bin/crmsim
+add "$root" "$haproxy" /usr/sbin/haproxy
+cp "$busybox" "$root/bin/busybox"
+for applet in sh ls cat sleep kill ps nslookup wget; do
+  ln -sf busybox "$root/bin/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
 
-rootfs "$work/crmsim" "$bin" /usr/local/bin/crmsim
-image crmsim/crmsim "$work/crmsim" /usr/local/bin/crmsim
-
-rootfs "$work/haproxy" "$haproxy" /usr/sbin/haproxy
-mkdir -p "$work/haproxy/run/haproxy" "$work/haproxy/var/lib/haproxy"
-image crmsim/haproxy "$work/haproxy" /usr/sbin/haproxy
+tarball="$work/rootfs.tar"
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$tarball" .
+hash=$(sha256sum "$tarball" | cut -c1-12)
+name=crmsim/crmsim
+if ! docker image inspect "$name:$hash" >/dev/null 2>&1; then
+  docker import --change 'ENTRYPOINT ["/usr/local/bin/crmsim"]' --change 'WORKDIR /work' \
+    --change 'ENV PATH=/usr/local/bin:/usr/sbin:/bin' "$tarball" "$name:$hash" >/dev/null
+fi
+docker tag "$name:$hash" "$name:local"
+echo "$name:$hash"

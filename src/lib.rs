@@ -20,6 +20,7 @@
 
 pub mod capacity;
 pub mod cli;
+pub mod containers;
 pub mod exit;
 pub mod report;
 pub mod runner;

@@ -2,6 +2,7 @@
 
 mod capacity;
 mod certs;
+mod export;
 mod run;
 mod serve;
 
@@ -45,6 +46,12 @@ enum Command {
     Serve {
         #[command(subcommand)]
         component: serve::ServeCommand,
+    },
+    /// Write a scenario's deployment for other tools: `compose` (a docker-compose project with
+    /// every component in its own container). Exit 0 written, 2 bad input, 3 cannot write.
+    Export {
+        #[command(subcommand)]
+        what: export::ExportCommand,
     },
     /// Write the ICI profile's WSDL and XSD files into a folder.
     Schema {
@@ -116,6 +123,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Capacity(args) => capacity::run(&args),
+        Command::Export { what } => export::run(what),
         Command::Certs { command } => certs::run(command),
         Command::Serve { component } => serve::run(component),
         Command::Schema { out } => match ici::schema::write_to(&out) {
