@@ -126,16 +126,17 @@ impl ContainerPlan {
         out
     }
 
-    /// Writes the certificates, the serve configs and `reports/` into `dir`. `proxy_ip`: the
-    /// proxy's address on the network, which the static route needs (the connector guide's
-    /// `TpiDllParameter=SSL PROXY=<ip>:<port>` takes an address).
+    /// Writes everything into `dir` (see [`Self::write_common`], [`Self::write_connectors`]).
     pub fn write(&self, dir: &Path, proxy_ip: Option<IpAddr>) -> Result<(), String> {
-        let io = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
-        std::fs::create_dir_all(dir.join("reports")).map_err(|e| io(dir, e))?;
-        let static_route = self.deployment == Deployment::ProxyStaticRoute;
-        if static_route && proxy_ip.is_none() {
-            return Err("the static route needs the proxy's IP address".to_owned());
-        }
+        let folders = self.write_common(dir)?;
+        self.write_connectors(dir, &folders, proxy_ip)
+    }
+
+    /// Writes the certificates, the CRM's and the proxy's configs and `reports/`; returns the
+    /// connector folders (relative to `dir`) for [`Self::write_connectors`].
+    pub fn write_common(&self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        std::fs::create_dir_all(dir.join("reports"))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut side_dirs = Vec::new();
         if self.tls {
             let written = certs::layout::write_new(&dir.join("pki"), &self.pki_options())
@@ -144,13 +145,29 @@ impl ContainerPlan {
                 side_dirs.push(relative(dir, d));
             }
         }
-        for (i, side) in self.sides().iter().enumerate() {
-            let text = self.connector_config(side, side_dirs.get(i), proxy_ip);
-            write(&dir.join(format!("{side}.toml")), &text)?;
-        }
         write(&dir.join("crm.toml"), &self.crm_config())?;
         if self.proxied() {
             write(&dir.join("proxy.toml"), &self.proxy_config())?;
+        }
+        Ok(side_dirs)
+    }
+
+    /// Writes the connector sides' configs. `proxy_ip`: the proxy's address on the network,
+    /// which the static route needs (the connector guide's `TpiDllParameter=SSL
+    /// PROXY=<ip>:<port>` takes an address), so a harness that lets Docker pick addresses
+    /// starts the proxy first and writes these after.
+    pub fn write_connectors(
+        &self,
+        dir: &Path,
+        folders: &[PathBuf],
+        proxy_ip: Option<IpAddr>,
+    ) -> Result<(), String> {
+        if self.deployment == Deployment::ProxyStaticRoute && proxy_ip.is_none() {
+            return Err("the static route needs the proxy's IP address".to_owned());
+        }
+        for (i, side) in self.sides().iter().enumerate() {
+            let text = self.connector_config(side, folders.get(i), proxy_ip);
+            write(&dir.join(format!("{side}.toml")), &text)?;
         }
         Ok(())
     }

@@ -331,6 +331,15 @@ impl Connector {
         report
     }
 
+    /// Stops as an operator stops a connector (`docker stop`, SIGTERM): no new calls; the calls
+    /// it still holds end as dropped with `reason`, and the CRM is told by event, so none is
+    /// left without an outcome; then as [`shutdown`](Self::shutdown).
+    pub async fn stop(self, grace: Duration, reason: &str) -> ConnectorReport {
+        self.set_call_rate(0.0);
+        lock(&self.shared.acd).drop_all_calls(reason, Instant::now());
+        self.shutdown(grace).await
+    }
+
     /// Dies at once, as a crashed process: connections cut, queued events lost. The calls it
     /// held are ended as dropped with `reason`, so the run accounts for each of them, and the
     /// final report is returned.

@@ -39,7 +39,9 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
         }
     );
     let reason = stopper.wait().await;
-    let report = connector.shutdown(GRACE).await;
+    let report = connector
+        .stop(GRACE, &format!("connector stopped ({reason})"))
+        .await;
     print!("{}", summary::connector(&report, reason, started.elapsed()));
     write_json(&report, json)
 }

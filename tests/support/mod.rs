@@ -1,3 +1,4 @@
 //! Shared test helpers (a folder, so cargo does not take it for a test of its own).
 
+pub mod containers;
 pub mod served;

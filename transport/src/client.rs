@@ -88,11 +88,23 @@ impl ClientOptions {
 
 /// The client could not be built from its options.
 #[derive(Debug, thiserror::Error)]
-#[error("{name}: cannot build HTTP client: {source}")]
+#[error("{name}: cannot build HTTP client: {}", chain(.source))]
 pub struct ClientBuildError {
     name: String,
     #[source]
     source: reqwest::Error,
+}
+
+/// An error with its causes, `a: b: c` (reqwest's own message alone is "builder error").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// A sent message did not get an HTTP answer we can read.
@@ -206,6 +218,20 @@ impl SoapClient {
                     stats: stats.clone(),
                 }));
             builder = builder.tls_backend_preconfigured(config);
+        } else {
+            // Plain HTTP: no TLS at all, so no trust store either. Without this reqwest loads
+            // the platform's, and fails where there is none (a minimal container image).
+            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map(|b| {
+                b.with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth()
+            });
+            if let Ok(config) = config {
+                builder = builder.tls_backend_preconfigured(config);
+            }
         }
         let http = builder.build().map_err(|source| ClientBuildError {
             name: options.name.clone(),
