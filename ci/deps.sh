@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs the tools the tests call (Debian/Ubuntu), if they are missing. Needs root or sudo.
+# Docker is not installed here: the container tests skip without it (and say so), the release
+# gate (ci/release-gate.sh) refuses to run without it.
 set -euo pipefail
 need=()
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
+# HAProxy as the second proxy engine; a static busybox as the shell of the container image.
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need+=(busybox-static)
 if ((${#need[@]} == 0)); then
   exit 0
 fi

@@ -56,6 +56,8 @@ root="$work/rootfs"
 mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/work" "$root/run/haproxy" "$root/var/lib/haproxy"
 chmod 1777 "$root/tmp"
 add "$root" "$bin" /usr/local/bin/crmsim
+# Debug info is most of a debug binary's size; symbols stay for backtraces.
+strip --strip-debug "$root/usr/local/bin/crmsim" 2>/dev/null || true
 add "$root" "$haproxy" /usr/sbin/haproxy
 cp "$busybox" "$root/bin/busybox"
 for applet in sh ls cat sleep kill ps nslookup wget; do

@@ -199,7 +199,7 @@ pub fn run_case(case: &Case) {
     let domain = format!("r{run}.crmsim.test");
     let network = format!("crmsim-{run}");
     let text = format!(
-        "[run]\ndeployment = \"{}\"\nwarmup = \"2s\"\nsteady = \"22s\"\n\
+        "[run]\ndeployment = \"{}\"\nwarmup = \"2s\"\nsteady = \"30s\"\n\
          [tls]\nenabled = {}\n[crm]\nagents = 20\nheartbeat = \"500ms\"\n\
          [calls]\nrate = 2.0\n[proxy]\nengine = \"{}\"\ninter = \"500ms\"\nfall = 2\nrise = 2\ncheck_timeout = \"1s\"\n",
         case.deployment.as_str(),
@@ -556,7 +556,13 @@ fn evaluate(
             }
             match s["to_unix_ms"].as_u64() {
                 Some(t) => last = Some(t.max(last.unwrap_or(0))),
-                None => return Err(format!("agents missing from {f} on, never all back")),
+                None => {
+                    return Err(format!(
+                        "agents missing from {f} on ({} ms after the container event, {} ms before the CRM's work ended), never all back",
+                        f - from,
+                        crm_end as i64 - f as i64
+                    ));
+                }
             }
         }
         Ok(last.map(|t| t - from))
