@@ -47,9 +47,10 @@ pub(crate) struct AgentContext {
     pub sink_url: String,
     /// A user known to be logged on, for the heartbeat's session check.
     pub session_probe: Arc<std::sync::Mutex<Option<String>>>,
-    /// Set when an agent's request finds the connector does not know the agent: the watchdog
-    /// then checks for the whole CMS session (see `heartbeat`).
-    pub session_suspect: Arc<std::sync::atomic::AtomicBool>,
+    /// Set when a logged-on agent's request finds the connector does not know it: the relogon
+    /// epoch the agent had logged on in, plus one (0: nothing suspected). The watchdog then
+    /// re-logs on every agent, unless a relogon has happened since (see `heartbeat`).
+    pub session_suspect: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +86,9 @@ pub(crate) struct Agent {
     call: Option<String>,
     plan: Option<Planned>,
     relogon_epoch: u64,
+    /// The relogon epoch of the agent's last completed logon: when it equals `relogon_epoch`, no
+    /// relogon wave has happened since, so a lost session is news for the watchdog.
+    logon_epoch: u64,
 }
 
 impl Agent {
@@ -128,6 +132,7 @@ impl Agent {
             call: None,
             plan: None,
             relogon_epoch: 0,
+            logon_epoch: 0,
         }
     }
 
@@ -178,6 +183,14 @@ impl Agent {
     }
 
     fn on_event(&mut self, event: Event, phase: Phase) {
+        // Not logged on while working means a logon is pending (or backing off) after a lost
+        // session. The events still arriving from the lost session must not plan an answer, a
+        // hang-up or a wrap-up over that logon: the agent has one plan at a time, and a request
+        // that a side still knowing the old session answers would leave it working calls while
+        // never logging on again. The next logon's subscriptions show whatever is still up.
+        if !self.logged_on && phase == Phase::Work {
+            return;
+        }
         let now = Instant::now();
         match event.body {
             EventBody::UserChanged {
@@ -334,9 +347,14 @@ impl Agent {
         let Err(e) = result else { return };
         if e.is_not_logged_on() {
             if phase == Phase::Work {
-                self.ctx
-                    .session_suspect
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                // News only if no relogon wave has come since the agent's last logon: after a
+                // wave, requests of the old session failing are expected, and a second wave would
+                // log on again agents who have just done so (and may already be in a call).
+                if self.logon_epoch == self.relogon_epoch {
+                    self.ctx
+                        .session_suspect
+                        .store(self.relogon_epoch + 1, std::sync::atomic::Ordering::SeqCst);
+                }
                 self.lose_session("the connector does not know the agent");
             }
             return;
@@ -483,6 +501,7 @@ impl Agent {
         };
         CrmMetrics::count(counter);
         self.logged_on_before = true;
+        self.logon_epoch = self.relogon_epoch;
         let mut probe = crate::lock(&self.ctx.session_probe);
         if probe.is_none() {
             *probe = Some(self.user.clone());

@@ -18,12 +18,18 @@ use crate::client::{IciClient, RequestError};
 use crate::config::HeartbeatConfig;
 use crate::metrics::CrmMetrics;
 
+/// A heartbeat fault saying the probe user is unknown starts a relogon wave itself, which
+/// answers any suspicion raised before it.
+fn suspect_answered<T>(result: &Result<T, RequestError>) -> bool {
+    matches!(result, Err(e @ RequestError::Fault(_)) if e.is_not_logged_on())
+}
+
 pub(crate) struct Heartbeat {
     pub client: Arc<IciClient>,
     pub config: HeartbeatConfig,
     pub probe: Arc<Mutex<Option<String>>>,
     /// An agent found its session unknown to the connector since the last tick.
-    pub suspect: Arc<std::sync::atomic::AtomicBool>,
+    pub suspect: Arc<std::sync::atomic::AtomicU64>,
     pub control: watch::Sender<Directive>,
     pub metrics: Arc<CrmMetrics>,
     pub cancel: CancellationToken,
@@ -56,9 +62,15 @@ impl Heartbeat {
             // changed (a failover the transport never saw, e.g. a proxy that switched sides
             // between two connections) when the probe user, logged on again meanwhile, passes:
             // every other agent is then unknown there too and would never hear of it while idle.
-            let suspect = self
-                .suspect
-                .swap(false, std::sync::atomic::Ordering::SeqCst);
+            // A suspicion raised before the last relogon wave is answered by that wave: acting
+            // on it again would log on agents who have just logged on (and who may already be
+            // in a call there).
+            // Kept through a failed heartbeat: only an answer tells whether the side knows us.
+            let raised = self.suspect.load(std::sync::atomic::Ordering::SeqCst);
+            let suspect = raised != 0 && raised == self.control.borrow().relogon_epoch + 1;
+            if result.is_ok() || suspect_answered(&result) {
+                self.suspect.store(0, std::sync::atomic::Ordering::SeqCst);
+            }
             match result {
                 Ok(_) => {
                     failures = 0;

@@ -182,7 +182,7 @@ impl Crm {
             .replace("{port}", &server.local_addr().port().to_string());
 
         let probe = Arc::new(Mutex::new(None));
-        let suspect = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let suspect = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let ctx = Arc::new(AgentContext {
             client: client.clone(),
             config: Arc::new(config.agents.clone()),

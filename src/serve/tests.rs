@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use super::config::ConfigFile;
-use super::{connector_config, crm_config};
+use super::{connector_config, crm_config, proxy_config};
 
 const CONNECTOR_EXAMPLE: &str = include_str!("../../examples/serve-connector.toml");
 const CRM_EXAMPLE: &str = include_str!("../../examples/serve-crm.toml");
+const PROXY_EXAMPLE: &str = include_str!("../../examples/serve-proxy.toml");
 
 fn file(path: &str, text: &str) -> ConfigFile {
     ConfigFile {
@@ -44,6 +45,41 @@ fn the_examples_load_with_a_certs_new_set() {
     assert_eq!(r.config.event_path, ici::catalog::CRM_EVENT_PATH);
     assert_eq!(r.config.agents.count, 20);
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+
+    // The proxy's example checks with the CRM's set; its servers are names, resolved later.
+    let proxy = connector.with_file_name("serve-proxy.toml");
+    std::fs::write(&proxy, PROXY_EXAMPLE).unwrap();
+    let p = proxy_config::load(&proxy).unwrap();
+    assert!(p.checker.is_some() && p.checker_pem.is_some());
+    assert!(p.tls_line.starts_with("TLS checks as"), "{}", p.tls_line);
+    assert_eq!(p.file.backend[0].servers.len(), 2);
+    assert!(p.file.backend[0].servers[1].backup);
+}
+
+#[test]
+fn proxy_rules_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let cases = [
+        ("name = \"p\"\n", "nothing to serve"),
+        (
+            "[[frontend]]\nname = \"ici\"\nlisten = \"127.0.0.1:0\"\nbackend = \"b\"\n[[backend]]\nname = \"b\"\nservers = [{ name = \"a\", address = \"h:1\" }]\n[backend.check]\nkind = \"tls\"\n",
+            "[tls] must name the checker's cert and ca",
+        ),
+        (
+            "[[route]]\nname = \"events\"\nlisten = \"127.0.0.1:0\"\ntarget = \"crm:port\"\n",
+            "p.toml:4:10: route.0.target",
+        ),
+        ("engine = \"nginx\"\n", "p.toml:1:10"),
+    ];
+    for (text, wanted) in cases {
+        std::fs::write(&path, text).unwrap();
+        let e = proxy_config::load(&path)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(wanted), "{text:?}: {e}");
+    }
 }
 
 fn connector_error(text: &str) -> String {
