@@ -205,7 +205,11 @@ pub fn load(path: &std::path::Path) -> Result<ProxyPlan, ScenarioError> {
         .iter()
         .any(|b| b.check.kind == CheckKindName::Tls);
     let (checker, tls_line, checker_pem) = if wants_tls {
-        let Some((material, origin)) = tls::from_table(&source, file.tls.as_ref(), "[tls]")? else {
+        let material = match file.tls {
+            Some(_) => tls::from_table(&source, file.tls.as_ref(), "[tls]")?,
+            None => None,
+        };
+        let Some((material, origin)) = material else {
             return Err(source.error_at(
                 &["tls", "enabled"],
                 "a backend checks with TLS (check.kind = \"tls\"): [tls] must name the checker's cert and ca",

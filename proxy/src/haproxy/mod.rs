@@ -160,7 +160,8 @@ impl Haproxy {
             tokio::spawn(read_log(stderr, shared.clone(), cfg.clone()));
         }
         // Up: the admin socket answers. Ready: every checked server has a check result.
-        let deadline = Instant::now() + Duration::from_secs(10) + first_check_bound(&cfg);
+        let limit = Duration::from_secs(10) + first_check_bound(&cfg);
+        let deadline = Instant::now() + limit;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
                 let log = lock(&shared.log).join("\n");
@@ -182,8 +183,7 @@ impl Haproxy {
             if Instant::now() > deadline {
                 let log = lock(&shared.log).join("\n");
                 return Err(fail(format!(
-                    "haproxy did not come up within {:?}; its log:\n{log}",
-                    deadline.elapsed()
+                    "haproxy did not come up within {limit:?} (admin socket answering, every server checked once); its log:\n{log}"
                 )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
