@@ -80,7 +80,9 @@ impl Shared {
         let now = Instant::now();
         let (id, timers) = {
             let mut acd = lock(&self.acd);
-            if require_agents && acd.logged_on() == 0 {
+            // A killed side takes nothing more: its final account is already taken, and a
+            // call offered now would be in no report.
+            if acd.is_dead() || (require_agents && acd.logged_on() == 0) {
                 return None;
             }
             let id = acd.offer_call(intended, now);

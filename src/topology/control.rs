@@ -109,12 +109,17 @@ impl Topology {
             .running
             .take()
             .ok_or_else(|| format!("{name} is not running"))?;
+        // The contact center stops routing to the side before it dies: a call handed over
+        // between the side's final account and the switch would be counted routed and never
+        // taken.
+        center.set_desks(self.call_desks());
         let now = Instant::now();
         let report = connector.kill(&format!("{name} killed")).await;
         let dropped = report.killed.as_ref().map_or(0, |k| k.dropped_calls.len());
         let lost = report.killed.as_ref().map_or(0, |k| k.events_lost);
-        slot.past.push((now, report));
-        center.set_desks(self.call_desks());
+        if let Some(slot) = self.sides.iter_mut().find(|s| s.name == name) {
+            slot.past.push((now, report));
+        }
         Ok(format!(
             "{name} killed: {dropped} calls dropped, {lost} events lost with it"
         ))

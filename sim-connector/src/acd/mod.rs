@@ -209,6 +209,11 @@ impl Acd {
         self.agents.len()
     }
 
+    /// Whether [`Acd::die`] was called: a dead connector takes no call.
+    pub fn is_dead(&self) -> bool {
+        self.dead
+    }
+
     /// Calls not yet ended.
     pub fn active_calls(&self) -> usize {
         self.calls.len()
