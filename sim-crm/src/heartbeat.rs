@@ -60,17 +60,18 @@ impl Heartbeat {
                 .await;
             // An agent's session unknown to the connector means the side behind the CMS URL
             // changed (a failover the transport never saw, e.g. a proxy that switched sides
-            // between two connections) when the probe user, logged on again meanwhile, passes:
-            // every other agent is then unknown there too and would never hear of it while idle.
-            // A suspicion raised before the last relogon wave is answered by that wave: acting
-            // on it again would log on agents who have just logged on (and who may already be
-            // in a call there).
-            // Kept through a failed heartbeat: only an answer tells whether the side knows us.
-            let raised = self.suspect.load(std::sync::atomic::Ordering::SeqCst);
+            // between two connections) while the probe user, logged on again meanwhile, passes:
+            // every other agent is unknown there too and would never hear of it while idle.
+            // The suspicion is consumed only by an answer (a failed heartbeat says nothing about
+            // which side knows whom), and one raised before the last relogon wave is answered by
+            // that wave: acting on it again would log on agents who have just done so.
+            let answered = result.is_ok() || suspect_answered(&result);
+            let raised = if answered {
+                self.suspect.swap(0, std::sync::atomic::Ordering::SeqCst)
+            } else {
+                0
+            };
             let suspect = raised != 0 && raised == self.control.borrow().relogon_epoch + 1;
-            if result.is_ok() || suspect_answered(&result) {
-                self.suspect.store(0, std::sync::atomic::Ordering::SeqCst);
-            }
             match result {
                 Ok(_) => {
                     failures = 0;
