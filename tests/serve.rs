@@ -5,13 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 mod support;
-use support::served::{Served, json, write};
+use support::served::{Served, crm_config, json, write};
 
 use certs::layout::{NewOptions, Written};
 use ici::{Message, Request, Response};
@@ -188,40 +187,6 @@ fn curl_gets_soap_answers_from_a_served_connector_and_is_refused_without_a_certi
     assert_eq!(requests["system.heartbeat"], 1, "{r}");
 }
 
-fn crm_config(root: &Path, connector: SocketAddr, agents: usize, duration: &str) -> PathBuf {
-    write(
-        &root.join("crm.toml"),
-        &format!(
-            r#"
-listen = "127.0.0.1:0"
-sink_url = "https://crm.crmsim.test:{{port}}/sap/bc/crm/ici/events"
-duration = "{duration}"
-material_dir = "pki/crm"
-[cms]
-name = "ZCMS_CONNECTS"
-system_id = "BS_CONNECTS"
-server_ssl = true
-[cms.destination]
-name = "ICI_CONNECTOR"
-host = "{CONNECTOR_HOST}"
-port = {port}
-path = "/ici"
-ssl = true
-[requests.hosts]
-"{CONNECTOR_HOST}" = "127.0.0.1"
-[agents]
-count = {agents}
-logon = "storm"
-ring_delay = "uniform(100ms, 300ms)"
-talk_time = "uniform(500ms, 1s)"
-wrap_up = "200ms"
-heartbeat = "1s"
-"#,
-            port = connector.port()
-        ),
-    )
-}
-
 /// The CRM stops first (its duration), logs its agents off and waits until events stop
 /// arriving; the connector outlives it and is stopped with SIGTERM afterwards. So every event
 /// the connector sent went to a CRM that was still listening: what the connector counts as
@@ -238,7 +203,7 @@ fn a_served_crm_and_a_served_connector_work_calls_together_over_mutual_tls() {
     let connector_addr = connector.listening();
     let mut crm = Served::start(
         "crm",
-        &crm_config(root, connector_addr, agents, "8s"),
+        &crm_config(root, connector_addr.port(), agents, "8s", "1s"),
         &crm_json,
     );
     crm.listening();
@@ -337,7 +302,7 @@ fn bad_configs_exit_2_and_say_where_and_what() {
         "{stderr}"
     );
 
-    let crm = crm_config(root, "127.0.0.1:8443".parse().unwrap(), 1, "1s");
+    let crm = crm_config(root, 8443, 1, "1s", "1s");
     let text = std::fs::read_to_string(&crm).unwrap().replace(
         "material_dir = \"pki/crm\"",
         "material_dir = \"pki/nowhere\"",

@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use certs::layout::NewOptions;
 
 mod support;
-use support::served::{Served, json, write};
+use support::served::{Served, crm_config, json, now_ms, write};
 
 const CONNECTOR_HOST: &str = "connector.crmsim.test";
 
@@ -69,56 +69,11 @@ server_name = "{CONNECTOR_HOST}"
     )
 }
 
-fn crm_config(root: &Path, port: u16, agents: usize) -> PathBuf {
-    write(
-        &root.join("crm.toml"),
-        &format!(
-            r#"
-listen = "127.0.0.1:0"
-sink_url = "https://crm.crmsim.test:{{port}}/sap/bc/crm/ici/events"
-duration = "14s"
-material_dir = "pki/crm"
-[cms]
-name = "ZCMS_CONNECTS"
-system_id = "BS_CONNECTS"
-server_ssl = true
-[cms.destination]
-name = "ICI_CONNECTOR"
-host = "{CONNECTOR_HOST}"
-port = {port}
-path = "/ici"
-ssl = true
-[requests]
-timeout = "2s"
-[requests.hosts]
-"{CONNECTOR_HOST}" = "127.0.0.1"
-[agents]
-count = {agents}
-logon = "storm"
-ring_delay = "uniform(100ms, 300ms)"
-talk_time = "uniform(500ms, 1s)"
-wrap_up = "200ms"
-heartbeat = "500ms"
-"#
-        ),
-    )
-}
-
 /// `frontend ici on 127.0.0.1:PORT → …` on the proxy's start line.
 fn frontend_port(line: &str) -> u16 {
     let rest = line.split("frontend ici on ").nth(1).unwrap();
     let addr: std::net::SocketAddr = rest.split_whitespace().next().unwrap().parse().unwrap();
     addr.port()
-}
-
-fn now_ms() -> u64 {
-    u64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
 }
 
 #[test]
@@ -170,7 +125,7 @@ fn failover_through_served_proxy(engine: &str) {
     assert!(start_line.contains("TLS checks as"), "{start_line}");
     let mut crm = Served::start(
         "crm",
-        &crm_config(root, frontend_port(&start_line), agents),
+        &crm_config(root, frontend_port(&start_line), agents, "14s", "500ms"),
         &root.join("crm.json"),
     );
     crm.listening();

@@ -7,13 +7,14 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crmsim::containers::{ContainerPlan, MOUNT};
 use crmsim::scenario::{self, Deployment, ProxyEngine};
 use testcontainers::clients::Cli;
 
 use super::container_checks::{Check, evaluate, write_junit};
+use super::served::now_ms;
 use testcontainers::core::WaitFor;
 use testcontainers::{Container, Image, ImageArgs, RunnableImage};
 
@@ -122,16 +123,6 @@ fn image() -> &'static str {
             .trim()
             .to_owned()
     })
-}
-
-fn now_ms() -> u64 {
-    u64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap()
 }
 
 fn docker(args: &[&str]) -> String {

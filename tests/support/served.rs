@@ -158,3 +158,57 @@ pub fn json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
+
+/// A `serve crm` config for `agents` agents dialling `connector.crmsim.test` at 127.0.0.1:`port`
+/// with the `certs new` set in `root/pki`, working for `duration`, heartbeat every `heartbeat`.
+pub fn crm_config(
+    root: &Path,
+    port: u16,
+    agents: usize,
+    duration: &str,
+    heartbeat: &str,
+) -> PathBuf {
+    write(
+        &root.join("crm.toml"),
+        &format!(
+            r#"
+listen = "127.0.0.1:0"
+sink_url = "https://crm.crmsim.test:{{port}}/sap/bc/crm/ici/events"
+duration = "{duration}"
+material_dir = "pki/crm"
+[cms]
+name = "ZCMS_CONNECTS"
+system_id = "BS_CONNECTS"
+server_ssl = true
+[cms.destination]
+name = "ICI_CONNECTOR"
+host = "connector.crmsim.test"
+port = {port}
+path = "/ici"
+ssl = true
+[requests]
+timeout = "2s"
+[requests.hosts]
+"connector.crmsim.test" = "127.0.0.1"
+[agents]
+count = {agents}
+logon = "storm"
+ring_delay = "uniform(100ms, 300ms)"
+talk_time = "uniform(500ms, 1s)"
+wrap_up = "200ms"
+heartbeat = "{heartbeat}"
+"#
+        ),
+    )
+}
+
+/// Now, in milliseconds since the Unix epoch (what the reports' wall-clock times use).
+pub fn now_ms() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
