@@ -25,5 +25,6 @@ pub mod exit;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod separate;
 pub mod serve;
 pub mod topology;

@@ -88,6 +88,15 @@ pub struct RunArgs {
     /// `embedded` (crmsim's proxy) or `haproxy` (Debian's HAProxy from the PATH).
     #[arg(long, value_enum, value_name = "ENGINE")]
     pub proxy_engine: Option<EngineArg>,
+    /// Run every component as its own `crmsim serve` process on this machine, and apply the
+    /// scenario's faults to the processes (SIGKILL, SIGSTOP/SIGCONT, a new process) and to
+    /// relays on the hops they name. Judged from the components' own reports.
+    #[arg(long, conflicts_with_all = ["html", "pki_dir"])]
+    pub processes: bool,
+    /// With --processes: where configs, certificates, logs and reports go (default: a temporary
+    /// folder, kept when the run fails).
+    #[arg(long, value_name = "DIR", requires = "processes")]
+    pub workdir: Option<PathBuf>,
 }
 
 /// `--proxy-engine`.

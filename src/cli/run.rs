@@ -7,6 +7,7 @@ use crate::exit;
 use crate::report::{self, Verdict};
 use crate::runner;
 use crate::scenario;
+use crate::separate;
 
 pub fn run(args: &RunArgs) -> ExitCode {
     let loaded = match scenario::load(&args.scenario) {
@@ -28,6 +29,9 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
+    if args.processes {
+        return run_processes(&runtime, &loaded, args);
+    }
     let options = runner::RunOptions {
         progress: args.progress,
         keep_pki: args.pki_dir.clone(),
@@ -43,6 +47,61 @@ pub fn run(args: &RunArgs) -> ExitCode {
         print!("{}", report::render_summary(&report));
     }
     if let Err(e) = write_outputs(&report, args) {
+        eprintln!("crmsim: {e}");
+        return exit::code(exit::CANNOT_RUN);
+    }
+    match report.verdict {
+        Verdict::Pass => exit::code(exit::PASS),
+        Verdict::Fail => exit::code(exit::FAIL),
+    }
+}
+
+/// `--processes`: the deployment as separate processes.
+fn run_processes(
+    runtime: &tokio::runtime::Runtime,
+    loaded: &scenario::LoadedScenario,
+    args: &RunArgs,
+) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("crmsim: cannot find this program's path to run the components: {e}");
+            return exit::code(exit::CANNOT_RUN);
+        }
+    };
+    let options = separate::ProcessOptions {
+        exe,
+        workdir: args.workdir.clone(),
+        verbose: !args.quiet,
+    };
+    let report = match runtime.block_on(separate::run(loaded, &options)) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("crmsim: {}: {e}", loaded.path.display());
+            return exit::code(match e {
+                separate::ProcessError::Unsupported(_) => exit::BAD_INPUT,
+                separate::ProcessError::CannotRun(_) => exit::CANNOT_RUN,
+            });
+        }
+    };
+    if !args.quiet {
+        print!("{}", report.render());
+    }
+    let write = |what: &str, path: &std::path::Path, text: String| {
+        report::write_file(path, &text)
+            .map_err(|e| format!("cannot write the {what} report to {}: {e}", path.display()))
+    };
+    let written = serde_json::to_string_pretty(&report)
+        .map_err(|e| format!("cannot serialize the report: {e}"))
+        .and_then(|json| match &args.json {
+            Some(path) => write("JSON", path, json + "\n"),
+            None => Ok(()),
+        })
+        .and_then(|()| match &args.junit {
+            Some(path) => write("JUnit", path, report.junit()),
+            None => Ok(()),
+        });
+    if let Err(e) = written {
         eprintln!("crmsim: {e}");
         return exit::code(exit::CANNOT_RUN);
     }

@@ -405,6 +405,16 @@ pub enum ProxyEngine {
     Haproxy,
 }
 
+impl ProxyEngine {
+    /// As scenario files and reports spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyEngine::Embedded => "embedded",
+            ProxyEngine::Haproxy => "haproxy",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProxyCheck {

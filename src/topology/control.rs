@@ -242,31 +242,43 @@ impl Topology {
         spec: &FaultSpec,
         undo: bool,
     ) -> Result<String, String> {
-        let legs = self.hop(hop)?;
-        let mut reset = 0;
-        for leg in &legs {
-            match (action, undo) {
-                (FaultAction::Latency, false) => leg.set_latency(
-                    spec.latency.unwrap_or_default(),
-                    spec.jitter.unwrap_or_default(),
-                ),
-                (FaultAction::Latency, true) => leg.set_latency(Duration::ZERO, Duration::ZERO),
-                (FaultAction::Blackhole, _) => leg.set_blackhole(!undo),
-                (FaultAction::Pause, _) => leg.pause(),
-                (FaultAction::Resume, _) => leg.resume(),
-                (FaultAction::Reset, _) => reset += leg.reset_connections(),
-                (other, _) => {
-                    return Err(format!("{} does not apply to hop {hop}", other.as_str()));
-                }
+        impair(&self.hop(hop)?, hop, action, spec, undo)
+    }
+}
+
+/// Applies a hop fault (or its undo) to the legs that carry the hop: the proxy's, or relays'.
+pub(crate) fn impair(
+    legs: &[Impairments],
+    hop: &str,
+    action: FaultAction,
+    spec: &FaultSpec,
+    undo: bool,
+) -> Result<String, String> {
+    let mut reset = 0;
+    for leg in legs {
+        match (action, undo) {
+            (FaultAction::Latency, false) => leg.set_latency(
+                spec.latency.unwrap_or_default(),
+                spec.jitter.unwrap_or_default(),
+            ),
+            (FaultAction::Latency, true) => leg.set_latency(Duration::ZERO, Duration::ZERO),
+            (FaultAction::Blackhole, _) => leg.set_blackhole(!undo),
+            (FaultAction::Pause, _) => leg.pause(),
+            (FaultAction::Resume, _) => leg.resume(),
+            (FaultAction::Reset, _) => reset += leg.reset_connections(),
+            (other, _) => {
+                return Err(format!("{} does not apply to hop {hop}", other.as_str()));
             }
         }
-        Ok(match (action, undo) {
-            (FaultAction::Reset, _) => format!("{reset} connections on {hop} reset"),
-            (_, true) => format!("{} on {hop} ended", spec.action.as_str()),
-            (a, false) => format!("{} on {hop}", a.as_str()),
-        })
     }
+    Ok(match (action, undo) {
+        (FaultAction::Reset, _) => format!("{reset} connections on {hop} reset"),
+        (_, true) => format!("{} on {hop} ended", spec.action.as_str()),
+        (a, false) => format!("{} on {hop}", a.as_str()),
+    })
+}
 
+impl Topology {
     /// Shuts everything down; returns the reports of every CRM and connector instance (killed
     /// ones included) and what the proxy and relays saw.
     pub async fn shut_down(self) -> (Vec<CrmReport>, Vec<ConnectorReport>, NetworkReport) {
@@ -298,7 +310,7 @@ impl Topology {
 }
 
 /// What undoes a timed fault.
-fn undo_of(action: FaultAction) -> FaultAction {
+pub(crate) fn undo_of(action: FaultAction) -> FaultAction {
     match action {
         FaultAction::Pause => FaultAction::Resume,
         other => other,

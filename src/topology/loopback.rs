@@ -20,6 +20,11 @@ impl Loopback {
         Loopback { next: 2, spread }
     }
 
+    /// Whether each component gets its own address (false: all share 127.0.0.1).
+    pub fn spread(&self) -> bool {
+        self.spread
+    }
+
     /// The next component's IP.
     pub fn next_ip(&mut self) -> IpAddr {
         if !self.spread {

@@ -14,7 +14,7 @@
 
 mod build;
 pub mod configs;
-mod control;
+pub(crate) mod control;
 pub(crate) mod engine;
 mod loopback;
 mod material;

@@ -13,8 +13,8 @@ use crmsim::containers::{ContainerPlan, MOUNT};
 use crmsim::scenario::{self, Deployment, ProxyEngine};
 use testcontainers::clients::Cli;
 
-use super::container_checks::{Check, evaluate, write_junit};
 use super::served::now_ms;
+use crmsim::separate::checks::{RunFacts, SideEvent, evaluate, junit};
 use testcontainers::core::WaitFor;
 use testcontainers::{Container, Image, ImageArgs, RunnableImage};
 
@@ -154,10 +154,7 @@ pub fn run_case(case: &Case) {
          [calls]\nrate = 2.0\n[proxy]\nengine = \"{}\"\ninter = \"500ms\"\nfall = 2\nrise = 2\ncheck_timeout = \"1s\"\n",
         case.deployment.as_str(),
         case.tls,
-        match case.engine {
-            ProxyEngine::Embedded => "embedded",
-            ProxyEngine::Haproxy => "haproxy",
-        }
+        case.engine.as_str()
     );
     let loaded = scenario::parse(Path::new("containers.toml"), &text).unwrap();
     let plan = ContainerPlan::from_scenario(&loaded.scenario, &domain);
@@ -207,14 +204,19 @@ pub fn run_case(case: &Case) {
     }
     let crm_started = now_ms();
 
-    let mut stopped_at = None;
-    let mut started_at = None;
+    let mut side_events = Vec::new();
+    let event = |down: bool, what: &str| SideEvent {
+        side: "connector-a".to_owned(),
+        down,
+        at_unix_ms: now_ms(),
+        what: what.to_owned(),
+    };
     if proxy.is_some() {
         sleep(Duration::from_secs(8));
-        stopped_at = Some(now_ms());
+        side_events.push(event(true, "stopped"));
         sides[0].stop();
         sleep(Duration::from_secs(6));
-        started_at = Some(now_ms());
+        side_events.push(event(false, "started"));
         sides[0].start();
     }
     let crm_exit = wait_exit(crm.id(), Duration::from_secs(120));
@@ -225,27 +227,34 @@ pub fn run_case(case: &Case) {
         p.stop();
     }
 
-    let mut checks = Vec::new();
-    evaluate(
-        &mut checks,
-        case,
-        &plan,
-        root,
-        crm_exit,
+    let facts = RunFacts {
+        crm_exit: crm_exit.and_then(|c| i32::try_from(c).ok()),
         crm_started,
-        stopped_at,
-        started_at,
-    );
+        side_events,
+        // `docker stop` lets the side finish within its grace (5 s) before its port closes;
+        // coming back includes the container's and the process's start.
+        stop_grace_ms: 5_000,
+        start_allowance_ms: 3_000,
+        max_detection_ms: None,
+        max_relogon_ms: None,
+    };
+    let checks = evaluate(&plan, root, &facts).0;
     if let Ok(dir) = std::env::var("CRMSIM_JUNIT_DIR") {
-        write_junit(Path::new(&dir), &case.name(), &checks);
+        let dir = Path::new(&dir);
+        std::fs::create_dir_all(dir).unwrap();
+        let xml = junit(&format!("containers {}", case.name()), &checks);
+        std::fs::write(dir.join(format!("containers-{}.xml", case.name())), xml).unwrap();
     }
-    let failed: Vec<&Check> = checks.iter().filter(|c| !c.1).collect();
+    let failed = checks.iter().filter(|c| !c.passed).count();
     let table: String = checks
         .iter()
-        .map(|(n, ok, d)| format!("  [{}] {n}: {d}\n", if *ok { "ok  " } else { "FAIL" }))
+        .map(|c| {
+            let mark = if c.passed { "ok  " } else { "FAIL" };
+            format!("  [{mark}] {}: {}\n", c.name, c.detail)
+        })
         .collect();
     eprintln!("{} (image {image}):\n{table}", case.name());
-    if !failed.is_empty() {
+    if failed > 0 {
         let mut logs = String::new();
         for id in std::iter::once(crm.id())
             .chain(sides.iter().map(|s| s.id()))
@@ -256,11 +265,7 @@ pub fn run_case(case: &Case) {
                 docker(&["logs", "--tail", "25", id])
             ));
         }
-        panic!(
-            "{}: {} checks failed:\n{table}\n{logs}",
-            case.name(),
-            failed.len()
-        );
+        panic!("{}: {failed} checks failed:\n{table}\n{logs}", case.name());
     }
 }
 

@@ -1,0 +1,447 @@
+//! The checks of a deployment run as separate processes or containers, computed from the
+//! components' own JSON reports (`reports/<component>-<start unix ms>.json`): the in-process
+//! run's invariants, and the failover figures around each fault on a connector side.
+//!
+//! Times in these reports are Unix milliseconds, so the runner's fault times, the proxy's state
+//! changes and the CRM's availability spans line up across processes (and containers).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::containers::ContainerPlan;
+use crate::scenario::Deployment;
+
+/// One check: a name CI systems show, whether it held, and what was seen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+/// Collects checks.
+#[derive(Debug, Default)]
+pub struct Checks(pub Vec<Check>);
+
+impl Checks {
+    pub fn add(&mut self, name: &str, passed: bool, detail: String) {
+        self.0.push(Check {
+            name: name.to_owned(),
+            passed,
+            detail,
+        });
+    }
+
+    pub fn passed(&self) -> bool {
+        self.0.iter().all(|c| c.passed)
+    }
+}
+
+/// A connector side taken away (`down`: killed, stopped, paused) or given back, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideEvent {
+    pub side: String,
+    pub down: bool,
+    pub at_unix_ms: u64,
+    /// What happened, for the check's name: `killed`, `stopped`, `restarted` …
+    pub what: String,
+}
+
+/// What the run looked like from outside the components.
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    /// The CRM process's exit code (None: it did not exit, or was killed by a signal).
+    pub crm_exit: Option<i32>,
+    /// When the CRM process started (Unix ms), if its report does not say.
+    pub crm_started: u64,
+    /// Faults on connector sides, in time order.
+    pub side_events: Vec<SideEvent>,
+    /// How long a side may take to go away after the fault, before health checks even start
+    /// to see it (`docker stop` waits for the process's grace; SIGKILL does not).
+    pub stop_grace_ms: u64,
+    /// A process or container start, before a side can answer a health check.
+    pub start_allowance_ms: u64,
+    /// Bounds from the scenario's thresholds, where it sets them.
+    pub max_detection_ms: Option<u64>,
+    pub max_relogon_ms: Option<u64>,
+}
+
+/// Every report `component` left (one per life of its process), oldest first.
+pub fn reports(dir: &Path, component: &str) -> Vec<Value> {
+    report_files(dir, component)
+        .iter()
+        .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
+        .filter_map(|t| serde_json::from_str(&t).ok())
+        .collect()
+}
+
+/// `(start unix ms, path)` of `component`'s reports, oldest first.
+fn report_files(dir: &Path, component: &str) -> Vec<(u64, PathBuf)> {
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir.join("reports"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            let started = p
+                .file_name()?
+                .to_str()?
+                .strip_prefix(component)?
+                .strip_prefix('-')?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()?;
+            Some((started, p))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn u(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// Evaluates the run in `root` (which holds `reports/`).
+pub fn evaluate(plan: &ContainerPlan, root: &Path, facts: &RunFacts) -> Checks {
+    let mut out = Checks::default();
+    out.add(
+        "crm exited 0",
+        facts.crm_exit == Some(0),
+        format!("exit code {:?}", facts.crm_exit),
+    );
+    let Some(crm) = reports(root, "crm").pop() else {
+        out.add("crm report", false, "no report in reports/".to_owned());
+        return out;
+    };
+    let connectors: Vec<Value> = plan.sides().iter().flat_map(|s| reports(root, s)).collect();
+    let killed: Vec<String> = facts
+        .side_events
+        .iter()
+        .filter(|e| e.what == "killed")
+        .map(|e| e.side.clone())
+        .collect();
+    invariants(&mut out, plan, &crm, &connectors, &killed);
+    if plan.deployment != Deployment::Direct {
+        let Some(proxy) = reports(root, "proxy").pop() else {
+            out.add("proxy report", false, "no report in reports/".to_owned());
+            return out;
+        };
+        failovers(&mut out, plan, root, facts, &crm, &proxy);
+        event_path(&mut out, plan, &crm, &proxy);
+    }
+    out
+}
+
+/// What must hold in any run: agents on and off, requests answered, events delivered in order,
+/// calls ended or dropped with a reason, TLS where it should be.
+///
+/// A side's life ended by SIGKILL leaves no report: what it delivered is known only to the CRM.
+/// Then the CRM must have received at least what the reported lives delivered.
+fn invariants(
+    out: &mut Checks,
+    plan: &ContainerPlan,
+    crm: &Value,
+    connectors: &[Value],
+    killed_sides: &[String],
+) {
+    let killed = killed_sides.len();
+    let c = &crm["counts"];
+    let agents = plan.agents as u64;
+    out.add(
+        "all agents logged on",
+        u(&c["logons"]) == agents,
+        format!(
+            "{} logons, {} re-logons of {agents} agents",
+            c["logons"], c["relogons"]
+        ),
+    );
+    out.add(
+        "all agents logged off",
+        u(&crm["logged_on"]) == 0,
+        format!("{} still logged on at the CRM's stop", crm["logged_on"]),
+    );
+    out.add(
+        "every request answered",
+        crm["in_flight"].as_i64() == Some(0),
+        format!(
+            "{} sent, {} answered, {} faults, {} failed, {} pending",
+            c["requests"], c["responses"], c["faults"], c["request_errors"], crm["in_flight"]
+        ),
+    );
+    let sum = |f: &dyn Fn(&Value) -> u64| connectors.iter().map(f).sum::<u64>();
+    let delivered = sum(&|r| u(&r["events"]["delivered"]));
+    let failed = sum(&|r| u(&r["events"]["failed"]) + u(&r["events"]["refused"]));
+    let received = u(&c["events"]);
+    let duplicates = u(&c["duplicate_events"]);
+    let (name, held) = if killed == 0 {
+        (
+            "events sent == events received",
+            received >= delivered && received <= delivered + duplicates,
+        )
+    } else {
+        (
+            "events received >= events sent by the reported lives",
+            received >= delivered,
+        )
+    };
+    out.add(
+        name,
+        held,
+        format!(
+            "connectors ({} reports, {killed} lives killed without one) delivered {delivered}, CRM received {received} ({duplicates} twice)",
+            connectors.len()
+        ),
+    );
+    let gaps = u(&c["sequence_gaps"]) + u(&c["out_of_order"]);
+    out.add(
+        "no event lost or out of order",
+        failed == 0 && gaps == 0,
+        format!("{failed} events failed or refused, {gaps} gaps or reorderings"),
+    );
+    let active_of = |r: &Value| r["acd"]["active_calls"].as_array().map_or(0, Vec::len);
+    let active: usize = connectors.iter().map(active_of).sum();
+    let completed = sum(&|r| u(&r["acd"]["counters"]["completed"]));
+    let dropped = sum(&|r| u(&r["acd"]["counters"]["dropped"]));
+    let per_side: Vec<String> = connectors
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: {} active, {} queued, {} dropped",
+                r["name"].as_str().unwrap_or("?"),
+                active_of(r),
+                r["acd"]["queued"],
+                r["acd"]["counters"]["dropped"]
+            )
+        })
+        .collect();
+    out.add(
+        "every call ended on the connectors",
+        active == 0 && completed > 0,
+        format!(
+            "{completed} completed, {dropped} dropped with a reason, {active} not ended at stop ({})",
+            per_side.join("; ")
+        ),
+    );
+    // A call id is `<side>-<life tag>-<sequence>`. Calls of a life killed without a report
+    // stay open at the CRM (nobody is left to end them, as with a crashed connector); any
+    // other open call must have been dropped, with a reason, by its side.
+    let open: Vec<&str> = crm["calls"]["open"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let side_of = |call: &str| call.rsplitn(3, '-').nth(2).unwrap_or(call).to_owned();
+    let (of_killed, others): (Vec<&str>, Vec<&str>) = open
+        .iter()
+        .partition(|call| killed_sides.contains(&side_of(call)));
+    out.add(
+        "every call on the CRM ended or was dropped by a side",
+        others.len() as u64 <= dropped,
+        format!(
+            "{} calls open at the CRM: {} on a killed life, {} others against {dropped} dropped by the sides",
+            open.len(),
+            of_killed.len(),
+            others.len()
+        ),
+    );
+    for link in ["requests_link", "events_link"] {
+        let l = &crm[link];
+        let (full, fails) = (u(&l["handshakes_full"]), u(&l["handshake_failures"]));
+        out.add(
+            &format!("TLS on the CRM's {link}"),
+            // A failover may cut a connection mid-handshake (the proxy shuts A's sessions
+            // down); without one, no handshake may fail.
+            if !plan.tls {
+                full == 0
+            } else if plan.deployment == Deployment::Direct {
+                full > 0 && fails == 0
+            } else {
+                full > 0
+            },
+            format!("{full} full handshakes, {fails} failed"),
+        );
+    }
+}
+
+/// Around each fault on a side: the proxy marked it DOWN (or UP) within the bound its health
+/// check implies, every agent was logged on again, requests were answered again.
+fn failovers(
+    out: &mut Checks,
+    plan: &ContainerPlan,
+    root: &Path,
+    facts: &RunFacts,
+    crm: &Value,
+    proxy: &Value,
+) {
+    let engine = plan.engine.as_str();
+    out.add(
+        "proxy engine",
+        proxy["engine"] == engine,
+        format!("{}", proxy["engine"]),
+    );
+    let changes = proxy["state_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let inter = plan.inter.as_millis() as u64;
+    let timeout = plan.check_timeout.as_millis() as u64;
+    let down_bound = facts
+        .max_detection_ms
+        .unwrap_or(facts.stop_grace_ms + u64::from(plan.fall) * inter + timeout + 1_000);
+    let up_bound = u64::from(plan.rise) * inter + timeout + facts.start_allowance_ms;
+    // The CRM works for its duration from its start; its logoff after that is not a fault's.
+    let crm_start = report_files(root, "crm")
+        .last()
+        .map_or(facts.crm_started, |(s, _)| *s);
+    let crm_end = crm_start + plan.crm_duration.as_millis() as u64;
+    let spans = |key: &str| {
+        crm["availability"][key]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    for (i, event) in facts.side_events.iter().enumerate() {
+        let to = if event.down { "DOWN" } else { "UP" };
+        let bound = if event.down { down_bound } else { up_bound };
+        let seen = changes
+            .iter()
+            .filter(|ch| ch["server"] == event.side.as_str() && ch["to"] == to)
+            .map(|ch| u(&ch["at_unix_ms"]))
+            .find(|at| *at >= event.at_unix_ms);
+        out.add(
+            &format!(
+                "proxy marked {} {to} after it was {}",
+                event.side, event.what
+            ),
+            seen.is_some_and(|d| d - event.at_unix_ms <= bound),
+            format!(
+                "detection {} ms (bound {bound} ms)",
+                seen.map_or("none".to_owned(), |d| (d - event.at_unix_ms).to_string())
+            ),
+        );
+        // Agents missing from this fault until the next one (or the end of the CRM's work).
+        let until = facts
+            .side_events
+            .get(i + 1)
+            .map_or(crm_end.saturating_sub(1_000), |next| next.at_unix_ms);
+        let mut back: Result<Option<u64>, String> = Ok(None);
+        for s in spans("below_full_strength") {
+            let from = u(&s["from_unix_ms"]);
+            if from < event.at_unix_ms || from >= until {
+                continue;
+            }
+            match (s["to_unix_ms"].as_u64(), &back) {
+                (Some(t), Ok(last)) => back = Ok(Some(t.max(last.unwrap_or(0)))),
+                (None, _) => {
+                    back = Err(format!(
+                        "agents missing from {} ms after the fault on, never all back ({} ms before the CRM's work ended)",
+                        from - event.at_unix_ms,
+                        crm_end as i64 - from as i64
+                    ));
+                }
+                (Some(_), Err(_)) => {}
+            }
+        }
+        let bound = facts.max_relogon_ms.unwrap_or(15_000);
+        out.add(
+            &format!(
+                "every agent logged on again after {} was {}",
+                event.side, event.what
+            ),
+            match &back {
+                Ok(Some(t)) => t - event.at_unix_ms <= bound,
+                Ok(None) => true,
+                Err(_) => false,
+            },
+            match back {
+                Ok(Some(t)) => format!(
+                    "all back {} ms after the fault (bound {bound} ms)",
+                    t - event.at_unix_ms
+                ),
+                Ok(None) => "no agent went missing".to_owned(),
+                Err(e) => e,
+            },
+        );
+    }
+    if let Some(first) = facts.side_events.first() {
+        let gaps: Vec<String> = spans("unreachable")
+            .iter()
+            .filter(|s| u(&s["from_unix_ms"]) >= first.at_unix_ms)
+            .map(|s| match s["to_unix_ms"].as_u64() {
+                Some(t) => format!("{} ms", t.saturating_sub(u(&s["from_unix_ms"]))),
+                None => "open".to_owned(),
+            })
+            .collect();
+        out.add(
+            "requests answered again after the failover",
+            !gaps.iter().any(|g| g == "open"),
+            format!("request gaps after the first fault: {gaps:?}"),
+        );
+    }
+}
+
+/// Events went through the proxy's static route, or straight to the CRM, as the deployment says.
+fn event_path(out: &mut Checks, plan: &ContainerPlan, crm: &Value, proxy: &Value) {
+    let routes = proxy["proxy"]["routes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let events_link = u(&crm["events_link"]["connections"]);
+    if plan.deployment == Deployment::ProxyStaticRoute {
+        let r = routes.first().cloned().unwrap_or_default();
+        out.add(
+            "events crossed the proxy's static route",
+            u(&r["connections"]) > 0 && u(&r["bytes_in"]) > 0,
+            format!(
+                "route: {} connections, {} bytes",
+                r["connections"], r["bytes_in"]
+            ),
+        );
+    } else {
+        out.add(
+            "events bypassed the proxy",
+            routes.is_empty() && events_link > 0,
+            format!(
+                "the proxy has {} routes; the CRM accepted {events_link} event connections",
+                routes.len()
+            ),
+        );
+    }
+}
+
+/// The checks as JUnit XML: one test suite, one test case per check.
+pub fn junit(suite: &str, checks: &[Check]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let failures = checks.iter().filter(|c| !c.passed).count();
+    let mut x = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+        esc(suite),
+        checks.len()
+    );
+    let class = suite.replace(' ', ".");
+    for c in checks {
+        x.push_str(&format!(
+            "  <testcase classname=\"{}\" name=\"{}\">",
+            esc(&class),
+            esc(&c.name)
+        ));
+        if c.passed {
+            x.push_str(&format!("<system-out>{}</system-out>", esc(&c.detail)));
+        } else {
+            x.push_str(&format!("<failure message=\"{}\"/>", esc(&c.detail)));
+        }
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("</testsuite>\n</testsuites>\n");
+    x
+}

@@ -1,0 +1,400 @@
+//! `crmsim run SCENARIO --processes`: the scenario's deployment as separate `crmsim serve`
+//! processes on this machine, with the scenario's `[[fault]]` timeline applied to the processes
+//! themselves and to relays on the hops it names.
+//!
+//! A fault on a component is what an operator would do to a real one: `kill` is SIGKILL (the
+//! process dies without a word, no report for that life), `restart` starts a new process on the
+//! same address (a new report), `pause`/`resume` are SIGSTOP/SIGCONT. A fault on a hop (a TCP
+//! leg between two processes) acts on a relay this runner puts on the hop before anything
+//! starts. The run is judged from the components' own JSON reports ([`checks`]), exactly as the
+//! container topologies are.
+//!
+//! The CRM process works for the scenario's warm-up and steady phases, then logs its agents off
+//! and exits; faults are timed from the start of the steady phase: `warmup` after the CRM's
+//! start line.
+//!
+//! - [`child`]: one component's process, its logs and signals;
+//! - [`net`]: addresses and relays;
+//! - [`checks`]: what the reports must show.
+
+pub mod checks;
+mod child;
+mod net;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use proxy::RelaySnapshot;
+use serde::Serialize;
+
+use crate::containers::ContainerPlan;
+use crate::report::Verdict;
+use crate::runner::faults::{Due, Timeline};
+use crate::scenario::{Deployment, FaultAction, LoadedScenario};
+use crate::topology::control::{impair, undo_of};
+use checks::{Check, RunFacts, SideEvent};
+use child::Component;
+
+/// How long a component may take to stop after SIGTERM before it is killed.
+const STOP_WITHIN: Duration = Duration::from_secs(20);
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct ProcessOptions {
+    /// The crmsim binary the components run (this one).
+    pub exe: PathBuf,
+    /// Where configs, certificates, logs and reports go; a temporary folder if `None` (kept when
+    /// the run fails, removed when it passes).
+    pub workdir: Option<PathBuf>,
+    /// Print each fault step as it happens.
+    pub verbose: bool,
+}
+
+/// The scenario cannot run as processes (exit 2), or the run could not be carried out (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    CannotRun(String),
+}
+
+/// A fault step as applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedFault {
+    /// From the start of the steady phase.
+    pub at_ms: u64,
+    pub at_unix_ms: u64,
+    pub step: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What a run as processes found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessReport {
+    pub scenario: String,
+    pub mode: &'static str,
+    pub deployment: &'static str,
+    pub tls: bool,
+    pub engine: Option<&'static str>,
+    /// Where the configs, logs (`logs/`) and the components' reports (`reports/`) are.
+    pub workdir: PathBuf,
+    pub started_unix_ms: u64,
+    pub duration_s: f64,
+    pub faults: Vec<AppliedFault>,
+    /// What each relay on a faulted hop carried.
+    pub relays: BTreeMap<String, RelaySnapshot>,
+    pub checks: Vec<Check>,
+    pub verdict: Verdict,
+}
+
+impl ProcessReport {
+    /// The terminal summary.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "crmsim {}: {} deployment as separate processes, SSL {}{}, {:.1}s",
+            self.scenario,
+            self.deployment,
+            if self.tls { "on" } else { "off" },
+            self.engine
+                .map_or_else(String::new, |e| format!(", proxy engine {e}")),
+            self.duration_s
+        );
+        for f in &self.faults {
+            let _ = writeln!(
+                out,
+                "  fault +{:.1}s {}: {}{}",
+                f.at_ms as f64 / 1000.0,
+                f.step,
+                if f.ok { "" } else { "FAILED: " },
+                f.detail
+            );
+        }
+        for (hop, r) in &self.relays {
+            let _ = writeln!(
+                out,
+                "  relay {hop}: {} connections, {} B forward, {} B back",
+                r.connections, r.bytes_in, r.bytes_out
+            );
+        }
+        for c in &self.checks {
+            let _ = writeln!(
+                out,
+                "  [{}] {}: {}",
+                if c.passed { "PASS" } else { "FAIL" },
+                c.name,
+                c.detail
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{} (components' reports and logs in {})",
+            match self.verdict {
+                Verdict::Pass => "PASS",
+                Verdict::Fail => "FAIL",
+            },
+            self.workdir.display()
+        );
+        out
+    }
+
+    /// The checks as JUnit XML.
+    pub fn junit(&self) -> String {
+        checks::junit(&format!("processes {}", self.scenario), &self.checks)
+    }
+}
+
+/// Runs `loaded` as processes.
+pub async fn run(
+    loaded: &LoadedScenario,
+    opts: &ProcessOptions,
+) -> Result<ProcessReport, ProcessError> {
+    let s = &loaded.scenario;
+    if s.crm.instances != 1 {
+        return Err(ProcessError::Unsupported(format!(
+            "--processes runs one CRM; {} has {} instances (run it in process)",
+            loaded.path.display(),
+            s.crm.instances
+        )));
+    }
+    if let Some(f) = s
+        .faults
+        .iter()
+        .find(|f| f.action == FaultAction::Reset && f.target == "proxy")
+    {
+        return Err(ProcessError::Unsupported(format!(
+            "reset of the proxy at {}: a proxy process has no switch to cut its connections; reset a hop instead (e.g. crm->proxy)",
+            crate::scenario::show_duration(f.at)
+        )));
+    }
+    let (_temp, root) = match &opts.workdir {
+        Some(dir) => (None, dir.clone()),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("crmsim-processes-")
+                .tempdir()
+                .map_err(|e| ProcessError::CannotRun(format!("cannot make a work folder: {e}")))?;
+            let path = temp.path().to_path_buf();
+            (Some(temp), path)
+        }
+    };
+    for sub in ["logs", "reports"] {
+        let dir = root.join(sub);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ProcessError::CannotRun(format!("{}: {e}", dir.display())))?;
+    }
+    let faulted: BTreeSet<String> = s
+        .faults
+        .iter()
+        .filter(|f| f.target.contains("->"))
+        .map(|f| f.target.clone())
+        .collect();
+    let net = net::build(s, &faulted)
+        .await
+        .map_err(ProcessError::CannotRun)?;
+    let mut plan = ContainerPlan::from_scenario(s, "crmsim.test");
+    plan.local = Some(net.local.clone());
+    plan.write(&root, None).map_err(ProcessError::CannotRun)?;
+
+    let started = Instant::now();
+    let started_unix_ms = unix_ms(SystemTime::now());
+    let mut components: Vec<Component> = Vec::new();
+    for side in plan.sides() {
+        components.push(Component::new(&side, "connector", &root, &opts.exe));
+    }
+    if s.run.deployment != Deployment::Direct {
+        components.push(Component::new("proxy", "proxy", &root, &opts.exe));
+    }
+    let mut crm = Component::new("crm", "crm", &root, &opts.exe);
+    let outcome = drive(s, opts, &mut components, &mut crm, &net.relays).await;
+    // Whatever happened, nothing outlives the run.
+    for c in &mut components {
+        c.stop(STOP_WITHIN).await;
+    }
+    let relays: BTreeMap<String, RelaySnapshot> = net
+        .relays
+        .iter()
+        .map(|(hop, r)| (hop.clone(), r.snapshot()))
+        .collect();
+    for relay in net.relays.into_values() {
+        relay.shutdown().await;
+    }
+    let (faults, facts) = outcome?;
+    let mut checks = checks::evaluate(&plan, &root, &facts);
+    for f in faults.iter().filter(|f| !f.ok) {
+        checks.add(&format!("fault {}", f.step), false, f.detail.clone());
+    }
+    let verdict = if checks.passed() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    let workdir = match (_temp, verdict) {
+        (Some(temp), Verdict::Fail) => temp.keep(),
+        _ => root.clone(),
+    };
+    Ok(ProcessReport {
+        scenario: loaded.name.clone(),
+        mode: "processes",
+        deployment: s.run.deployment.as_str(),
+        tls: s.tls.enabled,
+        engine: (s.run.deployment != Deployment::Direct).then(|| s.proxy.engine.as_str()),
+        workdir,
+        started_unix_ms,
+        duration_s: started.elapsed().as_secs_f64(),
+        faults,
+        relays,
+        checks: checks.0,
+        verdict,
+    })
+}
+
+/// Starts the components (sides, proxy, CRM), applies the fault timeline while the CRM works,
+/// waits for the CRM to finish.
+async fn drive(
+    s: &crate::scenario::Scenario,
+    opts: &ProcessOptions,
+    components: &mut [Component],
+    crm: &mut Component,
+    relays: &BTreeMap<String, proxy::Relay>,
+) -> Result<(Vec<AppliedFault>, RunFacts), ProcessError> {
+    for c in components.iter_mut() {
+        c.start().await.map_err(ProcessError::CannotRun)?;
+    }
+    let crm_started = unix_ms(SystemTime::now());
+    crm.start().await.map_err(ProcessError::CannotRun)?;
+    let steady = Instant::now() + s.run.warmup;
+    let work = s.run.warmup + s.run.steady;
+    // The CRM logs off after its work; give it that, its logoff and a margin.
+    let crm_deadline = Instant::now() + work + Duration::from_secs(15) + STOP_WITHIN;
+    let mut timeline = Timeline::new(&s.faults, steady);
+    let mut applied = Vec::new();
+    let mut side_events = Vec::new();
+    while let Some(at) = timeline.next_due() {
+        tokio::time::sleep_until(at.into()).await;
+        for due in timeline.take_due(Instant::now()) {
+            let now = SystemTime::now();
+            let result = apply(&due, components, crm, relays).await;
+            let step = due.label();
+            let at_ms = Instant::now().saturating_duration_since(steady).as_millis() as u64;
+            if opts.verbose {
+                println!(
+                    "[+{:.1}s] {step}: {}",
+                    at_ms as f64 / 1000.0,
+                    match &result {
+                        Ok(done) => done.clone(),
+                        Err(e) => format!("FAILED: {e}"),
+                    }
+                );
+            }
+            if let (Ok(_), Some(event)) = (&result, side_event(&due, unix_ms(now))) {
+                side_events.push(event);
+            }
+            let (ok, detail) = match result {
+                Ok(d) => (true, d),
+                Err(e) => (false, e),
+            };
+            applied.push(AppliedFault {
+                at_ms,
+                at_unix_ms: unix_ms(now),
+                step,
+                ok,
+                detail,
+            });
+        }
+    }
+    let left = crm_deadline.saturating_duration_since(Instant::now());
+    let crm_exit = crm.wait(left).await;
+    let facts = RunFacts {
+        crm_exit,
+        crm_started,
+        side_events,
+        // SIGKILL and SIGSTOP take effect at once; a process starts within a second.
+        stop_grace_ms: 0,
+        start_allowance_ms: 2_000,
+        max_detection_ms: s.thresholds.max_detection_ms.map(|v| v as u64),
+        max_relogon_ms: s.thresholds.max_relogon_ms.map(|v| v as u64),
+    };
+    Ok((applied, facts))
+}
+
+/// Applies one step to a process or a relay.
+async fn apply(
+    due: &Due,
+    components: &mut [Component],
+    crm: &mut Component,
+    relays: &BTreeMap<String, proxy::Relay>,
+) -> Result<String, String> {
+    let spec = &due.spec;
+    let action = if due.undo {
+        undo_of(spec.action)
+    } else {
+        spec.action
+    };
+    let target = spec.target.as_str();
+    if target.contains("->") {
+        let relay = relays
+            .get(target)
+            .ok_or_else(|| format!("no relay on {target}"))?;
+        return impair(&[relay.impairments()], target, action, spec, due.undo);
+    }
+    let component = if target == "crm" {
+        crm
+    } else {
+        components
+            .iter_mut()
+            .find(|c| c.name == target)
+            .ok_or_else(|| format!("no component {target}"))?
+    };
+    match action {
+        FaultAction::Kill => component
+            .kill()
+            .await
+            .map(|pid| format!("{target} (pid {pid}) killed with SIGKILL")),
+        FaultAction::Restart => component.start().await.map(|pid| {
+            format!("{target} started again as pid {pid}, knowing nothing of its former life")
+        }),
+        FaultAction::Pause => component
+            .pause()
+            .map(|pid| format!("{target} (pid {pid}) stopped with SIGSTOP")),
+        FaultAction::Resume => component
+            .resume()
+            .map(|pid| format!("{target} (pid {pid}) continued with SIGCONT")),
+        other => Err(format!("{} does not apply to {target}", other.as_str())),
+    }
+}
+
+/// A step that takes a connector side away or gives it back, for the failover checks.
+fn side_event(due: &Due, at_unix_ms: u64) -> Option<SideEvent> {
+    if !due.spec.target.starts_with("connector") || due.spec.target.contains("->") {
+        return None;
+    }
+    let action = if due.undo {
+        undo_of(due.spec.action)
+    } else {
+        due.spec.action
+    };
+    let (down, what) = match action {
+        FaultAction::Kill => (true, "killed"),
+        FaultAction::Pause => (true, "paused"),
+        FaultAction::Restart => (false, "restarted"),
+        FaultAction::Resume => (false, "resumed"),
+        _ => return None,
+    };
+    Some(SideEvent {
+        side: due.spec.target.clone(),
+        down,
+        at_unix_ms,
+        what: what.to_owned(),
+    })
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

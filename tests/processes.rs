@@ -1,0 +1,169 @@
+//! `crmsim run --processes`: every component its own `crmsim serve` process, the scenario's
+//! `[[fault]]` timeline applied to the processes (SIGKILL, a new process) and to relays on the
+//! hops it names, the run judged from the components' own reports.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::process::Command;
+
+mod support;
+use support::served::{json, write};
+
+fn crmsim(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with(name))
+        .unwrap_or_else(|| panic!("no check {name:?}: {report}"))
+}
+
+/// The shipped scenario kills side A's process at +6 s and starts a new one at +16 s: the
+/// proxy process marks A DOWN, the CRM process's agents log on again through side B, and all
+/// of it is read back from the processes' reports.
+#[test]
+fn the_proxy_scenario_kills_and_restarts_side_a_as_a_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let junit = dir.path().join("r.xml");
+    let work = dir.path().join("work");
+    let (code, stdout, stderr) = crmsim(&[
+        "run",
+        "scenarios/proxy-events-direct.toml",
+        "--processes",
+        "--workdir",
+        work.to_str().unwrap(),
+        "--json",
+        report.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("killed with SIGKILL"), "{stdout}");
+    let r = json(&report);
+    assert_eq!(r["mode"], "processes");
+    assert_eq!(r["verdict"], "pass", "{r}");
+    let faults = r["faults"].as_array().unwrap();
+    assert_eq!(faults.len(), 2, "{r}");
+    assert!(faults.iter().all(|f| f["ok"] == true), "{r}");
+    let down = check(&r, "proxy marked connector-a DOWN after it was killed");
+    assert_eq!(down["passed"], true, "{down}");
+    let back = check(
+        &r,
+        "every agent logged on again after connector-a was killed",
+    );
+    assert_eq!(back["passed"], true, "{back}");
+    assert_eq!(check(&r, "events bypassed the proxy")["passed"], true);
+    // Side A lived twice: two sets of logs, and a report from the second life only (the first
+    // died by SIGKILL without a word).
+    assert!(work.join("logs/connector-a-2.out").exists());
+    let a_reports = std::fs::read_dir(work.join("reports"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("connector-a-")
+        })
+        .count();
+    assert_eq!(a_reports, 1);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"processes proxy-events-direct\""),
+        "{xml}"
+    );
+    assert!(!xml.contains("<failure"), "{xml}");
+}
+
+/// A latency fault on the CRM → connector hop acts on a relay between the two processes: the
+/// CRM's answer requests, sent while it lasts, take at least that long.
+#[test]
+fn a_latency_fault_on_a_hop_between_processes_delays_its_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        &dir.path().join("latency.toml"),
+        r#"
+[run]
+deployment = "direct"
+warmup = "3s"
+steady = "8s"
+[tls]
+enabled = true
+[crm]
+agents = 10
+[calls]
+rate = 3.0
+[[fault]]
+at = "0s"
+action = "latency"
+target = "crm->connector"
+latency = "250ms"
+duration = "8s"
+"#,
+    );
+    let report = dir.path().join("r.json");
+    let work = dir.path().join("work");
+    let (code, stdout, stderr) = crmsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--processes",
+        "--workdir",
+        work.to_str().unwrap(),
+        "--json",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let r = json(&report);
+    let steps: Vec<&str> = r["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "latency 250ms on crm->connector",
+            "end of latency on crm->connector"
+        ]
+    );
+    let relay = &r["relays"]["crm->connector"];
+    assert!(relay["connections"].as_u64().unwrap() > 0, "{relay}");
+    // Answers are sent once calls ring: all of them in the steady phase, under the latency.
+    let crm = std::fs::read_dir(work.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("crm-"))
+        .unwrap();
+    let answer = &json(&crm)["latency"]["call.answer"];
+    assert!(answer["count"].as_u64().unwrap() > 0, "{answer}");
+    assert!(answer["p50"].as_f64().unwrap() >= 250.0, "{answer}");
+}
+
+#[test]
+fn what_processes_cannot_do_is_refused_with_exit_2() {
+    let (code, _, stderr) = crmsim(&["run", "scenarios/direct-two-crms.toml", "--processes"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--processes runs one CRM"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        &dir.path().join("reset.toml"),
+        "[run]\ndeployment = \"proxy-events-direct\"\nsteady = \"5s\"\n[[fault]]\nat = \"1s\"\naction = \"reset\"\ntarget = \"proxy\"\n",
+    );
+    let (code, _, stderr) = crmsim(&["run", scenario.to_str().unwrap(), "--processes"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("reset a hop instead"), "{stderr}");
+}
