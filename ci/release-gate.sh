@@ -5,7 +5,9 @@
 #   1. builds the release binary and the container image (ci/images.sh);
 #   2. runs every scenario in scenarios/ in process (`crmsim run … --junit`), and each proxy
 #      scenario a second time with HAProxy as the proxy (`--proxy-engine haproxy`);
-#   3. runs the container topologies (tests/containers.rs): the three deployments with every
+#   3. runs the same scenarios with every component its own process (`--processes`): the
+#      scenario's faults SIGKILL and restart side A's process (both proxy engines);
+#   4. runs the container topologies (tests/containers.rs): the three deployments with every
 #      component in its own container, SSL on and off, side A's container stopped and started
 #      with both proxy engines.
 #
@@ -56,6 +58,19 @@ for scenario in scenarios/*.toml; do
   run "$name" "$scenario"
   if grep -q '^deployment = "proxy-' "$scenario"; then
     run "$name-haproxy" "$scenario" --proxy-engine haproxy
+  fi
+done
+
+echo "== scenarios, every component its own process"
+for scenario in scenarios/*.toml; do
+  name=$(basename "$scenario" .toml)
+  # capacity.toml is a sizing file; several CRM instances run in process only.
+  if [ "$name" = capacity ] || grep -q '^instances = ' "$scenario"; then
+    continue
+  fi
+  run "$name-processes" "$scenario" --processes
+  if grep -q '^deployment = "proxy-' "$scenario"; then
+    run "$name-processes-haproxy" "$scenario" --processes --proxy-engine haproxy
   fi
 done
 

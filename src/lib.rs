@@ -13,7 +13,9 @@
 //! - [`topology`]: a deployment built in one process;
 //! - [`runner`]: the phases of a run;
 //! - [`report`]: report, invariants, thresholds, JSON and terminal output;
-//! - [`serve`]: one simulator alone in its own process (`crmsim serve crm|connector`);
+//! - [`serve`]: one simulator alone in its own process (`crmsim serve crm|connector|proxy`);
+//! - [`containers`]: a deployment's configs for separate containers (and processes);
+//! - [`separate`]: a deployment as separate processes, faults applied to them (`run --processes`);
 //! - [`capacity`]: sizing: the highest call rate and agent count that meet the thresholds;
 //! - [`cli`]: the `crmsim` command;
 //! - [`exit`]: exit codes.

@@ -167,3 +167,55 @@ fn what_processes_cannot_do_is_refused_with_exit_2() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("reset a hop instead"), "{stderr}");
 }
+
+/// `pause` freezes side A's process (SIGSTOP) for 5 s: its health checks time out, the proxy
+/// marks it DOWN and the agents move to B; SIGCONT brings it back UP.
+#[test]
+fn pausing_side_a_process_fails_over_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(
+        &dir.path().join("pause.toml"),
+        r#"
+[run]
+deployment = "proxy-events-direct"
+warmup = "3s"
+steady = "16s"
+[tls]
+enabled = true
+[crm]
+agents = 20
+heartbeat = "500ms"
+[calls]
+rate = 3.0
+[proxy]
+inter = "300ms"
+fall = 2
+rise = 2
+check_timeout = "1s"
+[[fault]]
+at = "2s"
+action = "pause"
+target = "connector-a"
+duration = "5s"
+"#,
+    );
+    let report = dir.path().join("r.json");
+    let (code, stdout, stderr) = crmsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--processes",
+        "--json",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let r = json(&report);
+    assert!(stdout.contains("stopped with SIGSTOP"), "{stdout}");
+    assert!(stdout.contains("continued with SIGCONT"), "{stdout}");
+    for name in [
+        "proxy marked connector-a DOWN after it was paused",
+        "proxy marked connector-a UP after it was resumed",
+        "every agent logged on again after connector-a was paused",
+    ] {
+        assert_eq!(check(&r, name)["passed"], true, "{name}: {r}");
+    }
+}

@@ -290,9 +290,10 @@ fn failovers(
         .unwrap_or_default();
     let inter = plan.inter.as_millis() as u64;
     let timeout = plan.check_timeout.as_millis() as u64;
+    // A dead side refuses checks at once; a frozen one lets each of `fall` checks time out.
     let down_bound = facts
         .max_detection_ms
-        .unwrap_or(facts.stop_grace_ms + u64::from(plan.fall) * inter + timeout + 1_000);
+        .unwrap_or(facts.stop_grace_ms + u64::from(plan.fall) * (inter + timeout) + 1_000);
     let up_bound = u64::from(plan.rise) * inter + timeout + facts.start_allowance_ms;
     // The CRM works for its duration from its start; its logoff after that is not a fault's.
     let crm_start = report_files(root, "crm")
