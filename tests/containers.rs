@@ -79,3 +79,82 @@ fn static_route_plain_embedded_proxy_fails_over() {
 fn static_route_plain_haproxy_fails_over() {
     case(Deployment::ProxyStaticRoute, false, ProxyEngine::Haproxy);
 }
+
+/// `crmsim run --containers`: the shipped static-route scenario, its own `[[fault]]` timeline
+/// killing side A's container (`docker kill`) at +6 s and starting it again at +16 s.
+#[test]
+fn run_containers_applies_the_scenarios_faults_to_the_containers() {
+    if !support::containers::docker_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .args([
+            "run",
+            "scenarios/proxy-static-route.toml",
+            "--containers",
+            "--image",
+            support::containers::image(),
+            "--json",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("killed with docker kill"), "{stdout}");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["mode"], "containers");
+    let passed = |name: &str| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == name && c["passed"] == true)
+    };
+    assert!(
+        passed("proxy marked connector-a DOWN after it was killed"),
+        "{r}"
+    );
+    assert!(
+        passed("proxy marked connector-a UP after it was restarted"),
+        "{r}"
+    );
+    assert!(passed("events crossed the proxy's static route"), "{r}");
+}
+
+/// `pause` on a container is `docker pause` (the cgroup freezer): its health checks time out,
+/// the agents move to side B, and `docker unpause` brings A back.
+#[test]
+fn run_containers_pauses_a_container() {
+    if !support::containers::docker_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("pause.toml");
+    std::fs::write(
+        &scenario,
+        "[run]\ndeployment = \"proxy-events-direct\"\nwarmup = \"3s\"\nsteady = \"16s\"\n\
+         [tls]\nenabled = true\n[crm]\nagents = 20\nheartbeat = \"500ms\"\n[calls]\nrate = 3.0\n\
+         [proxy]\ninter = \"300ms\"\nfall = 2\nrise = 2\ncheck_timeout = \"1s\"\n\
+         [[fault]]\nat = \"2s\"\naction = \"pause\"\ntarget = \"connector-a\"\nduration = \"5s\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .arg("run")
+        .arg(&scenario)
+        .args(["--containers", "--image", support::containers::image()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("frozen with docker pause"), "{stdout}");
+    assert!(
+        stdout.contains("[PASS] proxy marked connector-a DOWN after it was paused"),
+        "{stdout}"
+    );
+}

@@ -166,6 +166,16 @@ fn what_processes_cannot_do_is_refused_with_exit_2() {
     let (code, _, stderr) = crmsim(&["run", scenario.to_str().unwrap(), "--processes"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("reset a hop instead"), "{stderr}");
+    // Hop faults act on relays, which containers do not get: refused before Docker is asked.
+    let scenario = write(
+        &dir.path().join("hop.toml"),
+        "[run]\ndeployment = \"direct\"\nsteady = \"5s\"\n[[fault]]\nat = \"1s\"\naction = \"blackhole\"\ntarget = \"crm->connector\"\nduration = \"1s\"\n",
+    );
+    let (code, _, stderr) = crmsim(&["run", scenario.to_str().unwrap(), "--containers"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("use --processes"), "{stderr}");
+    let (code, _, stderr) = crmsim(&["run", "scenarios/direct.toml", "--workdir", "x"]);
+    assert_eq!(code, Some(2), "{stderr}");
 }
 
 /// `pause` freezes side A's process (SIGSTOP) for 5 s: its health checks time out, the proxy

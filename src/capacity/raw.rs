@@ -1,12 +1,19 @@
 //! The raw handshake rate of this machine, measured in the same run as the capacity search, so
 //! that the new-connection-per-message modes can be compared with it: both ends of a mutual-TLS
 //! handshake in memory, on every core, for a few seconds.
+//!
+//! Then the same handshakes over real loopback TCP connections (connect, handshake, close; no
+//! HTTP): what the kernel's share of a connection costs. A deployment that opens a connection per
+//! message pays that share too, so the gap between the two rates is the kernel's, and the gap
+//! between the TCP rate and the deployment's is the harness's (HTTP, SOAP, the simulators).
 
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use certs::{KeyAlgorithm, Layout, PartySpec, PkiSpec, TlsOptions};
+use rustls_pki_types::ServerName;
 
 /// Full handshakes per second, both ends in one process.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -17,6 +24,9 @@ pub struct RawHandshakes {
     pub per_core_per_s: f64,
     /// On all cores at once: what the machine can do at most.
     pub all_cores_per_s: f64,
+    /// Over loopback TCP, a new connection per handshake, on all cores (None: not measured,
+    /// said in the log).
+    pub over_tcp_per_s: Option<f64>,
 }
 
 /// Measures for `duration` on all cores. `None` when the TLS material cannot be made (said in
@@ -79,10 +89,130 @@ pub fn measure(key: KeyAlgorithm, duration: Duration) -> Option<RawHandshakes> {
         done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
     };
     let cores = crate::runner::cost::cores();
+    let per_core_per_s = run(1);
+    let all_cores_per_s = run(cores);
+    let over_tcp_per_s = match over_tcp(&client, &server, cores, duration) {
+        Ok(rate) => Some(rate),
+        Err(e) => {
+            tracing::warn!("raw handshake rate over TCP not measured: {e}");
+            None
+        }
+    };
     Some(RawHandshakes {
         key,
         cores,
-        per_core_per_s: run(1),
-        all_cores_per_s: run(cores),
+        per_core_per_s,
+        all_cores_per_s,
+        over_tcp_per_s,
     })
+}
+
+/// Handshakes per second over loopback TCP: `cores` client threads connect, shake hands and
+/// close; `cores` server threads accept and shake hands. Counted when the server completed.
+fn over_tcp(
+    client: &Arc<rustls::ClientConfig>,
+    server: &Arc<rustls::ServerConfig>,
+    cores: usize,
+    duration: Duration,
+) -> std::io::Result<f64> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let addr = listener.local_addr()?;
+    let name = ServerName::try_from("connector.crmsim.test")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let serving = AtomicUsize::new(cores);
+    let started = Instant::now();
+    std::thread::scope(|scope| -> std::io::Result<()> {
+        for _ in 0..cores {
+            let listener = listener.try_clone()?;
+            let (server, done, stop, serving) = (server.clone(), &done, &stop, &serving);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok((mut tcp, _)) = listener.accept() else {
+                        continue;
+                    };
+                    let _ = tcp.set_nodelay(true);
+                    let Ok(mut tls) = rustls::ServerConnection::new(server.clone()) else {
+                        continue;
+                    };
+                    if shake(&mut tls, &mut tcp) {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                serving.fetch_sub(1, Ordering::Relaxed);
+            });
+        }
+        for _ in 0..cores {
+            let (client, name, stop) = (client.clone(), name.clone(), &stop);
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok(mut tcp) = TcpStream::connect(addr) else {
+                        continue;
+                    };
+                    let _ = tcp.set_nodelay(true);
+                    let Ok(mut tls) = rustls::ClientConnection::new(client.clone(), name.clone())
+                    else {
+                        continue;
+                    };
+                    // Wait for the server's close, so both ends finish before the next one.
+                    if shake(&mut tls, &mut tcp) {
+                        tls.send_close_notify();
+                        let _ = tls.complete_io(&mut tcp);
+                        let mut rest = [0u8; 64];
+                        let _ = std::io::Read::read(&mut tcp, &mut rest);
+                    }
+                }
+            });
+        }
+        std::thread::sleep(duration);
+        stop.store(true, Ordering::Relaxed);
+        // Wake the servers blocked in accept until every one has seen the stop.
+        while serving.load(Ordering::Relaxed) > 0 {
+            let _ = TcpStream::connect(addr);
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
+    })?;
+    Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Drives a handshake to its end over `tcp`; whether it completed.
+fn shake<C, S>(tls: &mut C, tcp: &mut TcpStream) -> bool
+where
+    C: std::ops::DerefMut<Target = rustls::ConnectionCommon<S>>,
+    S: rustls::SideData,
+{
+    while tls.is_handshaking() {
+        if tls.complete_io(tcp).is_err() {
+            return false;
+        }
+    }
+    // Flush what the handshake left to send (the client's Finished).
+    while tls.wants_write() {
+        if tls.write_tls(tcp).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both ways of measuring complete and stop on time (the TCP one must wake its servers out
+    /// of `accept`). No rate is judged here: rates come from `crmsim capacity`.
+    #[test]
+    fn the_in_memory_and_the_tcp_measurements_both_run_and_end() {
+        let started = Instant::now();
+        let raw = measure(KeyAlgorithm::EcdsaP256, Duration::from_millis(150))
+            .expect("material for an ECDSA handshake");
+        assert!(
+            raw.per_core_per_s > 0.0 && raw.all_cores_per_s > 0.0,
+            "{raw:?}"
+        );
+        assert!(raw.over_tcp_per_s.is_some_and(|r| r > 0.0), "{raw:?}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{raw:?}");
+    }
 }

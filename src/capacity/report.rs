@@ -168,6 +168,12 @@ impl CapacityReport {
                 "raw mTLS handshakes ({:?}, in memory): {:.0}/s on one core, {:.0}/s on all {} cores",
                 raw.key, raw.per_core_per_s, raw.all_cores_per_s, raw.cores
             ));
+            if let Some(tcp) = raw.over_tcp_per_s {
+                notes.push(format!(
+                    "raw mTLS handshakes over loopback TCP (connect, handshake, close): {tcp:.0}/s on all cores = {:.0}% of in memory",
+                    100.0 * tcp / raw.all_cores_per_s
+                ));
+            }
         }
         for row in &self.rows {
             let Some(d) = &row.call_rate else { continue };
@@ -189,8 +195,11 @@ impl CapacityReport {
             if peak < 1.0 || !row.variant.tls || !per_message {
                 continue;
             }
+            let over_tcp = raw.over_tcp_per_s.map_or_else(String::new, |tcp| {
+                format!(", {:.0}% of the rate over TCP", 100.0 * peak / tcp)
+            });
             notes.push(format!(
-                "{} / {}: up to {peak:.0} full handshakes/s = {:.0}% of the raw rate on all cores ({:.0}% of one core's)",
+                "{} / {}: up to {peak:.0} full handshakes/s = {:.0}% of the raw rate on all cores ({:.0}% of one core's{over_tcp})",
                 row.deployment,
                 row.variant.name,
                 100.0 * peak / raw.all_cores_per_s,

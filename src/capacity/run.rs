@@ -274,6 +274,64 @@ fn window_failures(w: &Window, t: &Thresholds) -> Vec<String> {
     }
     if w.offered > 0 && w.completed == 0 {
         out.push("no call completed".to_owned());
+    } else if w.offered >= MIN_CALLS_TO_JUDGE_SERVICE
+        && (w.completed as f64) < w.offered as f64 * MIN_SERVED
+    {
+        // Calls that queue for an agent are not lost within their patience, and the message
+        // latencies stay low: without this a rate beyond what the agents can take would pass.
+        out.push(format!(
+            "{} of {} calls completed in the window: calls queue, the agents or sides fall behind",
+            w.completed, w.offered
+        ));
     }
     out
+}
+
+/// In a steady window calls end as fast as they arrive; below this share the system is behind.
+const MIN_SERVED: f64 = 0.9;
+/// Fewer calls than this in a window are too few to judge the share.
+const MIN_CALLS_TO_JUDGE_SERVICE: u64 = 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::cost::CpuUse;
+
+    fn window(offered: u64, completed: u64) -> Window {
+        Window {
+            rate: offered as f64 / 5.0,
+            duration_s: 5.0,
+            achieved_rate: offered as f64 / 5.0,
+            offered,
+            completed,
+            lost: 0,
+            failures: 0,
+            messages: offered * 10,
+            error_rate: 0.0,
+            late_arrivals: 0,
+            request_p99_ms: Some(3.0),
+            event_p99_ms: Some(4.0),
+            full_handshakes_per_s: 0.0,
+            resumed_handshakes_per_s: 0.0,
+            cpu: CpuUse {
+                wall_s: 5.0,
+                cpu_s: None,
+                utilisation: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_window_whose_calls_queue_fails_even_with_low_latency_and_nothing_lost() {
+        let t = Thresholds::default();
+        assert!(window_failures(&window(16_000, 15_200), &t).is_empty());
+        let reasons = window_failures(&window(16_000, 11_500), &t);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].contains("11500 of 16000 calls completed"),
+            "{reasons:?}"
+        );
+        // Too few calls to judge the share.
+        assert!(window_failures(&window(10, 5), &t).is_empty());
+    }
 }

@@ -91,11 +91,20 @@ pub struct RunArgs {
     /// Run every component as its own `crmsim serve` process on this machine, and apply the
     /// scenario's faults to the processes (SIGKILL, SIGSTOP/SIGCONT, a new process) and to
     /// relays on the hops they name. Judged from the components' own reports.
-    #[arg(long, conflicts_with_all = ["html", "pki_dir"])]
+    #[arg(long, conflicts_with_all = ["html", "pki_dir", "containers"])]
     pub processes: bool,
-    /// With --processes: where configs, certificates, logs and reports go (default: a temporary
-    /// folder, kept when the run fails).
-    #[arg(long, value_name = "DIR", requires = "processes")]
+    /// Run every component in its own container (the crmsim image, on a Docker network of its
+    /// own), and apply the scenario's faults to the containers (docker kill, start, pause,
+    /// unpause). Judged from the components' own reports. Needs a Docker engine.
+    #[arg(long, conflicts_with_all = ["html", "pki_dir"])]
+    pub containers: bool,
+    /// With --containers: the image (default: $CRMSIM_IMAGE, else crmsim/crmsim:local, which
+    /// ci/images.sh builds).
+    #[arg(long, value_name = "IMAGE", requires = "containers")]
+    pub image: Option<String>,
+    /// With --processes or --containers: where configs, certificates, logs and reports go
+    /// (default: a temporary folder, kept when the run fails).
+    #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
 }
 

@@ -29,8 +29,12 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
-    if args.processes {
-        return run_processes(&runtime, &loaded, args);
+    if args.processes || args.containers {
+        return run_separate(&runtime, &loaded, args);
+    }
+    if args.workdir.is_some() {
+        eprintln!("crmsim: --workdir goes with --processes or --containers");
+        return exit::code(exit::BAD_INPUT);
     }
     let options = runner::RunOptions {
         progress: args.progress,
@@ -56,21 +60,30 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
-/// `--processes`: the deployment as separate processes.
-fn run_processes(
+/// `--processes` or `--containers`: the deployment as separate processes or containers.
+fn run_separate(
     runtime: &tokio::runtime::Runtime,
     loaded: &scenario::LoadedScenario,
     args: &RunArgs,
 ) -> ExitCode {
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => {
-            eprintln!("crmsim: cannot find this program's path to run the components: {e}");
-            return exit::code(exit::CANNOT_RUN);
+    let isolation = if args.containers {
+        let image = args
+            .image
+            .clone()
+            .or_else(|| std::env::var("CRMSIM_IMAGE").ok())
+            .unwrap_or_else(|| "crmsim/crmsim:local".to_owned());
+        separate::Isolation::Containers { image }
+    } else {
+        match std::env::current_exe() {
+            Ok(exe) => separate::Isolation::Processes { exe },
+            Err(e) => {
+                eprintln!("crmsim: cannot find this program's path to run the components: {e}");
+                return exit::code(exit::CANNOT_RUN);
+            }
         }
     };
     let options = separate::ProcessOptions {
-        exe,
+        isolation,
         workdir: args.workdir.clone(),
         verbose: !args.quiet,
     };

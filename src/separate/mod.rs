@@ -1,24 +1,27 @@
-//! `crmsim run SCENARIO --processes`: the scenario's deployment as separate `crmsim serve`
-//! processes on this machine, with the scenario's `[[fault]]` timeline applied to the processes
-//! themselves and to relays on the hops it names.
+//! `crmsim run SCENARIO --processes | --containers`: the scenario's deployment as separate
+//! `crmsim serve` processes on this machine, or as containers on a Docker network of their own,
+//! with the scenario's `[[fault]]` timeline applied to them.
 //!
-//! A fault on a component is what an operator would do to a real one: `kill` is SIGKILL (the
-//! process dies without a word, no report for that life), `restart` starts a new process on the
-//! same address (a new report), `pause`/`resume` are SIGSTOP/SIGCONT. A fault on a hop (a TCP
-//! leg between two processes) acts on a relay this runner puts on the hop before anything
-//! starts. The run is judged from the components' own JSON reports ([`checks`]), exactly as the
-//! container topologies are.
+//! A fault on a component is what an operator would do to a real one: `kill` is SIGKILL (`docker
+//! kill`: the process dies without a word, no report for that life), `restart` starts a new life
+//! on the same name (a new report), `pause`/`resume` are SIGSTOP/SIGCONT (`docker
+//! pause`/`unpause`). A fault on a hop (a TCP leg between two processes) acts on a relay this
+//! runner puts on the hop before anything starts (processes only: a relay is a process here, not
+//! on the containers' network). The run is judged from the components' own JSON reports
+//! ([`checks`]).
 //!
 //! The CRM process works for the scenario's warm-up and steady phases, then logs its agents off
 //! and exits; faults are timed from the start of the steady phase: `warmup` after the CRM's
 //! start line.
 //!
-//! - [`child`]: one component's process, its logs and signals;
-//! - [`net`]: addresses and relays;
+//! - [`child`]: one component's process or container, its logs and signals;
+//! - [`docker`]: the docker CLI;
+//! - [`net`]: addresses and relays (processes);
 //! - [`checks`]: what the reports must show.
 
 pub mod checks;
 mod child;
+mod docker;
 mod net;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,7 +37,7 @@ use crate::runner::faults::{Due, Timeline};
 use crate::scenario::{Deployment, FaultAction, LoadedScenario};
 use crate::topology::control::{impair, undo_of};
 use checks::{Check, RunFacts, SideEvent};
-use child::Component;
+use child::{Component, Launch};
 
 /// How long a component may take to stop after SIGTERM before it is killed.
 const STOP_WITHIN: Duration = Duration::from_secs(20);
@@ -42,8 +45,7 @@ const STOP_WITHIN: Duration = Duration::from_secs(20);
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct ProcessOptions {
-    /// The crmsim binary the components run (this one).
-    pub exe: PathBuf,
+    pub isolation: Isolation,
     /// Where configs, certificates, logs and reports go; a temporary folder if `None` (kept when
     /// the run fails, removed when it passes).
     pub workdir: Option<PathBuf>,
@@ -51,7 +53,25 @@ pub struct ProcessOptions {
     pub verbose: bool,
 }
 
-/// The scenario cannot run as processes (exit 2), or the run could not be carried out (exit 3).
+/// Where the components run.
+#[derive(Debug, Clone)]
+pub enum Isolation {
+    /// Processes of `exe` (this crmsim binary), each on its own loopback address.
+    Processes { exe: PathBuf },
+    /// Containers of `image` (crmsim inside), on a network of their own.
+    Containers { image: String },
+}
+
+impl Isolation {
+    fn mode(&self) -> &'static str {
+        match self {
+            Isolation::Processes { .. } => "processes",
+            Isolation::Containers { .. } => "containers",
+        }
+    }
+}
+
+/// The scenario cannot run this way (exit 2), or the run could not be carried out (exit 3).
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     #[error("{0}")]
@@ -97,9 +117,10 @@ impl ProcessReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "crmsim {}: {} deployment as separate processes, SSL {}{}, {:.1}s",
+            "crmsim {}: {} deployment as separate {}, SSL {}{}, {:.1}s",
             self.scenario,
             self.deployment,
+            self.mode,
             if self.tls { "on" } else { "off" },
             self.engine
                 .map_or_else(String::new, |e| format!(", proxy engine {e}")),
@@ -145,43 +166,36 @@ impl ProcessReport {
 
     /// The checks as JUnit XML.
     pub fn junit(&self) -> String {
-        checks::junit(&format!("processes {}", self.scenario), &self.checks)
+        checks::junit(&format!("{} {}", self.mode, self.scenario), &self.checks)
     }
 }
 
-/// Runs `loaded` as processes.
+/// Runs `loaded` as separate processes or containers.
 pub async fn run(
     loaded: &LoadedScenario,
     opts: &ProcessOptions,
 ) -> Result<ProcessReport, ProcessError> {
     let s = &loaded.scenario;
-    if s.crm.instances != 1 {
-        return Err(ProcessError::Unsupported(format!(
-            "--processes runs one CRM; {} has {} instances (run it in process)",
-            loaded.path.display(),
-            s.crm.instances
-        )));
+    let mode = opts.isolation.mode();
+    refuse_what_cannot_run(loaded, &opts.isolation)?;
+    if let Isolation::Containers { image } = &opts.isolation {
+        docker::preflight(image)
+            .await
+            .map_err(ProcessError::CannotRun)?;
     }
-    if let Some(f) = s
-        .faults
-        .iter()
-        .find(|f| f.action == FaultAction::Reset && f.target == "proxy")
-    {
-        return Err(ProcessError::Unsupported(format!(
-            "reset of the proxy at {}: a proxy process has no switch to cut its connections; reset a hop instead (e.g. crm->proxy)",
-            crate::scenario::show_duration(f.at)
-        )));
-    }
-    let (_temp, root) = match &opts.workdir {
-        Some(dir) => (None, dir.clone()),
-        None => {
-            let temp = tempfile::Builder::new()
-                .prefix("crmsim-processes-")
+    let temp = match &opts.workdir {
+        Some(_) => None,
+        None => Some(
+            tempfile::Builder::new()
+                .prefix(&format!("crmsim-{mode}-"))
                 .tempdir()
-                .map_err(|e| ProcessError::CannotRun(format!("cannot make a work folder: {e}")))?;
-            let path = temp.path().to_path_buf();
-            (Some(temp), path)
-        }
+                .map_err(|e| ProcessError::CannotRun(format!("cannot make a work folder: {e}")))?,
+        ),
+    };
+    // Without a temporary folder there is a work folder.
+    let root = match &temp {
+        Some(t) => t.path().to_path_buf(),
+        None => opts.workdir.clone().unwrap_or_default(),
     };
     for sub in ["logs", "reports"] {
         let dir = root.join(sub);
@@ -194,37 +208,78 @@ pub async fn run(
         .filter(|f| f.target.contains("->"))
         .map(|f| f.target.clone())
         .collect();
-    let net = net::build(s, &faulted)
-        .await
-        .map_err(ProcessError::CannotRun)?;
-    let mut plan = ContainerPlan::from_scenario(s, "crmsim.test");
-    plan.local = Some(net.local.clone());
-    plan.write(&root, None).map_err(ProcessError::CannotRun)?;
-
     let started = Instant::now();
     let started_unix_ms = unix_ms(SystemTime::now());
+    // A run's name keeps its containers, network and host names apart from any other run's.
+    let run_id = format!("r{}", started_unix_ms % 100_000_000);
+    let (launch, plan, relays) = match &opts.isolation {
+        Isolation::Processes { exe } => {
+            let net = net::build(s, &faulted)
+                .await
+                .map_err(ProcessError::CannotRun)?;
+            let mut plan = ContainerPlan::from_scenario(s, "crmsim.test");
+            plan.local = Some(net.local.clone());
+            (Launch::Process { exe: exe.clone() }, plan, net.relays)
+        }
+        Isolation::Containers { image } => {
+            let domain = format!("{run_id}.crmsim.test");
+            let network = format!("crmsim-{run_id}");
+            docker::docker(&["network", "create", &network])
+                .await
+                .map_err(ProcessError::CannotRun)?;
+            let launch = Launch::Container {
+                image: image.clone(),
+                network,
+                domain: domain.clone(),
+            };
+            (
+                launch,
+                ContainerPlan::from_scenario(s, &domain),
+                BTreeMap::new(),
+            )
+        }
+    };
     let mut components: Vec<Component> = Vec::new();
-    for side in plan.sides() {
-        components.push(Component::new(&side, "connector", &root, &opts.exe));
-    }
     if s.run.deployment != Deployment::Direct {
-        components.push(Component::new("proxy", "proxy", &root, &opts.exe));
+        components.push(Component::new("proxy", "proxy", &root, &launch));
     }
-    let mut crm = Component::new("crm", "crm", &root, &opts.exe);
-    let outcome = drive(s, opts, &mut components, &mut crm, &net.relays).await;
+    for side in plan.sides() {
+        components.push(Component::new(&side, "connector", &root, &launch));
+    }
+    let mut crm = Component::new("crm", "crm", &root, &launch);
+    let outcome = match start_all(&plan, &root, &mut components, &mut crm).await {
+        Ok(()) => drive(s, opts, &mut components, &mut crm, &relays).await,
+        Err(e) => Err(e),
+    };
     // Whatever happened, nothing outlives the run.
+    crm.stop(STOP_WITHIN).await;
     for c in &mut components {
         c.stop(STOP_WITHIN).await;
     }
-    let relays: BTreeMap<String, RelaySnapshot> = net
-        .relays
+    for c in components.iter_mut().chain(std::iter::once(&mut crm)) {
+        c.remove().await;
+    }
+    if let Launch::Container { network, .. } = &launch {
+        let _ = docker::docker(&["network", "rm", network]).await;
+    }
+    let relay_counts: BTreeMap<String, RelaySnapshot> = relays
         .iter()
         .map(|(hop, r)| (hop.clone(), r.snapshot()))
         .collect();
-    for relay in net.relays.into_values() {
+    for relay in relays.into_values() {
         relay.shutdown().await;
     }
-    let (faults, facts) = outcome?;
+    let (faults, facts) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            // Keep what the components wrote: it says why.
+            let kept = temp.map(tempfile::TempDir::keep).unwrap_or(root);
+            return Err(ProcessError::CannotRun(format!(
+                "{e} (configs and logs kept in {})",
+                kept.display()
+            )));
+        }
+    };
     let mut checks = checks::evaluate(&plan, &root, &facts);
     for f in faults.iter().filter(|f| !f.ok) {
         checks.add(&format!("fault {}", f.step), false, f.detail.clone());
@@ -234,13 +289,13 @@ pub async fn run(
     } else {
         Verdict::Fail
     };
-    let workdir = match (_temp, verdict) {
+    let workdir = match (temp, verdict) {
         (Some(temp), Verdict::Fail) => temp.keep(),
         _ => root.clone(),
     };
     Ok(ProcessReport {
         scenario: loaded.name.clone(),
-        mode: "processes",
+        mode,
         deployment: s.run.deployment.as_str(),
         tls: s.tls.enabled,
         engine: (s.run.deployment != Deployment::Direct).then(|| s.proxy.engine.as_str()),
@@ -248,26 +303,99 @@ pub async fn run(
         started_unix_ms,
         duration_s: started.elapsed().as_secs_f64(),
         faults,
-        relays,
+        relays: relay_counts,
         checks: checks.0,
         verdict,
     })
 }
 
-/// Starts the components (sides, proxy, CRM), applies the fault timeline while the CRM works,
-/// waits for the CRM to finish.
+/// What a scenario asks for that separate processes or containers cannot do.
+fn refuse_what_cannot_run(
+    loaded: &LoadedScenario,
+    isolation: &Isolation,
+) -> Result<(), ProcessError> {
+    let s = &loaded.scenario;
+    let flag = format!("--{}", isolation.mode());
+    if s.crm.instances != 1 {
+        return Err(ProcessError::Unsupported(format!(
+            "{flag} runs one CRM; {} has {} instances (run it in process)",
+            loaded.path.display(),
+            s.crm.instances
+        )));
+    }
+    for f in &s.faults {
+        let at = crate::scenario::show_duration(f.at);
+        if f.action == FaultAction::Reset && f.target == "proxy" {
+            return Err(ProcessError::Unsupported(format!(
+                "reset of the proxy at {at}: a proxy process has no switch to cut its connections; reset a hop instead (e.g. crm->proxy)"
+            )));
+        }
+        if f.target.contains("->") && matches!(isolation, Isolation::Containers { .. }) {
+            return Err(ProcessError::Unsupported(format!(
+                "{} on hop {} at {at}: hop faults act on relays, which --containers does not put on the containers' network; use --processes, or fault a component",
+                f.action.as_str(),
+                f.target
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the configs and starts every component; the CRM last, so that its agents find their
+/// connector. Containers: the proxy first, since the static route needs its address in the
+/// sides' configs, and its start line last (it resolves the CRM's name before it serves).
+async fn start_all(
+    plan: &ContainerPlan,
+    root: &std::path::Path,
+    components: &mut [Component],
+    crm: &mut Component,
+) -> Result<(), String> {
+    let folders = plan.write_common(root)?;
+    if plan.local.is_some() {
+        plan.write_connectors(root, &folders, None)?;
+        for c in components.iter_mut().rev() {
+            c.start(true).await?;
+        }
+        crm.start(true).await?;
+        return Ok(());
+    }
+    let mut proxy_ip = None;
+    if let Some(proxy) = components.iter_mut().find(|c| c.name == "proxy") {
+        proxy.start(false).await?;
+        let host = proxy.container().unwrap_or_default();
+        let ip = docker::docker(&[
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+            &host,
+        ])
+        .await?;
+        proxy_ip = Some(
+            ip.parse()
+                .map_err(|e| format!("the proxy container's address {ip:?}: {e}"))?,
+        );
+    }
+    plan.write_connectors(root, &folders, proxy_ip)?;
+    for c in components.iter_mut().filter(|c| c.name != "proxy") {
+        c.start(true).await?;
+    }
+    crm.start(true).await?;
+    if let Some(proxy) = components.iter_mut().find(|c| c.name == "proxy") {
+        proxy.wait_ready().await?;
+    }
+    Ok(())
+}
+
+/// Applies the fault timeline while the CRM works; waits for the CRM to finish.
 async fn drive(
     s: &crate::scenario::Scenario,
     opts: &ProcessOptions,
     components: &mut [Component],
     crm: &mut Component,
     relays: &BTreeMap<String, proxy::Relay>,
-) -> Result<(Vec<AppliedFault>, RunFacts), ProcessError> {
-    for c in components.iter_mut() {
-        c.start().await.map_err(ProcessError::CannotRun)?;
-    }
+) -> Result<(Vec<AppliedFault>, RunFacts), String> {
+    // The CRM printed its start line just now: its agents log on, warm up, then steady.
     let crm_started = unix_ms(SystemTime::now());
-    crm.start().await.map_err(ProcessError::CannotRun)?;
     let steady = Instant::now() + s.run.warmup;
     let work = s.run.warmup + s.run.steady;
     // The CRM logs off after its work; give it that, its logoff and a margin.
@@ -310,13 +438,15 @@ async fn drive(
     }
     let left = crm_deadline.saturating_duration_since(Instant::now());
     let crm_exit = crm.wait(left).await;
+    let containers = matches!(opts.isolation, Isolation::Containers { .. });
     let facts = RunFacts {
         crm_exit,
         crm_started,
         side_events,
-        // SIGKILL and SIGSTOP take effect at once; a process starts within a second.
+        // A kill or a pause takes effect at once.
         stop_grace_ms: 0,
-        start_allowance_ms: 2_000,
+        // A new process starts within a second; a container takes longer.
+        start_allowance_ms: if containers { 3_000 } else { 2_000 },
         max_detection_ms: s.thresholds.max_detection_ms.map(|v| v as u64),
         max_relogon_ms: s.thresholds.max_relogon_ms.map(|v| v as u64),
     };
@@ -352,19 +482,13 @@ async fn apply(
             .ok_or_else(|| format!("no component {target}"))?
     };
     match action {
-        FaultAction::Kill => component
-            .kill()
+        FaultAction::Kill => component.kill().await,
+        FaultAction::Restart => component
+            .start(true)
             .await
-            .map(|pid| format!("{target} (pid {pid}) killed with SIGKILL")),
-        FaultAction::Restart => component.start().await.map(|pid| {
-            format!("{target} started again as pid {pid}, knowing nothing of its former life")
-        }),
-        FaultAction::Pause => component
-            .pause()
-            .map(|pid| format!("{target} (pid {pid}) stopped with SIGSTOP")),
-        FaultAction::Resume => component
-            .resume()
-            .map(|pid| format!("{target} (pid {pid}) continued with SIGCONT")),
+            .map(|id| format!("{target} started again ({id}), knowing nothing of its former life")),
+        FaultAction::Pause => component.pause().await,
+        FaultAction::Resume => component.resume().await,
         other => Err(format!("{} does not apply to {target}", other.as_str())),
     }
 }

@@ -74,7 +74,7 @@ impl Image for CrmsimImage {
 
 /// Whether to run: asked for (`CRMSIM_CONTAINERS=1`, or `CRMSIM_REQUIRE_DOCKER=1` as the release
 /// gate sets it) and a Docker engine answers. Otherwise: skip loudly, or fail when required.
-fn docker_ready() -> bool {
+pub fn docker_ready() -> bool {
     let required = std::env::var("CRMSIM_REQUIRE_DOCKER").as_deref() == Ok("1");
     if !required && std::env::var("CRMSIM_CONTAINERS").as_deref() != Ok("1") {
         eprintln!(
@@ -100,7 +100,7 @@ fn docker_ready() -> bool {
 }
 
 /// `$CRMSIM_IMAGE`, or the image ci/images.sh builds from this test's crmsim binary (once).
-fn image() -> &'static str {
+pub fn image() -> &'static str {
     static IMAGE: OnceLock<String> = OnceLock::new();
     IMAGE.get_or_init(|| {
         if let Ok(image) = std::env::var("CRMSIM_IMAGE") {
