@@ -10,6 +10,9 @@
 //! and the events took the deployment's path. Each test writes its checks as JUnit to
 //! `$CRMSIM_JUNIT_DIR/containers-<case>.xml` when that is set.
 //!
+//! Two more run `crmsim run --containers`, where the scenario's own `[[fault]]` timeline kills,
+//! restarts and pauses the containers (docker kill, start, pause, unpause).
+//!
 //! Docker: the tests need a Docker engine. Without one they print `SKIPPED` and pass, unless
 //! `CRMSIM_REQUIRE_DOCKER=1` (the release gate sets it). The image is `$CRMSIM_IMAGE`, or one
 //! `ci/images.sh` builds from this test's own crmsim binary.

@@ -17,26 +17,29 @@
 //! - [`child`]: one component's process or container, its logs and signals;
 //! - [`docker`]: the docker CLI;
 //! - [`net`]: addresses and relays (processes);
+//! - [`report`]: what a run found, for the terminal, JSON and JUnit;
 //! - [`checks`]: what the reports must show.
 
 pub mod checks;
 mod child;
 mod docker;
 mod net;
+mod report;
+
+pub use report::{AppliedFault, ProcessReport};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use proxy::RelaySnapshot;
-use serde::Serialize;
 
 use crate::containers::ContainerPlan;
 use crate::report::Verdict;
 use crate::runner::faults::{Due, Timeline};
 use crate::scenario::{Deployment, FaultAction, LoadedScenario};
 use crate::topology::control::{impair, undo_of};
-use checks::{Check, RunFacts, SideEvent};
+use checks::{RunFacts, SideEvent};
 use child::{Component, Launch};
 
 /// How long a component may take to stop after SIGTERM before it is killed.
@@ -80,96 +83,6 @@ pub enum ProcessError {
     CannotRun(String),
 }
 
-/// A fault step as applied.
-#[derive(Debug, Clone, Serialize)]
-pub struct AppliedFault {
-    /// From the start of the steady phase.
-    pub at_ms: u64,
-    pub at_unix_ms: u64,
-    pub step: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-/// What a run as processes found.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProcessReport {
-    pub scenario: String,
-    pub mode: &'static str,
-    pub deployment: &'static str,
-    pub tls: bool,
-    pub engine: Option<&'static str>,
-    /// Where the configs, logs (`logs/`) and the components' reports (`reports/`) are.
-    pub workdir: PathBuf,
-    pub started_unix_ms: u64,
-    pub duration_s: f64,
-    pub faults: Vec<AppliedFault>,
-    /// What each relay on a faulted hop carried.
-    pub relays: BTreeMap<String, RelaySnapshot>,
-    pub checks: Vec<Check>,
-    pub verdict: Verdict,
-}
-
-impl ProcessReport {
-    /// The terminal summary.
-    pub fn render(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "crmsim {}: {} deployment as separate {}, SSL {}{}, {:.1}s",
-            self.scenario,
-            self.deployment,
-            self.mode,
-            if self.tls { "on" } else { "off" },
-            self.engine
-                .map_or_else(String::new, |e| format!(", proxy engine {e}")),
-            self.duration_s
-        );
-        for f in &self.faults {
-            let _ = writeln!(
-                out,
-                "  fault +{:.1}s {}: {}{}",
-                f.at_ms as f64 / 1000.0,
-                f.step,
-                if f.ok { "" } else { "FAILED: " },
-                f.detail
-            );
-        }
-        for (hop, r) in &self.relays {
-            let _ = writeln!(
-                out,
-                "  relay {hop}: {} connections, {} B forward, {} B back",
-                r.connections, r.bytes_in, r.bytes_out
-            );
-        }
-        for c in &self.checks {
-            let _ = writeln!(
-                out,
-                "  [{}] {}: {}",
-                if c.passed { "PASS" } else { "FAIL" },
-                c.name,
-                c.detail
-            );
-        }
-        let _ = writeln!(
-            out,
-            "{} (components' reports and logs in {})",
-            match self.verdict {
-                Verdict::Pass => "PASS",
-                Verdict::Fail => "FAIL",
-            },
-            self.workdir.display()
-        );
-        out
-    }
-
-    /// The checks as JUnit XML.
-    pub fn junit(&self) -> String {
-        checks::junit(&format!("{} {}", self.mode, self.scenario), &self.checks)
-    }
-}
-
 /// Runs `loaded` as separate processes or containers.
 pub async fn run(
     loaded: &LoadedScenario,
@@ -211,7 +124,7 @@ pub async fn run(
     let started = Instant::now();
     let started_unix_ms = unix_ms(SystemTime::now());
     // A run's name keeps its containers, network and host names apart from any other run's.
-    let run_id = format!("r{}", started_unix_ms % 100_000_000);
+    let run_id = format!("r{}p{}", started_unix_ms % 100_000_000, std::process::id());
     let (launch, plan, relays) = match &opts.isolation {
         Isolation::Processes { exe } => {
             let net = net::build(s, &faulted)

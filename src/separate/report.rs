@@ -1,0 +1,101 @@
+//! What a run as separate processes or containers found: the faults as applied, what the relays
+//! carried, the checks; for the terminal, `--json` and `--junit`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use proxy::RelaySnapshot;
+use serde::Serialize;
+
+use super::checks::{self, Check};
+use crate::report::Verdict;
+
+/// A fault step as applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedFault {
+    /// From the start of the steady phase.
+    pub at_ms: u64,
+    pub at_unix_ms: u64,
+    pub step: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What a run as processes found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcessReport {
+    pub scenario: String,
+    pub mode: &'static str,
+    pub deployment: &'static str,
+    pub tls: bool,
+    pub engine: Option<&'static str>,
+    /// Where the configs, logs (`logs/`) and the components' reports (`reports/`) are.
+    pub workdir: PathBuf,
+    pub started_unix_ms: u64,
+    pub duration_s: f64,
+    pub faults: Vec<AppliedFault>,
+    /// What each relay on a faulted hop carried.
+    pub relays: BTreeMap<String, RelaySnapshot>,
+    pub checks: Vec<Check>,
+    pub verdict: Verdict,
+}
+
+impl ProcessReport {
+    /// The terminal summary.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "crmsim {}: {} deployment as separate {}, SSL {}{}, {:.1}s",
+            self.scenario,
+            self.deployment,
+            self.mode,
+            if self.tls { "on" } else { "off" },
+            self.engine
+                .map_or_else(String::new, |e| format!(", proxy engine {e}")),
+            self.duration_s
+        );
+        for f in &self.faults {
+            let _ = writeln!(
+                out,
+                "  fault +{:.1}s {}: {}{}",
+                f.at_ms as f64 / 1000.0,
+                f.step,
+                if f.ok { "" } else { "FAILED: " },
+                f.detail
+            );
+        }
+        for (hop, r) in &self.relays {
+            let _ = writeln!(
+                out,
+                "  relay {hop}: {} connections, {} B forward, {} B back",
+                r.connections, r.bytes_in, r.bytes_out
+            );
+        }
+        for c in &self.checks {
+            let _ = writeln!(
+                out,
+                "  [{}] {}: {}",
+                if c.passed { "PASS" } else { "FAIL" },
+                c.name,
+                c.detail
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{} (components' reports and logs in {})",
+            match self.verdict {
+                Verdict::Pass => "PASS",
+                Verdict::Fail => "FAIL",
+            },
+            self.workdir.display()
+        );
+        out
+    }
+
+    /// The checks as JUnit XML.
+    pub fn junit(&self) -> String {
+        checks::junit(&format!("{} {}", self.mode, self.scenario), &self.checks)
+    }
+}
