@@ -350,10 +350,18 @@ impl Connector {
         self.gate.resume();
         let dropped = lock(&self.shared.acd).die(reason, Instant::now());
         let mut report = self.report();
+        // In flight by the report's own counters: a delivery acknowledged after the report was
+        // taken would otherwise count neither as delivered nor as in flight, yet the CRM has it.
+        let e = &report.events;
+        let events_lost = report
+            .acd
+            .counters
+            .events_emitted
+            .saturating_sub(e.delivered + e.failed + e.refused);
         report.killed = Some(Killed {
             reason: reason.to_owned(),
             dropped_calls: dropped,
-            events_lost: self.events_in_flight(),
+            events_lost,
         });
         self.server.kill().await;
         self.tasks.close();
