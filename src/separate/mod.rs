@@ -362,6 +362,7 @@ async fn drive(
         start_allowance_ms: if containers { 3_000 } else { 2_000 },
         max_detection_ms: s.thresholds.max_detection_ms.map(|v| v as u64),
         max_relogon_ms: s.thresholds.max_relogon_ms.map(|v| v as u64),
+        max_failover_gap_ms: s.thresholds.max_failover_gap_ms.map(|v| v as u64),
     };
     Ok((applied, facts))
 }

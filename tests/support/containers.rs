@@ -237,6 +237,7 @@ pub fn run_case(case: &Case) {
         start_allowance_ms: 3_000,
         max_detection_ms: None,
         max_relogon_ms: None,
+        max_failover_gap_ms: None,
     };
     let checks = evaluate(&plan, root, &facts).0;
     if let Ok(dir) = std::env::var("CRMSIM_JUNIT_DIR") {
