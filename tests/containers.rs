@@ -22,6 +22,7 @@
 mod support;
 
 use support::containers::{Case, run_case};
+use support::served::{PAUSE_SIDE_A, crmsim, write};
 
 use crmsim::scenario::{Deployment, ProxyEngine};
 
@@ -92,21 +93,16 @@ fn run_containers_applies_the_scenarios_faults_to_the_containers() {
     }
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmsim"))
-        .args([
-            "run",
-            "scenarios/proxy-static-route.toml",
-            "--containers",
-            "--image",
-            support::containers::image(),
-            "--json",
-        ])
-        .arg(&report)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = crmsim(&[
+        "run".as_ref(),
+        "scenarios/proxy-static-route.toml".as_ref(),
+        "--containers".as_ref(),
+        "--image".as_ref(),
+        support::containers::image().as_ref(),
+        "--json".as_ref(),
+        report.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("killed with docker kill"), "{stdout}");
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -137,24 +133,15 @@ fn run_containers_pauses_a_container() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("pause.toml");
-    std::fs::write(
-        &scenario,
-        "[run]\ndeployment = \"proxy-events-direct\"\nwarmup = \"3s\"\nsteady = \"16s\"\n\
-         [tls]\nenabled = true\n[crm]\nagents = 20\nheartbeat = \"500ms\"\n[calls]\nrate = 3.0\n\
-         [proxy]\ninter = \"300ms\"\nfall = 2\nrise = 2\ncheck_timeout = \"1s\"\n\
-         [[fault]]\nat = \"2s\"\naction = \"pause\"\ntarget = \"connector-a\"\nduration = \"5s\"\n",
-    )
-    .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crmsim"))
-        .arg("run")
-        .arg(&scenario)
-        .args(["--containers", "--image", support::containers::image()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let scenario = write(&dir.path().join("pause.toml"), PAUSE_SIDE_A);
+    let (code, stdout, stderr) = crmsim(&[
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--containers".as_ref(),
+        "--image".as_ref(),
+        support::containers::image().as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("frozen with docker pause"), "{stdout}");
     assert!(
         stdout.contains("[PASS] proxy marked connector-a DOWN after it was paused"),

@@ -4,22 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::process::Command;
-
 mod support;
-use support::served::{json, write};
-
-fn crmsim(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use support::served::{PAUSE_SIDE_A, crmsim, json, write};
 
 fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     report["checks"]
@@ -183,32 +169,7 @@ fn what_processes_cannot_do_is_refused_with_exit_2() {
 #[test]
 fn pausing_side_a_process_fails_over_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write(
-        &dir.path().join("pause.toml"),
-        r#"
-[run]
-deployment = "proxy-events-direct"
-warmup = "3s"
-steady = "16s"
-[tls]
-enabled = true
-[crm]
-agents = 20
-heartbeat = "500ms"
-[calls]
-rate = 3.0
-[proxy]
-inter = "300ms"
-fall = 2
-rise = 2
-check_timeout = "1s"
-[[fault]]
-at = "2s"
-action = "pause"
-target = "connector-a"
-duration = "5s"
-"#,
-    );
+    let scenario = write(&dir.path().join("pause.toml"), PAUSE_SIDE_A);
     let report = dir.path().join("r.json");
     let (code, stdout, stderr) = crmsim(&[
         "run",

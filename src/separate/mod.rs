@@ -319,10 +319,11 @@ async fn drive(
     while let Some(at) = timeline.next_due() {
         tokio::time::sleep_until(at.into()).await;
         for due in timeline.take_due(Instant::now()) {
+            // When the step began: a restart then waits for the new life's start line.
             let now = SystemTime::now();
+            let at_ms = Instant::now().saturating_duration_since(steady).as_millis() as u64;
             let result = apply(&due, components, crm, relays).await;
             let step = due.label();
-            let at_ms = Instant::now().saturating_duration_since(steady).as_millis() as u64;
             if opts.verbose {
                 println!(
                     "[+{:.1}s] {step}: {}",

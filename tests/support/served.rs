@@ -212,3 +212,43 @@ pub fn now_ms() -> u64 {
     )
     .unwrap()
 }
+
+/// Runs `crmsim ARGS` to its end: exit code, stdout, stderr.
+pub fn crmsim(args: &[impl AsRef<std::ffi::OsStr>]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A proxy-events-direct scenario that freezes side A for 5 s from +2 s, with health checks
+/// quick enough (inter 300 ms, fall 2, timeout 1 s) to see it: for `--processes` (SIGSTOP) and
+/// `--containers` (docker pause) alike.
+pub const PAUSE_SIDE_A: &str = r#"
+[run]
+deployment = "proxy-events-direct"
+warmup = "3s"
+steady = "16s"
+[tls]
+enabled = true
+[crm]
+agents = 20
+heartbeat = "500ms"
+[calls]
+rate = 3.0
+[proxy]
+inter = "300ms"
+fall = 2
+rise = 2
+check_timeout = "1s"
+[[fault]]
+at = "2s"
+action = "pause"
+target = "connector-a"
+duration = "5s"
+"#;
