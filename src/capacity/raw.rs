@@ -6,6 +6,11 @@
 //! HTTP): what the kernel's share of a connection costs. A deployment that opens a connection per
 //! message pays that share too, so the gap between the two rates is the kernel's, and the gap
 //! between the TCP rate and the deployment's is the harness's (HTTP, SOAP, the simulators).
+//!
+//! The rate is measured before the searches and again after them: on a shared VM the machine's
+//! own speed drifts (seen here: one core's rate 924/s and 1,333/s minutes apart), and a ratio
+//! whose denominator was caught in a slow or a fast spell would mislead. Both are reported, and
+//! the deployment is compared with their mean.
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -15,10 +20,21 @@ use std::time::{Duration, Instant};
 use certs::{KeyAlgorithm, Layout, PartySpec, PkiSpec, TlsOptions};
 use rustls_pki_types::ServerName;
 
+/// When in the run a raw rate was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Moment {
+    /// Before the first search.
+    Before,
+    /// After the last one.
+    After,
+}
+
 /// Full handshakes per second, both ends in one process.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RawHandshakes {
     pub key: KeyAlgorithm,
+    pub when: Moment,
     pub cores: usize,
     /// On one core (the criterion bench's figure).
     pub per_core_per_s: f64,
@@ -31,7 +47,7 @@ pub struct RawHandshakes {
 
 /// Measures for `duration` on all cores. `None` when the TLS material cannot be made (said in
 /// the log).
-pub fn measure(key: KeyAlgorithm, duration: Duration) -> Option<RawHandshakes> {
+pub fn measure(key: KeyAlgorithm, when: Moment, duration: Duration) -> Option<RawHandshakes> {
     let spec = PkiSpec {
         layout: Layout::OneCa,
         key,
@@ -100,6 +116,7 @@ pub fn measure(key: KeyAlgorithm, duration: Duration) -> Option<RawHandshakes> {
     };
     Some(RawHandshakes {
         key,
+        when,
         cores,
         per_core_per_s,
         all_cores_per_s,
@@ -206,8 +223,12 @@ mod tests {
     #[test]
     fn the_in_memory_and_the_tcp_measurements_both_run_and_end() {
         let started = Instant::now();
-        let raw = measure(KeyAlgorithm::EcdsaP256, Duration::from_millis(150))
-            .expect("material for an ECDSA handshake");
+        let raw = measure(
+            KeyAlgorithm::EcdsaP256,
+            Moment::Before,
+            Duration::from_millis(150),
+        )
+        .expect("material for an ECDSA handshake");
         assert!(
             raw.per_core_per_s > 0.0 && raw.all_cores_per_s > 0.0,
             "{raw:?}"

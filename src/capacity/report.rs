@@ -160,20 +160,25 @@ impl CapacityReport {
     }
 
     /// For each variant that opens a connection per message: the most full handshakes per
-    /// second it did (at any step, saturation included) against the raw rate of this run.
+    /// second it did (at any step, saturation included) against the raw rate of this run (the
+    /// mean of its measurements before and after the searches).
     pub fn handshake_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         for raw in &self.raw_handshakes {
+            let when = match raw.when {
+                super::raw::Moment::Before => "before",
+                super::raw::Moment::After => "after",
+            };
+            let over_tcp = raw.over_tcp_per_s.map_or_else(String::new, |tcp| {
+                format!(
+                    "; over loopback TCP (connect, handshake, close) {tcp:.0}/s = {:.0}% of in memory",
+                    100.0 * tcp / raw.all_cores_per_s
+                )
+            });
             notes.push(format!(
-                "raw mTLS handshakes ({:?}, in memory): {:.0}/s on one core, {:.0}/s on all {} cores",
+                "raw mTLS handshakes ({:?}, {when} the searches): in memory {:.0}/s on one core, {:.0}/s on all {} cores{over_tcp}",
                 raw.key, raw.per_core_per_s, raw.all_cores_per_s, raw.cores
             ));
-            if let Some(tcp) = raw.over_tcp_per_s {
-                notes.push(format!(
-                    "raw mTLS handshakes over loopback TCP (connect, handshake, close): {tcp:.0}/s on all cores = {:.0}% of in memory",
-                    100.0 * tcp / raw.all_cores_per_s
-                ));
-            }
         }
         for row in &self.rows {
             let Some(d) = &row.call_rate else { continue };
@@ -183,11 +188,11 @@ impl CapacityReport {
                 .filter_map(|s| s.window.as_ref().map(|w| w.full_handshakes_per_s))
                 .fold(0.0, f64::max);
             let key = row.variant.key;
-            let Some(raw) = self
-                .raw_handshakes
-                .iter()
-                .find(|r| key.is_none_or(|k| k == r.key))
-            else {
+            let Some(raw) = RawMean::of(
+                self.raw_handshakes
+                    .iter()
+                    .filter(|r| key.is_none_or(|k| k == r.key)),
+            ) else {
                 continue;
             };
             let per_message = row.variant.requests != transport::ConnectionMode::KeepAlive
@@ -195,15 +200,16 @@ impl CapacityReport {
             if peak < 1.0 || !row.variant.tls || !per_message {
                 continue;
             }
-            let over_tcp = raw.over_tcp_per_s.map_or_else(String::new, |tcp| {
+            let over_tcp = raw.over_tcp.map_or_else(String::new, |tcp| {
                 format!(", {:.0}% of the rate over TCP", 100.0 * peak / tcp)
             });
+            let mean = if raw.measurements > 1 { "mean " } else { "" };
             notes.push(format!(
-                "{} / {}: up to {peak:.0} full handshakes/s = {:.0}% of the raw rate on all cores ({:.0}% of one core's{over_tcp})",
+                "{} / {}: up to {peak:.0} full handshakes/s = {:.0}% of the {mean}raw rate on all cores ({:.0}% of one core's{over_tcp})",
                 row.deployment,
                 row.variant.name,
-                100.0 * peak / raw.all_cores_per_s,
-                100.0 * peak / raw.per_core_per_s
+                100.0 * peak / raw.all_cores,
+                100.0 * peak / raw.per_core
             ));
         }
         notes
@@ -386,6 +392,32 @@ impl CapacityReport {
 }
 
 /// Each dimension's capacity relative to the first variant of its deployment.
+/// The mean of a key's raw-rate measurements (before and after the searches).
+struct RawMean {
+    measurements: usize,
+    per_core: f64,
+    all_cores: f64,
+    over_tcp: Option<f64>,
+}
+
+impl RawMean {
+    fn of<'a>(raws: impl Iterator<Item = &'a super::raw::RawHandshakes>) -> Option<RawMean> {
+        let raws: Vec<_> = raws.collect();
+        let mean = |values: &[f64]| {
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
+        let per_core: Vec<f64> = raws.iter().map(|r| r.per_core_per_s).collect();
+        let all_cores: Vec<f64> = raws.iter().map(|r| r.all_cores_per_s).collect();
+        let over_tcp: Vec<f64> = raws.iter().filter_map(|r| r.over_tcp_per_s).collect();
+        Some(RawMean {
+            measurements: raws.len(),
+            per_core: mean(&per_core)?,
+            all_cores: mean(&all_cores)?,
+            over_tcp: mean(&over_tcp),
+        })
+    }
+}
+
 fn fill_ratios(rows: &mut [Row]) {
     let baselines: Vec<(String, Option<f64>, Option<f64>)> = rows
         .iter()
@@ -409,5 +441,38 @@ fn fill_ratios(rows: &mut [Row]) {
                 d.ratio = d.capacity.map(|c| c / base);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::raw::{Moment, RawHandshakes};
+    use super::*;
+
+    fn raw(when: Moment, per_core: f64, all: f64, tcp: Option<f64>) -> RawHandshakes {
+        RawHandshakes {
+            key: certs::KeyAlgorithm::Rsa2048,
+            when,
+            cores: 2,
+            per_core_per_s: per_core,
+            all_cores_per_s: all,
+            over_tcp_per_s: tcp,
+        }
+    }
+
+    /// The deployment is compared with the mean of the rates before and after the searches; a
+    /// TCP rate that one of them could not measure does not count as zero.
+    #[test]
+    fn the_raw_rate_is_the_mean_of_before_and_after() {
+        let raws = [
+            raw(Moment::Before, 1000.0, 2000.0, Some(1600.0)),
+            raw(Moment::After, 1200.0, 2400.0, None),
+        ];
+        let mean = RawMean::of(raws.iter()).expect("two measurements");
+        assert_eq!(mean.measurements, 2);
+        assert!((mean.per_core - 1100.0).abs() < 1e-9);
+        assert!((mean.all_cores - 2200.0).abs() < 1e-9);
+        assert_eq!(mean.over_tcp, Some(1600.0));
+        assert!(RawMean::of(raws[..0].iter()).is_none());
     }
 }

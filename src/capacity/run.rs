@@ -9,6 +9,7 @@ use crate::runner::{self, RunError, RunOptions};
 use crate::scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
 use crate::scenario::{Deployment, LoadedScenario, Thresholds};
 
+use super::raw::{Moment, RawHandshakes};
 use super::report::{CapacityReport, Dimension, Row, StepRecord};
 use super::search::{SearchPlan, Searcher};
 
@@ -38,18 +39,7 @@ pub async fn run(
         .map(|v| v.key.unwrap_or(loaded.scenario.tls.key))
         .collect();
     keys.dedup();
-    for key in keys {
-        eprintln!(
-            "crmsim capacity: raw mTLS handshake rate ({key:?}), in memory, 1 core then all cores"
-        );
-        let measured = tokio::task::spawn_blocking(move || {
-            super::raw::measure(key, std::time::Duration::from_secs(3))
-        })
-        .await
-        .ok()
-        .flatten();
-        raw.extend(measured);
-    }
+    raw.extend(raw_rates(&keys, Moment::Before).await);
     let mut rows = Vec::new();
     for deployment in deployments {
         for variant in &section.variants {
@@ -81,6 +71,7 @@ pub async fn run(
             rows.push(row);
         }
     }
+    raw.extend(raw_rates(&keys, Moment::After).await);
     Ok(CapacityReport::new(
         loaded,
         started_at,
@@ -88,6 +79,28 @@ pub async fn run(
         rows,
         raw,
     ))
+}
+
+/// The raw handshake rate for each key, on a blocking thread (it occupies every core).
+async fn raw_rates(keys: &[certs::KeyAlgorithm], when: Moment) -> Vec<RawHandshakes> {
+    let mut measured = Vec::new();
+    for &key in keys {
+        let moment = match when {
+            Moment::Before => "before the searches",
+            Moment::After => "after the searches",
+        };
+        eprintln!(
+            "crmsim capacity: raw mTLS handshake rate ({key:?}) {moment}: in memory on 1 core, on all cores, then over TCP"
+        );
+        let rate = tokio::task::spawn_blocking(move || {
+            super::raw::measure(key, when, std::time::Duration::from_secs(3))
+        })
+        .await
+        .ok()
+        .flatten();
+        measured.extend(rate);
+    }
+    measured
 }
 
 /// The scenario for one deployment and variant.
