@@ -311,6 +311,14 @@ impl CapacityReport {
             out.push_str("</tr>\n");
         }
         out.push_str("</table>\n");
+        let notes = self.handshake_notes();
+        if !notes.is_empty() {
+            out.push_str("<h2>Handshakes against the raw rate</h2><ul>\n");
+            for note in notes {
+                let _ = writeln!(out, "<li>{}</li>", escape(&note));
+            }
+            out.push_str("</ul>\n");
+        }
         for (title, pick) in [
             (
                 "Call rate",
