@@ -399,7 +399,6 @@ impl CapacityReport {
     }
 }
 
-/// Each dimension's capacity relative to the first variant of its deployment.
 /// The mean of a key's raw-rate measurements (before and after the searches).
 struct RawMean {
     measurements: usize,
@@ -426,6 +425,7 @@ impl RawMean {
     }
 }
 
+/// Each dimension's capacity relative to the first variant of its deployment.
 fn fill_ratios(rows: &mut [Row]) {
     let baselines: Vec<(String, Option<f64>, Option<f64>)> = rows
         .iter()
