@@ -312,8 +312,7 @@ impl Connector {
     /// Events handed to the sender and not yet delivered, failed or refused.
     pub fn events_in_flight(&self) -> u64 {
         let emitted = lock(&self.shared.acd).counters().events_emitted;
-        let e = self.shared.metrics.events();
-        emitted.saturating_sub(e.delivered + e.failed + e.refused)
+        self.shared.metrics.events().in_flight(emitted)
     }
 
     /// Stops arrivals and the endpoint, gives queued events up to `grace` to go out, and
@@ -352,12 +351,7 @@ impl Connector {
         let mut report = self.report();
         // In flight by the report's own counters: a delivery acknowledged after the report was
         // taken would otherwise count neither as delivered nor as in flight, yet the CRM has it.
-        let e = &report.events;
-        let events_lost = report
-            .acd
-            .counters
-            .events_emitted
-            .saturating_sub(e.delivered + e.failed + e.refused);
+        let events_lost = report.events.in_flight(report.acd.counters.events_emitted);
         report.killed = Some(Killed {
             reason: reason.to_owned(),
             dropped_calls: dropped,

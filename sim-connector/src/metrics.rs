@@ -33,6 +33,13 @@ pub struct EventCounts {
     pub refused: u64,
 }
 
+impl EventCounts {
+    /// Of `emitted` events, those neither delivered, failed nor refused yet.
+    pub fn in_flight(&self, emitted: u64) -> u64 {
+        emitted.saturating_sub(self.delivered + self.failed + self.refused)
+    }
+}
+
 impl ConnectorMetrics {
     pub fn new(start: Instant) -> ConnectorMetrics {
         ConnectorMetrics {

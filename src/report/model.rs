@@ -16,6 +16,16 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    /// As the terminal shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub crmsim_version: String,

@@ -2,15 +2,12 @@
 
 use std::fmt::Write;
 
-use super::model::{Check, Report, Verdict};
+use super::model::{Check, Report};
 
 /// Renders the summary as text.
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let verdict = match r.verdict {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-    };
+    let verdict = r.verdict.label();
     let _ = writeln!(
         out,
         "crmsim {} — scenario {} ({}, SSL {}) — {verdict} in {:.1}s",

@@ -85,10 +85,7 @@ impl ProcessReport {
         let _ = writeln!(
             out,
             "{} (components' reports and logs in {})",
-            match self.verdict {
-                Verdict::Pass => "PASS",
-                Verdict::Fail => "FAIL",
-            },
+            self.verdict.label(),
             self.workdir.display()
         );
         out
