@@ -30,6 +30,15 @@ pub enum Moment {
     After,
 }
 
+impl Moment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Moment::Before => "before",
+            Moment::After => "after",
+        }
+    }
+}
+
 /// Full handshakes per second, both ends in one process.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RawHandshakes {

@@ -165,10 +165,7 @@ impl CapacityReport {
     pub fn handshake_notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         for raw in &self.raw_handshakes {
-            let when = match raw.when {
-                super::raw::Moment::Before => "before",
-                super::raw::Moment::After => "after",
-            };
+            let when = raw.when.as_str();
             let over_tcp = raw.over_tcp_per_s.map_or_else(String::new, |tcp| {
                 format!(
                     "; over loopback TCP (connect, handshake, close) {tcp:.0}/s = {:.0}% of in memory",
@@ -195,9 +192,7 @@ impl CapacityReport {
             ) else {
                 continue;
             };
-            let per_message = row.variant.requests != transport::ConnectionMode::KeepAlive
-                || row.variant.events != transport::ConnectionMode::KeepAlive;
-            if peak < 1.0 || !row.variant.tls || !per_message {
+            if peak < 1.0 || !row.variant.handshakes_per_message() {
                 continue;
             }
             let over_tcp = raw.over_tcp.map_or_else(String::new, |tcp| {

@@ -27,26 +27,26 @@ pub async fn run(
         section.deployments.clone()
     };
     // The raw handshake rate, for the variants that open a connection per message.
-    let mut raw = Vec::new();
-    let mut keys: Vec<certs::KeyAlgorithm> = section
-        .variants
-        .iter()
-        .filter(|v| {
-            v.tls
-                && (v.requests != transport::ConnectionMode::KeepAlive
-                    || v.events != transport::ConnectionMode::KeepAlive)
-        })
-        .map(|v| v.key.unwrap_or(loaded.scenario.tls.key))
-        .collect();
-    keys.dedup();
-    raw.extend(raw_rates(&keys, Moment::Before).await);
+    let mut keys: Vec<certs::KeyAlgorithm> = Vec::new();
+    for v in &section.variants {
+        let key = v.key.unwrap_or(loaded.scenario.tls.key);
+        // Each key once, however its variants are ordered.
+        if v.handshakes_per_message() && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let mut raw = raw_rates(&keys, Moment::Before).await;
     let mut rows = Vec::new();
     for deployment in deployments {
         for variant in &section.variants {
             let base = variant_of(loaded, deployment, variant);
             let mut row = Row {
                 deployment: deployment.as_str().to_owned(),
-                variant: variant.clone(),
+                // With the key it ran with, so that it is compared with that key's raw rate.
+                variant: Variant {
+                    key: Some(base.scenario.tls.key),
+                    ..variant.clone()
+                },
                 call_rate: None,
                 agents: None,
             };
@@ -85,12 +85,9 @@ pub async fn run(
 async fn raw_rates(keys: &[certs::KeyAlgorithm], when: Moment) -> Vec<RawHandshakes> {
     let mut measured = Vec::new();
     for &key in keys {
-        let moment = match when {
-            Moment::Before => "before the searches",
-            Moment::After => "after the searches",
-        };
         eprintln!(
-            "crmsim capacity: raw mTLS handshake rate ({key:?}) {moment}: in memory on 1 core, on all cores, then over TCP"
+            "crmsim capacity: raw mTLS handshake rate ({key:?}) {} the searches: in memory on 1 core, on all cores, then over TCP",
+            when.as_str()
         );
         let rate = tokio::task::spawn_blocking(move || {
             super::raw::measure(key, when, std::time::Duration::from_secs(3))

@@ -49,6 +49,16 @@ pub struct Variant {
     pub key: Option<certs::KeyAlgorithm>,
 }
 
+impl Variant {
+    /// Whether it pays a TLS handshake per message in some direction (what the raw handshake
+    /// rate is measured for).
+    pub fn handshakes_per_message(&self) -> bool {
+        self.tls
+            && (self.requests != ConnectionMode::KeepAlive
+                || self.events != ConnectionMode::KeepAlive)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateSearch {
