@@ -314,13 +314,23 @@ impl Crm {
         &self.calls
     }
 
-    /// Stops agents and the receiver; requests in flight get up to `grace` to finish.
-    pub async fn shutdown(self, grace: Duration) -> CrmReport {
+    /// Stops the agents (requests in flight get up to `grace` to finish) but leaves the event
+    /// receiver open. A run ends with this before its connectors shut down: a connector drains
+    /// the events it still holds on the way out, and a receiver already closed would refuse
+    /// them, reporting as lost what was only sent late.
+    pub async fn stop_agents(&self, grace: Duration) {
         self.gate.resume();
         self.control.send_modify(|d| d.phase = Phase::Stop);
         self.cancel.cancel();
         self.tasks.close();
         let _ = tokio::time::timeout(grace, self.tasks.wait()).await;
+    }
+
+    /// Stops agents and the receiver; requests in flight get up to `grace` to finish. The report
+    /// is taken before the receiver closes, so an event a connector still sends after that is
+    /// refused, not counted: stop the connectors first (see [`stop_agents`](Self::stop_agents)).
+    pub async fn shutdown(self, grace: Duration) -> CrmReport {
+        self.stop_agents(grace).await;
         let report = self.report();
         self.server.shutdown(grace).await;
         report
