@@ -55,6 +55,9 @@ pub struct StepRecord {
     pub passed: bool,
     /// The thresholds it broke.
     pub reasons: Vec<String>,
+    /// It was only slow (nothing lost, nothing fell behind) and the same load was run again;
+    /// the repeat decided.
+    pub repeated: bool,
     pub window: Option<Window>,
 }
 
@@ -64,6 +67,7 @@ impl StepRecord {
             load,
             passed: false,
             reasons: vec![why.to_owned()],
+            repeated: false,
             window: None,
         }
     }
@@ -378,7 +382,11 @@ impl CapacityReport {
                         escape(&r.deployment),
                         escape(&r.variant.name),
                         s.load,
-                        if s.passed { "pass" } else { "fail" },
+                        match (s.passed, s.repeated) {
+                            (true, _) => "pass",
+                            (false, true) => "fail, run again",
+                            (false, false) => "fail",
+                        },
                         f(w.map(|w| w.achieved_rate)),
                         f(w.and_then(|w| w.request_p99_ms)),
                         f(w.and_then(|w| w.event_p99_ms)),

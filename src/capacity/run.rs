@@ -169,21 +169,15 @@ async fn call_rate(
         let window = session
             .window(rate, section.step_warmup, section.step_steady, &label)
             .await;
-        let reasons = window_failures(&window, &loaded.scenario.thresholds);
-        let passed = reasons.is_empty();
-        eprintln!(
-            "crmsim capacity:   {label}: {}",
-            if passed {
-                "pass".to_owned()
-            } else {
-                format!("fail ({})", reasons.join("; "))
-            }
-        );
-        searcher.record(passed);
+        let judged = window_failures(&window, &loaded.scenario.thresholds);
+        let passed = judged.reasons.is_empty();
+        let repeatable = judged.slow_only && section.repeat_slow_steps;
+        let repeated = record(&mut searcher, &label, passed, repeatable, &judged.reasons);
         records.push(StepRecord {
             load: rate,
             passed,
-            reasons,
+            reasons: judged.reasons,
+            repeated,
             window: Some(window),
         });
         if !passed {
@@ -225,56 +219,95 @@ async fn agents(
         s.run.steady = section.step_steady;
         s.run.logoff = false;
         let report = runner::run(&loaded, options).await?;
-        let reasons: Vec<String> = report
+        let failed: Vec<&crate::report::Check> = report
             .invariants
             .iter()
             .chain(&report.thresholds)
             .filter(|c| !c.ok)
+            .collect();
+        let slow_only = failed
+            .iter()
+            .all(|c| crate::report::judges_latency(&c.name));
+        let reasons: Vec<String> = failed
+            .iter()
             .map(|c| format!("{}: {}", c.name, c.detail))
             .collect();
         let passed = report.verdict == Verdict::Pass;
-        eprintln!(
-            "crmsim capacity:   {count:.0} agents: {}",
-            if passed {
-                "pass".to_owned()
-            } else {
-                format!("fail ({})", reasons.join("; "))
-            }
-        );
-        searcher.record(passed);
+        let label = format!("{count:.0} agents");
+        let repeatable = slow_only && section.repeat_slow_steps;
+        let repeated = record(&mut searcher, &label, passed, repeatable, &reasons);
         records.push(StepRecord {
             load: count,
             passed,
             reasons,
+            repeated,
             window: Some(Window::from_report(&report)),
         });
     }
     Ok(Dimension::new(spec.rate, searcher.outcome(), records))
 }
 
-/// The thresholds a window broke, in words; empty when it passed.
-fn window_failures(w: &Window, t: &Thresholds) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut over = |what: &str, value: Option<f64>, max: Option<f64>| {
+/// Logs a step's outcome and tells the search; returns whether the step is to be run again.
+fn record(
+    searcher: &mut Searcher,
+    label: &str,
+    passed: bool,
+    repeatable: bool,
+    reasons: &[String],
+) -> bool {
+    searcher.record_repeatable(passed, repeatable);
+    let repeated = searcher.repeating();
+    let verdict = match (passed, repeated) {
+        (true, _) => "pass".to_owned(),
+        (false, true) => format!(
+            "fail ({}); slow but kept up, so run again before it counts",
+            reasons.join("; ")
+        ),
+        (false, false) => format!("fail ({})", reasons.join("; ")),
+    };
+    eprintln!("crmsim capacity:   {label}: {verdict}");
+    repeated
+}
+
+/// A window's verdict: the thresholds it broke, in words (empty when it passed), and whether it
+/// was only slow (latency, lateness) while it did all its work: nothing lost, no error, and
+/// calls served as fast as they came. Only such a failure may be a moment of the machine.
+struct Judged {
+    reasons: Vec<String>,
+    slow_only: bool,
+}
+
+fn window_failures(w: &Window, t: &Thresholds) -> Judged {
+    fn over(out: &mut Vec<String>, what: &str, value: Option<f64>, max: Option<f64>) {
         if let (Some(v), Some(m)) = (value, max)
             && v > m
         {
             out.push(format!("{what} {v:.2} > {m}"));
         }
-    };
-    over("request p99 ms", w.request_p99_ms, t.max_request_p99_ms);
-    over("event p99 ms", w.event_p99_ms, t.max_event_p99_ms);
+    }
+    let mut out = Vec::new();
     over(
+        &mut out,
         "lost calls",
         Some(w.lost as f64),
         t.max_lost_calls.map(|v| v as f64),
     );
-    over("error rate", Some(w.error_rate), t.max_error_rate);
+    over(&mut out, "error rate", Some(w.error_rate), t.max_error_rate);
+    let before_latency = out.len();
     over(
+        &mut out,
+        "request p99 ms",
+        w.request_p99_ms,
+        t.max_request_p99_ms,
+    );
+    over(&mut out, "event p99 ms", w.event_p99_ms, t.max_event_p99_ms);
+    over(
+        &mut out,
         "late arrivals",
         Some(w.late_arrivals as f64),
         t.max_late_arrivals.map(|v| v as f64),
     );
+    let after_latency = out.len();
     // A rate the harness could not even generate is not a rate the system sustained.
     if w.achieved_rate < w.rate * 0.95 {
         out.push(format!(
@@ -294,7 +327,10 @@ fn window_failures(w: &Window, t: &Thresholds) -> Vec<String> {
             w.completed, w.offered
         ));
     }
-    out
+    Judged {
+        slow_only: before_latency == 0 && after_latency == out.len(),
+        reasons: out,
+    }
 }
 
 /// In a steady window calls end as fast as they arrive; below this share the system is behind.
@@ -334,14 +370,40 @@ mod tests {
     #[test]
     fn a_window_whose_calls_queue_fails_even_with_low_latency_and_nothing_lost() {
         let t = Thresholds::default();
-        assert!(window_failures(&window(16_000, 15_200), &t).is_empty());
-        let reasons = window_failures(&window(16_000, 11_500), &t);
+        assert!(
+            window_failures(&window(16_000, 15_200), &t)
+                .reasons
+                .is_empty()
+        );
+        let judged = window_failures(&window(16_000, 11_500), &t);
+        let reasons = &judged.reasons;
         assert_eq!(reasons.len(), 1, "{reasons:?}");
         assert!(
             reasons[0].contains("11500 of 16000 calls completed"),
             "{reasons:?}"
         );
+        // Falling behind is the limit itself, not a moment of the machine.
+        assert!(!judged.slow_only);
+        let mut slow = window(16_000, 15_200);
+        slow.event_p99_ms = Some(120.0);
+        let strict = Thresholds {
+            max_event_p99_ms: Some(50.0),
+            ..Thresholds::default()
+        };
+        let judged = window_failures(&slow, &strict);
+        assert_eq!(judged.reasons.len(), 1, "{:?}", judged.reasons);
+        assert!(judged.slow_only);
         // Too few calls to judge the share.
-        assert!(window_failures(&window(10, 5), &t).is_empty());
+        assert!(window_failures(&window(10, 5), &t).reasons.is_empty());
+    }
+
+    #[test]
+    fn a_lost_call_is_never_put_down_to_a_slow_moment() {
+        let t = Thresholds::default();
+        let mut w = window(16_000, 11_500);
+        w.lost = 1;
+        let judged = window_failures(&w, &t);
+        assert_eq!(judged.reasons.len(), 2, "{:?}", judged.reasons);
+        assert!(!judged.slow_only);
     }
 }

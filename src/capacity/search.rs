@@ -17,7 +17,8 @@ pub struct SearchPlan {
     pub precision: f64,
     /// Loads are whole numbers (agent counts) rather than real ones (call rates).
     pub integer: bool,
-    /// At most this many probes in all, whatever the precision (a time budget).
+    /// At most this many probes in all, whatever the precision (a time budget). Repeats (see
+    /// [`Searcher::record_repeatable`]) are not counted: at most one per load.
     pub max_steps: usize,
 }
 
@@ -26,6 +27,8 @@ pub struct SearchPlan {
 pub struct Step {
     pub load: f64,
     pub passed: bool,
+    /// This probe was only slow and the same load was tried again; the repeat decided.
+    pub repeated: bool,
 }
 
 /// What the search found.
@@ -74,6 +77,8 @@ pub struct Searcher {
     fail: Option<f64>,
     next: Option<f64>,
     stopped: Option<Stop>,
+    /// Probes that were repeated, so not counted against `max_steps`.
+    repeats: usize,
 }
 
 impl Searcher {
@@ -86,6 +91,7 @@ impl Searcher {
             fail: None,
             next: Some(first),
             stopped: None,
+            repeats: 0,
         }
     }
 
@@ -96,10 +102,37 @@ impl Searcher {
 
     /// Records the outcome of the load [`next_load`](Self::next_load) returned.
     pub fn record(&mut self, passed: bool) {
+        self.record_repeatable(passed, false);
+    }
+
+    /// As [`record`](Self::record); a failure that `may_repeat` (it was only slow: a latency or
+    /// lateness over its limit, while nothing was lost and nothing fell behind) is not believed
+    /// at once: the same
+    /// load comes next, and that second outcome decides. On a shared VM one stall of a few
+    /// hundred milliseconds fails a p99 over a five-second window; without the repeat the
+    /// search bisects below the real limit and never comes back up. A load is repeated once.
+    pub fn record_repeatable(&mut self, passed: bool, may_repeat: bool) {
         let Some(load) = self.next else {
             return;
         };
-        self.steps.push(Step { load, passed });
+        let again = self
+            .steps
+            .last()
+            .is_some_and(|s| s.repeated && s.load == load);
+        if !passed && may_repeat && !again {
+            self.steps.push(Step {
+                load,
+                passed,
+                repeated: true,
+            });
+            self.repeats += 1;
+            return;
+        }
+        self.steps.push(Step {
+            load,
+            passed,
+            repeated: false,
+        });
         if passed {
             self.pass = Some(load);
         } else {
@@ -117,7 +150,7 @@ impl Searcher {
         match (self.pass, self.fail) {
             // Still stepping up.
             (Some(_), None) if load >= plan.max => stop(self, Stop::ReachedMax),
-            (Some(_), None) if self.steps.len() >= plan.max_steps => stop(self, Stop::OutOfSteps),
+            (Some(_), None) if self.counted() >= plan.max_steps => stop(self, Stop::OutOfSteps),
             (Some(_), None) => Some(plan.round((load * plan.factor.max(1.01)).min(plan.max))),
             (None, _) => stop(self, Stop::FailedAtStart),
             // Bisecting between the highest pass and the lowest failure.
@@ -126,7 +159,7 @@ impl Searcher {
                 if (hi - lo) / lo <= plan.precision || (plan.integer && hi - lo <= 1.0) {
                     return stop(self, Stop::Precise);
                 }
-                if self.steps.len() >= plan.max_steps {
+                if self.counted() >= plan.max_steps {
                     return stop(self, Stop::OutOfSteps);
                 }
                 let mid = plan.round((lo + hi) / 2.0);
@@ -136,6 +169,16 @@ impl Searcher {
                 Some(mid)
             }
         }
+    }
+
+    /// Whether the last probe was only slow and its load comes again.
+    pub fn repeating(&self) -> bool {
+        self.steps.last().is_some_and(|s| s.repeated)
+    }
+
+    /// Probes counted against the step budget.
+    fn counted(&self) -> usize {
+        self.steps.len() - self.repeats
     }
 
     /// What was found (call when [`next_load`](Self::next_load) is `None`, or to stop early).
@@ -223,5 +266,77 @@ mod tests {
         assert_eq!(out.steps.len(), 5);
         assert_eq!(out.stopped, Stop::OutOfSteps);
         assert!(out.capacity.is_some_and(|c| c <= 1000.0));
+    }
+
+    /// A system whose limit is 1000 but which stalls once, at 640 (a VM hiccup).
+    fn hiccup_at_640() -> impl FnMut(f64) -> (bool, bool) {
+        let mut stalled = false;
+        move |load| {
+            if load == 640.0 && !stalled {
+                stalled = true;
+                return (false, true);
+            }
+            (load <= 1000.0, true)
+        }
+    }
+
+    fn search_repeating(plan: &SearchPlan, mut probe: impl FnMut(f64) -> (bool, bool)) -> Outcome {
+        let mut searcher = Searcher::new(*plan);
+        while let Some(load) = searcher.next_load() {
+            let (passed, may_repeat) = probe(load);
+            searcher.record_repeatable(passed, may_repeat);
+        }
+        searcher.outcome()
+    }
+
+    #[test]
+    fn a_failure_that_was_only_slow_is_tried_again_and_the_repeat_decides() {
+        let plan = plan();
+        let out = search_repeating(&plan, hiccup_at_640());
+        let found = out.capacity.unwrap();
+        assert!(found > 980.0 && found <= 1000.0, "{out:?}");
+        assert_eq!(out.stopped, Stop::Precise);
+        let at_640: Vec<_> = out.steps.iter().filter(|s| s.load == 640.0).collect();
+        assert_eq!(at_640.len(), 2, "{out:?}");
+        assert!(at_640[0].repeated && !at_640[0].passed && at_640[1].passed);
+        // Repeats are not counted against the budget.
+        let budget = SearchPlan {
+            max_steps: 10,
+            ..plan
+        };
+        let out = search_repeating(&budget, hiccup_at_640());
+        assert_eq!(out.steps.iter().filter(|s| !s.repeated).count(), 10);
+        assert!(out.steps.iter().any(|s| s.repeated));
+        // Believed at once, the hiccup caps the search below 640.
+        let mut once = hiccup_at_640();
+        let out = search(&plan, |load| once(load).0);
+        assert!(out.capacity.unwrap() < 640.0, "{out:?}");
+    }
+
+    #[test]
+    fn a_real_limit_fails_twice_and_stands() {
+        let out = search_repeating(&plan(), |load| (load <= 1000.0, true));
+        let found = out.capacity.unwrap();
+        assert!(found <= 1000.0 && (1000.0 - found) / 1000.0 <= 0.02 + 1e-9);
+        // Every failing load was tried twice, and failed twice.
+        for s in out.steps.iter().filter(|s| !s.passed && !s.repeated) {
+            assert_eq!(
+                out.steps
+                    .iter()
+                    .filter(|r| r.load == s.load && r.repeated)
+                    .count(),
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn a_failure_that_was_not_only_slow_is_believed_at_once() {
+        let out = search_repeating(&plan(), |load| (load <= 1000.0, false));
+        assert!(out.steps.iter().all(|s| !s.repeated));
+        assert_eq!(
+            out.capacity,
+            search(&plan(), |load| load <= 1000.0).capacity
+        );
     }
 }

@@ -17,6 +17,7 @@ use sim_crm::CrmReport;
 use stats::{LatencyBook, Timeline};
 use transport::LinkSnapshot;
 
+pub use checks::judges_latency;
 pub use model::{
     AgentsReport, CallsReport, Check, Components, EventPath, Handshakes, LogonReport,
     MessagesReport, Report, SteadyReport, Verdict,

@@ -32,6 +32,11 @@ pub struct CapacitySection {
     /// After a failed step, the longest wait for calls and events to settle.
     #[serde(default = "twenty_s", deserialize_with = "duration::de")]
     pub settle: Duration,
+    /// A step that was only slow (a latency or lateness over its limit, while nothing was lost,
+    /// no error, and calls were served as fast as they came) is run once more and the repeat
+    /// decides. Off: every failure is believed at once.
+    #[serde(default = "yes")]
+    pub repeat_slow_steps: bool,
 }
 
 /// One SSL setting and connection mode.
@@ -110,6 +115,9 @@ fn two_s() -> Duration {
 }
 fn five_s() -> Duration {
     Duration::from_secs(5)
+}
+fn yes() -> bool {
+    true
 }
 fn twenty_s() -> Duration {
     Duration::from_secs(20)
