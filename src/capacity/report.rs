@@ -157,10 +157,50 @@ impl CapacityReport {
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
-        for note in self.handshake_notes() {
+        for note in self.handshake_notes().into_iter().chain(self.cpu_notes()) {
             let _ = writeln!(out, "{note}");
         }
         out
+    }
+
+    /// For each variant after its deployment's baseline: the CPU one call cost (both simulators
+    /// and the harness, over a step's measured window) at the highest call rate both passed.
+    /// A capacity is where latency gives, and on a shared VM one stall can decide that; CPU per
+    /// unit of work drifts far less, so this ratio is the steadier figure of what SSL costs.
+    pub fn cpu_notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        for row in &self.rows {
+            let Some(base) = self.rows.iter().find(|r| r.deployment == row.deployment) else {
+                continue;
+            };
+            if std::ptr::eq(base, row) {
+                continue;
+            }
+            let (Some(theirs), Some(ours)) = (&base.call_rate, &row.call_rate) else {
+                continue;
+            };
+            let theirs = cpu_per_call_by_load(theirs);
+            let common = cpu_per_call_by_load(ours)
+                .into_iter()
+                .filter_map(|(load, ms)| {
+                    theirs
+                        .iter()
+                        .find(|(l, _)| *l == load)
+                        .map(|(_, base_ms)| (load, *base_ms, ms))
+                })
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let Some((load, base_ms, ms)) = common else {
+                continue;
+            };
+            notes.push(format!(
+                "{} / {}: CPU per call at {load:.0} calls/s {ms:.2} ms against {} {base_ms:.2} ms ({:.2}×)",
+                row.deployment,
+                row.variant.name,
+                base.variant.name,
+                ms / base_ms
+            ));
+        }
+        notes
     }
 
     /// For each variant that opens a connection per message: the most full handshakes per
@@ -231,7 +271,7 @@ impl CapacityReport {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window.\n");
-        for note in self.handshake_notes() {
+        for note in self.handshake_notes().into_iter().chain(self.cpu_notes()) {
             let _ = writeln!(out, "\n- {note}");
         }
         out
@@ -310,9 +350,14 @@ impl CapacityReport {
             out.push_str("</tr>\n");
         }
         out.push_str("</table>\n");
-        let notes = self.handshake_notes();
-        if !notes.is_empty() {
-            out.push_str("<h2>Handshakes against the raw rate</h2><ul>\n");
+        for (title, notes) in [
+            ("Handshakes against the raw rate", self.handshake_notes()),
+            ("CPU per call against the baseline", self.cpu_notes()),
+        ] {
+            if notes.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "<h2>{title}</h2><ul>");
             for note in notes {
                 let _ = writeln!(out, "<li>{}</li>", escape(&note));
             }
@@ -428,6 +473,20 @@ impl RawMean {
     }
 }
 
+/// Milliseconds of CPU per call at each load that passed: (load, ms), in step order.
+fn cpu_per_call_by_load(d: &Dimension) -> Vec<(f64, f64)> {
+    d.steps
+        .iter()
+        .filter(|s| s.passed)
+        .filter_map(|s| {
+            let w = s.window.as_ref()?;
+            let calls = w.achieved_rate * w.duration_s;
+            let cpu = w.cpu.cpu_s?;
+            (calls >= 1.0).then(|| (s.load, 1000.0 * cpu / calls))
+        })
+        .collect()
+}
+
 /// Each dimension's capacity relative to the first variant of its deployment.
 fn fill_ratios(rows: &mut [Row]) {
     let baselines: Vec<(String, Option<f64>, Option<f64>)> = rows
@@ -485,5 +544,105 @@ mod tests {
         assert!((mean.all_cores - 2200.0).abs() < 1e-9);
         assert_eq!(mean.over_tcp, Some(1600.0));
         assert!(RawMean::of(raws[..0].iter()).is_none());
+    }
+
+    fn step(load: f64, passed: bool, cpu_s: f64) -> StepRecord {
+        StepRecord {
+            load,
+            passed,
+            reasons: Vec::new(),
+            repeated: false,
+            window: Some(Window {
+                rate: load,
+                duration_s: 5.0,
+                achieved_rate: load,
+                offered: (load * 5.0) as u64,
+                completed: (load * 5.0) as u64,
+                lost: 0,
+                failures: 0,
+                messages: 0,
+                error_rate: 0.0,
+                late_arrivals: 0,
+                request_p99_ms: None,
+                event_p99_ms: None,
+                full_handshakes_per_s: 0.0,
+                resumed_handshakes_per_s: 0.0,
+                cpu: crate::runner::cost::CpuUse {
+                    wall_s: 5.0,
+                    cpu_s: Some(cpu_s),
+                    utilisation: None,
+                },
+            }),
+        }
+    }
+
+    fn row(variant: &str, tls: bool, steps: Vec<StepRecord>) -> Row {
+        Row {
+            deployment: "direct".to_owned(),
+            variant: Variant {
+                name: variant.to_owned(),
+                tls,
+                requests: transport::ConnectionMode::KeepAlive,
+                events: transport::ConnectionMode::KeepAlive,
+                key: None,
+            },
+            call_rate: Some(Dimension {
+                at: 3000.0,
+                capacity: None,
+                first_failure: None,
+                stopped: Stop::Precise,
+                ratio: None,
+                steps,
+            }),
+            agents: None,
+        }
+    }
+
+    /// CPU per call is compared at the highest rate both variants passed, not at each one's
+    /// capacity (fixed costs spread over more calls at a higher rate).
+    #[test]
+    fn cpu_per_call_is_compared_at_the_highest_rate_both_passed() {
+        let report = CapacityReport {
+            crmsim_version: String::new(),
+            file: String::new(),
+            scenario: String::new(),
+            started_at: String::new(),
+            duration_s: 0.0,
+            cores: 2,
+            raw_handshakes: Vec::new(),
+            rows: vec![
+                // 200 calls/s × 5 s = 1,000 calls for 1 CPU s: 1 ms a call.
+                row(
+                    "plain",
+                    false,
+                    vec![
+                        step(100.0, true, 1.0),
+                        step(200.0, true, 1.0),
+                        step(400.0, false, 2.0),
+                    ],
+                ),
+                row(
+                    "ssl keep-alive",
+                    true,
+                    vec![
+                        step(100.0, true, 1.2),
+                        step(200.0, true, 1.25),
+                        step(400.0, true, 2.0),
+                    ],
+                ),
+            ],
+        };
+        let notes = report.cpu_notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("at 200 calls/s 1.25 ms against plain 1.00 ms (1.25×)"),
+            "{notes:?}"
+        );
+        assert!(report.render_table().contains("(1.25×)"));
+        assert!(
+            report
+                .render_html()
+                .contains("CPU per call against the baseline")
+        );
     }
 }
