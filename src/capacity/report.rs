@@ -157,10 +157,17 @@ impl CapacityReport {
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
-        for note in self.handshake_notes().into_iter().chain(self.cpu_notes()) {
+        for note in self.notes() {
             let _ = writeln!(out, "{note}");
         }
         out
+    }
+
+    /// What the table does not show: handshakes against the raw rate, then CPU per call.
+    fn notes(&self) -> Vec<String> {
+        let mut notes = self.handshake_notes();
+        notes.extend(self.cpu_notes());
+        notes
     }
 
     /// For each variant after its deployment's baseline: the CPU one call cost (both simulators
@@ -271,7 +278,7 @@ impl CapacityReport {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window.\n");
-        for note in self.handshake_notes().into_iter().chain(self.cpu_notes()) {
+        for note in self.notes() {
             let _ = writeln!(out, "\n- {note}");
         }
         out
@@ -482,7 +489,8 @@ fn cpu_per_call_by_load(d: &Dimension) -> Vec<(f64, f64)> {
             let w = s.window.as_ref()?;
             let calls = w.achieved_rate * w.duration_s;
             let cpu = w.cpu.cpu_s?;
-            (calls >= 1.0).then(|| (s.load, 1000.0 * cpu / calls))
+            // No CPU read (0 s) would make a ratio infinite: leave such a step out.
+            (calls >= 1.0 && cpu > 0.0).then(|| (s.load, 1000.0 * cpu / calls))
         })
         .collect()
 }

@@ -255,8 +255,7 @@ fn record(
     repeatable: bool,
     reasons: &[String],
 ) -> bool {
-    searcher.record_repeatable(passed, repeatable);
-    let repeated = searcher.repeating();
+    let repeated = searcher.record_repeatable(passed, repeatable);
     let verdict = match (passed, repeated) {
         (true, _) => "pass".to_owned(),
         (false, true) => format!(

@@ -102,7 +102,7 @@ impl Searcher {
 
     /// Records the outcome of the load [`next_load`](Self::next_load) returned.
     pub fn record(&mut self, passed: bool) {
-        self.record_repeatable(passed, false);
+        let _ = self.record_repeatable(passed, false);
     }
 
     /// As [`record`](Self::record); a failure that `may_repeat` (it was only slow: a latency or
@@ -111,9 +111,10 @@ impl Searcher {
     /// load comes next, and that second outcome decides. On a shared VM one stall of a few
     /// hundred milliseconds fails a p99 over a five-second window; without the repeat the
     /// search bisects below the real limit and never comes back up. A load is repeated once.
-    pub fn record_repeatable(&mut self, passed: bool, may_repeat: bool) {
+    /// Returns whether the load comes again.
+    pub fn record_repeatable(&mut self, passed: bool, may_repeat: bool) -> bool {
         let Some(load) = self.next else {
-            return;
+            return false;
         };
         let again = self
             .steps
@@ -126,7 +127,7 @@ impl Searcher {
                 repeated: true,
             });
             self.repeats += 1;
-            return;
+            return true;
         }
         self.steps.push(Step {
             load,
@@ -139,6 +140,7 @@ impl Searcher {
             self.fail = Some(self.fail.map_or(load, |f| f.min(load)));
         }
         self.next = self.decide(load, passed);
+        false
     }
 
     fn decide(&mut self, load: f64, passed: bool) -> Option<f64> {
@@ -169,11 +171,6 @@ impl Searcher {
                 Some(mid)
             }
         }
-    }
-
-    /// Whether the last probe was only slow and its load comes again.
-    pub fn repeating(&self) -> bool {
-        self.steps.last().is_some_and(|s| s.repeated)
     }
 
     /// Probes counted against the step budget.
