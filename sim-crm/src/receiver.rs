@@ -22,6 +22,10 @@ pub(crate) struct Inbox {
     pub session: Arc<Mutex<Option<String>>>,
     /// Session and sequence number of the last event accepted.
     last: Mutex<(Option<String>, u64)>,
+    /// Session and sequence number of the last stale event (of a session the agent has left).
+    /// A connector delivers one agent's events one after another and retries an event before
+    /// it sends the next, so a retried stale event arrives right after its first copy here.
+    last_stale: Mutex<Option<(String, u64)>>,
 }
 
 impl Inbox {
@@ -33,6 +37,7 @@ impl Inbox {
             tx,
             session,
             last: Mutex::new((None, 0)),
+            last_stale: Mutex::new(None),
         }
     }
 }
@@ -99,12 +104,32 @@ impl Receiver {
             // An event of a session the agent left (the other connector side, after a
             // failover or fail-back): acknowledged, counted, not acted on.
             CrmMetrics::count(&self.metrics.counters.stale_events);
+            self.check_stale_repeat(inbox, theirs, event.sequence);
             return Ok(op);
         }
         self.check_sequence(inbox, user, event.session.as_deref(), event.sequence);
         // The agent task may have ended (shutdown); the event was still received.
         let _ = inbox.tx.send(event);
         Ok(op)
+    }
+
+    /// A connector that lost the acknowledgement of a stale event (paused or cut off while it
+    /// was in flight) sends it again; that repeat must count as a duplicate, or the CRM seems
+    /// to have received more events than the connectors delivered. Its first copy may have
+    /// come while the session was still current, or as a stale event itself.
+    fn check_stale_repeat(&self, inbox: &Inbox, session: &str, sequence: u64) {
+        let repeat_of_current = {
+            let last = crate::lock(&inbox.last);
+            last.0.as_deref() == Some(session) && last.1 == sequence
+        };
+        let mut stale = crate::lock(&inbox.last_stale);
+        let repeat_of_stale = stale
+            .as_ref()
+            .is_some_and(|(s, n)| s == session && *n == sequence);
+        if repeat_of_current || repeat_of_stale {
+            CrmMetrics::count(&self.metrics.counters.duplicate_events);
+        }
+        *stale = Some((session.to_owned(), sequence));
     }
 
     /// Each session numbers its events from 1; within a session each must be the previous plus
@@ -153,4 +178,82 @@ fn soap(status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ici::WorkMode;
+
+    const USER: &str = "agent1";
+
+    /// A receiver with one agent whose current session is `session`.
+    fn receiver(session: &str) -> (Receiver, Arc<Mutex<Option<String>>>) {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let current = Arc::new(Mutex::new(Some(session.to_owned())));
+        let inboxes = HashMap::from([(USER.to_owned(), Inbox::new(tx, current.clone()))]);
+        let receiver = Receiver {
+            name: "crm".into(),
+            inboxes,
+            calls: Arc::default(),
+            metrics: Arc::new(CrmMetrics::new(Instant::now(), 1)),
+        };
+        (receiver, current)
+    }
+
+    fn deliver(receiver: &Receiver, session: &str, sequence: u64) {
+        let event = ici::Event {
+            sequence,
+            session: Some(session.to_owned()),
+            timestamp: "2026-11-27T00:00:00.000Z".into(),
+            body: EventBody::UserChanged {
+                user: USER.into(),
+                logged_on: true,
+                mode: WorkMode::Ready,
+                reason: None,
+            },
+        };
+        let mut headers = HeaderMap::new();
+        let action = event.body.operation().soap_action();
+        if let Ok(value) = action.parse() {
+            headers.insert("soapaction", value);
+        }
+        let body = ici::encode_event(&event);
+        assert!(receiver.accept(&headers, body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_repeated_stale_event_counts_as_a_duplicate() {
+        let (receiver, _) = receiver("B");
+        deliver(&receiver, "A", 5);
+        deliver(&receiver, "A", 5);
+        deliver(&receiver, "A", 6);
+        let counts = receiver.metrics.counters.snapshot();
+        assert_eq!(counts.events, 3);
+        assert_eq!(counts.stale_events, 3);
+        assert_eq!(counts.duplicate_events, 1);
+    }
+
+    #[test]
+    fn an_event_repeated_after_its_session_was_left_counts_as_a_duplicate() {
+        let (receiver, current) = receiver("A");
+        deliver(&receiver, "A", 1);
+        deliver(&receiver, "A", 2);
+        *current.lock().unwrap_or_else(|e| e.into_inner()) = Some("B".into());
+        deliver(&receiver, "A", 2);
+        let counts = receiver.metrics.counters.snapshot();
+        assert_eq!((counts.events, counts.stale_events), (3, 1));
+        assert_eq!(counts.duplicate_events, 1);
+        assert_eq!((counts.sequence_gaps, counts.out_of_order), (0, 0));
+    }
+
+    #[test]
+    fn distinct_stale_events_are_not_duplicates() {
+        let (receiver, _) = receiver("B");
+        for sequence in 1..=4 {
+            deliver(&receiver, "A", sequence);
+        }
+        deliver(&receiver, "C", 4);
+        assert_eq!(receiver.metrics.counters.snapshot().duplicate_events, 0);
+    }
 }
