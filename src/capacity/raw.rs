@@ -133,6 +133,10 @@ pub fn measure(key: KeyAlgorithm, when: Moment, duration: Duration) -> Option<Ra
     })
 }
 
+/// How long one end of a raw TCP handshake waits for the other before it gives the connection
+/// up: no handshake on loopback takes this long, and a measurement must end whatever happens.
+const STUCK: Duration = Duration::from_secs(5);
+
 /// Handshakes per second over loopback TCP: `cores` client threads connect, shake hands and
 /// close; `cores` server threads accept and shake hands. Counted when the server completed.
 fn over_tcp(
@@ -148,17 +152,22 @@ fn over_tcp(
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let serving = AtomicUsize::new(cores);
+    let clients = AtomicUsize::new(cores);
     let started = Instant::now();
     std::thread::scope(|scope| -> std::io::Result<()> {
         for _ in 0..cores {
             let listener = listener.try_clone()?;
-            let (server, done, stop, serving) = (server.clone(), &done, &stop, &serving);
+            let (server, done, serving, clients) = (server.clone(), &done, &serving, &clients);
             scope.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
+                // Serve until every client has stopped: a server that left first would leave a
+                // client's last connection unaccepted in the backlog, and the client waiting
+                // for an answer that never comes.
+                while clients.load(Ordering::Relaxed) > 0 {
                     let Ok((mut tcp, _)) = listener.accept() else {
                         continue;
                     };
                     let _ = tcp.set_nodelay(true);
+                    let _ = tcp.set_read_timeout(Some(STUCK));
                     let Ok(mut tls) = rustls::ServerConnection::new(server.clone()) else {
                         continue;
                     };
@@ -170,13 +179,14 @@ fn over_tcp(
             });
         }
         for _ in 0..cores {
-            let (client, name, stop) = (client.clone(), name.clone(), &stop);
+            let (client, name, stop, clients) = (client.clone(), name.clone(), &stop, &clients);
             scope.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let Ok(mut tcp) = TcpStream::connect(addr) else {
                         continue;
                     };
                     let _ = tcp.set_nodelay(true);
+                    let _ = tcp.set_read_timeout(Some(STUCK));
                     let Ok(mut tls) = rustls::ClientConnection::new(client.clone(), name.clone())
                     else {
                         continue;
@@ -189,11 +199,12 @@ fn over_tcp(
                         let _ = std::io::Read::read(&mut tcp, &mut rest);
                     }
                 }
+                clients.fetch_sub(1, Ordering::Relaxed);
             });
         }
         std::thread::sleep(duration);
         stop.store(true, Ordering::Relaxed);
-        // Wake the servers blocked in accept until every one has seen the stop.
+        // Wake the servers blocked in accept until every one has seen the clients gone.
         while serving.load(Ordering::Relaxed) > 0 {
             let _ = TcpStream::connect(addr);
             std::thread::sleep(Duration::from_millis(5));
