@@ -22,10 +22,10 @@ pub(crate) struct Inbox {
     pub session: Arc<Mutex<Option<String>>>,
     /// Session and sequence number of the last event accepted.
     last: Mutex<(Option<String>, u64)>,
-    /// Session and sequence number of the last stale event (of a session the agent has left).
-    /// A connector delivers one agent's events one after another and retries an event before
-    /// it sends the next, so a retried stale event arrives right after its first copy here.
-    last_stale: Mutex<Option<(String, u64)>>,
+    /// The highest sequence number seen of each session the agent has had events of: to tell
+    /// a repeated stale event from a new one. A connector delivers one agent's events in order,
+    /// so a stale event at or below its session's highest is one that came before.
+    highest: Mutex<HashMap<String, u64>>,
 }
 
 impl Inbox {
@@ -37,7 +37,7 @@ impl Inbox {
             tx,
             session,
             last: Mutex::new((None, 0)),
-            last_stale: Mutex::new(None),
+            highest: Mutex::default(),
         }
     }
 }
@@ -97,6 +97,10 @@ impl Receiver {
         let now = Instant::now();
         CrmMetrics::count(&self.metrics.counters.events);
         self.metrics.timeline.count("events.received", now, 1);
+        let seen_before = event
+            .session
+            .as_deref()
+            .is_some_and(|session| Self::seen_before(inbox, session, event.sequence));
         let current = crate::lock(&inbox.session).clone();
         if let (Some(theirs), Some(ours)) = (&event.session, &current)
             && theirs != ours
@@ -104,7 +108,12 @@ impl Receiver {
             // An event of a session the agent left (the other connector side, after a
             // failover or fail-back): acknowledged, counted, not acted on.
             CrmMetrics::count(&self.metrics.counters.stale_events);
-            self.check_stale_repeat(inbox, theirs, event.sequence);
+            if seen_before {
+                // A connector that lost the acknowledgement (paused or cut off while the event
+                // was in flight) sent it again. Counted, or the CRM would seem to have
+                // received more events than the connectors delivered.
+                CrmMetrics::count(&self.metrics.counters.duplicate_events);
+            }
             return Ok(op);
         }
         self.check_sequence(inbox, user, event.session.as_deref(), event.sequence);
@@ -113,23 +122,21 @@ impl Receiver {
         Ok(op)
     }
 
-    /// A connector that lost the acknowledgement of a stale event (paused or cut off while it
-    /// was in flight) sends it again; that repeat must count as a duplicate, or the CRM seems
-    /// to have received more events than the connectors delivered. Its first copy may have
-    /// come while the session was still current, or as a stale event itself.
-    fn check_stale_repeat(&self, inbox: &Inbox, session: &str, sequence: u64) {
-        let repeat_of_current = {
-            let last = crate::lock(&inbox.last);
-            last.0.as_deref() == Some(session) && last.1 == sequence
-        };
-        let mut stale = crate::lock(&inbox.last_stale);
-        let repeat_of_stale = stale
-            .as_ref()
-            .is_some_and(|(s, n)| s == session && *n == sequence);
-        if repeat_of_current || repeat_of_stale {
-            CrmMetrics::count(&self.metrics.counters.duplicate_events);
+    /// Records `sequence` as seen of `session`; whether it (or a later one) was seen before.
+    /// The first copy of a repeated stale event may have come while its session was current.
+    fn seen_before(inbox: &Inbox, session: &str, sequence: u64) -> bool {
+        let mut highest = crate::lock(&inbox.highest);
+        match highest.get_mut(session) {
+            Some(top) => {
+                let seen = sequence <= *top;
+                *top = (*top).max(sequence);
+                seen
+            }
+            None => {
+                highest.insert(session.to_owned(), sequence);
+                false
+            }
         }
-        *stale = Some((session.to_owned(), sequence));
     }
 
     /// Each session numbers its events from 1; within a session each must be the previous plus
@@ -240,9 +247,12 @@ mod tests {
         deliver(&receiver, "A", 1);
         deliver(&receiver, "A", 2);
         *current.lock().unwrap_or_else(|e| e.into_inner()) = Some("B".into());
+        // The new side's events come first; the paused side's retry only when it resumes.
+        deliver(&receiver, "B", 1);
+        deliver(&receiver, "B", 2);
         deliver(&receiver, "A", 2);
         let counts = receiver.metrics.counters.snapshot();
-        assert_eq!((counts.events, counts.stale_events), (3, 1));
+        assert_eq!((counts.events, counts.stale_events), (5, 1));
         assert_eq!(counts.duplicate_events, 1);
         assert_eq!((counts.sequence_gaps, counts.out_of_order), (0, 0));
     }
