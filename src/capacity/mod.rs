@@ -4,9 +4,12 @@
 //!
 //! - [`search`]: step up, then bisect (pure logic, tested against known limits);
 //! - [`run`]: the searches over live deployments;
+//! - [`ceiling`]: the call rate the scenario's own agents can take, so a search stopped by
+//!   them is not read as the system's limit;
 //! - [`raw`]: the machine's raw handshake rate, measured in the same run for comparison;
 //! - [`report`]: the sizing table (terminal, Markdown, JSON, HTML with curves).
 
+pub mod ceiling;
 pub mod raw;
 pub mod report;
 pub mod run;

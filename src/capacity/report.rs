@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use stats::Marker;
 
+use super::ceiling::AgentCeiling;
 use super::search::{Outcome, Stop};
 use crate::report::html::escape;
 use crate::runner::session::Window;
@@ -46,7 +47,29 @@ pub struct Dimension {
     pub stopped: Stop,
     /// Capacity relative to the first variant of the same deployment (filled in by the report).
     pub ratio: Option<f64>,
+    /// Whether `ratio` is the ratio itself or only a bound on it (one side or both were lower
+    /// bounds: a search that reached its maximum or the agents' ceiling).
+    pub ratio_is: RatioKind,
+    /// Call-rate searches: the rate the scenario's agents can take at most.
+    pub agent_ceiling: Option<AgentCeiling>,
+    /// The search failed first near the agents' ceiling: the limit found may be the workload's,
+    /// not the system's, so the capacity is only a lower bound.
+    pub agent_bound: bool,
     pub steps: Vec<StepRecord>,
+}
+
+/// What a capacity ratio is, when either capacity is only a lower bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RatioKind {
+    #[default]
+    Exact,
+    /// The variant's capacity is a lower bound: the ratio is at least this.
+    AtLeast,
+    /// The baseline's capacity is a lower bound: the ratio is at most this.
+    AtMost,
+    /// Both are lower bounds: the ratio says nothing.
+    Unknown,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,13 +104,34 @@ impl Dimension {
             first_failure: outcome.first_failure,
             stopped: outcome.stopped,
             ratio: None,
+            ratio_is: RatioKind::Exact,
+            agent_ceiling: None,
+            agent_bound: false,
             steps,
         }
     }
 
-    /// `1520`, `≥ 3200` (reached the maximum), `< 50` (failed at the start).
+    /// Records the agents' ceiling of a call-rate search, and whether the search ran into it.
+    pub fn with_agent_ceiling(mut self, ceiling: Option<AgentCeiling>) -> Dimension {
+        self.agent_bound = match (ceiling, self.first_failure) {
+            (Some(c), Some(failed)) => self.capacity.is_some() && c.stopped(failed),
+            _ => false,
+        };
+        self.agent_ceiling = ceiling;
+        self
+    }
+
+    /// The system may take more than the capacity found: the search reached its maximum, or
+    /// the agents' ceiling.
+    pub fn lower_bound(&self) -> bool {
+        self.capacity.is_some() && (self.stopped == Stop::ReachedMax || self.agent_bound)
+    }
+
+    /// `1520`, `≥ 3200` (reached the maximum), `≥ 2400 (agents)` (reached the agents'
+    /// ceiling), `< 50` (failed at the start).
     fn shown(&self, unit: &str) -> String {
         match (self.capacity, self.stopped) {
+            (Some(c), _) if self.agent_bound => format!("≥ {c:.0}{unit} (agents)"),
             (Some(c), Stop::ReachedMax) => format!("≥ {c:.0}{unit}"),
             (Some(c), _) => format!("{c:.0}{unit}"),
             (None, _) => match self.first_failure {
@@ -163,11 +207,32 @@ impl CapacityReport {
         out
     }
 
-    /// What the table does not show: handshakes against the raw rate, then CPU per call.
+    /// What the table does not show: searches the agents stopped, handshakes against the raw
+    /// rate, then CPU per call.
     fn notes(&self) -> Vec<String> {
-        let mut notes = self.handshake_notes();
+        let mut notes = self.ceiling_notes();
+        notes.extend(self.handshake_notes());
         notes.extend(self.cpu_notes());
         notes
+    }
+
+    /// For each call-rate search that failed first near the agents' ceiling: the table's
+    /// figure is the workload's limit, and what to change to find the system's.
+    pub fn ceiling_notes(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|row| {
+                let d = row.call_rate.as_ref()?;
+                let ceiling = d.agent_ceiling.filter(|_| d.agent_bound)?;
+                Some(format!(
+                    "{} / {}: the call-rate search ran into the agents, not the system: {}; it failed first at {:.0} calls/s. The system may take more: raise [capacity.call_rate] agents or shorten crm.talk_time",
+                    row.deployment,
+                    row.variant.name,
+                    ceiling.describe(),
+                    d.first_failure.unwrap_or(ceiling.calls_per_s),
+                ))
+            })
+            .collect()
     }
 
     /// For each variant after its deployment's baseline: the CPU one call cost (both simulators
@@ -277,7 +342,7 @@ impl CapacityReport {
         for r in self.cells() {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
-        out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window.\n");
+        out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window; `≥` marks a lower bound (the search reached its maximum, or the agents' ceiling), and a ratio with one is a bound too.\n");
         for note in self.notes() {
             let _ = writeln!(out, "\n- {note}");
         }
@@ -306,9 +371,12 @@ impl CapacityReport {
     }
 
     fn cells(&self) -> Vec<Vec<String>> {
-        let ratio = |d: &Dimension| {
-            d.ratio
-                .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}"))
+        let ratio = |d: &Dimension| match (d.ratio, d.ratio_is) {
+            (None, _) => "—".to_owned(),
+            (Some(_), RatioKind::Unknown) => "— (both ≥)".to_owned(),
+            (Some(r), RatioKind::AtLeast) => format!("≥ {r:.2}"),
+            (Some(r), RatioKind::AtMost) => format!("≤ {r:.2}"),
+            (Some(r), RatioKind::Exact) => format!("{r:.2}"),
         };
         let has_rate = self.rows.iter().any(|r| r.call_rate.is_some());
         let has_agents = self.rows.iter().any(|r| r.agents.is_some());
@@ -358,6 +426,7 @@ impl CapacityReport {
         }
         out.push_str("</table>\n");
         for (title, notes) in [
+            ("Searches the agents stopped", self.ceiling_notes()),
             ("Handshakes against the raw rate", self.handshake_notes()),
             ("CPU per call against the baseline", self.cpu_notes()),
         ] {
@@ -497,27 +566,36 @@ fn cpu_per_call_by_load(d: &Dimension) -> Vec<(f64, f64)> {
 
 /// Each dimension's capacity relative to the first variant of its deployment.
 fn fill_ratios(rows: &mut [Row]) {
-    let baselines: Vec<(String, Option<f64>, Option<f64>)> = rows
+    // Per row: its deployment, and each dimension's capacity and whether it is a lower bound.
+    type Found = Option<(f64, bool)>;
+    let found = |d: &Option<Dimension>| -> Found {
+        d.as_ref()
+            .and_then(|d| d.capacity.map(|c| (c, d.lower_bound())))
+    };
+    let baselines: Vec<(String, Found, Found)> = rows
         .iter()
-        .map(|r| {
-            (
-                r.deployment.clone(),
-                r.call_rate.as_ref().and_then(|d| d.capacity),
-                r.agents.as_ref().and_then(|d| d.capacity),
-            )
-        })
+        .map(|r| (r.deployment.clone(), found(&r.call_rate), found(&r.agents)))
         .collect();
-    for row in rows.iter_mut() {
-        let Some((_, rate, agents)) = baselines.iter().find(|(d, _, _)| *d == row.deployment)
-        else {
+    for (i, row) in rows.iter_mut().enumerate() {
+        let Some(b) = baselines.iter().position(|(d, _, _)| *d == row.deployment) else {
             continue;
         };
+        let (_, rate, agents) = &baselines[b];
         for (dim, base) in [(&mut row.call_rate, rate), (&mut row.agents, agents)] {
-            if let (Some(d), Some(base)) = (dim, base)
-                && *base > 0.0
-            {
-                d.ratio = d.capacity.map(|c| c / base);
+            let (Some(d), Some((base, base_bound))) = (dim, base) else {
+                continue;
+            };
+            if *base <= 0.0 {
+                continue;
             }
+            d.ratio = d.capacity.map(|c| c / base);
+            // The baseline against itself is 1, whatever its bound.
+            d.ratio_is = match (i != b && d.lower_bound(), i != b && *base_bound) {
+                (false, false) => RatioKind::Exact,
+                (true, false) => RatioKind::AtLeast,
+                (false, true) => RatioKind::AtMost,
+                (true, true) => RatioKind::Unknown,
+            };
         }
     }
 }
@@ -600,6 +678,9 @@ mod tests {
                 first_failure: None,
                 stopped: Stop::Precise,
                 ratio: None,
+                ratio_is: RatioKind::Exact,
+                agent_ceiling: None,
+                agent_bound: false,
                 steps,
             }),
             agents: None,
@@ -651,6 +732,72 @@ mod tests {
             report
                 .render_html()
                 .contains("CPU per call against the baseline")
+        );
+    }
+
+    /// A call-rate search found `capacity`, failing first at `failed`, with 3,000 agents that
+    /// take about 2,308 calls/s.
+    fn searched(name: &str, capacity: f64, failed: f64) -> Row {
+        let ceiling = AgentCeiling {
+            agents: 3000,
+            hold_s: 1.3,
+            calls_per_s: 3000.0 / 1.3,
+        };
+        let outcome = Outcome {
+            capacity: Some(capacity),
+            first_failure: Some(failed),
+            steps: Vec::new(),
+            stopped: Stop::Precise,
+        };
+        let mut row = row(name, true, Vec::new());
+        row.call_rate =
+            Some(Dimension::new(3000.0, outcome, Vec::new()).with_agent_ceiling(Some(ceiling)));
+        row
+    }
+
+    /// Plain and keep-alive both stopped where 3,000 agents run out: the table must not read
+    /// that as "SSL costs nothing", nor as a system limit.
+    #[test]
+    fn a_search_stopped_by_the_agents_is_a_lower_bound_and_so_are_its_ratios() {
+        let mut rows = vec![
+            searched("plain", 2400.0, 2600.0),
+            searched("ssl keep-alive", 2400.0, 2600.0),
+            searched("ssl full handshake", 225.0, 237.5),
+        ];
+        fill_ratios(&mut rows);
+        let report = CapacityReport {
+            crmsim_version: String::new(),
+            file: String::new(),
+            scenario: String::new(),
+            started_at: String::new(),
+            duration_s: 0.0,
+            cores: 2,
+            raw_handshakes: Vec::new(),
+            rows,
+        };
+        let cells = report.cells();
+        assert_eq!(cells[0][2..], ["≥ 2400 (agents)", "1.00"], "{cells:?}");
+        assert_eq!(
+            cells[1][2..],
+            ["≥ 2400 (agents)", "— (both ≥)"],
+            "{cells:?}"
+        );
+        assert_eq!(cells[2][2..], ["225", "≤ 0.09"], "{cells:?}");
+        let notes = report.ceiling_notes();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].contains("3000 agents take about 2308 calls/s")
+                && notes[0].contains("failed first at 2600 calls/s"),
+            "{notes:?}"
+        );
+        assert!(report.render_table().contains("ran into the agents"));
+        assert!(report.render_html().contains("Searches the agents stopped"));
+        // A failure well below the ceiling is the system's.
+        assert!(
+            !report.rows[2]
+                .call_rate
+                .as_ref()
+                .is_some_and(|d| d.agent_bound)
         );
     }
 }

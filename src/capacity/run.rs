@@ -9,6 +9,7 @@ use crate::runner::{self, RunError, RunOptions};
 use crate::scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
 use crate::scenario::{Deployment, LoadedScenario, Thresholds};
 
+use super::ceiling::AgentCeiling;
 use super::raw::{Moment, RawHandshakes};
 use super::report::{CapacityReport, Dimension, Row, StepRecord};
 use super::search::{SearchPlan, Searcher};
@@ -155,6 +156,13 @@ async fn call_rate(
         integer: false,
         max_steps: spec.max_steps,
     };
+    let ceiling = AgentCeiling::of(&loaded.scenario, spec.agents);
+    if let Some(c) = ceiling.filter(|c| c.stopped(spec.max)) {
+        eprintln!(
+            "crmsim capacity: warning: {}; steps near or above that measure the agents, not the system (raise [capacity.call_rate] agents or shorten crm.talk_time to find the system's limit)",
+            c.describe()
+        );
+    }
     let mut searcher = Searcher::new(plan);
     let mut records = Vec::new();
     let logged_on = session.log().all_logged_on;
@@ -169,8 +177,13 @@ async fn call_rate(
         let window = session
             .window(rate, section.step_warmup, section.step_steady, &label)
             .await;
-        let judged = window_failures(&window, &loaded.scenario.thresholds);
+        let mut judged = window_failures(&window, &loaded.scenario.thresholds);
         let passed = judged.reasons.is_empty();
+        if let Some(c) = ceiling.filter(|c| !passed && c.stopped(rate)) {
+            judged
+                .reasons
+                .push(format!("near the agents' ceiling: {}", c.describe()));
+        }
         let repeatable = judged.slow_only && section.repeat_slow_steps;
         let repeated = record(&mut searcher, &label, passed, repeatable, &judged.reasons);
         records.push(StepRecord {
@@ -186,11 +199,7 @@ async fn call_rate(
     }
     session.drain().await;
     let _ = session.finish().await;
-    Ok(Dimension::new(
-        spec.agents as f64,
-        searcher.outcome(),
-        records,
-    ))
+    Ok(Dimension::new(spec.agents as f64, searcher.outcome(), records).with_agent_ceiling(ceiling))
 }
 
 /// Highest agent count: a whole run per step (logon included), at a fixed call rate.
