@@ -22,10 +22,12 @@ pub(crate) struct Inbox {
     pub session: Arc<Mutex<Option<String>>>,
     /// Session and sequence number of the last event accepted.
     last: Mutex<(Option<String>, u64)>,
-    /// The highest sequence number seen of each session the agent has had events of: to tell
-    /// a repeated stale event from a new one. A connector delivers one agent's events in order,
-    /// so a stale event at or below its session's highest is one that came before.
-    highest: Mutex<HashMap<String, u64>>,
+    /// The highest sequence number of each session the agent's events have moved on from (and
+    /// of stale events since): to tell a repeated stale event from a new one. A connector
+    /// delivers one agent's events in order, so a stale event at or below its session's highest
+    /// is one that came before. Written only when the session changes or an event is stale,
+    /// never for the ordinary event.
+    left: Mutex<HashMap<String, u64>>,
 }
 
 impl Inbox {
@@ -37,7 +39,7 @@ impl Inbox {
             tx,
             session,
             last: Mutex::new((None, 0)),
-            highest: Mutex::default(),
+            left: Mutex::default(),
         }
     }
 }
@@ -97,10 +99,6 @@ impl Receiver {
         let now = Instant::now();
         CrmMetrics::count(&self.metrics.counters.events);
         self.metrics.timeline.count("events.received", now, 1);
-        let seen_before = event
-            .session
-            .as_deref()
-            .is_some_and(|session| Self::seen_before(inbox, session, event.sequence));
         let current = crate::lock(&inbox.session).clone();
         if let (Some(theirs), Some(ours)) = (&event.session, &current)
             && theirs != ours
@@ -108,7 +106,7 @@ impl Receiver {
             // An event of a session the agent left (the other connector side, after a
             // failover or fail-back): acknowledged, counted, not acted on.
             CrmMetrics::count(&self.metrics.counters.stale_events);
-            if seen_before {
+            if Self::stale_repeat(inbox, theirs, event.sequence) {
                 // A connector that lost the acknowledgement (paused or cut off while the event
                 // was in flight) sent it again. Counted, or the CRM would seem to have
                 // received more events than the connectors delivered.
@@ -122,21 +120,18 @@ impl Receiver {
         Ok(op)
     }
 
-    /// Records `sequence` as seen of `session`; whether it (or a later one) was seen before.
-    /// The first copy of a repeated stale event may have come while its session was current.
-    fn seen_before(inbox: &Inbox, session: &str, sequence: u64) -> bool {
-        let mut highest = crate::lock(&inbox.highest);
-        match highest.get_mut(session) {
-            Some(top) => {
-                let seen = sequence <= *top;
-                *top = (*top).max(sequence);
-                seen
-            }
-            None => {
-                highest.insert(session.to_owned(), sequence);
-                false
-            }
-        }
+    /// Whether a stale event of `session` (or a later one) came before; records it. Its first
+    /// copy may have come while the session was current: then it is in `last`, or in `left`
+    /// if the agent's events have moved on to the new session since.
+    fn stale_repeat(inbox: &Inbox, session: &str, sequence: u64) -> bool {
+        let current = {
+            let last = crate::lock(&inbox.last);
+            (last.0.as_deref() == Some(session)).then_some(last.1)
+        };
+        let mut left = crate::lock(&inbox.left);
+        let top = left.get(session).copied().max(current);
+        raise(&mut left, session, sequence);
+        top.is_some_and(|top| sequence <= top)
     }
 
     /// Each session numbers its events from 1; within a session each must be the previous plus
@@ -173,8 +168,21 @@ impl Receiver {
                 ),
             );
         }
+        if !same && let Some(previous) = last.0.as_deref() {
+            raise(&mut crate::lock(&inbox.left), previous, last.1);
+        }
         let highest = if same { last.1.max(sequence) } else { sequence };
         *last = (session.map(str::to_owned), highest);
+    }
+}
+
+/// Raises `session`'s highest sequence number in `tops` to at least `sequence`.
+fn raise(tops: &mut HashMap<String, u64>, session: &str, sequence: u64) {
+    match tops.get_mut(session) {
+        Some(top) => *top = (*top).max(sequence),
+        None => {
+            tops.insert(session.to_owned(), sequence);
+        }
     }
 }
 

@@ -11,6 +11,9 @@ use crate::scenario::{Hangup, Scenario};
 /// start to queue for agents before every agent is busy (arrivals and talk times vary).
 const NEAR: f64 = 0.9;
 
+/// What to change when a search ran into the agents.
+pub const REMEDY: &str = "raise [capacity.call_rate] agents or shorten crm.talk_time";
+
 /// The agents' ceiling for one call-rate search.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct AgentCeiling {

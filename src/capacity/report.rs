@@ -225,11 +225,12 @@ impl CapacityReport {
                 let d = row.call_rate.as_ref()?;
                 let ceiling = d.agent_ceiling.filter(|_| d.agent_bound)?;
                 Some(format!(
-                    "{} / {}: the call-rate search ran into the agents, not the system: {}; it failed first at {:.0} calls/s. The system may take more: raise [capacity.call_rate] agents or shorten crm.talk_time",
+                    "{} / {}: the call-rate search ran into the agents, not the system: {}; it failed first at {:.0} calls/s. The system may take more: {}",
                     row.deployment,
                     row.variant.name,
                     ceiling.describe(),
                     d.first_failure.unwrap_or(ceiling.calls_per_s),
+                    super::ceiling::REMEDY,
                 ))
             })
             .collect()
@@ -672,26 +673,23 @@ mod tests {
                 events: transport::ConnectionMode::KeepAlive,
                 key: None,
             },
-            call_rate: Some(Dimension {
-                at: 3000.0,
-                capacity: None,
-                first_failure: None,
-                stopped: Stop::Precise,
-                ratio: None,
-                ratio_is: RatioKind::Exact,
-                agent_ceiling: None,
-                agent_bound: false,
-                steps,
-            }),
+            call_rate: Some(Dimension::new(3000.0, outcome(None, None), steps)),
             agents: None,
         }
     }
 
-    /// CPU per call is compared at the highest rate both variants passed, not at each one's
-    /// capacity (fixed costs spread over more calls at a higher rate).
-    #[test]
-    fn cpu_per_call_is_compared_at_the_highest_rate_both_passed() {
-        let report = CapacityReport {
+    fn outcome(capacity: Option<f64>, first_failure: Option<f64>) -> Outcome {
+        Outcome {
+            capacity,
+            first_failure,
+            steps: Vec::new(),
+            stopped: Stop::Precise,
+        }
+    }
+
+    /// A report of `rows`, on 2 cores, with no raw rate.
+    fn report(rows: Vec<Row>) -> CapacityReport {
+        CapacityReport {
             crmsim_version: String::new(),
             file: String::new(),
             scenario: String::new(),
@@ -699,28 +697,35 @@ mod tests {
             duration_s: 0.0,
             cores: 2,
             raw_handshakes: Vec::new(),
-            rows: vec![
-                // 200 calls/s × 5 s = 1,000 calls for 1 CPU s: 1 ms a call.
-                row(
-                    "plain",
-                    false,
-                    vec![
-                        step(100.0, true, 1.0),
-                        step(200.0, true, 1.0),
-                        step(400.0, false, 2.0),
-                    ],
-                ),
-                row(
-                    "ssl keep-alive",
-                    true,
-                    vec![
-                        step(100.0, true, 1.2),
-                        step(200.0, true, 1.25),
-                        step(400.0, true, 2.0),
-                    ],
-                ),
-            ],
-        };
+            rows,
+        }
+    }
+
+    /// CPU per call is compared at the highest rate both variants passed, not at each one's
+    /// capacity (fixed costs spread over more calls at a higher rate).
+    #[test]
+    fn cpu_per_call_is_compared_at_the_highest_rate_both_passed() {
+        let report = report(vec![
+            // 200 calls/s × 5 s = 1,000 calls for 1 CPU s: 1 ms a call.
+            row(
+                "plain",
+                false,
+                vec![
+                    step(100.0, true, 1.0),
+                    step(200.0, true, 1.0),
+                    step(400.0, false, 2.0),
+                ],
+            ),
+            row(
+                "ssl keep-alive",
+                true,
+                vec![
+                    step(100.0, true, 1.2),
+                    step(200.0, true, 1.25),
+                    step(400.0, true, 2.0),
+                ],
+            ),
+        ]);
         let notes = report.cpu_notes();
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
@@ -743,12 +748,7 @@ mod tests {
             hold_s: 1.3,
             calls_per_s: 3000.0 / 1.3,
         };
-        let outcome = Outcome {
-            capacity: Some(capacity),
-            first_failure: Some(failed),
-            steps: Vec::new(),
-            stopped: Stop::Precise,
-        };
+        let outcome = outcome(Some(capacity), Some(failed));
         let mut row = row(name, true, Vec::new());
         row.call_rate =
             Some(Dimension::new(3000.0, outcome, Vec::new()).with_agent_ceiling(Some(ceiling)));
@@ -765,16 +765,7 @@ mod tests {
             searched("ssl full handshake", 225.0, 237.5),
         ];
         fill_ratios(&mut rows);
-        let report = CapacityReport {
-            crmsim_version: String::new(),
-            file: String::new(),
-            scenario: String::new(),
-            started_at: String::new(),
-            duration_s: 0.0,
-            cores: 2,
-            raw_handshakes: Vec::new(),
-            rows,
-        };
+        let report = report(rows);
         let cells = report.cells();
         assert_eq!(cells[0][2..], ["≥ 2400 (agents)", "1.00"], "{cells:?}");
         assert_eq!(

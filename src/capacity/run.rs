@@ -159,8 +159,9 @@ async fn call_rate(
     let ceiling = AgentCeiling::of(&loaded.scenario, spec.agents);
     if let Some(c) = ceiling.filter(|c| c.stopped(spec.max)) {
         eprintln!(
-            "crmsim capacity: warning: {}; steps near or above that measure the agents, not the system (raise [capacity.call_rate] agents or shorten crm.talk_time to find the system's limit)",
-            c.describe()
+            "crmsim capacity: warning: {}; steps near or above that measure the agents, not the system ({} to find the system's limit)",
+            c.describe(),
+            super::ceiling::REMEDY
         );
     }
     let mut searcher = Searcher::new(plan);
