@@ -1,5 +1,7 @@
 //! Finding the highest load at which a system still meets its thresholds: step up until it
-//! fails, then bisect between the last pass and the first failure.
+//! fails, then bisect between the last pass and the first failure. When even the first load
+//! fails, step down until one passes (or the plan's floor fails too), then bisect the same way:
+//! a file written for a fast machine still sizes a slow one, instead of saying only "< start".
 //!
 //! Pure logic over a `probe(load) -> passed` function, so it is tested against systems with a
 //! known limit, and the capacity runner plugs real runs in.
@@ -13,6 +15,8 @@ pub struct SearchPlan {
     pub factor: f64,
     /// Never try more than this.
     pub max: f64,
+    /// Never try less than this: when `start` fails, the search steps down by `factor` to here.
+    pub min: f64,
     /// Stop bisecting when (fail − pass) / pass is below this.
     pub precision: f64,
     /// Loads are whole numbers (agent counts) rather than real ones (call rates).
@@ -51,8 +55,8 @@ pub enum Stop {
     Precise,
     /// Even the maximum passed: the capacity is at least `max`.
     ReachedMax,
-    /// Even the start failed: the capacity is below `start`.
-    FailedAtStart,
+    /// Even the floor (`min`) failed: the capacity is below it.
+    FailedAtMin,
     /// The step budget ran out; the bracket is wider than the precision.
     OutOfSteps,
 }
@@ -154,7 +158,16 @@ impl Searcher {
             (Some(_), None) if load >= plan.max => stop(self, Stop::ReachedMax),
             (Some(_), None) if self.counted() >= plan.max_steps => stop(self, Stop::OutOfSteps),
             (Some(_), None) => Some(plan.round((load * plan.factor.max(1.01)).min(plan.max))),
-            (None, _) => stop(self, Stop::FailedAtStart),
+            // Nothing passed yet: stepping down.
+            (None, _) if load <= plan.min => stop(self, Stop::FailedAtMin),
+            (None, _) if self.counted() >= plan.max_steps => stop(self, Stop::OutOfSteps),
+            (None, _) => {
+                let lower = plan.round((load / plan.factor.max(1.01)).max(plan.min));
+                if lower >= load {
+                    return stop(self, Stop::FailedAtMin);
+                }
+                Some(lower)
+            }
             // Bisecting between the highest pass and the lowest failure.
             (Some(lo), Some(hi)) => {
                 let _ = passed;
@@ -207,6 +220,7 @@ mod tests {
             start: 10.0,
             factor: 2.0,
             max: 10_000.0,
+            min: 1.0,
             precision: 0.02,
             integer: false,
             max_steps: 40,
@@ -229,13 +243,56 @@ mod tests {
     #[test]
     fn reports_the_edges_honestly() {
         let out = search(&plan(), |_| false);
-        assert_eq!((out.capacity, out.stopped), (None, Stop::FailedAtStart));
-        assert_eq!(out.steps.len(), 1);
+        assert_eq!((out.capacity, out.stopped), (None, Stop::FailedAtMin));
+        // 10, 5, 2.5, 1.25, then the floor.
+        let loads: Vec<f64> = out.steps.iter().map(|s| s.load).collect();
+        assert_eq!(loads, [10.0, 5.0, 2.5, 1.25, 1.0]);
+        assert_eq!(out.first_failure, Some(1.0));
         let out = search(&plan(), |_| true);
         assert_eq!(
             (out.capacity, out.stopped),
             (Some(10_000.0), Stop::ReachedMax)
         );
+    }
+
+    /// A file written for a faster machine: its start is above this system's limit.
+    #[test]
+    fn a_failing_start_steps_down_then_bisects() {
+        for limit in [1.0, 3.0, 7.3, 9.9] {
+            let out = search(&plan(), |load| load <= limit);
+            let found = out.capacity.unwrap();
+            assert!(
+                found <= limit && (limit - found) / limit <= 0.02 + 1e-9,
+                "{limit}: {out:?}"
+            );
+            assert_eq!(out.stopped, Stop::Precise, "{limit}");
+            assert!(out.steps.iter().all(|s| s.passed == (s.load <= limit)));
+        }
+        // Integer loads step down to 1 at most, and bisect to one unit.
+        let agents = SearchPlan {
+            start: 1000.0,
+            min: 1.0,
+            integer: true,
+            precision: 0.0,
+            ..plan()
+        };
+        let out = search(&agents, |n| n <= 300.0);
+        assert_eq!(
+            (out.capacity, out.first_failure),
+            (Some(300.0), Some(301.0))
+        );
+        let out = search(&agents, |_| false);
+        assert_eq!((out.capacity, out.stopped), (None, Stop::FailedAtMin));
+        assert_eq!(out.steps.last().map(|s| s.load), Some(1.0));
+        // The budget bounds stepping down too.
+        let out = search(
+            &SearchPlan {
+                max_steps: 2,
+                ..plan()
+            },
+            |_| false,
+        );
+        assert_eq!((out.steps.len(), out.stopped), (2, Stop::OutOfSteps));
     }
 
     #[test]

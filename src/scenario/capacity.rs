@@ -73,10 +73,21 @@ pub struct RateSearch {
     #[serde(default = "two")]
     pub factor: f64,
     pub max: f64,
+    /// The lowest rate tried when `start` fails (default: see [`RateSearch::floor`]).
+    #[serde(default)]
+    pub min: Option<f64>,
     #[serde(default = "five_percent")]
     pub precision: f64,
     #[serde(default = "twelve")]
     pub max_steps: usize,
+}
+
+impl RateSearch {
+    /// How far down the search goes when `start` fails: `min`, or four steps below `start`.
+    pub fn floor(&self) -> f64 {
+        self.min
+            .unwrap_or(self.start / self.factor.powi(STEPS_DOWN))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,11 +99,28 @@ pub struct AgentSearch {
     #[serde(default = "two")]
     pub factor: f64,
     pub max: usize,
+    /// The fewest agents tried when `start` fails (default: see [`AgentSearch::floor`]).
+    #[serde(default)]
+    pub min: Option<usize>,
     #[serde(default = "ten_percent")]
     pub precision: f64,
     #[serde(default = "eight")]
     pub max_steps: usize,
 }
+
+impl AgentSearch {
+    /// How far down the search goes when `start` fails: `min`, or four steps below `start`
+    /// (one agent at the least).
+    pub fn floor(&self) -> usize {
+        self.min.unwrap_or_else(|| {
+            ((self.start as f64 / self.factor.powi(STEPS_DOWN)).round() as usize).max(1)
+        })
+    }
+}
+
+/// A search whose start fails steps down this many times by default: a file written for a
+/// machine up to 16× (factor 2) faster still finds a capacity, not just "< start".
+const STEPS_DOWN: i32 = 4;
 
 fn default_variants() -> Vec<Variant> {
     let variant = |name: &str, tls, mode| Variant {
@@ -156,19 +184,27 @@ pub fn check(c: &CapacitySection) -> Result<(), (&'static str, String)> {
         return Err(("variants", "variant names must be unique".into()));
     }
     if let Some(r) = &c.call_rate
-        && !(r.start > 0.0 && r.max >= r.start && r.factor > 1.0 && r.agents > 0)
+        && !(r.start > 0.0
+            && r.max >= r.start
+            && r.factor > 1.0
+            && r.agents > 0
+            && r.min.is_none_or(|m| m > 0.0 && m <= r.start))
     {
         return Err((
             "call_rate",
-            "need agents > 0, 0 < start ≤ max and factor > 1".into(),
+            "need agents > 0, 0 < min ≤ start ≤ max and factor > 1".into(),
         ));
     }
     if let Some(a) = &c.agents
-        && !(a.start > 0 && a.max >= a.start && a.factor > 1.0 && a.rate >= 0.0)
+        && !(a.start > 0
+            && a.max >= a.start
+            && a.factor > 1.0
+            && a.rate >= 0.0
+            && a.min.is_none_or(|m| m > 0 && m <= a.start))
     {
         return Err((
             "agents",
-            "need 0 < start ≤ max, factor > 1 and rate ≥ 0".into(),
+            "need 0 < min ≤ start ≤ max, factor > 1 and rate ≥ 0".into(),
         ));
     }
     if c.step_steady.is_zero() {
