@@ -66,7 +66,8 @@ pub enum RatioKind {
     Exact,
     /// The variant's capacity is a lower bound: the ratio is at least this.
     AtLeast,
-    /// The baseline's capacity is a lower bound: the ratio is at most this.
+    /// The baseline's capacity is a lower bound, or the variant's an upper one (`< floor`): the
+    /// ratio is at most this.
     AtMost,
     /// Both are lower bounds: the ratio says nothing.
     Unknown,
@@ -135,7 +136,8 @@ impl Dimension {
             (Some(c), Stop::ReachedMax) => format!("≥ {c:.0}{unit}"),
             (Some(c), _) => format!("{c:.0}{unit}"),
             (None, _) => match self.first_failure {
-                Some(f) => format!("< {f:.0}{unit}"),
+                // Rounded up: `< 13` for 12.5 still holds, `< 12` would claim more.
+                Some(f) => format!("< {:.0}{unit}", f.ceil()),
                 None => "not measured".to_owned(),
             },
         }
@@ -343,7 +345,7 @@ impl CapacityReport {
         for r in self.cells() {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
-        out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window; `≥` marks a lower bound (the search reached its maximum, or the agents' ceiling), and a ratio with one is a bound too.\n");
+        out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window; `≥` marks a lower bound (the search reached its maximum, or the agents' ceiling), `<` an upper one (even the search's lowest load failed), and a ratio with either is a bound too.\n");
         for note in self.notes() {
             let _ = writeln!(out, "\n- {note}");
         }
@@ -589,9 +591,17 @@ fn fill_ratios(rows: &mut [Row]) {
             if *base <= 0.0 {
                 continue;
             }
-            d.ratio = d.capacity.map(|c| c / base);
+            // A search that failed even at its floor (`< f`) is below f: its ratio is below
+            // f / base, and more so when the baseline is itself a lower bound.
+            let (capacity, below) = match (d.capacity, d.first_failure) {
+                (Some(c), _) => (c, false),
+                (None, Some(f)) if i != b => (f, true),
+                _ => continue,
+            };
+            d.ratio = Some(capacity / base);
             // The baseline against itself is 1, whatever its bound.
             d.ratio_is = match (i != b && d.lower_bound(), i != b && *base_bound) {
+                _ if below => RatioKind::AtMost,
                 (false, false) => RatioKind::Exact,
                 (true, false) => RatioKind::AtLeast,
                 (false, true) => RatioKind::AtMost,
@@ -753,6 +763,35 @@ mod tests {
         row.call_rate =
             Some(Dimension::new(3000.0, outcome, Vec::new()).with_agent_ceiling(Some(ceiling)));
         row
+    }
+
+    /// A variant that failed even at its search's floor is `< floor`, and its ratio a bound.
+    #[test]
+    fn a_search_that_failed_at_its_floor_has_an_at_most_ratio() {
+        let failed_at = |name: &str, capacity: Option<f64>, failed: f64| {
+            let mut row = row(name, true, Vec::new());
+            row.call_rate = Some(Dimension::new(
+                3000.0,
+                outcome(capacity, Some(failed)),
+                Vec::new(),
+            ));
+            row
+        };
+        let mut rows = vec![
+            failed_at("plain", Some(1500.0), 1600.0),
+            failed_at("ssl full handshake", None, 12.5),
+        ];
+        fill_ratios(&mut rows);
+        let cells = report(rows).cells();
+        assert_eq!(cells[1][2..], ["< 13", "≤ 0.01"], "{cells:?}");
+        // A baseline that failed at its floor has no ratio to give.
+        let mut rows = vec![
+            failed_at("plain", None, 12.5),
+            failed_at("ssl full handshake", None, 12.5),
+        ];
+        fill_ratios(&mut rows);
+        let cells = report(rows).cells();
+        assert_eq!(cells[1][2..], ["< 13", "—"], "{cells:?}");
     }
 
     /// Plain and keep-alive both stopped where 3,000 agents run out: the table must not read
