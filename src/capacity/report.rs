@@ -600,12 +600,15 @@ fn fill_ratios(rows: &mut [Row]) {
             };
             d.ratio = Some(capacity / base);
             // The baseline against itself is 1, whatever its bound.
-            d.ratio_is = match (i != b && d.lower_bound(), i != b && *base_bound) {
-                _ if below => RatioKind::AtMost,
-                (false, false) => RatioKind::Exact,
-                (true, false) => RatioKind::AtLeast,
-                (false, true) => RatioKind::AtMost,
-                (true, true) => RatioKind::Unknown,
+            d.ratio_is = if below {
+                RatioKind::AtMost
+            } else {
+                match (i != b && d.lower_bound(), i != b && *base_bound) {
+                    (false, false) => RatioKind::Exact,
+                    (true, false) => RatioKind::AtLeast,
+                    (false, true) => RatioKind::AtMost,
+                    (true, true) => RatioKind::Unknown,
+                }
             };
         }
     }

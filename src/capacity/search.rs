@@ -15,8 +15,9 @@ pub struct SearchPlan {
     pub factor: f64,
     /// Never try more than this.
     pub max: f64,
-    /// Never try less than this: when `start` fails, the search steps down by `factor` to here.
-    pub min: f64,
+    /// Never try less than this: when `start` fails, the search steps down by `factor` to here
+    /// (`None`: [`DEFAULT_STEPS_DOWN`] steps below `start`).
+    pub min: Option<f64>,
     /// Stop bisecting when (fail − pass) / pass is below this.
     pub precision: f64,
     /// Loads are whole numbers (agent counts) rather than real ones (call rates).
@@ -61,7 +62,19 @@ pub enum Stop {
     OutOfSteps,
 }
 
+/// A search whose start fails steps down this many times when the plan sets no floor: a file
+/// written for a machine up to 16× (factor 2) faster still finds a capacity, not just "< start".
+pub const DEFAULT_STEPS_DOWN: i32 = 4;
+
 impl SearchPlan {
+    /// The lowest load tried, as a load (an agent count is whole, one at the least).
+    fn floor(&self) -> f64 {
+        self.round(
+            self.min
+                .unwrap_or(self.start / self.factor.powi(DEFAULT_STEPS_DOWN)),
+        )
+    }
+
     fn round(&self, load: f64) -> f64 {
         if self.integer {
             load.round().max(1.0)
@@ -143,11 +156,11 @@ impl Searcher {
         } else {
             self.fail = Some(self.fail.map_or(load, |f| f.min(load)));
         }
-        self.next = self.decide(load, passed);
+        self.next = self.decide(load);
         false
     }
 
-    fn decide(&mut self, load: f64, passed: bool) -> Option<f64> {
+    fn decide(&mut self, load: f64) -> Option<f64> {
         let plan = self.plan;
         let stop = |me: &mut Searcher, why: Stop| {
             me.stopped = Some(why);
@@ -159,18 +172,11 @@ impl Searcher {
             (Some(_), None) if self.counted() >= plan.max_steps => stop(self, Stop::OutOfSteps),
             (Some(_), None) => Some(plan.round((load * plan.factor.max(1.01)).min(plan.max))),
             // Nothing passed yet: stepping down.
-            (None, _) if load <= plan.min => stop(self, Stop::FailedAtMin),
+            (None, _) if load <= plan.floor() => stop(self, Stop::FailedAtMin),
             (None, _) if self.counted() >= plan.max_steps => stop(self, Stop::OutOfSteps),
-            (None, _) => {
-                let lower = plan.round((load / plan.factor.max(1.01)).max(plan.min));
-                if lower >= load {
-                    return stop(self, Stop::FailedAtMin);
-                }
-                Some(lower)
-            }
+            (None, _) => Some(plan.round(load / plan.factor.max(1.01)).max(plan.floor())),
             // Bisecting between the highest pass and the lowest failure.
             (Some(lo), Some(hi)) => {
-                let _ = passed;
                 if (hi - lo) / lo <= plan.precision || (plan.integer && hi - lo <= 1.0) {
                     return stop(self, Stop::Precise);
                 }
@@ -220,7 +226,7 @@ mod tests {
             start: 10.0,
             factor: 2.0,
             max: 10_000.0,
-            min: 1.0,
+            min: Some(1.0),
             precision: 0.02,
             integer: false,
             max_steps: 40,
@@ -271,7 +277,7 @@ mod tests {
         // Integer loads step down to 1 at most, and bisect to one unit.
         let agents = SearchPlan {
             start: 1000.0,
-            min: 1.0,
+            min: Some(1.0),
             integer: true,
             precision: 0.0,
             ..plan()
@@ -284,6 +290,16 @@ mod tests {
         let out = search(&agents, |_| false);
         assert_eq!((out.capacity, out.stopped), (None, Stop::FailedAtMin));
         assert_eq!(out.steps.last().map(|s| s.load), Some(1.0));
+        // Without a floor: four steps below the start, rounded to a whole agent.
+        let out = search(
+            &SearchPlan {
+                min: None,
+                ..agents
+            },
+            |_| false,
+        );
+        let loads: Vec<f64> = out.steps.iter().map(|s| s.load).collect();
+        assert_eq!(loads, [1000.0, 500.0, 250.0, 125.0, 63.0]);
         // The budget bounds stepping down too.
         let out = search(
             &SearchPlan {

@@ -73,21 +73,13 @@ pub struct RateSearch {
     #[serde(default = "two")]
     pub factor: f64,
     pub max: f64,
-    /// The lowest rate tried when `start` fails (default: see [`RateSearch::floor`]).
+    /// The lowest rate tried when `start` fails (default: four steps below `start`).
     #[serde(default)]
     pub min: Option<f64>,
     #[serde(default = "five_percent")]
     pub precision: f64,
     #[serde(default = "twelve")]
     pub max_steps: usize,
-}
-
-impl RateSearch {
-    /// How far down the search goes when `start` fails: `min`, or four steps below `start`.
-    pub fn floor(&self) -> f64 {
-        self.min
-            .unwrap_or(self.start / self.factor.powi(STEPS_DOWN))
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -99,7 +91,7 @@ pub struct AgentSearch {
     #[serde(default = "two")]
     pub factor: f64,
     pub max: usize,
-    /// The fewest agents tried when `start` fails (default: see [`AgentSearch::floor`]).
+    /// The fewest agents tried when `start` fails (default: four steps below `start`).
     #[serde(default)]
     pub min: Option<usize>,
     #[serde(default = "ten_percent")]
@@ -107,20 +99,6 @@ pub struct AgentSearch {
     #[serde(default = "eight")]
     pub max_steps: usize,
 }
-
-impl AgentSearch {
-    /// How far down the search goes when `start` fails: `min`, or four steps below `start`
-    /// (one agent at the least).
-    pub fn floor(&self) -> usize {
-        self.min.unwrap_or_else(|| {
-            ((self.start as f64 / self.factor.powi(STEPS_DOWN)).round() as usize).max(1)
-        })
-    }
-}
-
-/// A search whose start fails steps down this many times by default: a file written for a
-/// machine up to 16× (factor 2) faster still finds a capacity, not just "< start".
-const STEPS_DOWN: i32 = 4;
 
 fn default_variants() -> Vec<Variant> {
     let variant = |name: &str, tls, mode| Variant {
