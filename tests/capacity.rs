@@ -11,6 +11,10 @@ use crmsim::capacity::search::Stop;
 use crmsim::runner::{RunOptions, progress::ProgressMode};
 use crmsim::scenario;
 
+/// The tests of this file one at a time: the paired check's raw measurements take every core,
+/// and the other test's callers, with 200 ms of patience, would hang up on a busy machine.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const SCENARIO: &str = r#"
 [run]
 deployment = "direct"
@@ -50,6 +54,7 @@ max_steps = 8
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_search_finds_a_known_agent_limit_from_real_runs() {
+    let _alone = SERIAL.lock().await;
     let loaded = scenario::parse(Path::new("limit.toml"), SCENARIO).unwrap();
     let section = loaded.scenario.capacity.clone().unwrap();
     let options = RunOptions {
@@ -81,4 +86,74 @@ async fn the_search_finds_a_known_agent_limit_from_real_runs() {
     assert!(report.render_table().contains("plain"));
     assert!(report.render_markdown().contains("| direct | plain |"));
     assert!(report.render_html().contains("<svg"));
+}
+
+const FULL_HANDSHAKES: &str = r#"
+[run]
+deployment = "direct"
+logon = "storm"
+warmup = "1s"
+steady = "2s"
+drain = "10s"
+logoff = false
+[tls]
+enabled = true
+key = "ecdsa-p256"
+[crm]
+agents = 4
+ring_delay = "0s"
+talk_time = "200ms"
+heartbeat = "0s"
+[calls]
+arrival = "constant"
+patience = "5s"
+[capacity]
+step_warmup = "1s"
+step_steady = "2s"
+settle = "5s"
+handshake_rounds = 2
+variants = [{ name = "ssl full handshake", tls = true, requests = "full", events = "full" }]
+[capacity.call_rate]
+agents = 4
+start = 2.0
+max = 4.0
+max_steps = 2
+"#;
+
+/// A full-handshake variant is paired with the raw rate after its search: each round a real
+/// window of the live deployment between two raw measurements, all of them non-zero, told in the
+/// notes and kept in the JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
+    let _alone = SERIAL.lock().await;
+    let loaded = scenario::parse(Path::new("paired.toml"), FULL_HANDSHAKES).unwrap();
+    let section = loaded.scenario.capacity.clone().unwrap();
+    let options = RunOptions {
+        progress: ProgressMode::Quiet,
+        keep_pki: None,
+    };
+    let report = crmsim::capacity::run::run(&loaded, &section, &options)
+        .await
+        .unwrap();
+    let dim = report.rows[0].call_rate.as_ref().unwrap();
+    let check = dim.handshake_check.as_ref().expect("a paired check");
+    assert_eq!(check.rounds.len(), 2, "{check:#?}");
+    for round in &check.rounds {
+        assert!(round.raw_before_per_s > 0.0, "{check:#?}");
+        assert!(round.raw_after_per_s > 0.0, "{check:#?}");
+        // Every call pays several full handshakes (requests and events alike).
+        assert!(round.full_handshakes_per_s > check.load, "{check:#?}");
+    }
+    assert_eq!(
+        check.rounds[0].raw_after_per_s,
+        check.rounds[1].raw_before_per_s
+    );
+    assert!(check.median_ratio.is_some_and(|r| r > 0.0), "{check:#?}");
+    let notes = report.handshake_notes();
+    assert!(
+        notes.iter().any(|n| n.contains("paired with the raw rate")),
+        "{notes:?}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_ratio"].is_number());
 }

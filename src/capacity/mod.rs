@@ -7,9 +7,11 @@
 //! - [`ceiling`]: the call rate the scenario's own agents can take, so a search stopped by
 //!   them is not read as the system's limit;
 //! - [`raw`]: the machine's raw handshake rate, measured in the same run for comparison;
+//! - [`paired`]: a full-handshake variant's saturated windows, each between two raw measurements;
 //! - [`report`]: the sizing table (terminal, Markdown, JSON, HTML with curves).
 
 pub mod ceiling;
+pub mod paired;
 pub mod raw;
 pub mod report;
 pub mod run;

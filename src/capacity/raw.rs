@@ -54,39 +54,72 @@ pub struct RawHandshakes {
     pub over_tcp_per_s: Option<f64>,
 }
 
-/// Measures for `duration` on all cores. `None` when the TLS material cannot be made (said in
-/// the log).
+/// Measures for `duration` on one core, on all cores and over TCP. `None` when the TLS material
+/// cannot be made (said in the log).
 pub fn measure(key: KeyAlgorithm, when: Moment, duration: Duration) -> Option<RawHandshakes> {
-    let spec = PkiSpec {
-        layout: Layout::OneCa,
-        key,
-        validity_days: 1,
-        crm: PartySpec::new("crm", "crm.crmsim.test"),
-        connectors: vec![PartySpec::new("connector", "connector.crmsim.test")],
-    };
-    let opts = TlsOptions {
-        resumption: false,
-        ..TlsOptions::default()
-    };
-    let made = certs::generate(&spec).and_then(|pki| {
-        let c = &pki.connectors[0];
-        Ok((
-            Arc::new(certs::client_config(
-                &pki.crm.identity,
-                &pki.crm.peer_roots,
-                &opts,
-            )?),
-            Arc::new(certs::server_config(&c.identity, &c.peer_roots, &opts)?),
-        ))
-    });
-    let (client, server) = match made {
-        Ok(configs) => configs,
+    let bench = match RawBench::new(key) {
+        Ok(bench) => bench,
         Err(e) => {
             tracing::warn!("raw handshake rate not measured: {e}");
             return None;
         }
     };
-    let run = |threads: usize| {
+    let cores = crate::runner::cost::cores();
+    let per_core_per_s = bench.in_memory(1, duration);
+    let all_cores_per_s = bench.in_memory(cores, duration);
+    let over_tcp_per_s = match over_tcp(&bench.client, &bench.server, cores, duration) {
+        Ok(rate) => Some(rate),
+        Err(e) => {
+            tracing::warn!("raw handshake rate over TCP not measured: {e}");
+            None
+        }
+    };
+    Some(RawHandshakes {
+        key,
+        when,
+        cores,
+        per_core_per_s,
+        all_cores_per_s,
+        over_tcp_per_s,
+    })
+}
+
+/// Both ends of a raw handshake, made once and measured as often as needed (the paired check
+/// measures between its windows, and must not spend its seconds generating keys).
+pub struct RawBench {
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+}
+
+impl RawBench {
+    /// A fresh PKI with `key` and configs without resumption, as the full-handshake mode has.
+    pub fn new(key: KeyAlgorithm) -> Result<RawBench, certs::CertError> {
+        let spec = PkiSpec {
+            layout: Layout::OneCa,
+            key,
+            validity_days: 1,
+            crm: PartySpec::new("crm", "crm.crmsim.test"),
+            connectors: vec![PartySpec::new("connector", "connector.crmsim.test")],
+        };
+        let opts = TlsOptions {
+            resumption: false,
+            ..TlsOptions::default()
+        };
+        let pki = certs::generate(&spec)?;
+        let c = &pki.connectors[0];
+        Ok(RawBench {
+            client: Arc::new(certs::client_config(
+                &pki.crm.identity,
+                &pki.crm.peer_roots,
+                &opts,
+            )?),
+            server: Arc::new(certs::server_config(&c.identity, &c.peer_roots, &opts)?),
+        })
+    }
+
+    /// Full handshakes per second with both ends in memory, on `threads` threads for `duration`.
+    pub fn in_memory(&self, threads: usize, duration: Duration) -> f64 {
+        let (client, server) = (&self.client, &self.server);
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
@@ -112,25 +145,7 @@ pub fn measure(key: KeyAlgorithm, when: Moment, duration: Duration) -> Option<Ra
             stop.store(true, Ordering::Relaxed);
         });
         done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
-    };
-    let cores = crate::runner::cost::cores();
-    let per_core_per_s = run(1);
-    let all_cores_per_s = run(cores);
-    let over_tcp_per_s = match over_tcp(&client, &server, cores, duration) {
-        Ok(rate) => Some(rate),
-        Err(e) => {
-            tracing::warn!("raw handshake rate over TCP not measured: {e}");
-            None
-        }
-    };
-    Some(RawHandshakes {
-        key,
-        when,
-        cores,
-        per_core_per_s,
-        all_cores_per_s,
-        over_tcp_per_s,
-    })
+    }
 }
 
 /// How long one end of a raw TCP handshake waits for the other before it gives the connection

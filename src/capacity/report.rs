@@ -56,6 +56,8 @@ pub struct Dimension {
     /// not the system's, so the capacity is only a lower bound.
     pub agent_bound: bool,
     pub steps: Vec<StepRecord>,
+    /// Call-rate searches of a full-handshake variant: its windows paired with the raw rate.
+    pub handshake_check: Option<super::paired::PairedCheck>,
 }
 
 /// What a capacity ratio is, when either capacity is only a lower bound.
@@ -109,7 +111,13 @@ impl Dimension {
             agent_ceiling: None,
             agent_bound: false,
             steps,
+            handshake_check: None,
         }
+    }
+
+    pub fn with_handshake_check(mut self, check: Option<super::paired::PairedCheck>) -> Dimension {
+        self.handshake_check = check;
+        self
     }
 
     /// Records the agents' ceiling of a call-rate search, and whether the search ran into it.
@@ -298,6 +306,7 @@ impl CapacityReport {
         }
         for row in &self.rows {
             let Some(d) = &row.call_rate else { continue };
+            notes.extend(paired_note(row, d));
             let peak = d
                 .steps
                 .iter()
@@ -526,6 +535,45 @@ impl CapacityReport {
     }
 }
 
+/// The paired check of a row, in words: each round's ratio and their median.
+fn paired_note(row: &Row, d: &Dimension) -> Option<String> {
+    let check = d.handshake_check.as_ref()?;
+    let median = check.median_ratio.map_or_else(
+        || "no ratio".to_owned(),
+        |m| format!("median {:.0}%", 100.0 * m),
+    );
+    let busy: Vec<f64> = check.rounds.iter().filter_map(|r| r.utilisation).collect();
+    let busy = match (
+        busy.iter().copied().reduce(f64::min),
+        busy.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) => {
+            let (lo, hi) = ((100.0 * lo).round(), (100.0 * hi).round());
+            if lo == hi {
+                format!(", cores {lo:.0}% busy")
+            } else {
+                format!(", cores {lo:.0}–{hi:.0}% busy")
+            }
+        }
+        _ => String::new(),
+    };
+    let unsettled = check.rounds.iter().filter(|r| !r.settled).count();
+    let unsettled = match unsettled {
+        0 => String::new(),
+        n => format!(
+            "; {n} of them had calls still in flight after `settle` while the raw rate was measured (lengthen `settle`)"
+        ),
+    };
+    Some(format!(
+        "{} / {}: paired with the raw rate on all cores measured just before and after each window, {} rounds at {:.0} calls/s{busy}: {} ({median}){unsettled}",
+        row.deployment,
+        row.variant.name,
+        check.rounds.len(),
+        check.load,
+        check.percentages().join(", "),
+    ))
+}
+
 /// The mean of a key's raw-rate measurements (before and after the searches).
 struct RawMean {
     measurements: usize,
@@ -751,6 +799,36 @@ mod tests {
                 .render_html()
                 .contains("CPU per call against the baseline")
         );
+    }
+
+    /// The paired check is told round by round, with its median and how busy the cores were;
+    /// it is told even when no raw rate was measured before and after the searches.
+    #[test]
+    fn the_paired_check_is_told_with_each_round_and_the_median() {
+        use super::super::paired::{PairedCheck, PairedRound};
+        let round = |deployment: f64, busy: f64| PairedRound {
+            raw_before_per_s: 1000.0,
+            full_handshakes_per_s: deployment,
+            raw_after_per_s: 1000.0,
+            utilisation: Some(busy),
+            settled: true,
+        };
+        let mut full = row("ssl full handshake", true, Vec::new());
+        full.call_rate = full.call_rate.map(|d| {
+            d.with_handshake_check(Some(PairedCheck::new(
+                75.0,
+                vec![round(760.0, 0.97), round(820.0, 0.99), round(790.0, 0.98)],
+            )))
+        });
+        let report = report(vec![full]);
+        let notes = report.handshake_notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0]
+                .contains("3 rounds at 75 calls/s, cores 97–99% busy: 76%, 82%, 79% (median 79%)"),
+            "{notes:?}"
+        );
+        assert!(report.render_markdown().contains("(median 79%)"));
     }
 
     /// A call-rate search found `capacity`, failing first at `failed`, with 3,000 agents that

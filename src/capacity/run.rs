@@ -199,9 +199,77 @@ async fn call_rate(
             session.settle(section.settle).await;
         }
     }
+    let outcome = searcher.outcome();
+    // The rounds measure how many handshakes the machine can do, so their load must ask for
+    // more than it can: at the lowest failing load the deployment still does about what is
+    // offered (it fails on latency, not throughput). Half as much again saturates it while the
+    // backlog stays small enough to settle between rounds. Without a failure: the highest pass
+    // (the note shows how busy the cores were, so an unsaturated round reads as such).
+    let check = match outcome
+        .first_failure
+        .map(|f| f * SATURATE)
+        .or(outcome.capacity)
+    {
+        Some(load) if logged_on && section.handshake_rounds > 0 && full_every_message(&loaded) => {
+            paired_check(&mut session, &loaded, load, section).await
+        }
+        _ => None,
+    };
     session.drain().await;
     let _ = session.finish().await;
-    Ok(Dimension::new(spec.agents as f64, searcher.outcome(), records).with_agent_ceiling(ceiling))
+    Ok(Dimension::new(spec.agents as f64, outcome, records)
+        .with_agent_ceiling(ceiling)
+        .with_handshake_check(check))
+}
+
+/// The paired rounds' load against the search's lowest failing load.
+const SATURATE: f64 = 1.5;
+
+/// Whether the scenario pays a full TLS handshake for every message, both ways.
+fn full_every_message(loaded: &LoadedScenario) -> bool {
+    let tls = &loaded.scenario.tls;
+    Variant {
+        name: String::new(),
+        tls: tls.enabled,
+        requests: tls.requests,
+        events: tls.events,
+        key: Some(tls.key),
+    }
+    .full_handshake_per_message()
+}
+
+/// The paired check on the live session (None, said in the log, when its raw bench cannot be made).
+async fn paired_check(
+    session: &mut Session<'_>,
+    loaded: &LoadedScenario,
+    load: f64,
+    section: &CapacitySection,
+) -> Option<super::paired::PairedCheck> {
+    let key = loaded.scenario.tls.key;
+    eprintln!(
+        "crmsim capacity: {} full handshakes against the raw rate measured around each window: {} rounds at {load:.0} calls/s",
+        loaded.name, section.handshake_rounds
+    );
+    let bench = tokio::task::spawn_blocking(move || super::raw::RawBench::new(key))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|made| made.map_err(|e| e.to_string()));
+    match bench {
+        Ok(bench) => Some(
+            super::paired::run(
+                session,
+                std::sync::Arc::new(bench),
+                load,
+                section.handshake_rounds,
+                section,
+            )
+            .await,
+        ),
+        Err(e) => {
+            eprintln!("crmsim capacity: warning: the paired handshake check did not run: {e}");
+            None
+        }
+    }
 }
 
 /// Highest agent count: a whole run per step (logon included), at a fixed call rate.

@@ -37,6 +37,11 @@ pub struct CapacitySection {
     /// decides. Off: every failure is believed at once.
     #[serde(default = "yes")]
     pub repeat_slow_steps: bool,
+    /// For a variant with a full handshake per message both ways: after its call-rate search,
+    /// this many saturated windows each paired with the raw handshake rate measured just before
+    /// and after it (see `capacity::paired`). 0: none.
+    #[serde(default = "three")]
+    pub handshake_rounds: usize,
 }
 
 /// One SSL setting and connection mode.
@@ -61,6 +66,14 @@ impl Variant {
         self.tls
             && (self.requests != ConnectionMode::KeepAlive
                 || self.events != ConnectionMode::KeepAlive)
+    }
+
+    /// Whether every message, both ways, pays a full handshake: only then are its handshakes per
+    /// second comparable with the raw rate as a whole.
+    pub fn full_handshake_per_message(&self) -> bool {
+        self.tls
+            && self.requests == ConnectionMode::NewConnectionFull
+            && self.events == ConnectionMode::NewConnectionFull
     }
 }
 
@@ -127,6 +140,9 @@ fn yes() -> bool {
 }
 fn twenty_s() -> Duration {
     Duration::from_secs(20)
+}
+fn three() -> usize {
+    3
 }
 fn two() -> f64 {
     2.0
