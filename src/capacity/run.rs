@@ -58,7 +58,8 @@ pub async fn run(
                     variant.name,
                     spec.agents
                 );
-                row.call_rate = Some(call_rate(&base, section, spec, options).await?);
+                let paired = variant.full_handshake_per_message();
+                row.call_rate = Some(call_rate(&base, section, spec, options, paired).await?);
             }
             if let Some(spec) = &section.agents {
                 eprintln!(
@@ -130,12 +131,14 @@ fn variant_of(
     }
 }
 
-/// Highest call rate: one deployment with the agents logged on, the rate stepped through windows.
+/// Highest call rate: one deployment with the agents logged on, the rate stepped through windows;
+/// then, when `paired`, the paired handshake check on the same deployment.
 async fn call_rate(
     base: &LoadedScenario,
     section: &CapacitySection,
     spec: &RateSearch,
     options: &RunOptions,
+    paired: bool,
 ) -> Result<Dimension, RunError> {
     let mut loaded = base.clone();
     loaded.scenario.crm.agents = spec.agents;
@@ -210,7 +213,7 @@ async fn call_rate(
         .map(|f| f * SATURATE)
         .or(outcome.capacity)
     {
-        Some(load) if logged_on && section.handshake_rounds > 0 && full_every_message(&loaded) => {
+        Some(load) if paired && logged_on && section.handshake_rounds > 0 => {
             paired_check(&mut session, &loaded, load, section).await
         }
         _ => None,
@@ -224,19 +227,6 @@ async fn call_rate(
 
 /// The paired rounds' load against the search's lowest failing load.
 const SATURATE: f64 = 1.5;
-
-/// Whether the scenario pays a full TLS handshake for every message, both ways.
-fn full_every_message(loaded: &LoadedScenario) -> bool {
-    let tls = &loaded.scenario.tls;
-    Variant {
-        name: String::new(),
-        tls: tls.enabled,
-        requests: tls.requests,
-        events: tls.events,
-        key: Some(tls.key),
-    }
-    .full_handshake_per_message()
-}
 
 /// The paired check on the live session (None, said in the log, when its raw bench cannot be made).
 async fn paired_check(
