@@ -33,16 +33,18 @@ pub struct PairedRound {
     pub raw_after_per_s: f64,
     /// How busy the machine's cores were in the window (None: not measurable here).
     pub utilisation: Option<f64>,
-    /// Whether calls and events had settled before the raw rate after it was measured (false:
-    /// the deployment's leftovers competed with that measurement, and the ratio leans high).
+    /// Whether calls and events had settled before each raw rate around it was measured
+    /// (false: the deployment's leftovers competed with a measurement, and the ratio leans high).
     pub settled: bool,
 }
 
 impl PairedRound {
-    /// The deployment's handshakes against the mean of the raw rates around it.
+    /// The deployment's handshakes against the mean of the raw rates around it; None when
+    /// either could not be measured (a mean with a zero in it would double the ratio).
     pub fn ratio(&self) -> Option<f64> {
         let raw = (self.raw_before_per_s + self.raw_after_per_s) / 2.0;
-        (raw > 0.0).then(|| self.full_handshakes_per_s / raw)
+        (self.raw_before_per_s > 0.0 && self.raw_after_per_s > 0.0)
+            .then(|| self.full_handshakes_per_s / raw)
     }
 }
 
@@ -103,11 +105,16 @@ pub async fn run(
     let raw = |bench: Arc<RawBench>| async move {
         // On a blocking thread: it occupies every core, and the runtime must go on serving the
         // idle deployment (heartbeats) meanwhile.
-        tokio::task::spawn_blocking(move || bench.in_memory(cores, RAW_SPELL))
-            .await
-            .unwrap_or(0.0)
+        match tokio::task::spawn_blocking(move || bench.in_memory(cores, RAW_SPELL)).await {
+            Ok(rate) => rate,
+            Err(e) => {
+                // Zero gives the rounds around it no ratio (see `PairedRound::ratio`).
+                eprintln!("crmsim capacity: warning: a raw handshake measurement failed: {e}");
+                0.0
+            }
+        }
     };
-    session.settle(section.settle).await;
+    let mut settled_before = session.settle(section.settle).await;
     let mut before = raw(bench.clone()).await;
     let mut done = Vec::with_capacity(rounds);
     for round in 1..=rounds {
@@ -115,8 +122,9 @@ pub async fn run(
         let window = session
             .window(load, section.step_warmup, section.step_steady, &label)
             .await;
-        let settled = session.settle(section.settle).await;
+        let settled_after = session.settle(section.settle).await;
         let after = raw(bench.clone()).await;
+        let settled = settled_before && settled_after;
         let paired = PairedRound {
             raw_before_per_s: before,
             full_handshakes_per_s: window.full_handshakes_per_s,
@@ -133,11 +141,12 @@ pub async fn run(
             if settled {
                 ""
             } else {
-                " (calls still in flight after `settle`: the raw rate after had company)"
+                " (calls still in flight after `settle`: a raw measurement had company)"
             },
         );
         done.push(paired);
         before = after;
+        settled_before = settled_after;
     }
     PairedCheck::new(load, done)
 }
@@ -160,8 +169,10 @@ mod tests {
     fn a_round_compares_its_window_with_the_mean_of_the_raw_rates_around_it() {
         let r = round(900.0, 760.0, 1000.0);
         assert_eq!(r.ratio(), Some(0.8));
-        // A raw rate that could not be measured gives no ratio rather than an infinite one.
+        // A raw rate that could not be measured gives no ratio rather than an infinite or a
+        // doubled one.
         assert_eq!(round(0.0, 760.0, 0.0).ratio(), None);
+        assert_eq!(round(0.0, 760.0, 1000.0).ratio(), None);
     }
 
     #[test]
