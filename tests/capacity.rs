@@ -15,6 +15,20 @@ use crmsim::scenario;
 /// and the other test's callers, with 200 ms of patience, would hang up on a busy machine.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// `crmsim capacity` on the scenario `text`, alone (see [`SERIAL`]), quietly.
+async fn size(name: &str, text: &str) -> crmsim::capacity::report::CapacityReport {
+    let _alone = SERIAL.lock().await;
+    let loaded = scenario::parse(Path::new(name), text).unwrap();
+    let section = loaded.scenario.capacity.clone().unwrap();
+    let options = RunOptions {
+        progress: ProgressMode::Quiet,
+        keep_pki: None,
+    };
+    crmsim::capacity::run::run(&loaded, &section, &options)
+        .await
+        .unwrap()
+}
+
 const SCENARIO: &str = r#"
 [run]
 deployment = "direct"
@@ -54,16 +68,7 @@ max_steps = 8
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_search_finds_a_known_agent_limit_from_real_runs() {
-    let _alone = SERIAL.lock().await;
-    let loaded = scenario::parse(Path::new("limit.toml"), SCENARIO).unwrap();
-    let section = loaded.scenario.capacity.clone().unwrap();
-    let options = RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-    };
-    let report = crmsim::capacity::run::run(&loaded, &section, &options)
-        .await
-        .unwrap();
+    let report = size("limit.toml", SCENARIO).await;
     let dim = report.rows[0].call_rate.as_ref().unwrap();
     let limit = 6.0;
     let found = dim.capacity.unwrap();
@@ -125,16 +130,7 @@ max_steps = 2
 /// notes and kept in the JSON.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
-    let _alone = SERIAL.lock().await;
-    let loaded = scenario::parse(Path::new("paired.toml"), FULL_HANDSHAKES).unwrap();
-    let section = loaded.scenario.capacity.clone().unwrap();
-    let options = RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-    };
-    let report = crmsim::capacity::run::run(&loaded, &section, &options)
-        .await
-        .unwrap();
+    let report = size("paired.toml", FULL_HANDSHAKES).await;
     let dim = report.rows[0].call_rate.as_ref().unwrap();
     let check = dim.handshake_check.as_ref().expect("a paired check");
     assert_eq!(check.rounds.len(), 2, "{check:#?}");
