@@ -22,6 +22,11 @@ pub struct CapacityReport {
     pub started_at: String,
     pub duration_s: f64,
     pub cores: usize,
+    /// CPU seconds this process used over the whole run (None: not measurable here). The
+    /// simulators, the harness and the raw measurements share it.
+    pub cpu_seconds: Option<f64>,
+    /// Peak resident memory of this process in MiB (None: not measurable here).
+    pub peak_rss_mib: Option<f64>,
     /// This machine's raw handshake rate, measured in this run.
     pub raw_handshakes: Vec<super::raw::RawHandshakes>,
     pub rows: Vec<Row>,
@@ -168,17 +173,29 @@ impl CapacityReport {
             started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
             duration_s: elapsed.as_secs_f64(),
             cores: crate::runner::cost::cores(),
+            cpu_seconds: crate::runner::cost::cpu_seconds(),
+            peak_rss_mib: crate::runner::cost::peak_rss_mib(),
             raw_handshakes,
             rows,
         }
     }
 
+    /// What the run took: wall time, cores, and the process's own CPU time and peak memory
+    /// where they could be read (a sizing run on a shared machine should say what it cost it).
+    fn cost(&self) -> String {
+        let mut out = format!("{:.0} s on {} cores", self.duration_s, self.cores);
+        if let Some(cpu) = self.cpu_seconds {
+            let _ = write!(out, ", {cpu:.0} CPU s");
+        }
+        if let Some(rss) = self.peak_rss_mib {
+            let _ = write!(out, ", {rss:.0} MiB at peak");
+        }
+        out
+    }
+
     /// The table as plain text for a terminal.
     pub fn render_table(&self) -> String {
-        let mut out = format!(
-            "crmsim capacity — {} ({:.0} s on {} cores)\n",
-            self.scenario, self.duration_s, self.cores
-        );
+        let mut out = format!("crmsim capacity — {} ({})\n", self.scenario, self.cost());
         let header = self.header();
         let rows = self.cells();
         let widths: Vec<usize> = (0..header.len())
@@ -342,8 +359,11 @@ impl CapacityReport {
     pub fn render_markdown(&self) -> String {
         let header = self.header();
         let mut out = format!(
-            "# crmsim capacity: {}\n\n{} on {} cores, {:.0} s, crmsim {}.\n\n",
-            self.scenario, self.started_at, self.cores, self.duration_s, self.crmsim_version
+            "# crmsim capacity: {}\n\n{}, {}, crmsim {}.\n\n",
+            self.scenario,
+            self.started_at,
+            self.cost(),
+            self.crmsim_version
         );
         let _ = writeln!(out, "| {} |", header.join(" | "));
         let _ = writeln!(
@@ -415,12 +435,11 @@ impl CapacityReport {
     /// A self-contained HTML page: the table and latency-vs-load curves, plain vs SSL.
     pub fn render_html(&self) -> String {
         let mut out = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\" /><title>crmsim capacity — {}</title><style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:900px}}table{{border-collapse:collapse}}td,th{{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}}</style></head><body>\n<h1>crmsim capacity — {}</h1>\n<p>{} on {} cores, {:.0} s, from <code>{}</code></p>\n",
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\" /><title>crmsim capacity — {}</title><style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:900px}}table{{border-collapse:collapse}}td,th{{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}}</style></head><body>\n<h1>crmsim capacity — {}</h1>\n<p>{}, {}, from <code>{}</code></p>\n",
             escape(&self.scenario),
             escape(&self.scenario),
             escape(&self.started_at),
-            self.cores,
-            self.duration_s,
+            escape(&self.cost()),
             escape(&self.file)
         );
         let header = self.header();
@@ -757,6 +776,8 @@ mod tests {
             started_at: String::new(),
             duration_s: 0.0,
             cores: 2,
+            cpu_seconds: None,
+            peak_rss_mib: None,
             raw_handshakes: Vec::new(),
             rows,
         }
@@ -910,5 +931,22 @@ mod tests {
                 .as_ref()
                 .is_some_and(|d| d.agent_bound)
         );
+    }
+
+    /// The run's own cost heads every rendering; what could not be read is left out, not shown
+    /// as zero.
+    #[test]
+    fn every_rendering_says_what_the_run_cost_the_machine() {
+        let mut report = report(Vec::new());
+        report.duration_s = 478.4;
+        report.cpu_seconds = Some(612.3);
+        report.peak_rss_mib = Some(238.2);
+        let cost = "478 s on 2 cores, 612 CPU s, 238 MiB at peak";
+        assert!(report.render_table().starts_with(&format!("crmsim capacity —  ({cost})")));
+        assert!(report.render_markdown().contains(cost));
+        assert!(report.render_html().contains(cost));
+        report.cpu_seconds = None;
+        report.peak_rss_mib = None;
+        assert!(report.render_table().contains("(478 s on 2 cores)\n"));
     }
 }
