@@ -942,7 +942,11 @@ mod tests {
         report.cpu_seconds = Some(612.3);
         report.peak_rss_mib = Some(238.2);
         let cost = "478 s on 2 cores, 612 CPU s, 238 MiB at peak";
-        assert!(report.render_table().starts_with(&format!("crmsim capacity —  ({cost})")));
+        assert!(
+            report
+                .render_table()
+                .starts_with(&format!("crmsim capacity —  ({cost})"))
+        );
         assert!(report.render_markdown().contains(cost));
         assert!(report.render_html().contains(cost));
         report.cpu_seconds = None;
