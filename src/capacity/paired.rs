@@ -2,6 +2,12 @@
 //! all cores just before and just after each saturated window of the live deployment, and the
 //! median over a few such rounds.
 //!
+//! Each raw measurement is taken twice: in memory (the handshake bench's figure, the reference
+//! the capacity target names) and over loopback TCP (connect, handshake, close). The second says
+//! what share of the gap is the kernel's TCP connection, which every deployment that opens a
+//! connection per message pays and no change to crmsim can remove; what is left between the TCP
+//! rate and the deployment's is crmsim's own (HTTP, SOAP, the simulators, the runtime).
+//!
 //! Why not the searches' figures alone: on a shared VM the machine's speed drifts by a tenth or
 //! more within minutes (seen in one run: the all-core raw rate 875/s and 1,031/s), and a search
 //! runs for minutes. The busiest of a search's windows set against raw rates measured before and
@@ -31,6 +37,10 @@ pub struct PairedRound {
     pub full_handshakes_per_s: f64,
     /// Raw full handshakes per second on all cores just after the window (and its settling).
     pub raw_after_per_s: f64,
+    /// The same over loopback TCP, just before the window (None: not measured, said in the log).
+    pub tcp_before_per_s: Option<f64>,
+    /// The same over loopback TCP, just after the window.
+    pub tcp_after_per_s: Option<f64>,
     /// How busy the machine's cores were in the window (None: not measurable here).
     pub utilisation: Option<f64>,
     /// Whether calls and events had settled before each raw rate around it was measured
@@ -46,6 +56,16 @@ impl PairedRound {
         (self.raw_before_per_s > 0.0 && self.raw_after_per_s > 0.0)
             .then(|| self.full_handshakes_per_s / raw)
     }
+
+    /// The deployment's handshakes against the mean of the raw rates over TCP around it.
+    pub fn tcp_ratio(&self) -> Option<f64> {
+        match (self.tcp_before_per_s, self.tcp_after_per_s) {
+            (Some(before), Some(after)) if before > 0.0 && after > 0.0 => {
+                Some(self.full_handshakes_per_s / ((before + after) / 2.0))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The paired check of one variant.
@@ -57,26 +77,39 @@ pub struct PairedCheck {
     pub rounds: Vec<PairedRound>,
     /// The median of the rounds' ratios (None: no round gave one).
     pub median_ratio: Option<f64>,
+    /// The median of the rounds' ratios to the raw rate over TCP.
+    pub median_tcp_ratio: Option<f64>,
 }
 
 impl PairedCheck {
     pub fn new(load: f64, rounds: Vec<PairedRound>) -> PairedCheck {
         let ratios: Vec<f64> = rounds.iter().filter_map(PairedRound::ratio).collect();
+        let tcp_ratios: Vec<f64> = rounds.iter().filter_map(PairedRound::tcp_ratio).collect();
         PairedCheck {
             load,
             median_ratio: median(&ratios),
+            median_tcp_ratio: median(&tcp_ratios),
             rounds,
         }
     }
 
     /// The rounds' ratios in run order, as percentages.
     pub fn percentages(&self) -> Vec<String> {
-        self.rounds
-            .iter()
-            .filter_map(PairedRound::ratio)
-            .map(|r| format!("{:.0}%", 100.0 * r))
-            .collect()
+        percentages(&self.rounds, PairedRound::ratio)
     }
+
+    /// The rounds' ratios to the raw rate over TCP in run order, as percentages.
+    pub fn tcp_percentages(&self) -> Vec<String> {
+        percentages(&self.rounds, PairedRound::tcp_ratio)
+    }
+}
+
+fn percentages(rounds: &[PairedRound], ratio: fn(&PairedRound) -> Option<f64>) -> Vec<String> {
+    rounds
+        .iter()
+        .filter_map(ratio)
+        .map(|r| format!("{:.0}%", 100.0 * r))
+        .collect()
 }
 
 /// The middle value (the mean of the two middle ones for an even count); None when empty.
@@ -91,7 +124,42 @@ fn median(values: &[f64]) -> Option<f64> {
     }
 }
 
-/// Runs `rounds` windows at `load` calls/s on the live `session`, each with the raw rate measured
+/// One raw measurement between windows: in memory, then over loopback TCP.
+#[derive(Debug, Clone, Copy)]
+struct Spell {
+    in_memory: f64,
+    over_tcp: Option<f64>,
+}
+
+impl Spell {
+    /// Both rates on all cores, on a blocking thread: they occupy every core, and the runtime
+    /// must go on serving the idle deployment (heartbeats) meanwhile.
+    async fn measure(bench: Arc<RawBench>, cores: usize) -> Spell {
+        let measured = tokio::task::spawn_blocking(move || {
+            let in_memory = bench.in_memory(cores, RAW_SPELL);
+            let over_tcp = bench.over_tcp(cores, RAW_SPELL).map_err(|e| {
+                eprintln!(
+                    "crmsim capacity: warning: the raw handshake rate over TCP was not measured: {e}"
+                );
+            });
+            Spell {
+                in_memory,
+                over_tcp: over_tcp.ok(),
+            }
+        })
+        .await;
+        measured.unwrap_or_else(|e| {
+            // Zero gives the rounds around it no ratio (see `PairedRound::ratio`).
+            eprintln!("crmsim capacity: warning: a raw handshake measurement failed: {e}");
+            Spell {
+                in_memory: 0.0,
+                over_tcp: None,
+            }
+        })
+    }
+}
+
+/// Runs `rounds` windows at `load` calls/s on the live `session`, each with the raw rates measured
 /// on all cores before and after it while no call is in flight. The raw measurement after one
 /// window is the one before the next, so the machine spends `rounds + 1` spells on it.
 pub async fn run(
@@ -102,20 +170,8 @@ pub async fn run(
     section: &CapacitySection,
 ) -> PairedCheck {
     let cores = crate::runner::cost::cores();
-    let raw = |bench: Arc<RawBench>| async move {
-        // On a blocking thread: it occupies every core, and the runtime must go on serving the
-        // idle deployment (heartbeats) meanwhile.
-        match tokio::task::spawn_blocking(move || bench.in_memory(cores, RAW_SPELL)).await {
-            Ok(rate) => rate,
-            Err(e) => {
-                // Zero gives the rounds around it no ratio (see `PairedRound::ratio`).
-                eprintln!("crmsim capacity: warning: a raw handshake measurement failed: {e}");
-                0.0
-            }
-        }
-    };
     let mut settled_before = session.settle(section.settle).await;
-    let mut before = raw(bench.clone()).await;
+    let mut before = Spell::measure(bench.clone(), cores).await;
     let mut done = Vec::with_capacity(rounds);
     for round in 1..=rounds {
         let label = format!("handshake round {round} at {load:.0} calls/s");
@@ -123,18 +179,31 @@ pub async fn run(
             .window(load, section.step_warmup, section.step_steady, &label)
             .await;
         let settled_after = session.settle(section.settle).await;
-        let after = raw(bench.clone()).await;
+        let after = Spell::measure(bench.clone(), cores).await;
         let settled = settled_before && settled_after;
         let paired = PairedRound {
-            raw_before_per_s: before,
+            raw_before_per_s: before.in_memory,
             full_handshakes_per_s: window.full_handshakes_per_s,
-            raw_after_per_s: after,
+            raw_after_per_s: after.in_memory,
+            tcp_before_per_s: before.over_tcp,
+            tcp_after_per_s: after.over_tcp,
             utilisation: window.cpu.utilisation,
             settled,
         };
+        let tcp = match (before.over_tcp, after.over_tcp) {
+            (Some(b), Some(a)) => format!(
+                "; over TCP {b:.0}/s and {a:.0}/s{}",
+                paired
+                    .tcp_ratio()
+                    .map_or_else(String::new, |r| format!(" = {:.0}%", 100.0 * r)),
+            ),
+            _ => String::new(),
+        };
         eprintln!(
-            "crmsim capacity:   {label}: {:.0} full handshakes/s against a raw rate of {before:.0}/s before and {after:.0}/s after{}{}",
+            "crmsim capacity:   {label}: {:.0} full handshakes/s against a raw rate of {:.0}/s before and {:.0}/s after{}{tcp}{}",
             paired.full_handshakes_per_s,
+            before.in_memory,
+            after.in_memory,
             paired
                 .ratio()
                 .map_or_else(String::new, |r| format!(" = {:.0}%", 100.0 * r)),
@@ -160,6 +229,8 @@ mod tests {
             raw_before_per_s: before,
             full_handshakes_per_s: deployment,
             raw_after_per_s: after,
+            tcp_before_per_s: Some(0.9 * before),
+            tcp_after_per_s: Some(0.9 * after),
             utilisation: Some(0.98),
             settled: true,
         }
@@ -176,6 +247,30 @@ mod tests {
     }
 
     #[test]
+    fn a_round_also_compares_its_window_with_the_raw_rate_over_tcp() {
+        let r = PairedRound {
+            tcp_before_per_s: Some(800.0),
+            tcp_after_per_s: Some(1100.0),
+            ..round(900.0, 760.0, 1000.0)
+        };
+        assert_eq!(r.tcp_ratio(), Some(0.8));
+        // Either TCP rate missing or zero: no ratio, whatever the in-memory one says.
+        for (before, after) in [
+            (None, Some(1100.0)),
+            (Some(800.0), None),
+            (Some(0.0), Some(1100.0)),
+        ] {
+            let r = PairedRound {
+                tcp_before_per_s: before,
+                tcp_after_per_s: after,
+                ..round(900.0, 760.0, 1000.0)
+            };
+            assert_eq!(r.tcp_ratio(), None, "{before:?} {after:?}");
+            assert_eq!(r.ratio(), Some(0.8));
+        }
+    }
+
+    #[test]
     fn the_check_quotes_the_median_of_its_rounds() {
         let check = PairedCheck::new(
             75.0,
@@ -187,6 +282,10 @@ mod tests {
         );
         assert_eq!(check.median_ratio, Some(0.78));
         assert_eq!(check.percentages(), ["70%", "90%", "78%"]);
+        // The TCP rates are 0.9 of the in-memory ones here, so each ratio to them is a ninth up.
+        assert_eq!(check.tcp_percentages(), ["78%", "100%", "87%"]);
+        let tcp_median = check.median_tcp_ratio.unwrap_or_default();
+        assert!((tcp_median - 0.78 / 0.9).abs() < 1e-9, "{tcp_median}");
         // An even count: the mean of the middle two; a round without a ratio does not count.
         let even = PairedCheck::new(
             75.0,

@@ -67,7 +67,7 @@ pub fn measure(key: KeyAlgorithm, when: Moment, duration: Duration) -> Option<Ra
     let cores = crate::runner::cost::cores();
     let per_core_per_s = bench.in_memory(1, duration);
     let all_cores_per_s = bench.in_memory(cores, duration);
-    let over_tcp_per_s = match over_tcp(&bench.client, &bench.server, cores, duration) {
+    let over_tcp_per_s = match bench.over_tcp(cores, duration) {
         Ok(rate) => Some(rate),
         Err(e) => {
             tracing::warn!("raw handshake rate over TCP not measured: {e}");
@@ -145,6 +145,12 @@ impl RawBench {
             stop.store(true, Ordering::Relaxed);
         });
         done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    }
+
+    /// Full handshakes per second over loopback TCP (connect, handshake, close), `threads`
+    /// clients and as many servers, for `duration`.
+    pub fn over_tcp(&self, threads: usize, duration: Duration) -> std::io::Result<f64> {
+        over_tcp(&self.client, &self.server, threads, duration)
     }
 }
 

@@ -576,6 +576,13 @@ fn paired_note(row: &Row, d: &Dimension) -> Option<String> {
         }
         _ => String::new(),
     };
+    let tcp = check.median_tcp_ratio.map_or_else(String::new, |m| {
+        format!(
+            "; against the raw rate over loopback TCP measured with them: {} (median {:.0}%)",
+            check.tcp_percentages().join(", "),
+            100.0 * m
+        )
+    });
     let unsettled = check.rounds.iter().filter(|r| !r.settled).count();
     let unsettled = match unsettled {
         0 => String::new(),
@@ -584,7 +591,7 @@ fn paired_note(row: &Row, d: &Dimension) -> Option<String> {
         ),
     };
     Some(format!(
-        "{} / {}: paired with the raw rate on all cores measured just before and after each window, {} rounds at {:.0} calls/s{busy}: {} ({median}){unsettled}",
+        "{} / {}: paired with the raw rate on all cores measured just before and after each window, {} rounds at {:.0} calls/s{busy}: {} ({median}){tcp}{unsettled}",
         row.deployment,
         row.variant.name,
         check.rounds.len(),
@@ -831,6 +838,8 @@ mod tests {
             raw_before_per_s: 1000.0,
             full_handshakes_per_s: deployment,
             raw_after_per_s: 1000.0,
+            tcp_before_per_s: Some(950.0),
+            tcp_after_per_s: Some(850.0),
             utilisation: Some(busy),
             settled: true,
         };
@@ -847,6 +856,10 @@ mod tests {
         assert!(
             notes[0]
                 .contains("3 rounds at 75 calls/s, cores 97–99% busy: 76%, 82%, 79% (median 79%)"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[0].contains("over loopback TCP measured with them: 84%, 91%, 88% (median 88%)"),
             "{notes:?}"
         );
         assert!(report.render_markdown().contains("(median 79%)"));
