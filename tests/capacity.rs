@@ -137,6 +137,12 @@ async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
     for round in &check.rounds {
         assert!(round.raw_before_per_s > 0.0, "{check:#?}");
         assert!(round.raw_after_per_s > 0.0, "{check:#?}");
+        // The same spells measure over loopback TCP too.
+        assert!(
+            round.tcp_before_per_s.is_some_and(|r| r > 0.0),
+            "{check:#?}"
+        );
+        assert!(round.tcp_after_per_s.is_some_and(|r| r > 0.0), "{check:#?}");
         // Every call pays several full handshakes (requests and events alike).
         assert!(round.full_handshakes_per_s > check.load, "{check:#?}");
     }
@@ -145,11 +151,18 @@ async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
         check.rounds[1].raw_before_per_s
     );
     assert!(check.median_ratio.is_some_and(|r| r > 0.0), "{check:#?}");
+    assert!(
+        check.median_tcp_ratio.is_some_and(|r| r > 0.0),
+        "{check:#?}"
+    );
     let notes = report.handshake_notes();
     assert!(
-        notes.iter().any(|n| n.contains("paired with the raw rate")),
+        notes
+            .iter()
+            .any(|n| n.contains("paired with the raw rate") && n.contains("over loopback TCP")),
         "{notes:?}"
     );
     let json = serde_json::to_value(&report).unwrap();
     assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_ratio"].is_number());
+    assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_tcp_ratio"].is_number());
 }

@@ -113,7 +113,7 @@ fn percentages(rounds: &[PairedRound], ratio: fn(&PairedRound) -> Option<f64>) -
 }
 
 /// The middle value (the mean of the two middle ones for an even count); None when empty.
-fn median(values: &[f64]) -> Option<f64> {
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
