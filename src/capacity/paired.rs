@@ -52,19 +52,16 @@ impl PairedRound {
     /// The deployment's handshakes against the mean of the raw rates around it; None when
     /// either could not be measured (a mean with a zero in it would double the ratio).
     pub fn ratio(&self) -> Option<f64> {
-        let raw = (self.raw_before_per_s + self.raw_after_per_s) / 2.0;
-        (self.raw_before_per_s > 0.0 && self.raw_after_per_s > 0.0)
-            .then(|| self.full_handshakes_per_s / raw)
+        self.against(self.raw_before_per_s, self.raw_after_per_s)
     }
 
     /// The deployment's handshakes against the mean of the raw rates over TCP around it.
     pub fn tcp_ratio(&self) -> Option<f64> {
-        match (self.tcp_before_per_s, self.tcp_after_per_s) {
-            (Some(before), Some(after)) if before > 0.0 && after > 0.0 => {
-                Some(self.full_handshakes_per_s / ((before + after) / 2.0))
-            }
-            _ => None,
-        }
+        self.against(self.tcp_before_per_s?, self.tcp_after_per_s?)
+    }
+
+    fn against(&self, before: f64, after: f64) -> Option<f64> {
+        (before > 0.0 && after > 0.0).then(|| self.full_handshakes_per_s / ((before + after) / 2.0))
     }
 }
 
@@ -139,7 +136,7 @@ impl Spell {
             let in_memory = bench.in_memory(cores, RAW_SPELL);
             let over_tcp = bench.over_tcp(cores, RAW_SPELL).map_err(|e| {
                 eprintln!(
-                    "crmsim capacity: warning: the raw handshake rate over TCP was not measured: {e}"
+                    "crmsim capacity: warning: the raw handshake rate over TCP was not measured ({e}); the rounds around this spell get no TCP ratio. Check that 127.0.0.1 accepts connections and the open-file limit (`ulimit -n`)"
                 );
             });
             Spell {

@@ -146,93 +146,86 @@ impl RawBench {
         });
         done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
     }
-
-    /// Full handshakes per second over loopback TCP (connect, handshake, close), `threads`
-    /// clients and as many servers, for `duration`.
-    pub fn over_tcp(&self, threads: usize, duration: Duration) -> std::io::Result<f64> {
-        over_tcp(&self.client, &self.server, threads, duration)
-    }
 }
 
 /// How long one end of a raw TCP handshake waits for the other before it gives the connection
 /// up: no handshake on loopback takes this long, and a measurement must end whatever happens.
 const STUCK: Duration = Duration::from_secs(5);
 
-/// Handshakes per second over loopback TCP: `cores` client threads connect, shake hands and
-/// close; `cores` server threads accept and shake hands. Counted when the server completed.
-fn over_tcp(
-    client: &Arc<rustls::ClientConfig>,
-    server: &Arc<rustls::ServerConfig>,
-    cores: usize,
-    duration: Duration,
-) -> std::io::Result<f64> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    let addr = listener.local_addr()?;
-    let name = ServerName::try_from("connector.crmsim.test")
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let done = AtomicU64::new(0);
-    let stop = AtomicBool::new(false);
-    let serving = AtomicUsize::new(cores);
-    let clients = AtomicUsize::new(cores);
-    let started = Instant::now();
-    std::thread::scope(|scope| -> std::io::Result<()> {
-        for _ in 0..cores {
-            let listener = listener.try_clone()?;
-            let (server, done, serving, clients) = (server.clone(), &done, &serving, &clients);
-            scope.spawn(move || {
-                // Serve until every client has stopped: a server that left first would leave a
-                // client's last connection unaccepted in the backlog, and the client waiting
-                // for an answer that never comes.
-                while clients.load(Ordering::Relaxed) > 0 {
-                    let Ok((mut tcp, _)) = listener.accept() else {
-                        continue;
-                    };
-                    let _ = tcp.set_nodelay(true);
-                    let _ = tcp.set_read_timeout(Some(STUCK));
-                    let Ok(mut tls) = rustls::ServerConnection::new(server.clone()) else {
-                        continue;
-                    };
-                    if shake(&mut tls, &mut tcp) {
-                        done.fetch_add(1, Ordering::Relaxed);
+impl RawBench {
+    /// Handshakes per second over loopback TCP: `cores` client threads connect, shake hands and
+    /// close; `cores` server threads accept and shake hands. Counted when the server completed.
+    pub fn over_tcp(&self, cores: usize, duration: Duration) -> std::io::Result<f64> {
+        let (client, server) = (&self.client, &self.server);
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let addr = listener.local_addr()?;
+        let name = ServerName::try_from("connector.crmsim.test")
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let done = AtomicU64::new(0);
+        let stop = AtomicBool::new(false);
+        let serving = AtomicUsize::new(cores);
+        let clients = AtomicUsize::new(cores);
+        let started = Instant::now();
+        std::thread::scope(|scope| -> std::io::Result<()> {
+            for _ in 0..cores {
+                let listener = listener.try_clone()?;
+                let (server, done, serving, clients) = (server.clone(), &done, &serving, &clients);
+                scope.spawn(move || {
+                    // Serve until every client has stopped: a server that left first would leave a
+                    // client's last connection unaccepted in the backlog, and the client waiting
+                    // for an answer that never comes.
+                    while clients.load(Ordering::Relaxed) > 0 {
+                        let Ok((mut tcp, _)) = listener.accept() else {
+                            continue;
+                        };
+                        let _ = tcp.set_nodelay(true);
+                        let _ = tcp.set_read_timeout(Some(STUCK));
+                        let Ok(mut tls) = rustls::ServerConnection::new(server.clone()) else {
+                            continue;
+                        };
+                        if shake(&mut tls, &mut tcp) {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
-                }
-                serving.fetch_sub(1, Ordering::Relaxed);
-            });
-        }
-        for _ in 0..cores {
-            let (client, name, stop, clients) = (client.clone(), name.clone(), &stop, &clients);
-            scope.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let Ok(mut tcp) = TcpStream::connect(addr) else {
-                        continue;
-                    };
-                    let _ = tcp.set_nodelay(true);
-                    let _ = tcp.set_read_timeout(Some(STUCK));
-                    let Ok(mut tls) = rustls::ClientConnection::new(client.clone(), name.clone())
-                    else {
-                        continue;
-                    };
-                    // Wait for the server's close, so both ends finish before the next one.
-                    if shake(&mut tls, &mut tcp) {
-                        tls.send_close_notify();
-                        let _ = tls.complete_io(&mut tcp);
-                        let mut rest = [0u8; 64];
-                        let _ = std::io::Read::read(&mut tcp, &mut rest);
+                    serving.fetch_sub(1, Ordering::Relaxed);
+                });
+            }
+            for _ in 0..cores {
+                let (client, name, stop, clients) = (client.clone(), name.clone(), &stop, &clients);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let Ok(mut tcp) = TcpStream::connect(addr) else {
+                            continue;
+                        };
+                        let _ = tcp.set_nodelay(true);
+                        let _ = tcp.set_read_timeout(Some(STUCK));
+                        let Ok(mut tls) =
+                            rustls::ClientConnection::new(client.clone(), name.clone())
+                        else {
+                            continue;
+                        };
+                        // Wait for the server's close, so both ends finish before the next one.
+                        if shake(&mut tls, &mut tcp) {
+                            tls.send_close_notify();
+                            let _ = tls.complete_io(&mut tcp);
+                            let mut rest = [0u8; 64];
+                            let _ = std::io::Read::read(&mut tcp, &mut rest);
+                        }
                     }
-                }
-                clients.fetch_sub(1, Ordering::Relaxed);
-            });
-        }
-        std::thread::sleep(duration);
-        stop.store(true, Ordering::Relaxed);
-        // Wake the servers blocked in accept until every one has seen the clients gone.
-        while serving.load(Ordering::Relaxed) > 0 {
-            let _ = TcpStream::connect(addr);
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Ok(())
-    })?;
-    Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+                    clients.fetch_sub(1, Ordering::Relaxed);
+                });
+            }
+            std::thread::sleep(duration);
+            stop.store(true, Ordering::Relaxed);
+            // Wake the servers blocked in accept until every one has seen the clients gone.
+            while serving.load(Ordering::Relaxed) > 0 {
+                let _ = TcpStream::connect(addr);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(())
+        })?;
+        Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
+    }
 }
 
 /// Drives a handshake to its end over `tcp`; whether it completed.
