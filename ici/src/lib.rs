@@ -28,16 +28,17 @@
 
 pub mod attached;
 pub mod catalog;
-mod decode;
-mod encode;
+pub mod dialect;
 pub mod message;
 pub mod schema;
 pub mod values;
 
 pub use attached::AttachedData;
 pub use catalog::{Interface, Operation};
-pub use decode::{DecodeError, Location, decode};
-pub use encode::{encode_event, encode_event_ack, encode_fault, encode_request, encode_response};
+pub use dialect::{
+    ActionRule, Dialect, DialectError, EncodeError, Expect, SoapVersion, TimeFormat,
+};
+pub use dialect::{DecodeError, Location};
 pub use message::{
     CallChanged, ContainerChange, Event, EventBody, Fault, FaultCode, IciError, ItemType, Message,
     Participant, ParticipantRole, Request, Response, TransferMode,

@@ -4,7 +4,11 @@
 
 mod common;
 
-use ici::{DecodeError, IciError, decode};
+use ici::{DecodeError, IciError};
+
+fn decode(xml: &[u8]) -> Result<ici::Message, DecodeError> {
+    ici::Dialect::builtin().decode(xml)
+}
 
 const SOAP: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 
@@ -195,8 +199,8 @@ fn unknown_operation_names_the_known_namespaces() {
         other => panic!("{other}"),
     }
     assert_at(&err, &xml, offset(&xml, "<x:logon"), "Envelope/Body/logon");
-    for interface in ici::Interface::ALL {
-        assert!(err.to_string().contains(interface.namespace()), "{err}");
+    for namespace in ["urn:IciUserInterface", "urn:IciEventInterface", "urn:IciSystemInterface"] {
+        assert!(err.to_string().contains(namespace), "{err}");
     }
     assert_eq!(err.ici_error(), IciError::UnknownOperation);
 
@@ -219,7 +223,7 @@ fn missing_element() {
     match &err {
         DecodeError::MissingElement {
             operation, element, ..
-        } => assert_eq!((*operation, *element), ("user.logon", "login")),
+        } => assert_eq!((*operation, element.as_str()), ("user.logon", "login")),
         other => panic!("{other}"),
     }
     assert_at(
@@ -318,7 +322,7 @@ fn missing_attribute() {
     match &err {
         DecodeError::MissingAttribute {
             element, attribute, ..
-        } => assert_eq!((*element, *attribute), ("Var", "name")),
+        } => assert_eq!((element.as_str(), attribute.as_str()), ("Var", "name")),
         other => panic!("{other}"),
     }
     assert_at(

@@ -3,7 +3,9 @@
 
 mod common;
 
-use ici::decode;
+fn decode(xml: &[u8]) -> Result<ici::Message, ici::DecodeError> {
+    ici::Dialect::builtin().decode(xml)
+}
 
 #[test]
 fn other_senders_styles_are_accepted() {

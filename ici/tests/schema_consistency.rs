@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+
 use ici::{
     CallState, ContainerChange, IciError, ItemType, ParticipantRole, TransferMode, WorkMode, schema,
 };
@@ -86,8 +88,9 @@ fn every_operation_is_declared_in_its_namespace_schema() {
                 *name == format!("ici-{}.xsd", format!("{interface:?}").to_lowercase())
             })
             .unwrap();
-        assert!(xsd.contains(&format!("targetNamespace=\"{}\"", interface.namespace())));
-        for element in [op.element().to_owned(), op.response_element()] {
+        let namespace = common::builtin_element(op).0;
+        assert!(xsd.contains(&format!("targetNamespace=\"{namespace}\"")));
+        for element in [common::builtin_element(op).1, common::builtin_reply_element(op).1] {
             assert!(
                 xsd.contains(&format!("<xs:element name=\"{element}\"")),
                 "{op:?}: {element} not declared"

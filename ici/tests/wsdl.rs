@@ -1,12 +1,51 @@
-//! The shipped WSDL is generated from the catalog, so its operations and `soapAction`s cannot
+//! The shipped WSDL is generated from the built-in dialect, so its operations and `soapAction`s cannot
 //! drift from what the simulators send. Regenerate with `ICI_BLESS=1 cargo test -p ici --test wsdl`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers outside #[test] fns
 
 use std::fmt::Write as _;
 
-use ici::catalog::CONNECTOR_PATH;
-use ici::catalog::CRM_EVENT_PATH;
-use ici::{Interface, Operation};
+mod common;
+
+use ici::{Dialect, Interface, Operation};
+
+trait Wire {
+    fn namespace(self) -> String;
+    fn prefix(self) -> &'static str;
+}
+
+impl Wire for Interface {
+    /// The namespace of the interface's operations in the built-in dialect.
+    fn namespace(self) -> String {
+        let op = Operation::ALL
+            .into_iter()
+            .find(|op| op.interface() == self)
+            .unwrap();
+        common::builtin_element(op).0
+    }
+
+    /// The prefix the WSDL declares for it (the built-in dialect's `[namespaces]` keys).
+    fn prefix(self) -> &'static str {
+        match self {
+            Interface::System => "sys",
+            Interface::User => "usr",
+            Interface::Container => "con",
+            Interface::Call => "cal",
+            Interface::Event => "evt",
+        }
+    }
+}
+
+fn element(op: Operation) -> String {
+    common::builtin_element(op).1
+}
+
+fn response_element(op: Operation) -> String {
+    common::builtin_reply_element(op).1
+}
+
+fn soap_action(op: Operation) -> String {
+    Dialect::builtin().soap_action(op).unwrap().to_owned()
+}
 
 const TNS: &str = "urn:crmsim:ici-profile";
 const CONNECTOR_LOCATION: &str = "http://connector.example:8443";
@@ -34,7 +73,7 @@ fn render() -> String {
 <!--
   crmsim ICI profile: WSDL 1.1, document/literal, SOAP 1.1 over HTTP.
 
-  Generated from ici/src/catalog.rs by ici/tests/wsdl.rs (ICI_BLESS=1 regenerates it); do not edit
+  Generated from the built-in dialect (ici/dialects/crmsim.toml) by ici/tests/wsdl.rs (ICI_BLESS=1 regenerates it); do not edit
   by hand. SAP's own ICI WSDLs are not public: only the namespace urn:IciSystemInterface is
   confirmed, everything else is crmsim's profile following its urn:Ici<Name>Interface pattern.
   Messages travel with Content-Type text/xml; charset=UTF-8 and a quoted SOAPAction header whose
@@ -89,8 +128,8 @@ fn render() -> String {
     for op in Operation::ALL {
         let prefix = op.interface().prefix();
         for (kind, element) in [
-            ("request", op.element().to_owned()),
-            ("response", op.response_element()),
+            ("request", element(op)),
+            ("response", response_element(op)),
         ] {
             writeln!(o, r#"  <wsdl:message name="{}.{kind}">"#, op.key()).unwrap();
             writeln!(
@@ -110,7 +149,7 @@ fn render() -> String {
         )
         .unwrap();
         for op in operations(interface) {
-            writeln!(o, r#"    <wsdl:operation name="{}">"#, op.element()).unwrap();
+            writeln!(o, r#"    <wsdl:operation name="{}">"#, element(op)).unwrap();
             writeln!(
                 o,
                 r#"      <wsdl:input message="tns:{}.request"/>"#,
@@ -138,9 +177,9 @@ fn render() -> String {
         .unwrap();
         o.push_str("    <soap:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>\n");
         for op in operations(interface) {
-            let action = op.soap_action();
+            let action = soap_action(op);
             let action = action.trim_matches('"');
-            writeln!(o, r#"    <wsdl:operation name="{}">"#, op.element()).unwrap();
+            writeln!(o, r#"    <wsdl:operation name="{}">"#, element(op)).unwrap();
             writeln!(
                 o,
                 r#"      <soap:operation soapAction="{action}" style="document"/>"#
@@ -161,13 +200,13 @@ fn render() -> String {
         (
             "IciConnectorService",
             "The CTI connector's ICI endpoint (requests CRM → connector).",
-            format!("{CONNECTOR_LOCATION}{CONNECTOR_PATH}"),
+            format!("{CONNECTOR_LOCATION}{}", Dialect::builtin().connector_path()),
             &Interface::ALL[..4],
         ),
         (
             "IciCrmEventService",
             "The CRM's event sink (events connector → CRM).",
-            format!("{CRM_LOCATION}{CRM_EVENT_PATH}"),
+            format!("{CRM_LOCATION}{}", Dialect::builtin().event_path()),
             &Interface::ALL[4..],
         ),
     ];
@@ -213,7 +252,7 @@ fn shipped_wsdl_is_generated_from_the_catalog() {
 fn every_operation_has_its_soap_action_and_both_services_exist() {
     let wsdl = ici::schema::WSDL;
     for op in Operation::ALL {
-        let action = op.soap_action();
+        let action = soap_action(op);
         let unquoted = action.trim_matches('"');
         assert!(
             wsdl.contains(&format!("soapAction=\"{unquoted}\"")),

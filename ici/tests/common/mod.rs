@@ -281,28 +281,29 @@ pub fn event_acks() -> Vec<Operation> {
         .collect()
 }
 
-/// Every sample as (file-friendly name, message, encoded XML).
+/// Every sample as (file-friendly name, message, encoded XML in the built-in dialect).
+#[allow(dead_code)] // not every test binary uses every helper
 pub fn all() -> Vec<(String, Message, String)> {
     let mut all = Vec::new();
     for (i, r) in requests().into_iter().enumerate() {
         let name = format!("request-{i:02}-{}", r.operation().key());
-        all.push((name, ici::encode_request(&r), Message::Request(r)));
+        all.push((name, ici::Dialect::builtin().encode_request(&r).unwrap(), Message::Request(r)));
     }
     for (i, r) in responses().into_iter().enumerate() {
         let name = format!("response-{i:02}-{}", r.operation().key());
-        all.push((name, ici::encode_response(&r), Message::Response(r)));
+        all.push((name, ici::Dialect::builtin().encode_response(&r).unwrap(), Message::Response(r)));
     }
     for (i, e) in events().into_iter().enumerate() {
         let name = format!("event-{i:02}-{}", e.body.operation().key());
-        all.push((name, ici::encode_event(&e), Message::Event(e)));
+        all.push((name, ici::Dialect::builtin().encode_event(&e).unwrap(), Message::Event(e)));
     }
     for op in event_acks() {
         let name = format!("ack-{}", op.key());
-        all.push((name, ici::encode_event_ack(op), Message::EventAck(op)));
+        all.push((name, ici::Dialect::builtin().encode_event_ack(op).unwrap(), Message::EventAck(op)));
     }
     for (i, f) in faults().into_iter().enumerate() {
         let name = format!("fault-{i:02}");
-        all.push((name, ici::encode_fault(&f), Message::Fault(f)));
+        all.push((name, ici::Dialect::builtin().encode_fault(&f), Message::Fault(f)));
     }
     all.into_iter().map(|(n, x, m)| (n, m, x)).collect()
 }
@@ -576,4 +577,25 @@ pub fn rejected_inputs() -> Vec<(&'static str, String)> {
             format!(r#"<soapenv:Envelope xmlns:soapenv="{SOAP}"><soapenv:Header/></soapenv:Envelope>"#),
         ),
     ]
+}
+
+/// `{namespace}local` → `(namespace, local)`.
+fn split_expanded(expanded: &str) -> (String, String) {
+    let rest = expanded.strip_prefix('{').unwrap_or(expanded);
+    match rest.split_once('}') {
+        Some((ns, local)) => (ns.to_owned(), local.to_owned()),
+        None => (String::new(), rest.to_owned()),
+    }
+}
+
+/// The built-in dialect's request (or event) element of `op`: (namespace, local name).
+#[allow(dead_code)]
+pub fn builtin_element(op: Operation) -> (String, String) {
+    split_expanded(&ici::Dialect::builtin().message_element(op).unwrap())
+}
+
+/// The built-in dialect's response (or acknowledgement) element of `op`.
+#[allow(dead_code)]
+pub fn builtin_reply_element(op: Operation) -> (String, String) {
+    split_expanded(&ici::Dialect::builtin().reply_element(op).unwrap())
 }
