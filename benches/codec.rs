@@ -130,18 +130,20 @@ fn events() -> Vec<Event> {
 }
 
 fn codec(c: &mut Criterion) {
+    let d = ici::Dialect::builtin();
+    let d = &*d;
     let mut encode = c.benchmark_group("encode");
     for request in requests() {
         let name = request.operation().key();
         encode.throughput(Throughput::Elements(1));
         encode.bench_with_input(BenchmarkId::new("request", name), &request, |b, r| {
-            b.iter(|| ici::encode_request(std::hint::black_box(r)))
+            b.iter(|| d.encode_request(std::hint::black_box(r)))
         });
     }
     for event in events() {
         let name = event.body.operation().key();
         encode.bench_with_input(BenchmarkId::new("event", name), &event, |b, e| {
-            b.iter(|| ici::encode_event(std::hint::black_box(e)))
+            b.iter(|| d.encode_event(std::hint::black_box(e)))
         });
     }
     let responses = [
@@ -154,7 +156,7 @@ fn codec(c: &mut Criterion) {
         encode.bench_with_input(
             BenchmarkId::new("response", response.operation().key()),
             response,
-            |b, r| b.iter(|| ici::encode_response(std::hint::black_box(r))),
+            |b, r| b.iter(|| d.encode_response(std::hint::black_box(r))),
         );
     }
     let fault = Fault::client(
@@ -162,32 +164,34 @@ fn codec(c: &mut Criterion) {
         "AGENT00042 is not logged on at connector-b",
     );
     encode.bench_function("fault", |b| {
-        b.iter(|| ici::encode_fault(std::hint::black_box(&fault)))
+        b.iter(|| d.encode_fault(std::hint::black_box(&fault)))
     });
     encode.finish();
 
     let mut decode = c.benchmark_group("decode");
     for request in requests() {
-        let xml = ici::encode_request(&request);
+        let xml = d.encode_request(&request).unwrap_or_default();
         decode.throughput(Throughput::Bytes(xml.len() as u64));
         decode.bench_with_input(
             BenchmarkId::new("request", request.operation().key()),
             &xml,
-            |b, x| b.iter(|| ici::decode(std::hint::black_box(x.as_bytes()))),
+            |b, x| b.iter(|| d.decode(std::hint::black_box(x.as_bytes()))),
         );
     }
     for event in events() {
-        let xml = ici::encode_event(&event);
+        let xml = d.encode_event(&event).unwrap_or_default();
         decode.throughput(Throughput::Bytes(xml.len() as u64));
         decode.bench_with_input(
             BenchmarkId::new("event", event.body.operation().key()),
             &xml,
-            |b, x| b.iter(|| ici::decode(std::hint::black_box(x.as_bytes()))),
+            |b, x| b.iter(|| d.decode(std::hint::black_box(x.as_bytes()))),
         );
     }
-    let ack = ici::encode_event_ack(Operation::CallChanged);
+    let ack = d
+        .encode_event_ack(Operation::CallChanged)
+        .unwrap_or_default();
     decode.bench_function("event-ack", |b| {
-        b.iter(|| ici::decode(std::hint::black_box(ack.as_bytes())))
+        b.iter(|| d.decode(std::hint::black_box(ack.as_bytes())))
     });
     decode.finish();
 }

@@ -105,10 +105,14 @@ fn request_over_keep_alive(c: &mut Criterion) {
     let router = axum::Router::new().route(
         "/ici",
         axum::routing::post(|body: bytes::Bytes| async move {
-            match ici::decode(&body) {
-                Ok(Message::Request(r)) => ici::encode_response(&ici::Response::Ack(r.operation())),
-                _ => ici::encode_fault(&ici::Fault::client(ici::IciError::MalformedRequest, "bad")),
-            }
+            let d = ici::Dialect::builtin();
+            let reply = match d.decode(&body) {
+                Ok(Message::Request(r)) => d.encode_response(&ici::Response::Ack(r.operation())),
+                _ => {
+                    Ok(d.encode_fault(&ici::Fault::client(ici::IciError::MalformedRequest, "bad")))
+                }
+            };
+            reply.unwrap_or_default()
         }),
     );
     let server = runtime.block_on(async {
@@ -145,11 +149,15 @@ fn request_over_keep_alive(c: &mut Criterion) {
         user: "AGENT00042".into(),
         call_id: "connector-a-k3x9-0001234".into(),
     };
-    let action = Operation::Answer.soap_action();
+    let d = ici::Dialect::builtin();
+    let op = Operation::Answer;
     let once = || async {
-        let xml = ici::encode_request(&request);
-        match client.post(&url, &action, xml, &[]).await {
-            Ok(reply) => ici::decode(&reply.body).is_ok(),
+        let xml = d.encode_request(&request).unwrap_or_default();
+        match client
+            .post(&url, d.content_type(op), d.soap_action(op), xml, &[])
+            .await
+        {
+            Ok(reply) => d.decode(&reply.body).is_ok(),
             Err(e) => panic!("bench request: {e}"),
         }
     };

@@ -118,9 +118,13 @@ async fn post(t: &Topology, url: &str, tls: Option<ClientTls>) -> CallError {
     let mut opts = ClientOptions::new("test client", tls, ConnectionMode::KeepAlive);
     opts.resolve = resolve(t);
     let client = SoapClient::new(opts).unwrap();
-    let body = ici::encode_request(&Request::GetVersion);
-    let action = ici::Operation::GetVersion.soap_action();
-    match client.post(url, &action, body, &[]).await {
+    let d = ici::Dialect::builtin();
+    let op = ici::Operation::GetVersion;
+    let body = d.encode_request(&Request::GetVersion).unwrap();
+    match client
+        .post(url, d.content_type(op), d.soap_action(op), body, &[])
+        .await
+    {
         Err(e) => e,
         Ok(reply) => panic!("{url} accepted the connection: HTTP {}", reply.status),
     }

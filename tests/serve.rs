@@ -55,11 +55,14 @@ fn curl(written: &Written, port: u16, url: &str, client_cert: bool, body: &Path)
             .arg("--key")
             .arg(crm.join("crm.key.pem"));
     }
-    let op = match ici::decode(&std::fs::read(body).unwrap()).unwrap() {
+    let op = match ici::Dialect::builtin()
+        .decode(&std::fs::read(body).unwrap())
+        .unwrap()
+    {
         Message::Request(r) => r.operation(),
         other => panic!("not a request: {other:?}"),
     };
-    let action = op.soap_action();
+    let action = ici::Dialect::builtin().soap_action(op).unwrap().to_owned();
     let out = cmd
         .args(["-H", &format!("SOAPAction: {action}")])
         .args(["-H", "Content-Type: text/xml; charset=UTF-8"])
@@ -99,12 +102,14 @@ fn curl_gets_soap_answers_from_a_served_connector_and_is_refused_without_a_certi
     let https = format!("https://{CONNECTOR_HOST}:{port}/ici");
 
     assert_eq!(
-        ici::Operation::GetVersion.soap_action(),
-        "\"urn:IciSystemInterface#getVersion\""
+        ici::Dialect::builtin().soap_action(ici::Operation::GetVersion),
+        Some("\"urn:IciSystemInterface#getVersion\"")
     );
     let get_version = write(
         &root.join("getVersion.xml"),
-        &ici::encode_request(&Request::GetVersion),
+        &ici::Dialect::builtin()
+            .encode_request(&Request::GetVersion)
+            .unwrap(),
     );
     let answer = curl(&written, port, &https, true, &get_version);
     assert_eq!(
@@ -112,7 +117,10 @@ fn curl_gets_soap_answers_from_a_served_connector_and_is_refused_without_a_certi
         (Some(0), "200"),
         "{answer:?}"
     );
-    match ici::decode(answer.body.as_bytes()).unwrap() {
+    match ici::Dialect::builtin()
+        .decode(answer.body.as_bytes())
+        .unwrap()
+    {
         Message::Response(Response::Version { version, vendor }) => {
             assert!(!version.is_empty() && !vendor.is_empty());
         }
@@ -121,7 +129,9 @@ fn curl_gets_soap_answers_from_a_served_connector_and_is_refused_without_a_certi
 
     let heartbeat = write(
         &root.join("heartbeat.xml"),
-        &ici::encode_request(&Request::Heartbeat { user: None }),
+        &ici::Dialect::builtin()
+            .encode_request(&Request::Heartbeat { user: None })
+            .unwrap(),
     );
     let answer = curl(&written, port, &https, true, &heartbeat);
     assert_eq!(
@@ -129,7 +139,10 @@ fn curl_gets_soap_answers_from_a_served_connector_and_is_refused_without_a_certi
         (Some(0), "200"),
         "{answer:?}"
     );
-    match ici::decode(answer.body.as_bytes()).unwrap() {
+    match ici::Dialect::builtin()
+        .decode(answer.body.as_bytes())
+        .unwrap()
+    {
         Message::Response(Response::Heartbeat { status, .. }) => assert_eq!(status, "ok"),
         other => panic!("heartbeat answered with {other:?}"),
     }

@@ -29,7 +29,6 @@ impl Interface {
         Interface::Call,
         Interface::Event,
     ];
-
 }
 
 /// Every operation of the profile: requests CRM → connector and events connector → CRM.

@@ -199,7 +199,11 @@ fn unknown_operation_names_the_known_namespaces() {
         other => panic!("{other}"),
     }
     assert_at(&err, &xml, offset(&xml, "<x:logon"), "Envelope/Body/logon");
-    for namespace in ["urn:IciUserInterface", "urn:IciEventInterface", "urn:IciSystemInterface"] {
+    for namespace in [
+        "urn:IciUserInterface",
+        "urn:IciEventInterface",
+        "urn:IciSystemInterface",
+    ] {
         assert!(err.to_string().contains(namespace), "{err}");
     }
     assert_eq!(err.ici_error(), IciError::UnknownOperation);

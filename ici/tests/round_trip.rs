@@ -46,25 +46,32 @@ fn every_request_operation_and_event_is_covered() {
 
 #[test]
 fn the_encoding_looks_as_documented() {
-    let logon = ici::Dialect::builtin().encode_request(&ici::Request::Logon {
-        user: "u".into(),
-        login: ici::LoginString::phone("4711", "pw", "3001").to_string(),
-        language: None,
-    }).unwrap();
+    let logon = ici::Dialect::builtin()
+        .encode_request(&ici::Request::Logon {
+            user: "u".into(),
+            login: ici::LoginString::phone("4711", "pw", "3001").to_string(),
+            language: None,
+        })
+        .unwrap();
     assert_eq!(
         logon,
         r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><usr:logon xmlns:usr="urn:IciUserInterface"><user>u</user><login>4711;pw;3001;p</login></usr:logon></soapenv:Body></soapenv:Envelope>"#
     );
-    let ack = ici::Dialect::builtin().encode_response(&ici::Response::Ack(ici::Operation::Logoff)).unwrap();
+    let ack = ici::Dialect::builtin()
+        .encode_response(&ici::Response::Ack(ici::Operation::Logoff))
+        .unwrap();
     assert!(
         ack.contains(
             r#"<soapenv:Body><usr:logoffResponse xmlns:usr="urn:IciUserInterface"/></soapenv:Body>"#
         ),
         "{ack}"
     );
-    let fault = ici::Dialect::builtin().encode_fault(&ici::Fault::client(ici::IciError::NotLoggedOn, "who?"));
+    let fault = ici::Dialect::builtin()
+        .encode_fault(&ici::Fault::client(ici::IciError::NotLoggedOn, "who?"));
     assert!(fault.contains(r#"<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>who?</faultstring><detail><sys:iciError xmlns:sys="urn:IciSystemInterface"><code>notLoggedOn</code></sys:iciError></detail></soapenv:Fault>"#), "{fault}");
-    let event = ici::Dialect::builtin().encode_event(&common::events()[0]).unwrap();
+    let event = ici::Dialect::builtin()
+        .encode_event(&common::events()[0])
+        .unwrap();
     assert!(event.contains("<evt:containerChanged xmlns:evt=\"urn:IciEventInterface\"><sequence>1</sequence><timestamp>2026-11-27T10:15:30.123Z</timestamp>"), "{event}");
 }
 
@@ -95,12 +102,14 @@ fn attached_data_is_written_in_the_vendor_layout() {
             ecc_arrays: vec![("ECCA.y".into(), vec!["1".into(), "2".into()])],
         }),
     };
-    let xml = ici::Dialect::builtin().encode_event(&ici::Event {
-        sequence: 1,
-        session: None,
-        timestamp: common::TS.into(),
-        body: ici::EventBody::CallChanged(Box::new(call)),
-    }).unwrap();
+    let xml = ici::Dialect::builtin()
+        .encode_event(&ici::Event {
+            sequence: 1,
+            session: None,
+            timestamp: common::TS.into(),
+            body: ici::EventBody::CallChanged(Box::new(call)),
+        })
+        .unwrap();
     let expected = concat!(
         r#"<attachedData><ItemAttachedData><Application id="SAP-IC">"#,
         "<CV01>one</CV01><CV02/><CV03/><CV04/><CV05/><CV06/><CV07/><CV08/><CV09/><CV10/><MID/>",

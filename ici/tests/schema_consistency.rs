@@ -90,7 +90,10 @@ fn every_operation_is_declared_in_its_namespace_schema() {
             .unwrap();
         let namespace = common::builtin_element(op).0;
         assert!(xsd.contains(&format!("targetNamespace=\"{namespace}\"")));
-        for element in [common::builtin_element(op).1, common::builtin_reply_element(op).1] {
+        for element in [
+            common::builtin_element(op).1,
+            common::builtin_reply_element(op).1,
+        ] {
             assert!(
                 xsd.contains(&format!("<xs:element name=\"{element}\"")),
                 "{op:?}: {element} not declared"

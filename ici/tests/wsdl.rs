@@ -127,10 +127,7 @@ fn render() -> String {
     );
     for op in Operation::ALL {
         let prefix = op.interface().prefix();
-        for (kind, element) in [
-            ("request", element(op)),
-            ("response", response_element(op)),
-        ] {
+        for (kind, element) in [("request", element(op)), ("response", response_element(op))] {
             writeln!(o, r#"  <wsdl:message name="{}.{kind}">"#, op.key()).unwrap();
             writeln!(
                 o,
@@ -200,7 +197,10 @@ fn render() -> String {
         (
             "IciConnectorService",
             "The CTI connector's ICI endpoint (requests CRM → connector).",
-            format!("{CONNECTOR_LOCATION}{}", Dialect::builtin().connector_path()),
+            format!(
+                "{CONNECTOR_LOCATION}{}",
+                Dialect::builtin().connector_path()
+            ),
             &Interface::ALL[..4],
         ),
         (

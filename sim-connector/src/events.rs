@@ -63,6 +63,7 @@ pub struct StreamOutlet {
 /// What every lane shares.
 pub struct Senders {
     delivery: EventDelivery,
+    dialect: Arc<ici::Dialect>,
     clients: Mutex<HashMap<String, SoapClient>>,
     metrics: Arc<ConnectorMetrics>,
     gate: Gate,
@@ -74,6 +75,7 @@ pub struct Senders {
 impl StreamOutlet {
     pub fn new(
         delivery: EventDelivery,
+        dialect: Arc<ici::Dialect>,
         metrics: Arc<ConnectorMetrics>,
         gate: Gate,
         tasks: TaskTracker,
@@ -84,6 +86,7 @@ impl StreamOutlet {
             lanes: HashMap::new(),
             shared: Arc::new(Senders {
                 delivery,
+                dialect,
                 clients: Mutex::new(HashMap::new()),
                 metrics,
                 gate,
@@ -240,11 +243,23 @@ impl Senders {
             timestamp: out.timestamp,
             body: out.body,
         };
-        let xml = Bytes::from(ici::encode_event(&event));
-        let action = op.soap_action();
+        let d = &self.dialect;
+        let xml = match d.encode_event(&event) {
+            Ok(xml) => Bytes::from(xml),
+            Err(e) => {
+                self.metrics.event_failed();
+                self.metrics
+                    .errors
+                    .record("event.unsupported", format!("{} for {user}: {e}", op.key()));
+                return;
+            }
+        };
         let mut attempt = 0;
         loop {
-            match client.post(url, &action, xml.clone(), &[]).await {
+            let sent = client
+                .post(url, d.content_type(op), d.soap_action(op), xml.clone(), &[])
+                .await;
+            match sent {
                 Ok(reply) => {
                     self.acknowledged(&reply, op, url, &user, event.sequence, out.at);
                     return;
@@ -282,7 +297,7 @@ impl Senders {
         sequence: u64,
         at: Instant,
     ) {
-        match ici::decode(&reply.body) {
+        match self.dialect.decode_as(&reply.body, ici::Expect::Reply(op)) {
             Ok(Message::EventAck(acked)) if acked == op && reply.status == 200 => {
                 self.metrics.event_delivered();
                 let now = Instant::now();
@@ -312,8 +327,9 @@ impl Senders {
                 self.metrics.errors.record(
                     "event.bad-ack",
                     format!(
-                        "{url} answered {} for {user} with an unreadable body: {e}",
-                        op.key()
+                        "{url} answered {} for {user} with a body that does not read in dialect {} (dialect mismatch?): {e}",
+                        op.key(),
+                        self.dialect.name()
                     ),
                 );
             }

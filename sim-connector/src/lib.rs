@@ -42,13 +42,15 @@ pub struct ConnectorConfig {
     /// `connector`, `connector-a`, `connector-b`: names logs, errors and ids.
     pub name: String,
     pub listen: SocketAddr,
-    /// Path of the ICI endpoint (default [`ici::catalog::CONNECTOR_PATH`]).
+    /// Path of the ICI endpoint (usually the dialect's [`ici::Dialect::connector_path`]).
     pub path: String,
     /// `Some` when `TpiDllParameter` says SSL: the server side of the connector's certificate.
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub events: EventDelivery,
     pub acd: AcdConfig,
     pub arrivals: ArrivalConfig,
+    /// The wire dialect the connector speaks, on its endpoint and to the CRMs' sinks.
+    pub dialect: Arc<ici::Dialect>,
 }
 
 /// The connector could not start.
@@ -71,6 +73,7 @@ pub(crate) struct Shared {
     timers: timers::Timers,
     metrics: Arc<ConnectorMetrics>,
     late_tolerance: Duration,
+    dialect: Arc<ici::Dialect>,
 }
 
 impl Shared {
@@ -192,6 +195,7 @@ impl Connector {
         let cancel = CancellationToken::new();
         let outlet = StreamOutlet::new(
             config.events.clone(),
+            config.dialect.clone(),
             metrics.clone(),
             gate.clone(),
             tasks.clone(),
@@ -214,6 +218,7 @@ impl Connector {
             timers: timers.clone(),
             metrics: metrics.clone(),
             late_tolerance: config.arrivals.late_tolerance,
+            dialect: config.dialect.clone(),
         });
         let router = axum::Router::new()
             .route(&config.path, axum::routing::post(service::ici_request))

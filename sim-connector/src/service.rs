@@ -19,7 +19,8 @@ pub(crate) async fn ici_request(
     body: Bytes,
 ) -> Response {
     let now = Instant::now();
-    match decode_request(&headers, &body) {
+    let d = &shared.dialect;
+    match decode_request(d, &headers, &body) {
         Ok(request) => {
             let op = request.operation();
             let (result, timers) = {
@@ -32,9 +33,12 @@ pub(crate) async fn ici_request(
                 .metrics
                 .latency
                 .record(&format!("server.{}", op.key()), now.elapsed());
-            match result {
-                Ok(response) => soap(StatusCode::OK, ici::encode_response(&response)),
-                Err(fault) => soap(StatusCode::INTERNAL_SERVER_ERROR, ici::encode_fault(&fault)),
+            match result.and_then(|response| {
+                d.encode_response(&response)
+                    .map_err(|e| Fault::server(IciError::UnknownOperation, e.to_string()))
+            }) {
+                Ok(xml) => soap(d, StatusCode::OK, xml),
+                Err(fault) => fault_reply(d, &fault),
             }
         }
         Err(fault) => {
@@ -42,27 +46,17 @@ pub(crate) async fn ici_request(
                 "request.refused",
                 format!("{}: {}", shared.name, fault.reason),
             );
-            soap(StatusCode::INTERNAL_SERVER_ERROR, ici::encode_fault(&fault))
+            fault_reply(d, &fault)
         }
     }
 }
 
 /// Checks the HTTP envelope of a request (content type, SOAPAction) and decodes it.
-fn decode_request(headers: &HeaderMap, body: &[u8]) -> Result<Request, Fault> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.to_ascii_lowercase().starts_with("text/xml") {
-        return Err(Fault::client(
-            IciError::MalformedRequest,
-            format!(
-                "Content-Type {content_type:?} is not SOAP 1.1; send {:?}",
-                ici::catalog::CONTENT_TYPE
-            ),
-        ));
-    }
-    let request = match ici::decode(body) {
+fn decode_request(d: &ici::Dialect, headers: &HeaderMap, body: &[u8]) -> Result<Request, Fault> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    d.check_content_type(header("content-type"))
+        .map_err(|why| Fault::client(IciError::MalformedRequest, why))?;
+    let request = match d.decode_as(body, ici::Expect::Message) {
         Ok(Message::Request(request)) => request,
         Ok(other) => {
             return Err(Fault::client(
@@ -70,13 +64,22 @@ fn decode_request(headers: &HeaderMap, body: &[u8]) -> Result<Request, Fault> {
                 format!("expected an ICI request, got {}", describe(&other)),
             ));
         }
-        Err(e) => return Err(Fault::client(IciError::MalformedRequest, e.to_string())),
+        Err(e) => {
+            return Err(Fault::client(
+                e.ici_error(),
+                format!(
+                    "dialect mismatch: not a request of dialect {}: {e}",
+                    d.name()
+                ),
+            ));
+        }
     };
-    let action = headers.get("soapaction").and_then(|v| v.to_str().ok());
-    request
-        .operation()
-        .check_soap_action(action)
-        .map_err(|why| Fault::client(IciError::MalformedRequest, why))?;
+    d.check_headers(
+        request.operation(),
+        header("content-type"),
+        header("soapaction"),
+    )
+    .map_err(|why| Fault::client(IciError::MalformedRequest, why))?;
     if let Request::UserSubscribe { sink_url, .. } | Request::ContainerSubscribe { sink_url, .. } =
         &request
     {
@@ -114,11 +117,20 @@ fn describe(message: &Message) -> String {
     }
 }
 
-fn soap(status: StatusCode, body: String) -> Response {
+fn soap(d: &ici::Dialect, status: StatusCode, body: String) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, ici::catalog::CONTENT_TYPE)],
+        [(header::CONTENT_TYPE, d.reply_content_type())],
         body,
     )
         .into_response()
+}
+
+/// SOAP 1.1 answers every fault with 500; SOAP 1.2 answers the sender's faults with 400.
+fn fault_reply(d: &ici::Dialect, fault: &Fault) -> Response {
+    let status = match (d.soap_version(), fault.code) {
+        (ici::SoapVersion::V12, ici::FaultCode::Client) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    soap(d, status, d.encode_fault(fault))
 }

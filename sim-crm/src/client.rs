@@ -34,6 +34,7 @@ pub struct IciClient {
     url: String,
     metrics: Arc<CrmMetrics>,
     user_header: Option<String>,
+    dialect: Arc<ici::Dialect>,
 }
 
 impl IciClient {
@@ -42,12 +43,14 @@ impl IciClient {
         url: String,
         metrics: Arc<CrmMetrics>,
         user_header: Option<String>,
+        dialect: Arc<ici::Dialect>,
     ) -> IciClient {
         IciClient {
             soap,
             url,
             metrics,
             user_header,
+            dialect,
         }
     }
 
@@ -70,7 +73,13 @@ impl IciClient {
         let metrics = &self.metrics;
         CrmMetrics::count(&metrics.counters.requests);
         metrics.request_started();
-        let xml = ici::encode_request(request);
+        let xml = match self.dialect.encode_request(request) {
+            Ok(xml) => xml,
+            Err(e) => {
+                metrics.request_ended();
+                return Err(RequestError::BadAnswer(format!("{}: {e}", self.url)));
+            }
+        };
         let header;
         let extra: &[(&str, &str)] = match (&self.user_header, request.user()) {
             (Some(name), Some(user)) => {
@@ -81,13 +90,19 @@ impl IciClient {
         };
         let result = self
             .soap
-            .post(&self.url, &op.soap_action(), xml, extra)
+            .post(
+                &self.url,
+                self.dialect.content_type(op),
+                self.dialect.soap_action(op),
+                xml,
+                extra,
+            )
             .await;
         metrics.request_ended();
         let now = Instant::now();
         let outcome = match result {
             Err(e) => Err(RequestError::Transport(e)),
-            Ok(reply) => match ici::decode(&reply.body) {
+            Ok(reply) => match self.dialect.decode_as(&reply.body, ici::Expect::Reply(op)) {
                 Ok(Message::Response(r)) if r.operation() == op => Ok(r),
                 Ok(Message::Fault(f)) => Err(RequestError::Fault(f)),
                 Ok(other) => Err(RequestError::BadAnswer(format!(
@@ -96,9 +111,10 @@ impl IciClient {
                     op.key()
                 ))),
                 Err(e) => Err(RequestError::BadAnswer(format!(
-                    "{}: unreadable answer to {}: {e}",
+                    "{}: dialect mismatch: the answer to {} does not read in dialect {}: {e}",
                     self.url,
-                    op.key()
+                    op.key(),
+                    self.dialect.name()
                 ))),
             },
         };

@@ -89,7 +89,8 @@ impl CmsProfile {
     }
 
     /// A profile pointing at `host:port` with SSL on or off, named as a typical installation.
-    pub fn for_connector(host: &str, port: u16, ssl: bool) -> CmsProfile {
+    /// `path` is the connector's ICI path in the dialect spoken ([`ici::Dialect::connector_path`]).
+    pub fn for_connector(host: &str, port: u16, ssl: bool, path: &str) -> CmsProfile {
         CmsProfile {
             name: "ZCMS_CONNECTS".to_owned(),
             system_id: "BS_CONNECTS".to_owned(),
@@ -98,7 +99,7 @@ impl CmsProfile {
                 name: "ICI_CONNECTOR".to_owned(),
                 host: host.to_owned(),
                 port,
-                path: ici::catalog::CONNECTOR_PATH.to_owned(),
+                path: path.to_owned(),
                 ssl,
             },
         }
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn the_chain_gives_the_url() {
-        let p = CmsProfile::for_connector("connector.crmsim.test", 8443, true);
+        let p = CmsProfile::for_connector("connector.crmsim.test", 8443, true, "/ici");
         assert_eq!(
             p.connector_url(),
             Ok("https://connector.crmsim.test:8443/ici".to_owned())
@@ -120,7 +121,7 @@ mod tests {
 
     #[test]
     fn ssl_on_one_side_only_is_refused_with_sap_terms() {
-        let mut p = CmsProfile::for_connector("c", 80, true);
+        let mut p = CmsProfile::for_connector("c", 80, true, "/ici");
         p.server_ssl = false;
         let e = p.connector_url().unwrap_err().to_string();
         assert!(e.contains("CRMM_BCB_ADM") && e.contains("SM59"), "{e}");

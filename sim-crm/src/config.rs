@@ -32,6 +32,8 @@ pub struct CrmConfig {
     pub user_header: Option<String>,
     pub agents: AgentsConfig,
     pub heartbeat: HeartbeatConfig,
+    /// The wire dialect the CRM speaks, to the connector and on its event sink.
+    pub dialect: Arc<ici::Dialect>,
 }
 
 /// The agents of one CRM.

@@ -140,6 +140,7 @@ impl Crm {
             url,
             metrics.clone(),
             config.user_header.clone(),
+            config.dialect.clone(),
         ));
         let calls = Arc::new(CallBook::default());
         let gate = Gate::default();
@@ -167,6 +168,7 @@ impl Crm {
             inboxes,
             calls: calls.clone(),
             metrics: metrics.clone(),
+            dialect: config.dialect.clone(),
         });
         let router = axum::Router::new()
             .route(

@@ -49,6 +49,7 @@ pub(crate) struct Receiver {
     pub inboxes: HashMap<String, Inbox>,
     pub calls: Arc<CallBook>,
     pub metrics: Arc<CrmMetrics>,
+    pub dialect: Arc<ici::Dialect>,
 }
 
 /// `POST <event path>`: one event.
@@ -58,33 +59,58 @@ pub(crate) async fn receive_event(
     body: Bytes,
 ) -> Response {
     match receiver.accept(&headers, &body) {
-        Ok(op) => soap(StatusCode::OK, ici::encode_event_ack(op)),
+        Ok(op) => match receiver.dialect.encode_event_ack(op) {
+            Ok(xml) => soap(&receiver.dialect, StatusCode::OK, xml),
+            // Unreachable: an event that decoded has an acknowledgement template.
+            Err(e) => {
+                let fault = Fault::server(IciError::Unavailable, e.to_string());
+                let xml = receiver.dialect.encode_fault(&fault);
+                soap(&receiver.dialect, StatusCode::INTERNAL_SERVER_ERROR, xml)
+            }
+        },
         Err(fault) => {
             CrmMetrics::count(&receiver.metrics.counters.events_refused);
             receiver.metrics.errors.record(
                 "event.refused",
                 format!("{}: {}", receiver.name, fault.reason),
             );
-            soap(StatusCode::INTERNAL_SERVER_ERROR, ici::encode_fault(&fault))
+            let xml = receiver.dialect.encode_fault(&fault);
+            soap(
+                &receiver.dialect,
+                fault_status(&receiver.dialect, &fault),
+                xml,
+            )
         }
     }
 }
 
 impl Receiver {
     fn accept(&self, headers: &HeaderMap, body: &[u8]) -> Result<ici::Operation, Fault> {
-        let event = match ici::decode(body) {
+        let d = &self.dialect;
+        let event = match d.decode_as(body, ici::Expect::Message) {
             Ok(Message::Event(event)) => event,
             Ok(_) => {
                 return Err(Fault::client(
                     IciError::MalformedRequest,
-                    "expected an ICI event (urn:IciEventInterface)",
+                    format!(
+                        "expected an ICI event of dialect {}, got a request",
+                        d.name()
+                    ),
                 ));
             }
-            Err(e) => return Err(Fault::client(IciError::MalformedRequest, e.to_string())),
+            Err(e) => {
+                return Err(Fault::client(
+                    e.ici_error(),
+                    format!(
+                        "dialect mismatch: not an event of dialect {}: {e}",
+                        d.name()
+                    ),
+                ));
+            }
         };
         let op = event.body.operation();
-        let action = headers.get("soapaction").and_then(|v| v.to_str().ok());
-        op.check_soap_action(action)
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        d.check_headers(op, header("content-type"), header("soapaction"))
             .map_err(|why| Fault::client(IciError::MalformedRequest, why))?;
         let user = event.body.user();
         let inbox = self.inboxes.get(user).ok_or_else(|| {
@@ -186,13 +212,21 @@ fn raise(tops: &mut HashMap<String, u64>, session: &str, sequence: u64) {
     }
 }
 
-fn soap(status: StatusCode, body: String) -> Response {
+fn soap(dialect: &ici::Dialect, status: StatusCode, body: String) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, ici::catalog::CONTENT_TYPE)],
+        [(header::CONTENT_TYPE, dialect.reply_content_type())],
         body,
     )
         .into_response()
+}
+
+/// SOAP 1.1 answers every fault with 500; SOAP 1.2 answers the sender's faults with 400.
+pub(crate) fn fault_status(dialect: &ici::Dialect, fault: &Fault) -> StatusCode {
+    match (dialect.soap_version(), fault.code) {
+        (ici::SoapVersion::V12, ici::FaultCode::Client) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 #[cfg(test)]
@@ -212,6 +246,7 @@ mod tests {
             inboxes,
             calls: Arc::default(),
             metrics: Arc::new(CrmMetrics::new(Instant::now(), 1)),
+            dialect: ici::Dialect::builtin(),
         };
         (receiver, current)
     }
@@ -229,11 +264,17 @@ mod tests {
             },
         };
         let mut headers = HeaderMap::new();
-        let action = event.body.operation().soap_action();
-        if let Ok(value) = action.parse() {
-            headers.insert("soapaction", value);
+        let d = ici::Dialect::builtin();
+        let op = event.body.operation();
+        for (name, value) in [
+            ("soapaction", d.soap_action(op)),
+            ("content-type", Some(d.content_type(op))),
+        ] {
+            if let Some(Ok(value)) = value.map(str::parse) {
+                headers.insert(name, value);
+            }
         }
-        let body = ici::encode_event(&event);
+        let body = d.encode_event(&event).unwrap_or_default();
         assert!(receiver.accept(&headers, body.as_bytes()).is_ok());
     }
 

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 pub use duration::show as show_duration;
 pub use faults::{FaultAction, FaultSpec};
 pub use model::{
-    CallsSection, ConnectorSection, CrmSection, Deployment, Failback, Hangup, Logon, OnMarkedDown,
-    OnMarkedUp, ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario, Thresholds,
-    TlsSection,
+    CallsSection, ConnectorSection, CrmSection, Deployment, Dialects, Failback, Hangup, Logon,
+    OnMarkedDown, OnMarkedUp, ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario,
+    Thresholds, TlsSection,
 };
 pub use source::{ScenarioError, Source};
 
@@ -61,13 +61,41 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, ScenarioError> {
             |s| s.to_string_lossy().into_owned(),
         )
     });
-    let loaded = LoadedScenario {
+    let mut loaded = LoadedScenario {
         path: path.to_path_buf(),
         name,
         scenario,
     };
     check_files(&src, &loaded)?;
+    loaded.scenario.dialects = load_dialects(&src, &loaded)?;
     Ok(loaded)
+}
+
+/// Loads the dialect files the scenario names; a dialect error is reported at the key that named
+/// the file, with the dialect's own `file:line:col` in the message.
+fn load_dialects(src: &Source<'_>, loaded: &LoadedScenario) -> Result<Dialects, ScenarioError> {
+    use std::sync::Arc;
+    let s = &loaded.scenario;
+    let load = |key: [&str; 2], path: &Path| {
+        ici::Dialect::load(&loaded.resolve(path))
+            .map(Arc::new)
+            .map_err(|e| src.error_at(&key, e.to_string()))
+    };
+    let both = match &s.run.dialect {
+        Some(p) => Some(load(["run", "dialect"], p)?),
+        None => None,
+    };
+    let side = |key, own: &Option<PathBuf>| -> Result<Arc<ici::Dialect>, ScenarioError> {
+        match (own, &both) {
+            (Some(p), _) => load(key, p),
+            (None, Some(d)) => Ok(d.clone()),
+            (None, None) => Ok(ici::Dialect::builtin()),
+        }
+    };
+    Ok(Dialects {
+        crm: side(["crm", "dialect"], &s.crm.dialect)?,
+        connector: side(["connector", "dialect"], &s.connector.dialect)?,
+    })
 }
 
 /// Checks that go beyond types: ranges, combinations, what the seed allows.

@@ -33,6 +33,26 @@ pub struct Scenario {
     /// What `crmsim capacity` searches (ignored by `crmsim run`).
     #[serde(default)]
     pub capacity: Option<super::capacity::CapacitySection>,
+    /// The wire dialects the two sides speak, loaded from `run.dialect`, `crm.dialect`,
+    /// `connector.dialect` (or `--dialect`); crmsim's built-in profile when none is given.
+    #[serde(skip)]
+    pub dialects: Dialects,
+}
+
+/// The dialect of each side. Different files reproduce a mismatch between SAP and a connector.
+#[derive(Debug, Clone)]
+pub struct Dialects {
+    pub crm: std::sync::Arc<ici::Dialect>,
+    pub connector: std::sync::Arc<ici::Dialect>,
+}
+
+impl Default for Dialects {
+    fn default() -> Self {
+        Dialects {
+            crm: ici::Dialect::builtin(),
+            connector: ici::Dialect::builtin(),
+        }
+    }
 }
 
 /// Which of the seed's deployments to build.
@@ -79,6 +99,9 @@ pub struct RunSection {
     /// Name in reports; defaults to the file's stem.
     #[serde(default)]
     pub name: Option<String>,
+    /// A dialect file both sides speak, relative to the scenario file.
+    #[serde(default)]
+    pub dialect: Option<PathBuf>,
     pub deployment: Deployment,
     /// Seed of every random draw, so a run can be repeated.
     #[serde(default = "default_seed")]
@@ -170,6 +193,8 @@ pub struct CrmSection {
     pub watchdog: bool,
     /// SAP Note 1640673: HTTP header carrying the agent's user, e.g. `"X-ICI-User"`.
     pub user_header: Option<String>,
+    /// The dialect the CRM speaks (overrides `run.dialect`), relative to the scenario file.
+    pub dialect: Option<PathBuf>,
     /// Request timeout (SM59's, in effect).
     #[serde(deserialize_with = "duration::de")]
     pub request_timeout: Duration,
@@ -201,6 +226,7 @@ impl Default for CrmSection {
             heartbeat: Duration::from_secs(1),
             watchdog: true,
             user_header: None,
+            dialect: None,
             request_timeout: Duration::from_secs(10),
             connections: 32,
         }
@@ -239,6 +265,8 @@ pub struct ConnectorSection {
     pub event_timeout: Duration,
     /// Connections (lanes) for events to each CRM; each agent's events keep to one, in order.
     pub event_connections: usize,
+    /// The dialect the connector speaks (overrides `run.dialect`), relative to the scenario file.
+    pub dialect: Option<PathBuf>,
 }
 
 impl Default for ConnectorSection {
@@ -259,6 +287,7 @@ impl Default for ConnectorSection {
             event_retries: 2,
             event_timeout: Duration::from_secs(10),
             event_connections: 32,
+            dialect: None,
         }
     }
 }

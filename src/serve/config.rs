@@ -196,3 +196,13 @@ fn yes() -> bool {
 pub(super) fn default_seed() -> u64 {
     1
 }
+
+/// Loads the dialect file a serve config names (`dialect = "…"`, relative to the config file).
+pub fn load_dialect(
+    file: &ConfigFile,
+    path: &Path,
+) -> Result<std::sync::Arc<ici::Dialect>, ScenarioError> {
+    ici::Dialect::load(&file.resolve(path))
+        .map(std::sync::Arc::new)
+        .map_err(|e| file.error_at(&["dialect"], e.to_string()))
+}

@@ -31,10 +31,14 @@ pub struct ConnectorFile {
     /// Socket address of the ICI endpoint, e.g. `"0.0.0.0:8443"`; port 0 takes a free port (the
     /// start line says which).
     pub listen: SocketAddr,
-    /// Path of the ICI endpoint, as SAP's RFC destination has it (SM59 path prefix). Default
-    /// `"/ici"`.
-    #[serde(default = "default_path")]
-    pub path: String,
+    /// Path of the ICI endpoint, as SAP's RFC destination has it (SM59 path prefix). Default:
+    /// the dialect's `connector_path` (`"/ici"` in the built-in one).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A dialect file (relative to this file) the connector speaks; crmsim's built-in profile
+    /// without it.
+    #[serde(default)]
+    pub dialect: Option<PathBuf>,
     /// Stop after this long (`"10m"`, `"90s"`); without it, run until Ctrl-C or SIGTERM.
     #[serde(default, deserialize_with = "duration::de_opt")]
     pub duration: Option<Duration>,
@@ -156,7 +160,7 @@ pub fn parse(file: &ConfigFile) -> Result<ConnectorFile, ScenarioError> {
     if c.name.trim().is_empty() {
         return Err(file.error_at(&["name"], "give the connector a name"));
     }
-    if !c.path.starts_with('/') {
+    if c.path.as_ref().is_some_and(|p| !p.starts_with('/')) {
         return Err(file.error_at(&["path"], "the endpoint path must start with '/'"));
     }
     if !(c.calls.rate.is_finite() && c.calls.rate >= 0.0) {
@@ -253,7 +257,10 @@ fn plan(file: &ConfigFile, c: &ConnectorFile) -> Result<ConnectorPlan, ScenarioE
         config::resolve_list(&c.events.hosts),
         material.proxy_route,
     );
-    config.path = c.path.clone();
+    config.path = c
+        .path
+        .clone()
+        .unwrap_or_else(|| config.dialect.connector_path().to_owned());
     let mut tls_line = tls::describe(material.side.as_ref(), &material.ca_origin);
     if let Some(route) = material.proxy_route {
         tls_line.push_str(&format!(", events via the static route {route}"));
@@ -370,13 +377,14 @@ fn as_scenario(
         ..s.connector
     };
     s.calls = c.calls.clone();
+    if let Some(path) = &c.dialect {
+        let d = config::load_dialect(file, path)?;
+        s.dialects.crm = d.clone();
+        s.dialects.connector = d;
+    }
     Ok(s)
 }
 
 fn default_name() -> String {
     "connector".to_owned()
-}
-
-fn default_path() -> String {
-    ici::catalog::CONNECTOR_PATH.to_owned()
 }

@@ -36,6 +36,11 @@ pub struct CrmFile {
     /// port. Its scheme must match SSL (https on, http off); its path is what the receiver
     /// serves.
     pub sink_url: String,
+    /// A dialect file (relative to this file) the CRM speaks; crmsim's built-in profile without
+    /// it. The sink URL's path and the CMS profile's path are written out in this file either
+    /// way; the dialect says what travels on them.
+    #[serde(default)]
+    pub dialect: Option<PathBuf>,
     /// Stop after this long; without it, run until Ctrl-C or SIGTERM.
     #[serde(default, deserialize_with = "duration::de_opt")]
     pub duration: Option<Duration>,
@@ -240,7 +245,7 @@ fn sink_parts<'a>(file: &ConfigFile, url: &'a str) -> Result<(&'a str, &'a str),
             &["sink_url"],
             format!(
                 "{url:?} {why}; write e.g. \"https://crm.example.com:{{port}}{}\"",
-                ici::catalog::CRM_EVENT_PATH
+                ici::Dialect::builtin().event_path()
             ),
         )
     };
@@ -397,6 +402,11 @@ fn as_scenario(
     s.crm.instances = 1;
     s.crm.host = sink_host(&c.sink_url).to_owned();
     s.crm.material_dir = c.material_dir.clone();
+    if let Some(path) = &c.dialect {
+        let d = config::load_dialect(file, path)?;
+        s.dialects.crm = d.clone();
+        s.dialects.connector = d;
+    }
     s.crm.client_certificate = c.requests.client_certificate;
     s.crm.login_type = a.login_type;
     s.crm.ring_delay = a.ring_delay;

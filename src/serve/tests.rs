@@ -42,7 +42,7 @@ fn the_examples_load_with_a_certs_new_set() {
     );
     let r = crm_config::load(&crm).unwrap();
     assert_eq!(r.connector_url, "https://connector.crmsim.test:8443/ici");
-    assert_eq!(r.config.event_path, ici::catalog::CRM_EVENT_PATH);
+    assert_eq!(r.config.event_path, ici::Dialect::builtin().event_path());
     assert_eq!(r.config.agents.count, 20);
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 

@@ -257,7 +257,12 @@ pub async fn build(
         } else {
             format!("crm-{}", i + 1)
         };
-        let cms = CmsProfile::for_connector(&s.connector.host, dial.port(), s.tls.enabled);
+        let cms = CmsProfile::for_connector(
+            &s.connector.host,
+            dial.port(),
+            s.tls.enabled,
+            s.dialects.crm.connector_path(),
+        );
         let resolve = vec![(s.connector.host.clone(), dial)];
         let (mut config, logon) = crm_config(
             s,

@@ -54,7 +54,7 @@ pub fn connector_config(
     ConnectorConfig {
         name: name.to_owned(),
         listen,
-        path: ici::catalog::CONNECTOR_PATH.to_owned(),
+        path: s.dialects.connector.connector_path().to_owned(),
         tls: tls.map(|t| t.server.clone()),
         events: EventDelivery {
             client,
@@ -70,6 +70,7 @@ pub fn connector_config(
             late_tolerance: s.calls.late_tolerance,
             seed: s.run.seed.wrapping_add(1),
         },
+        dialect: s.dialects.connector.clone(),
     }
 }
 
@@ -128,19 +129,24 @@ pub fn crm_config(
         sink_url: format!(
             "{scheme}://{}:{{port}}{}",
             s.crm.host,
-            ici::catalog::CRM_EVENT_PATH
+            s.dialects.crm.event_path()
         ),
-        event_path: ici::catalog::CRM_EVENT_PATH.to_owned(),
+        event_path: s.dialects.crm.event_path().to_owned(),
         tls: tls.map(|t| t.server.clone()),
         cms,
         client,
-        user_header: s.crm.user_header.clone(),
+        user_header: s
+            .crm
+            .user_header
+            .clone()
+            .or_else(|| s.dialects.crm.user_header().map(str::to_owned)),
         agents,
         heartbeat: HeartbeatConfig {
             interval: (!s.crm.heartbeat.is_zero()).then_some(s.crm.heartbeat),
             watchdog: s.crm.watchdog,
             failures_to_lose: 2,
         },
+        dialect: s.dialects.crm.clone(),
     };
     let logon = match s.run.logon {
         Logon::Rate(per_second) => LogonPlan::Ramp { per_second },

@@ -253,7 +253,8 @@ impl SoapClient {
     pub async fn post(
         &self,
         url: &str,
-        soap_action: &str,
+        content_type: &str,
+        soap_action: Option<&str>,
         body: impl Into<Bytes>,
         extra_headers: &[(&str, &str)],
     ) -> Result<Reply, CallError> {
@@ -263,9 +264,11 @@ impl SoapClient {
         let mut request = self
             .http
             .post(url)
-            .header(http::header::CONTENT_TYPE, ici_content_type())
-            .header("SOAPAction", soap_action)
+            .header(http::header::CONTENT_TYPE, content_type)
             .body(body);
+        if let Some(action) = soap_action {
+            request = request.header("SOAPAction", action);
+        }
         for (name, value) in extra_headers {
             request = request.header(*name, *value);
         }
@@ -278,7 +281,8 @@ impl SoapClient {
             Ok(body) => body,
             Err(e) => return Err(self.explain(url, &e).await),
         };
-        if status == 200 || status == 500 {
+        // SOAP 1.1 answers faults with 500; SOAP 1.2 with 400 (sender) or 500 (receiver).
+        if status == 200 || status == 400 || status == 500 {
             Ok(Reply { status, body })
         } else {
             Err(CallError::Status {
@@ -367,11 +371,6 @@ impl SoapClient {
         }
         CallError::Io { client, url, cause }
     }
-}
-
-/// The ICI content type (confirmed from public client code).
-fn ici_content_type() -> &'static str {
-    "text/xml; charset=UTF-8"
 }
 
 /// The whole cause chain in one line: reqwest's top-level message alone says only "error sending

@@ -90,7 +90,11 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
             TimeFormat::UnixMillis => millis_to_rfc3339(s).ok_or_else(|| {
                 self.bad(
                     cap,
-                    invalid("timestamp", s, "milliseconds since 1970 (values.timestamp = \"unix-ms\")"),
+                    invalid(
+                        "timestamp",
+                        s,
+                        "milliseconds since 1970 (values.timestamp = \"unix-ms\")",
+                    ),
                 )
             }),
         }
@@ -129,9 +133,7 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
     }
 
     fn opt_enum<T: Copy>(&self, field: F, vocab: Vocab, all: &[T]) -> Result<Option<T>> {
-        Ok(self
-            .word(field, vocab)?
-            .and_then(|i| all.get(i).copied()))
+        Ok(self.word(field, vocab)?.and_then(|i| all.get(i).copied()))
     }
 
     fn reason(&self) -> Result<Option<ReasonCode>> {
@@ -150,9 +152,16 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
     }
 
     fn sequence(&self) -> Result<u64> {
-        let cap = self.cap(F::Sequence).ok_or_else(|| self.missing("sequence"))?;
+        let cap = self
+            .cap(F::Sequence)
+            .ok_or_else(|| self.missing("sequence"))?;
         let digits = trim_xml(&cap.text);
-        let error = || self.bad(cap, invalid("sequence number", &cap.text, "an unsigned 64-bit integer"));
+        let error = || {
+            self.bad(
+                cap,
+                invalid("sequence number", &cap.text, "an unsigned 64-bit integer"),
+            )
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(error());
         }
@@ -361,7 +370,12 @@ fn call_changed(r: &Reader<'_, '_, '_>, user: String) -> Result<CallChanged> {
         .map(|p| {
             Ok(Participant {
                 address: p.str(F::Address, "address")?,
-                role: p.enum_of(F::Role, Vocab::ParticipantRole, &ParticipantRole::ALL, "role")?,
+                role: p.enum_of(
+                    F::Role,
+                    Vocab::ParticipantRole,
+                    &ParticipantRole::ALL,
+                    "role",
+                )?,
                 state: p.enum_of(F::State, Vocab::CallState, &CallState::ALL, "state")?,
             })
         })

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use toml::Spanned;
 
-use super::file::{DialectError, File, Op, Origin};
 use super::fields::{self, Vocab};
+use super::file::{DialectError, File, Op, Origin};
 use super::soap::{self, ActionRule, SoapVersion, TimeFormat};
 use super::template::{self, Namespaces, Node, NsId};
 use super::vocab::VocabTable;
@@ -115,7 +115,16 @@ pub(super) fn compile(text: &str, origin: &str) -> Result<Dialect, DialectError>
                 }
             )));
         };
-        ops.push(operation(&o, op, key, entry, &ns, soap, default_rule, &file)?);
+        ops.push(operation(
+            &o,
+            op,
+            key,
+            entry,
+            &ns,
+            soap,
+            default_rule,
+            &file,
+        )?);
     }
 
     let Some(fault) = &file.fault else {
@@ -212,9 +221,17 @@ fn operation(
         ("request", "response")
     };
     let (message_text, reply_text, wrong) = if op.is_event() {
-        (&entry.event, &entry.ack, entry.request.is_some() || entry.response.is_some())
+        (
+            &entry.event,
+            &entry.ack,
+            entry.request.is_some() || entry.response.is_some(),
+        )
     } else {
-        (&entry.request, &entry.response, entry.event.is_some() || entry.ack.is_some())
+        (
+            &entry.request,
+            &entry.response,
+            entry.event.is_some() || entry.ack.is_some(),
+        )
     };
     if wrong {
         return Err(o.span(
@@ -222,7 +239,11 @@ fn operation(
             format!(
                 "{} is {}: write its templates as `{message_name}` and `{reply_name}`",
                 op.key(),
-                if op.is_event() { "an event" } else { "a request" }
+                if op.is_event() {
+                    "an event"
+                } else {
+                    "a request"
+                }
             ),
         ));
     }
@@ -231,7 +252,10 @@ fn operation(
         if message_text.is_some() || reply_text.is_some() {
             return Err(o.span(
                 key,
-                format!("{} is marked unsupported but has templates: keep one or the other", op.key()),
+                format!(
+                    "{} is marked unsupported but has templates: keep one or the other",
+                    op.key()
+                ),
             ));
         }
         return Ok(OpDialect {
@@ -331,9 +355,8 @@ fn parse_rule(o: &Origin<'_>, rule: &Spanned<String>) -> Result<ActionRule, Dial
 
 fn check_path(o: &Origin<'_>, path: &Spanned<String>) -> Result<(), DialectError> {
     let p = path.as_ref();
-    let ok = p.starts_with('/')
-        && !p.contains(['?', '#', ' '])
-        && p.parse::<http_path::Check>().is_ok();
+    let ok =
+        p.starts_with('/') && !p.contains(['?', '#', ' ']) && p.parse::<http_path::Check>().is_ok();
     if ok {
         Ok(())
     } else {
@@ -362,7 +385,14 @@ mod http_path {
                         }
                         i += 3;
                     }
-                    b if b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}') => i += 1,
+                    b if b.is_ascii_graphic()
+                        && !matches!(
+                            b,
+                            b'<' | b'>' | b'"' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+                        ) =>
+                    {
+                        i += 1
+                    }
                     _ => return Err(()),
                 }
             }
@@ -380,7 +410,10 @@ fn check_header(
     // (by themselves or in [namespaces]).
     let mut wrapped = String::from("<h");
     for (p, u) in namespaces {
-        wrapped.push_str(&format!(" xmlns:{p}=\"{}\"", quick_xml::escape::escape(u.as_str())));
+        wrapped.push_str(&format!(
+            " xmlns:{p}=\"{}\"",
+            quick_xml::escape::escape(u.as_str())
+        ));
     }
     wrapped.push('>');
     let shift = wrapped.len();
@@ -411,7 +444,10 @@ fn check_header(
 }
 
 fn vocabularies(o: &Origin<'_>, file: &File) -> Result<Vec<VocabTable>, DialectError> {
-    let mut tables: Vec<VocabTable> = Vocab::ALL.iter().map(|v| VocabTable::identity(*v)).collect();
+    let mut tables: Vec<VocabTable> = Vocab::ALL
+        .iter()
+        .map(|v| VocabTable::identity(*v))
+        .collect();
     for (name, entries) in &file.vocabulary {
         let Some(index) = Vocab::ALL.iter().position(|v| v.name() == name.as_ref()) else {
             let known: Vec<&str> = Vocab::ALL.iter().map(|v| v.name()).collect();
@@ -441,7 +477,14 @@ fn vocabularies(o: &Origin<'_>, file: &File) -> Result<Vec<VocabTable>, DialectE
             };
             let list = wire.list();
             if list.is_empty() || list.iter().any(String::is_empty) {
-                return Err(o.span(value, format!("{}.{}: give one or more non-empty wire words", vocab.name(), value.as_ref())));
+                return Err(o.span(
+                    value,
+                    format!(
+                        "{}.{}: give one or more non-empty wire words",
+                        vocab.name(),
+                        value.as_ref()
+                    ),
+                ));
             }
             words[i] = list;
         }
@@ -458,18 +501,22 @@ fn vocabularies(o: &Origin<'_>, file: &File) -> Result<Vec<VocabTable>, DialectE
         let all: Vec<&String> = words.iter().flatten().collect();
         for (i, w) in all.iter().enumerate() {
             if all[..i].contains(w) {
-                return Err(o.span(name, format!("vocabulary {}: the wire word {w:?} stands for two values", vocab.name())));
+                return Err(o.span(
+                    name,
+                    format!(
+                        "vocabulary {}: the wire word {w:?} stands for two values",
+                        vocab.name()
+                    ),
+                ));
             }
         }
-        tables[index] = VocabTable { vocab, words };
+        tables[index] = VocabTable { words };
     }
     Ok(tables)
 }
 
 fn is_ncname(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

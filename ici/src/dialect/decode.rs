@@ -160,7 +160,11 @@ impl Dialect {
             Some(root) => Err(cur.doc.not_envelope(
                 root.at,
                 cur.expanded_name(&root),
-                format!("{{{}}}Envelope (SOAP {})", self.soap.envelope_ns(), self.soap.as_str()),
+                format!(
+                    "{{{}}}Envelope (SOAP {})",
+                    self.soap.envelope_ns(),
+                    self.soap.as_str()
+                ),
             )),
             None => Err(cur.doc.not_xml(0, "no root element")),
         }
@@ -249,7 +253,11 @@ impl Dialect {
                         expected: "the dialect's constant for this attribute",
                     };
                     let _ = c;
-                    return Err(cur.doc.invalid(elem.at, &format!("{}/@{}", node.local, attr.qname), error));
+                    return Err(cur.doc.invalid(
+                        elem.at,
+                        &format!("{}/@{}", node.local, attr.qname),
+                        error,
+                    ));
                 }
                 (Value::Const(_), None) => {
                     return Err(cur.doc.missing_attribute(elem.at, &node.local, &attr.qname));
@@ -301,7 +309,9 @@ impl Dialect {
                     }
                 }
             }
-            Content::Children(children) => self.read_children(cur, elem, node, children, scope, role),
+            Content::Children(children) => {
+                self.read_children(cur, elem, node, children, scope, role)
+            }
         }
     }
 
@@ -353,7 +363,10 @@ impl Dialect {
         }
         // Whatever is left must be optional.
         let start = if repeated { next + 1 } else { next };
-        if let Some(missing) = children.get(start..).and_then(|rest| rest.iter().find(|t| !t.optional)) {
+        if let Some(missing) = children
+            .get(start..)
+            .and_then(|rest| rest.iter().find(|t| !t.optional))
+        {
             return Err(cur.doc.missing(elem.at, role_key(role), &missing.qname));
         }
         Ok(())
@@ -378,7 +391,12 @@ pub(super) fn role_key(role: Role) -> &'static str {
 }
 
 /// The error for a child that may not come here; `allowed` are the template children that could.
-fn unexpected_child(cur: &Cursor<'_, '_>, child: &Elem<'_>, parent: &Node, allowed: &[Node]) -> DecodeError {
+fn unexpected_child(
+    cur: &Cursor<'_, '_>,
+    child: &Elem<'_>,
+    parent: &Node,
+    allowed: &[Node],
+) -> DecodeError {
     let mut expected = String::new();
     let mut count = 0;
     for t in allowed {
@@ -413,5 +431,6 @@ fn unexpected_child(cur: &Cursor<'_, '_>, child: &Elem<'_>, parent: &Node, allow
         };
         expected.push_str(&format!("; `{}` is {want} in this dialect", t.local));
     }
-    cur.doc.unexpected(child.at, cur.expanded_name(child), expected)
+    cur.doc
+        .unexpected(child.at, cur.expanded_name(child), expected)
 }

@@ -58,11 +58,17 @@ impl Dialect {
     }
 
     fn message_node(&self, op: Operation) -> Result<&Node, EncodeError> {
-        self.op(op).message.as_ref().ok_or_else(|| self.unsupported_error(op))
+        self.op(op)
+            .message
+            .as_ref()
+            .ok_or_else(|| self.unsupported_error(op))
     }
 
     fn reply_node(&self, op: Operation) -> Result<&Node, EncodeError> {
-        self.op(op).reply.as_ref().ok_or_else(|| self.unsupported_error(op))
+        self.op(op)
+            .reply
+            .as_ref()
+            .ok_or_else(|| self.unsupported_error(op))
     }
 
     fn unsupported_error(&self, op: Operation) -> EncodeError {

@@ -46,7 +46,9 @@ pub enum DecodeError {
     DocType { at: Location, path: String },
     /// The root element is not the dialect's SOAP `Envelope` (a SOAP 1.2 envelope where the
     /// dialect speaks 1.1 lands here too).
-    #[error("not the dialect's SOAP envelope: the root element at {at} is {found}, expected {expected}")]
+    #[error(
+        "not the dialect's SOAP envelope: the root element at {at} is {found}, expected {expected}"
+    )]
     NotSoapEnvelope {
         at: Location,
         path: String,
@@ -245,12 +247,7 @@ impl<'a> Doc<'a> {
         }
     }
 
-    pub(super) fn missing(
-        self,
-        byte: u64,
-        operation: &'static str,
-        element: &str,
-    ) -> DecodeError {
+    pub(super) fn missing(self, byte: u64, operation: &'static str, element: &str) -> DecodeError {
         DecodeError::MissingElement {
             at: self.location(byte),
             path: self.path(byte),
@@ -281,12 +278,7 @@ impl<'a> Doc<'a> {
         }
     }
 
-    pub(super) fn invalid(
-        self,
-        byte: u64,
-        element: &str,
-        source: ValueError,
-    ) -> DecodeError {
+    pub(super) fn invalid(self, byte: u64, element: &str, source: ValueError) -> DecodeError {
         DecodeError::InvalidValue {
             at: self.location(byte),
             path: self.path(byte),

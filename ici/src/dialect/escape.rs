@@ -17,17 +17,6 @@ pub(crate) fn attribute(out: &mut String, s: &str) {
     push_escaped(out, s, true);
 }
 
-/// An adapter that escapes whatever `Display` writes into it (login strings, numbers): values are
-/// formatted straight into the output, without a temporary `String`.
-pub(crate) struct TextWriter<'a>(pub(crate) &'a mut String);
-
-impl std::fmt::Write for TextWriter<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        text(self.0, s);
-        Ok(())
-    }
-}
-
 const REPLACEMENT: &str = "\u{FFFD}";
 
 fn push_escaped(out: &mut String, s: &str, in_attribute: bool) {

@@ -208,8 +208,16 @@ impl Scope {
             .iter()
             .map(|f| format!("{{{}}}", f.name))
             .collect();
-        names.extend(self.lists.iter().map(|(n, _, _)| format!("crmsim:each=\"{n}\"")));
-        names.extend(self.records.iter().map(|(n, _, _)| format!("crmsim:if=\"{n}\"")));
+        names.extend(
+            self.lists
+                .iter()
+                .map(|(n, _, _)| format!("crmsim:each=\"{n}\"")),
+        );
+        names.extend(
+            self.records
+                .iter()
+                .map(|(n, _, _)| format!("crmsim:if=\"{n}\"")),
+        );
         if names.is_empty() {
             "none: this message carries no values".to_owned()
         } else {

@@ -34,11 +34,14 @@ use vocab::VocabTable;
 /// The built-in dialect's file, as shipped in the repository.
 pub const BUILTIN_TOML: &str = include_str!("../../dialects/crmsim.toml");
 
-static BUILTIN: LazyLock<Arc<Dialect>> = LazyLock::new(|| match Dialect::from_toml(BUILTIN_TOML, "built-in dialect crmsim") {
-    Ok(d) => Arc::new(d),
-    // The file is part of the binary and a unit test loads it; reaching this is a build defect.
-    Err(e) => panic!("the embedded dialect does not compile: {e}"),
-});
+static BUILTIN: LazyLock<Arc<Dialect>> =
+    LazyLock::new(
+        || match Dialect::from_toml(BUILTIN_TOML, "built-in dialect crmsim") {
+            Ok(d) => Arc::new(d),
+            // The file is part of the binary and a unit test loads it; reaching this is a build defect.
+            Err(e) => panic!("the embedded dialect does not compile: {e}"),
+        },
+    );
 
 /// One compiled dialect.
 #[derive(Debug)]

@@ -54,7 +54,6 @@ impl Value {
 #[derive(Debug)]
 pub(crate) struct Attr {
     pub(crate) ns: NsId,
-    pub(crate) local: Box<str>,
     /// The name as written, `id` or `xsi:type`.
     pub(crate) qname: Box<str>,
     pub(crate) value: Value,
@@ -124,7 +123,11 @@ impl Namespaces<'_> {
 const CONTROL_NS: &str = "urn:crmsim:dialect";
 
 /// Compiles one template whose root is a message body element.
-pub(crate) fn compile(text: &str, namespaces: &Namespaces<'_>, scope: &'static Scope) -> Result<Node> {
+pub(crate) fn compile(
+    text: &str,
+    namespaces: &Namespaces<'_>,
+    scope: &'static Scope,
+) -> Result<Node> {
     // The template is parsed inside a synthetic root that declares the dialect's prefixes and
     // `crmsim:`, so a template may use them without declaring them; offsets are shifted back.
     let mut wrapper = String::from("<crmsim:template xmlns:crmsim=\"");
@@ -160,17 +163,32 @@ pub(crate) fn compile(text: &str, namespaces: &Namespaces<'_>, scope: &'static S
             Event::End(_) => break,
             Event::Text(t) if is_blank(&t.xml10_content()) => {}
             Event::Comment(_) => {}
-            _ => return err(at, "a template holds exactly one element (the message's body element)"),
+            _ => {
+                return err(
+                    at,
+                    "a template holds exactly one element (the message's body element)",
+                );
+            }
         }
     }
     let mut roots = roots.into_iter();
     let (Some(mut root), None) = (roots.next(), roots.next()) else {
-        return err(0, "a template holds exactly one element (the message's body element)");
+        return err(
+            0,
+            "a template holds exactly one element (the message's body element)",
+        );
     };
     if !matches!(root.control, Control::None) {
         return err(0, "the body element cannot carry crmsim:each or crmsim:if");
     }
-    let mut in_scope = vec![(namespaces.table.first().map(|(p, _)| p.clone()).unwrap_or_default(), 0u16)];
+    let mut in_scope = vec![(
+        namespaces
+            .table
+            .first()
+            .map(|(p, _)| p.clone())
+            .unwrap_or_default(),
+        0u16,
+    )];
     declare(&mut root, namespaces, &mut in_scope, None);
     check_required(&root, scope, true)?;
     Ok(root)
@@ -212,7 +230,10 @@ impl<'x> Parser<'x, '_> {
             ResolveResult::Bound(ns) => {
                 let uri = ns.0;
                 if uri == CONTROL_NS {
-                    return err(at, "crmsim: is reserved for control attributes, not elements");
+                    return err(
+                        at,
+                        "crmsim: is reserved for control attributes, not elements",
+                    );
                 }
                 self.namespaces.id(&uri).map(NsId::Known).map_or_else(
                     || {
@@ -272,7 +293,13 @@ impl<'x> Parser<'x, '_> {
                     match attr_local {
                         "each" => {
                             let Some((list, inner)) = scope.list(&value) else {
-                                return err(at, format!("crmsim:each=\"{value}\": no such list here; usable: {}", scope.names()));
+                                return err(
+                                    at,
+                                    format!(
+                                        "crmsim:each=\"{value}\": no such list here; usable: {}",
+                                        scope.names()
+                                    ),
+                                );
                             };
                             control = Control::Each(list, inner);
                         }
@@ -284,11 +311,24 @@ impl<'x> Parser<'x, '_> {
                             } else if let Some(spec) = scope.field(&value).filter(|s| !s.required) {
                                 Control::IfField(spec)
                             } else {
-                                return err(at, format!("crmsim:if=\"{value}\": not an optional field, list or record here; usable: {}", scope.names()));
+                                return err(
+                                    at,
+                                    format!(
+                                        "crmsim:if=\"{value}\": not an optional field, list or record here; usable: {}",
+                                        scope.names()
+                                    ),
+                                );
                             };
                         }
                         "lax" => lax = value == "true",
-                        other => return err(at, format!("unknown control attribute crmsim:{other}; use crmsim:each, crmsim:if or crmsim:lax")),
+                        other => {
+                            return err(
+                                at,
+                                format!(
+                                    "unknown control attribute crmsim:{other}; use crmsim:each, crmsim:if or crmsim:lax"
+                                ),
+                            );
+                        }
                     }
                     continue;
                 }
@@ -296,12 +336,22 @@ impl<'x> Parser<'x, '_> {
                     let uri = ns.0;
                     match self.namespaces.id(&uri) {
                         Some(id) => NsId::Known(id),
-                        None => return err(at, format!("namespace {uri} of attribute {key} is not in [namespaces]")),
+                        None => {
+                            return err(
+                                at,
+                                format!(
+                                    "namespace {uri} of attribute {key} is not in [namespaces]"
+                                ),
+                            );
+                        }
                     }
                 }
                 ResolveResult::Unbound => NsId::Unqualified,
                 ResolveResult::Unknown(p) => {
-                    return err(at, format!("unknown namespace prefix `{}` on attribute {key}", p));
+                    return err(
+                        at,
+                        format!("unknown namespace prefix `{}` on attribute {key}", p),
+                    );
                 }
             };
             attrs.push((attr_ns, attr_local.to_owned(), key.to_owned(), value));
@@ -313,10 +363,9 @@ impl<'x> Parser<'x, '_> {
         };
         let attrs = attrs
             .into_iter()
-            .map(|(ns, local, qname, value)| {
+            .map(|(ns, _local, qname, value)| {
                 Ok(Attr {
                     ns,
-                    local: local.into(),
                     qname: qname.into(),
                     value: value_of(&value, inner_scope, at)?,
                 })
@@ -407,23 +456,14 @@ impl Node {
         if !matches!(self.control, Control::None) {
             return false;
         }
-        let here = |v: &Value| matches!(v, Value::Field { spec, optional: false } if spec.name == name);
+        let here =
+            |v: &Value| matches!(v, Value::Field { spec, optional: false } if spec.name == name);
         self.attrs.iter().any(|a| here(&a.value))
             || match &self.content {
                 Content::Text(v) => here(v),
                 Content::Children(c) => c.iter().any(|n| n.places(name)),
                 Content::Empty => false,
             }
-    }
-
-    /// Every element in document order (for schema generation and checks).
-    pub(crate) fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Node)) {
-        visit(self);
-        if let Content::Children(c) = &self.content {
-            for child in c {
-                child.walk(visit);
-            }
-        }
     }
 }
 
@@ -469,8 +509,7 @@ fn check_required(node: &Node, scope: &'static Scope, is_root: bool) -> Result<(
 
 /// [`Node::places`] for the subtree of `node`, ignoring `node`'s own control attribute.
 fn places_inside(node: &Node, name: &str) -> bool {
-    let here =
-        |v: &Value| matches!(v, Value::Field { spec, optional: false } if spec.name == name);
+    let here = |v: &Value| matches!(v, Value::Field { spec, optional: false } if spec.name == name);
     node.attrs.iter().any(|a| here(&a.value))
         || match &node.content {
             Content::Text(v) => here(v),
@@ -490,7 +529,12 @@ fn declare(
     let mark = in_scope.len();
     let mut default_here = default;
     let mut uses = vec![(prefix_of(&node.qname), node.ns)];
-    uses.extend(node.attrs.iter().filter(|a| a.ns != NsId::Unqualified).map(|a| (prefix_of(&a.qname), a.ns)));
+    uses.extend(
+        node.attrs
+            .iter()
+            .filter(|a| a.ns != NsId::Unqualified)
+            .map(|a| (prefix_of(&a.qname), a.ns)),
+    );
     for (prefix, ns) in uses {
         match (prefix, ns) {
             ("", NsId::Known(id)) if default_here != Some(id) => {
@@ -544,9 +588,15 @@ fn value_of(text: &str, scope: &'static Scope, at: usize) -> Result<Value> {
             );
         };
         if spec.required && optional {
-            return err(at, format!("{{{name}?}}: {name} is required in this message; write {{{name}}}"));
+            return err(
+                at,
+                format!("{{{name}?}}: {name} is required in this message; write {{{name}}}"),
+            );
         }
-        return Ok(Value::Field { spec, optional: optional || (!spec.required && spec.kind != Kind::EmptyAsNone) });
+        return Ok(Value::Field {
+            spec,
+            optional: optional || (!spec.required && spec.kind != Kind::EmptyAsNone),
+        });
     }
     if text.contains('{') || text.contains('}') {
         return err(

@@ -6,7 +6,6 @@ use super::fields::Vocab;
 /// first word is written, every word is read.
 #[derive(Debug)]
 pub(crate) struct VocabTable {
-    pub(crate) vocab: Vocab,
     pub(crate) words: Vec<Vec<String>>,
 }
 
@@ -14,8 +13,11 @@ impl VocabTable {
     /// crmsim's own words, the default of every vocabulary a dialect does not list.
     pub(crate) fn identity(vocab: Vocab) -> VocabTable {
         VocabTable {
-            vocab,
-            words: vocab.values().iter().map(|v| vec![(*v).to_owned()]).collect(),
+            words: vocab
+                .values()
+                .iter()
+                .map(|v| vec![(*v).to_owned()])
+                .collect(),
         }
     }
 

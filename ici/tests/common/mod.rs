@@ -287,23 +287,43 @@ pub fn all() -> Vec<(String, Message, String)> {
     let mut all = Vec::new();
     for (i, r) in requests().into_iter().enumerate() {
         let name = format!("request-{i:02}-{}", r.operation().key());
-        all.push((name, ici::Dialect::builtin().encode_request(&r).unwrap(), Message::Request(r)));
+        all.push((
+            name,
+            ici::Dialect::builtin().encode_request(&r).unwrap(),
+            Message::Request(r),
+        ));
     }
     for (i, r) in responses().into_iter().enumerate() {
         let name = format!("response-{i:02}-{}", r.operation().key());
-        all.push((name, ici::Dialect::builtin().encode_response(&r).unwrap(), Message::Response(r)));
+        all.push((
+            name,
+            ici::Dialect::builtin().encode_response(&r).unwrap(),
+            Message::Response(r),
+        ));
     }
     for (i, e) in events().into_iter().enumerate() {
         let name = format!("event-{i:02}-{}", e.body.operation().key());
-        all.push((name, ici::Dialect::builtin().encode_event(&e).unwrap(), Message::Event(e)));
+        all.push((
+            name,
+            ici::Dialect::builtin().encode_event(&e).unwrap(),
+            Message::Event(e),
+        ));
     }
     for op in event_acks() {
         let name = format!("ack-{}", op.key());
-        all.push((name, ici::Dialect::builtin().encode_event_ack(op).unwrap(), Message::EventAck(op)));
+        all.push((
+            name,
+            ici::Dialect::builtin().encode_event_ack(op).unwrap(),
+            Message::EventAck(op),
+        ));
     }
     for (i, f) in faults().into_iter().enumerate() {
         let name = format!("fault-{i:02}");
-        all.push((name, ici::Dialect::builtin().encode_fault(&f), Message::Fault(f)));
+        all.push((
+            name,
+            ici::Dialect::builtin().encode_fault(&f),
+            Message::Fault(f),
+        ));
     }
     all.into_iter().map(|(n, x, m)| (n, m, x)).collect()
 }
