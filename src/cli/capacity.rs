@@ -7,12 +7,14 @@ use crate::exit;
 use crate::report::write_file;
 use crate::runner::RunOptions;
 use crate::runner::progress::ProgressMode;
-use crate::scenario;
 
 #[derive(Debug, clap::Args)]
 pub struct CapacityArgs {
     /// A scenario file with a `[capacity]` section.
     pub file: PathBuf,
+    /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
+    #[arg(long, value_name = "FILE")]
+    pub dialect: Option<PathBuf>,
     /// Write the sizing as JSON (every step's figures included).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -27,12 +29,9 @@ pub struct CapacityArgs {
 }
 
 pub fn run(args: &CapacityArgs) -> ExitCode {
-    let loaded = match scenario::load(&args.file) {
+    let loaded = match super::load_scenario(&args.file, args.dialect.as_deref()) {
         Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("crmsim: {e}");
-            return exit::code(exit::BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let Some(section) = loaded.scenario.capacity.clone() else {
         eprintln!(

@@ -8,7 +8,6 @@ use clap::Subcommand;
 
 use crate::containers::{ContainerPlan, compose_addresses, compose_file};
 use crate::exit;
-use crate::scenario;
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -24,6 +23,9 @@ pub struct ComposeArgs {
     /// The folder to write (created; must be empty if it exists).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
+    #[arg(long, value_name = "FILE")]
+    pub dialect: Option<PathBuf>,
     /// The crmsim image (default: $CRMSIM_IMAGE, else crmsim/crmsim:local from ci/images.sh).
     #[arg(long)]
     pub image: Option<String>,
@@ -38,12 +40,9 @@ pub struct ComposeArgs {
 /// Exit 0 written, 2 bad scenario or flags, 3 cannot write.
 pub fn run(command: ExportCommand) -> ExitCode {
     let ExportCommand::Compose(args) = command;
-    let loaded = match scenario::load(&args.scenario) {
+    let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref()) {
         Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("crmsim: {e}");
-            return exit::code(exit::BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let plan = ContainerPlan::from_scenario(&loaded.scenario, &args.domain);
     let services = plan.services();

@@ -2,6 +2,7 @@
 
 mod capacity;
 mod certs;
+mod dialect;
 mod export;
 mod run;
 mod serve;
@@ -52,6 +53,12 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: export::ExportCommand,
+    },
+    /// Wire dialects: `write DIR` writes the built-in one as a file to start from, `check FILE`
+    /// validates one. Exit 0 fine, 2 a located error in the file, 3 cannot write.
+    Dialect {
+        #[command(subcommand)]
+        command: dialect::DialectCommand,
     },
     /// Write the ICI profile's WSDL and XSD files into a folder.
     Schema {
@@ -106,6 +113,9 @@ pub struct RunArgs {
     /// (default: a temporary folder, kept when the run fails).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
+    /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
+    #[arg(long, value_name = "FILE")]
+    pub dialect: Option<PathBuf>,
 }
 
 /// `--proxy-engine`.
@@ -143,6 +153,7 @@ pub fn main() -> ExitCode {
         Command::Capacity(args) => capacity::run(&args),
         Command::Export { what } => export::run(what),
         Command::Certs { command } => certs::run(command),
+        Command::Dialect { command } => dialect::run(command),
         Command::Serve { component } => serve::run(component),
         Command::Schema { out } => match ici::schema::write_to(&out) {
             Ok(()) => {
@@ -183,4 +194,22 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+}
+
+/// Loads a scenario and applies `--dialect`; on error, says it and gives exit 2.
+pub(crate) fn load_scenario(
+    path: &std::path::Path,
+    dialect: Option<&std::path::Path>,
+) -> Result<crate::scenario::LoadedScenario, ExitCode> {
+    let mut loaded = crate::scenario::load(path).map_err(|e| {
+        eprintln!("crmsim: {e}");
+        exit::code(exit::BAD_INPUT)
+    })?;
+    if let Some(file) = dialect {
+        loaded.set_dialect(file).map_err(|e| {
+            eprintln!("crmsim: {e}");
+            exit::code(exit::BAD_INPUT)
+        })?;
+    }
+    Ok(loaded)
 }

@@ -10,17 +10,14 @@ use crate::scenario;
 use crate::separate;
 
 pub fn run(args: &RunArgs) -> ExitCode {
-    let loaded = match scenario::load(&args.scenario) {
+    let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref()) {
         Ok(mut loaded) => {
             if let Some(engine) = args.proxy_engine {
                 loaded.scenario.proxy.engine = engine.into();
             }
             loaded
         }
-        Err(e) => {
-            eprintln!("crmsim: {e}");
-            return exit::code(exit::BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let runtime = match super::runtime() {
         Ok(rt) => rt,

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// path becomes the process's start time (Unix ms), so a restarted container keeps both.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Speak this dialect file instead of the config's `dialect` (crm and connector only).
+    #[arg(long, value_name = "FILE")]
+    pub dialect: Option<PathBuf>,
 }
 
 /// Runs until the duration elapses, Ctrl-C or SIGTERM. Exit 0 after a clean stop, 2 for a bad
@@ -46,9 +49,12 @@ pub fn run(command: ServeCommand) -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match &command {
-            ServeCommand::Crm(args) => serve::run_crm(&args.config, args.json.as_deref()).await,
+            ServeCommand::Crm(args) => {
+                serve::run_crm(&args.config, args.json.as_deref(), args.dialect.as_deref()).await
+            }
             ServeCommand::Connector(args) => {
-                serve::run_connector(&args.config, args.json.as_deref()).await
+                let (config, json) = (&args.config, args.json.as_deref());
+                serve::run_connector(config, json, args.dialect.as_deref()).await
             }
             ServeCommand::Proxy(args) => serve::run_proxy(&args.config, args.json.as_deref()).await,
         }

@@ -39,6 +39,19 @@ impl LoadedScenario {
     }
 }
 
+impl LoadedScenario {
+    /// Makes both sides speak the dialect file at `path` (`--dialect`, which wins over the
+    /// scenario's keys). The error is the dialect file's, located.
+    pub fn set_dialect(&mut self, path: &Path) -> Result<(), ici::DialectError> {
+        let d = std::sync::Arc::new(ici::Dialect::load(path)?);
+        self.scenario.dialects = Dialects {
+            crm: d.clone(),
+            connector: d,
+        };
+        Ok(())
+    }
+}
+
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {

@@ -9,8 +9,15 @@ use super::stop::Stopper;
 use super::{GRACE, ServeError, connector_config, summary, write_json};
 
 /// Loads the config, serves until stopped, prints the summary, writes `json` if asked.
-pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
-    let plan = connector_config::load(config)?;
+pub async fn run(
+    config: &Path,
+    json: Option<&Path>,
+    dialect: Option<&Path>,
+) -> Result<(), ServeError> {
+    let mut plan = connector_config::load(config)?;
+    if let Some(path) = dialect {
+        plan.set_dialect(super::load_dialect(path)?);
+    }
     for warning in &plan.warnings {
         eprintln!("crmsim: warning: {warning}");
     }
@@ -18,6 +25,7 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Start(format!("cannot install signal handlers: {e}")))?;
     let name = plan.config.name.clone();
     let path = plan.config.path.clone();
+    let dialect_name = plan.config.dialect.name().to_owned();
     let connector = Connector::start(plan.config).await.map_err(|e| match e {
         sim_connector::StartError::Listen(e) => ServeError::Start(e.to_string()),
         other => ServeError::Config(crate::scenario::ScenarioError {
@@ -29,8 +37,9 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
     let started = Instant::now();
     connector.set_call_rate(plan.rate);
     println!(
-        "connector {name:?} listening on {} path {path}, {}; calls at {}/s while agents are logged on{}",
+        "connector {name:?} listening on {} path {path}, dialect {}, {}; calls at {}/s while agents are logged on{}",
         connector.local_addr(),
+        dialect_name,
         plan.tls_line,
         plan.rate,
         match plan.duration {

@@ -145,6 +145,19 @@ pub struct ConnectorPlan {
     pub tls_line: String,
     /// Problems that do not stop the start but will show (said on stderr).
     pub warnings: Vec<String>,
+    /// The endpoint path is the dialect's (the file sets no `path`), so another dialect given
+    /// on the command line moves it.
+    pub path_from_dialect: bool,
+}
+
+impl ConnectorPlan {
+    /// Speaks `dialect` instead of the file's (`--dialect`).
+    pub fn set_dialect(&mut self, dialect: std::sync::Arc<ici::Dialect>) {
+        if self.path_from_dialect {
+            self.config.path = dialect.connector_path().to_owned();
+        }
+        self.config.dialect = dialect;
+    }
 }
 
 /// Reads and checks the file, loads the material it names, and builds the connector's config.
@@ -271,6 +284,7 @@ fn plan(file: &ConfigFile, c: &ConnectorFile) -> Result<ConnectorPlan, ScenarioE
         duration: c.duration,
         tls_line,
         warnings,
+        path_from_dialect: c.path.is_none(),
     })
 }
 

@@ -19,8 +19,15 @@ use crate::scenario::ScenarioError;
 const SETTLE: Duration = Duration::from_millis(500);
 
 /// Loads the config, serves until stopped, logs agents off, prints the summary, writes `json`.
-pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
-    let plan = crm_config::load(config)?;
+pub async fn run(
+    config: &Path,
+    json: Option<&Path>,
+    dialect: Option<&Path>,
+) -> Result<(), ServeError> {
+    let mut plan = crm_config::load(config)?;
+    if let Some(path) = dialect {
+        plan.config.dialect = super::load_dialect(path)?;
+    }
     for warning in &plan.warnings {
         eprintln!("crmsim: warning: {warning}");
     }

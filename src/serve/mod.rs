@@ -109,3 +109,16 @@ fn write_json<T: serde::Serialize>(report: &T, path: Option<&Path>) -> Result<()
 
 #[cfg(test)]
 mod tests;
+
+/// Loads a `--dialect` file; its errors are the file's, located.
+fn load_dialect(path: &std::path::Path) -> Result<std::sync::Arc<ici::Dialect>, ServeError> {
+    ici::Dialect::load(path)
+        .map(std::sync::Arc::new)
+        .map_err(|e| {
+            ServeError::Config(crate::scenario::ScenarioError {
+                file: path.to_path_buf(),
+                at: None,
+                message: e.to_string(),
+            })
+        })
+}

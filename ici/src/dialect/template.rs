@@ -332,6 +332,11 @@ impl<'x> Parser<'x, '_> {
                     }
                     continue;
                 }
+                // `xml:lang` and friends: the `xml` prefix is bound by XML itself and needs
+                // no declaration; such attributes are matched by their written name.
+                ResolveResult::Bound(ns) if ns.0 == "http://www.w3.org/XML/1998/namespace" => {
+                    NsId::Unqualified
+                }
                 ResolveResult::Bound(ns) => {
                     let uri = ns.0;
                     match self.namespaces.id(&uri) {
