@@ -62,6 +62,55 @@ impl IciClient {
         &self.soap
     }
 
+    /// Asks the connector for its version in the CRM's dialect, outside the metrics, so that a
+    /// connector speaking another dialect is found in one round trip instead of a minute of
+    /// failed logons. `Err` names what differs; a transport problem is not a dialect matter
+    /// (the run reports it as usual) and passes.
+    pub async fn probe_dialect(&self) -> Result<(), String> {
+        let d = &self.dialect;
+        let op = ici::Operation::GetVersion;
+        let Ok(xml) = d.encode_request(&Request::GetVersion) else {
+            return Ok(()); // the dialect has no getVersion to probe with
+        };
+        let reply = match self
+            .soap
+            .post(&self.url, d.content_type(op), d.soap_action(op), xml, &[])
+            .await
+        {
+            Ok(reply) => reply,
+            Err(CallError::Status { status: 404, .. }) => transport::Reply {
+                status: 404,
+                body: Default::default(),
+            },
+            Err(_) => return Ok(()),
+        };
+        let (url, name) = (&self.url, d.name());
+        if reply.status == 404 {
+            return Err(format!(
+                "dialect mismatch: {url} answered HTTP 404 to the connector path {} of dialect {name}: the connector serves another path (another dialect?)",
+                d.connector_path()
+            ));
+        }
+        match d.decode_as(&reply.body, ici::Expect::Reply(op)) {
+            Ok(Message::Response(_)) => Ok(()),
+            Ok(Message::Fault(f))
+                if matches!(
+                    f.error,
+                    Some(IciError::MalformedRequest | IciError::UnknownOperation)
+                ) =>
+            {
+                Err(format!(
+                    "dialect mismatch: {url} refused system.getVersion of dialect {name}: {}",
+                    f.reason
+                ))
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!(
+                "dialect mismatch: the answer of {url} to system.getVersion does not read in dialect {name}: {e}"
+            )),
+        }
+    }
+
     /// Sends `request`. Latency is measured from `intended`, the moment the agent meant to act,
     /// so that a slow system shows up in the numbers instead of silently slowing the agents.
     pub async fn send(

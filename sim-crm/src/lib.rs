@@ -261,6 +261,15 @@ impl Crm {
     }
 
     /// Agents log on (as the logon plan says) and work.
+    /// See [`IciClient::probe_dialect`]; a mismatch is also recorded in the CRM's errors.
+    pub async fn probe_dialect(&self) -> Result<(), String> {
+        let result = self.client.probe_dialect().await;
+        if let Err(why) = &result {
+            self.metrics.errors.record("dialect.mismatch", why.clone());
+        }
+        result
+    }
+
     pub fn start_work(&self) {
         self.control.send_modify(|d| d.phase = Phase::Work);
     }

@@ -69,8 +69,17 @@ pub struct RunOptions {
 /// Runs a scenario to its report.
 pub async fn run(loaded: &LoadedScenario, options: &RunOptions) -> Result<Report, RunError> {
     let mut session = Session::start(loaded, options).await?;
-    session.logon().await;
-    if session.log.logged_on_after_logon > 0 {
+    let mismatch = session.probe_dialects().await;
+    if mismatch.is_none() {
+        session.logon().await;
+    }
+    if let Some(why) = mismatch {
+        // The sides cannot understand each other: say so at once instead of letting every
+        // logon time out.
+        eprintln!("crmsim: {why}");
+        session.progress.phase("aborted");
+        session.log.drained = true;
+    } else if session.log.logged_on_after_logon > 0 {
         session.traffic().await;
         session.drain().await;
     } else {

@@ -267,6 +267,16 @@ impl<'a> Session<'a> {
     }
 
     /// Every agent logs on (as the scenario says: a ramp or a storm).
+    /// Each CRM probes the connector in its dialect before any agent acts; the first mismatch.
+    pub async fn probe_dialects(&mut self) -> Option<String> {
+        for crm in self.topology.crms() {
+            if let Err(why) = crm.probe_dialect().await {
+                return Some(why);
+            }
+        }
+        None
+    }
+
     pub async fn logon(&mut self) {
         self.enter("logon");
         let s = &self.loaded.scenario;

@@ -277,12 +277,22 @@ impl SoapClient {
             Err(e) => return Err(self.explain(url, &e).await),
         };
         let status = response.status().as_u16();
+        // A 400 is a SOAP 1.2 sender fault only when it carries SOAP; a plain 400 (e.g. plain
+        // HTTP sent to a TLS port) stays an HTTP error.
+        let soap_body = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                let ct = ct.to_ascii_lowercase();
+                ct.starts_with("application/soap+xml") || ct.starts_with("text/xml")
+            });
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => return Err(self.explain(url, &e).await),
         };
         // SOAP 1.1 answers faults with 500; SOAP 1.2 with 400 (sender) or 500 (receiver).
-        if status == 200 || status == 400 || status == 500 {
+        if status == 200 || status == 500 || (status == 400 && soap_body) {
             Ok(Reply { status, body })
         } else {
             Err(CallError::Status {
