@@ -180,3 +180,37 @@ fn dialect_check_locates_each_class_of_error() {
         "does not map \"held\"",
     );
 }
+
+#[test]
+fn every_deployment_passes_with_the_foreign_dialect_as_separate_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = format!("dialect = {:?}", foreign().display().to_string());
+    for deployment in ["direct", "proxy-events-direct", "proxy-static-route"] {
+        let scenario = dir.path().join(format!("{deployment}.toml"));
+        std::fs::write(&scenario, scenario_text(deployment, &keys)).unwrap();
+        let workdir = dir.path().join(format!("{deployment}-work"));
+        let (code, out, err) = crmsim(&[
+            "run".as_ref(),
+            scenario.as_os_str(),
+            "--processes".as_ref(),
+            "--progress".as_ref(),
+            "quiet".as_ref(),
+            "--workdir".as_ref(),
+            workdir.as_os_str(),
+        ]);
+        assert_eq!(code, Some(0), "{deployment}:\n{out}\n{err}");
+        // The connector really spoke the foreign dialect's path, from the file it was given.
+        let config = std::fs::read_to_string(workdir.join(if deployment == "direct" {
+            "connector.toml"
+        } else {
+            "connector-a.toml"
+        }))
+        .unwrap();
+        assert!(
+            config.contains("dialect = \"dialects/connector.toml\""),
+            "{config}"
+        );
+        let carried = std::fs::read_to_string(workdir.join("dialects/connector.toml")).unwrap();
+        assert!(carried.contains("name = \"foreign-cti\""));
+    }
+}

@@ -235,7 +235,7 @@ impl<'x> Parser<'x, '_> {
                         "crmsim: is reserved for control attributes, not elements",
                     );
                 }
-                self.namespaces.id(&uri).map(NsId::Known).map_or_else(
+                self.namespaces.id(uri).map(NsId::Known).map_or_else(
                     || {
                         err(
                             at,
@@ -339,7 +339,7 @@ impl<'x> Parser<'x, '_> {
                 }
                 ResolveResult::Bound(ns) => {
                     let uri = ns.0;
-                    match self.namespaces.id(&uri) {
+                    match self.namespaces.id(uri) {
                         Some(id) => NsId::Known(id),
                         None => {
                             return err(
@@ -550,11 +550,11 @@ fn declare(
                 node.declare.push(("".into(), "".into()));
                 default_here = None;
             }
-            (p, NsId::Known(id)) if !p.is_empty() => {
-                if !in_scope.iter().any(|(q, i)| q == p && *i == id) {
-                    node.declare.push((p.into(), uri(namespaces, id).into()));
-                    in_scope.push((p.to_owned(), id));
-                }
+            (p, NsId::Known(id))
+                if !p.is_empty() && !in_scope.iter().any(|(q, i)| q == p && *i == id) =>
+            {
+                node.declare.push((p.into(), uri(namespaces, id).into()));
+                in_scope.push((p.to_owned(), id));
             }
             _ => {}
         }
