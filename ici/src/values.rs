@@ -12,14 +12,19 @@ use std::str::FromStr;
 pub struct ValueError {
     pub what: &'static str,
     pub value: String,
-    pub expected: &'static str,
+    /// What would have been accepted: a fixed text, or one built from a dialect's vocabulary.
+    pub expected: std::borrow::Cow<'static, str>,
 }
 
-fn invalid(what: &'static str, value: &str, expected: &'static str) -> ValueError {
+pub(crate) fn invalid(
+    what: &'static str,
+    value: &str,
+    expected: impl Into<std::borrow::Cow<'static, str>>,
+) -> ValueError {
     ValueError {
         what,
         value: value.to_owned(),
-        expected,
+        expected: expected.into(),
     }
 }
 

@@ -126,11 +126,8 @@ fn soap(d: &ici::Dialect, status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-/// SOAP 1.1 answers every fault with 500; SOAP 1.2 answers the sender's faults with 400.
 fn fault_reply(d: &ici::Dialect, fault: &Fault) -> Response {
-    let status = match (d.soap_version(), fault.code) {
-        (ici::SoapVersion::V12, ici::FaultCode::Client) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status =
+        StatusCode::from_u16(d.fault_status(fault)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     soap(d, status, d.encode_fault(fault))
 }

@@ -72,25 +72,21 @@ impl IciClient {
         let Ok(xml) = d.encode_request(&Request::GetVersion) else {
             return Ok(()); // the dialect has no getVersion to probe with
         };
+        let (url, name) = (&self.url, d.name());
         let reply = match self
             .soap
-            .post(&self.url, d.content_type(op), d.soap_action(op), xml, &[])
+            .post(url, d.content_type(op), d.soap_action(op), xml, &[])
             .await
         {
             Ok(reply) => reply,
-            Err(CallError::Status { status: 404, .. }) => transport::Reply {
-                status: 404,
-                body: Default::default(),
-            },
+            Err(CallError::Status { status: 404, .. }) => {
+                return Err(format!(
+                    "dialect mismatch: {url} answered HTTP 404 to the connector path {} of dialect {name}: the connector serves another path (another dialect?)",
+                    d.connector_path()
+                ));
+            }
             Err(_) => return Ok(()),
         };
-        let (url, name) = (&self.url, d.name());
-        if reply.status == 404 {
-            return Err(format!(
-                "dialect mismatch: {url} answered HTTP 404 to the connector path {} of dialect {name}: the connector serves another path (another dialect?)",
-                d.connector_path()
-            ));
-        }
         match d.decode_as(&reply.body, ici::Expect::Reply(op)) {
             Ok(Message::Response(_)) => Ok(()),
             Ok(Message::Fault(f))

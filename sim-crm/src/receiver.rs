@@ -75,11 +75,9 @@ pub(crate) async fn receive_event(
                 format!("{}: {}", receiver.name, fault.reason),
             );
             let xml = receiver.dialect.encode_fault(&fault);
-            soap(
-                &receiver.dialect,
-                fault_status(&receiver.dialect, &fault),
-                xml,
-            )
+            let status = StatusCode::from_u16(receiver.dialect.fault_status(&fault))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            soap(&receiver.dialect, status, xml)
         }
     }
 }
@@ -219,14 +217,6 @@ fn soap(dialect: &ici::Dialect, status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
-}
-
-/// SOAP 1.1 answers every fault with 500; SOAP 1.2 answers the sender's faults with 400.
-pub(crate) fn fault_status(dialect: &ici::Dialect, fault: &Fault) -> StatusCode {
-    match (dialect.soap_version(), fault.code) {
-        (ici::SoapVersion::V12, ici::FaultCode::Client) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
 }
 
 #[cfg(test)]

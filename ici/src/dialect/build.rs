@@ -14,7 +14,8 @@ use crate::message::{
     Participant, ParticipantRole, Request, Response, TransferMode,
 };
 use crate::values::{
-    CallState, E164, ReasonCode, ValueError, WorkMode, check_login_shape, validate_timestamp,
+    CallState, E164, ReasonCode, ValueError, WorkMode, check_login_shape, invalid,
+    validate_timestamp,
 };
 
 type Result<T> = std::result::Result<T, DecodeError>;
@@ -26,14 +27,6 @@ struct Reader<'c, 'a, 'd> {
     scope: &'c Captured<'a>,
     at: u64,
     key: &'static str,
-}
-
-fn invalid(what: &'static str, value: &str, expected: &'static str) -> ValueError {
-    ValueError {
-        what,
-        value: value.to_owned(),
-        expected,
-    }
 }
 
 impl<'c, 'a> Reader<'c, 'a, '_> {
@@ -112,18 +105,7 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
         };
         match table.lookup(text) {
             Some(i) => Ok(Some(i)),
-            None => {
-                let expected = table.expected();
-                Err(self.doc.invalid(
-                    cap.at,
-                    &cap.element,
-                    ValueError {
-                        what: vocab.what(),
-                        value: cap.text.to_string(),
-                        expected: leak_expected(expected),
-                    },
-                ))
-            }
+            None => Err(self.bad(cap, invalid(vocab.what(), &cap.text, table.expected()))),
         }
     }
 
@@ -168,18 +150,23 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
         digits.parse().map_err(|_| error())
     }
 
+    /// A reader of a sub-scope (a list item or a record), reporting at the same place.
+    fn within(&self, scope: &'c Captured<'a>) -> Reader<'c, 'a, '_> {
+        Reader {
+            d: self.d,
+            doc: self.doc,
+            scope,
+            at: self.at,
+            key: self.key,
+        }
+    }
+
     fn items(&self, list: L) -> impl Iterator<Item = Reader<'c, 'a, '_>> {
         self.scope
             .items
             .iter()
             .filter(move |(l, _)| *l == list)
-            .map(|(_, scope)| Reader {
-                d: self.d,
-                doc: self.doc,
-                scope,
-                at: self.at,
-                key: self.key,
-            })
+            .map(|(_, scope)| self.within(scope))
     }
 
     fn record(&self, record: R) -> Option<Reader<'c, 'a, '_>> {
@@ -187,33 +174,8 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
             .records
             .iter()
             .find(|(r, _)| *r == record)
-            .map(|(_, scope)| Reader {
-                d: self.d,
-                doc: self.doc,
-                scope,
-                at: self.at,
-                key: self.key,
-            })
+            .map(|(_, scope)| self.within(scope))
     }
-}
-
-/// `ValueError::expected` is `&'static str`; a dialect's vocabulary is known only at run time, so
-/// the few distinct texts are interned once per process.
-fn leak_expected(text: String) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::Mutex;
-    static SEEN: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-    let mut guard = match SEEN.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    let set = guard.get_or_insert_with(HashSet::new);
-    if let Some(s) = set.get(text.as_str()) {
-        return s;
-    }
-    let s: &'static str = Box::leak(text.into_boxed_str());
-    set.insert(s);
-    s
 }
 
 impl Dialect {
@@ -439,14 +401,7 @@ fn fault(r: &Reader<'_, '_, '_>) -> Result<Fault> {
             "a QName in the envelope namespace whose local part is {}",
             table.expected()
         );
-        return Err(r.bad(
-            cap,
-            ValueError {
-                what: "fault code",
-                value: cap.text.to_string(),
-                expected: leak_expected(expected),
-            },
-        ));
+        return Err(r.bad(cap, invalid("fault code", &cap.text, expected)));
     };
     Ok(Fault {
         code,

@@ -355,9 +355,7 @@ fn parse_rule(o: &Origin<'_>, rule: &Spanned<String>) -> Result<ActionRule, Dial
 
 fn check_path(o: &Origin<'_>, path: &Spanned<String>) -> Result<(), DialectError> {
     let p = path.as_ref();
-    let ok =
-        p.starts_with('/') && !p.contains(['?', '#', ' ']) && p.parse::<http_path::Check>().is_ok();
-    if ok {
+    if is_url_path(p) {
         Ok(())
     } else {
         Err(o.span(
@@ -367,38 +365,23 @@ fn check_path(o: &Origin<'_>, path: &Spanned<String>) -> Result<(), DialectError
     }
 }
 
-/// A tiny path validator: printable ASCII or percent-encoded bytes only.
-mod http_path {
-    pub(super) struct Check;
-
-    impl std::str::FromStr for Check {
-        type Err = ();
-        fn from_str(s: &str) -> Result<Check, ()> {
-            let bytes = s.as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'%' => {
-                        let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
-                        if !(hex(bytes.get(i + 1)) && hex(bytes.get(i + 2))) {
-                            return Err(());
-                        }
-                        i += 3;
-                    }
-                    b if b.is_ascii_graphic()
-                        && !matches!(
-                            b,
-                            b'<' | b'>' | b'"' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
-                        ) =>
-                    {
-                        i += 1
-                    }
-                    _ => return Err(()),
-                }
+/// A URL path an HTTP client can send as is: printable ASCII without the characters RFC 3986
+/// leaves out of paths, or percent-encoded bytes.
+fn is_url_path(p: &str) -> bool {
+    let bytes = p.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+        i += match b {
+            b'%' if hex(i + 1) && hex(i + 2) => 3,
+            b'?' | b'#' | b'%' | b'<' | b'>' | b'"' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => {
+                return false;
             }
-            Ok(Check)
-        }
+            b if b.is_ascii_graphic() => 1,
+            _ => return false,
+        };
     }
+    p.starts_with('/')
 }
 
 fn check_header(

@@ -25,6 +25,7 @@ use super::template::{Content, Control, Node, NsId, Value};
 use super::{Dialect, Role};
 use crate::catalog::Operation;
 use crate::message::Message;
+use crate::values::invalid;
 
 type Result<T> = std::result::Result<T, DecodeError>;
 
@@ -84,7 +85,7 @@ impl Dialect {
         let Some(first) = candidates.first().copied() else {
             return Err(self.unknown(&cur, &elem, expect));
         };
-        let result = self.finish(&mut cur, &elem, first, &body);
+        let result = self.finish(&mut cur, &elem, first);
         if result.is_ok() || candidates.len() == 1 {
             return result;
         }
@@ -93,9 +94,9 @@ impl Dialect {
         for role in &candidates[1..] {
             let mut cur = Cursor::new(input, &self.namespaces);
             let envelope = self.envelope(&mut cur)?;
-            let body = self.body(&mut cur, &envelope)?;
+            self.body(&mut cur, &envelope)?;
             if let Some(elem) = cur.next_child()?
-                && let Ok(message) = self.finish(&mut cur, &elem, *role, &body)
+                && let Ok(message) = self.finish(&mut cur, &elem, *role)
             {
                 return Ok(message);
             }
@@ -103,13 +104,7 @@ impl Dialect {
         result
     }
 
-    fn finish<'a>(
-        &self,
-        cur: &mut Cursor<'a, '_>,
-        elem: &Elem<'a>,
-        role: Role,
-        _body: &Elem<'a>,
-    ) -> Result<Message> {
+    fn finish<'a>(&self, cur: &mut Cursor<'a, '_>, elem: &Elem<'a>, role: Role) -> Result<Message> {
         let node = match role {
             Role::Message(op) => self.op(op).message.as_ref(),
             Role::Reply(op) => self.op(op).reply.as_ref(),
@@ -247,17 +242,9 @@ impl Dialect {
             match (&attr.value, value) {
                 (Value::Const(c), Some(v)) if *v == **c => {}
                 (Value::Const(c), Some(v)) => {
-                    let error = crate::values::ValueError {
-                        what: "constant",
-                        value: v.into_owned(),
-                        expected: "the dialect's constant for this attribute",
-                    };
-                    let _ = c;
-                    return Err(cur.doc.invalid(
-                        elem.at,
-                        &format!("{}/@{}", node.local, attr.qname),
-                        error,
-                    ));
+                    let error = invalid("constant", &v, format!("{c:?}, the dialect's constant"));
+                    let at = format!("{}/@{}", node.local, attr.qname);
+                    return Err(cur.doc.invalid(elem.at, &at, error));
                 }
                 (Value::Const(_), None) => {
                     return Err(cur.doc.missing_attribute(elem.at, &node.local, &attr.qname));
@@ -286,11 +273,8 @@ impl Dialect {
                 match value {
                     Value::Const(c) => {
                         if trim_xml(&text) != trim_xml(c) {
-                            let error = crate::values::ValueError {
-                                what: "constant",
-                                value: text.into_owned(),
-                                expected: "the dialect's fixed text for this element",
-                            };
+                            let expected = format!("{:?}, the dialect's fixed text", trim_xml(c));
+                            let error = invalid("constant", &text, expected);
                             return Err(cur.doc.invalid(elem.at, &node.local, error));
                         }
                         Ok(())
@@ -325,8 +309,8 @@ impl Dialect {
         role: Role,
     ) -> Result<()> {
         let mut next = 0;
-        // Whether the template child at `next` has matched at least once (repeatable ones).
-        let mut repeated = false;
+        // A `crmsim:each` child is optional, so it may match any number of times: after a match
+        // `next` stays on it.
         while let Some(child) = cur.next_child()? {
             let mut i = next;
             let mut matched = None;
@@ -335,8 +319,7 @@ impl Dialect {
                     matched = Some(i);
                     break;
                 }
-                let skippable = t.optional || (i == next && repeated);
-                if !skippable {
+                if !t.optional {
                     break;
                 }
                 i += 1;
@@ -349,22 +332,16 @@ impl Dialect {
                 return Err(unexpected_child(cur, &child, node, &children[next..]));
             };
             let t = &children[i];
-            if i == next && repeated && !matches!(t.control, Control::Each(..)) {
-                return Err(unexpected_child(cur, &child, node, &children[next + 1..]));
-            }
             self.read_node(cur, &child, t, scope, role)?;
-            if matches!(t.control, Control::Each(..)) {
-                next = i;
-                repeated = true;
+            next = if matches!(t.control, Control::Each(..)) {
+                i
             } else {
-                next = i + 1;
-                repeated = false;
-            }
+                i + 1
+            };
         }
         // Whatever is left must be optional.
-        let start = if repeated { next + 1 } else { next };
         if let Some(missing) = children
-            .get(start..)
+            .get(next..)
             .and_then(|rest| rest.iter().find(|t| !t.optional))
         {
             return Err(cur.doc.missing(elem.at, role_key(role), &missing.qname));

@@ -107,7 +107,8 @@ pub enum DecodeError {
         at: Location,
         path: String,
         element: String,
-        source: ValueError,
+        // Boxed: a `DecodeError` travels in every decode `Result`, and the value dominates its size.
+        source: Box<ValueError>,
     },
     /// A required attribute is absent.
     #[error("missing attribute `{attribute}` on `{element}` at {at} (in {path})")]
@@ -283,7 +284,7 @@ impl<'a> Doc<'a> {
             at: self.location(byte),
             path: self.path(byte),
             element: element.to_owned(),
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -174,6 +174,15 @@ impl Dialect {
         self.soap.content_type()
     }
 
+    /// The HTTP status a fault travels with: SOAP 1.1 answers every fault with 500, SOAP 1.2 the
+    /// sender's faults with 400 (SOAP 1.2 part 2, 7.5.1).
+    pub fn fault_status(&self, fault: &crate::Fault) -> u16 {
+        match (self.soap, fault.code) {
+            (SoapVersion::V12, crate::FaultCode::Client) => 400,
+            _ => 500,
+        }
+    }
+
     /// The `SOAPAction` header a request or event of `op` carries, `None` when the dialect sends
     /// none (SOAP 1.2 carries the action in the content type, or the rule is `absent`).
     pub fn soap_action(&self, op: Operation) -> Option<&str> {

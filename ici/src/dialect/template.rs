@@ -458,17 +458,7 @@ impl Node {
     /// Whether a required field of `scope` appears in this subtree at a place that is always
     /// written and always read.
     fn places(&self, name: &str) -> bool {
-        if !matches!(self.control, Control::None) {
-            return false;
-        }
-        let here =
-            |v: &Value| matches!(v, Value::Field { spec, optional: false } if spec.name == name);
-        self.attrs.iter().any(|a| here(&a.value))
-            || match &self.content {
-                Content::Text(v) => here(v),
-                Content::Children(c) => c.iter().any(|n| n.places(name)),
-                Content::Empty => false,
-            }
+        matches!(self.control, Control::None) && places_inside(self, name)
     }
 }
 
