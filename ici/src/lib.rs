@@ -38,7 +38,7 @@ pub use catalog::{Interface, Operation};
 pub use dialect::{
     ActionRule, Dialect, DialectError, EncodeError, Expect, SoapVersion, TimeFormat,
 };
-pub use dialect::{DecodeError, Location};
+pub use dialect::{DecodeError, Location, SCHEMA_DRIVER, SchemaFile};
 pub use message::{
     CallChanged, ContainerChange, Event, EventBody, Fault, FaultCode, IciError, ItemType, Message,
     Participant, ParticipantRole, Request, Response, TransferMode,

@@ -1,5 +1,9 @@
 //! The profile's WSDL and XSDs, compiled into the crate.
 //!
+//! These are the built-in dialect's hand-documented contract (named types, prose on every
+//! choice). For any dialect, the built-in one included, [`crate::Dialect::schema_files`] generates
+//! an equivalent contract from the dialect's templates.
+//!
 //! The files live in `ici/schema/`; this module embeds them (`include_str!`) so that tests and
 //! users can write them out anywhere and validate without network access:
 //!

@@ -5,6 +5,7 @@ mod certs;
 mod dialect;
 mod export;
 mod run;
+mod schema;
 mod serve;
 
 use std::path::PathBuf;
@@ -60,12 +61,9 @@ enum Command {
         #[command(subcommand)]
         command: dialect::DialectCommand,
     },
-    /// Write the ICI profile's WSDL and XSD files into a folder.
-    Schema {
-        /// Folder to write into (created if missing).
-        #[arg(long, default_value = "ici-schema")]
-        out: PathBuf,
-    },
+    /// Write the WSDL and XSD files: the built-in profile's, or (`--dialect FILE`) generated for
+    /// a dialect. Exit 0 written, 2 a bad dialect file, 3 cannot write.
+    Schema(schema::SchemaArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,22 +153,7 @@ pub fn main() -> ExitCode {
         Command::Certs { command } => certs::run(command),
         Command::Dialect { command } => dialect::run(command),
         Command::Serve { component } => serve::run(component),
-        Command::Schema { out } => match ici::schema::write_to(&out) {
-            Ok(()) => {
-                println!(
-                    "wrote the ICI profile's WSDL and XSD files to {}",
-                    out.display()
-                );
-                exit::code(exit::PASS)
-            }
-            Err(e) => {
-                eprintln!(
-                    "crmsim: cannot write the schema files to {}: {e}",
-                    out.display()
-                );
-                exit::code(exit::CANNOT_RUN)
-            }
-        },
+        Command::Schema(args) => schema::run(&args),
     }
 }
 

@@ -263,6 +263,7 @@ fn operation(
             reply: None,
             action: None,
             content_type: soap.content_type().to_owned(),
+            action_uri: String::new(),
         });
     }
     let (Some(message_text), Some(reply_text)) = (message_text, reply_text) else {
@@ -301,11 +302,16 @@ fn operation(
     };
     let action_text = expand_action(o, action_template, namespace, &message.local)?;
     let (action, content_type) = soap::headers(soap, rule, &action_text);
+    let action_uri = match rule {
+        ActionRule::Empty | ActionRule::Absent => String::new(),
+        _ => action_text,
+    };
     Ok(OpDialect {
         message: Some(message),
         reply: Some(reply),
         action,
         content_type,
+        action_uri,
     })
 }
 

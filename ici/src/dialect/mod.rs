@@ -14,6 +14,7 @@ mod error;
 mod escape;
 mod fields;
 mod file;
+mod schema;
 mod soap;
 mod source;
 mod template;
@@ -25,6 +26,7 @@ pub use decode::Expect;
 pub use encode::EncodeError;
 pub use error::{DecodeError, Location};
 pub use file::DialectError;
+pub use schema::{SCHEMA_DRIVER, SchemaFile};
 pub use soap::{ActionRule, SoapVersion, TimeFormat};
 
 use crate::catalog::Operation;
@@ -75,6 +77,9 @@ struct OpDialect {
     reply: Option<Node>,
     action: Option<String>,
     content_type: String,
+    /// The action URI before the rule shapes it into a header (for the WSDL); empty when the
+    /// rule sends none.
+    action_uri: String,
 }
 
 /// What a body element can be.

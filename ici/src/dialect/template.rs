@@ -19,7 +19,7 @@ use quick_xml::name::ResolveResult;
 use super::fields::{FieldSpec, Kind, L, R, Scope};
 
 /// The namespace an element or attribute name resolves to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum NsId {
     Unqualified,
     /// Index into the dialect's namespace table.

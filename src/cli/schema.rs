@@ -1,0 +1,68 @@
+//! `crmsim schema [--dialect FILE] --out DIR`: the WSDL and XSDs a peer or a validator needs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::exit;
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Folder to write into (created if missing).
+    #[arg(long, default_value = "ici-schema")]
+    pub out: PathBuf,
+    /// Generate the WSDL and XSDs for this dialect file instead of writing the built-in profile's
+    /// hand-documented ones.
+    #[arg(long, value_name = "FILE")]
+    pub dialect: Option<PathBuf>,
+}
+
+pub fn run(args: &SchemaArgs) -> ExitCode {
+    let Some(path) = &args.dialect else {
+        return match std::fs::create_dir_all(&args.out)
+            .and_then(|()| ici::schema::write_to(&args.out))
+        {
+            Ok(()) => {
+                println!(
+                    "wrote the ICI profile's WSDL and XSD files to {}\nvalidate a message: xmllint --noout --schema {} MESSAGE.xml",
+                    args.out.display(),
+                    args.out.join(ici::schema::PROFILE_XSD_FILE).display()
+                );
+                exit::code(exit::PASS)
+            }
+            Err(e) => cannot_write(&args.out, &e),
+        };
+    };
+    let dialect = match ici::Dialect::load(path) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("crmsim: {e}");
+            return exit::code(exit::BAD_INPUT);
+        }
+    };
+    let files = dialect.schema_files();
+    let written = std::fs::create_dir_all(&args.out).and_then(|()| {
+        files
+            .iter()
+            .try_for_each(|f| std::fs::write(args.out.join(&f.name), &f.text))
+    });
+    if let Err(e) = written {
+        return cannot_write(&args.out, &e);
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    println!(
+        "wrote the WSDL and XSDs of dialect {} to {}: {}\nvalidate a message: xmllint --noout --schema {} MESSAGE.xml",
+        dialect.name(),
+        args.out.display(),
+        names.join(", "),
+        args.out.join(ici::SCHEMA_DRIVER).display()
+    );
+    exit::code(exit::PASS)
+}
+
+fn cannot_write(out: &Path, e: &std::io::Error) -> ExitCode {
+    eprintln!(
+        "crmsim: cannot write the schema files to {}: {e}",
+        out.display()
+    );
+    exit::code(exit::CANNOT_RUN)
+}
