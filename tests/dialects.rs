@@ -63,6 +63,13 @@ async fn every_deployment_passes_with_the_foreign_dialect_on_both_sides() {
             assert!(check.ok, "{deployment}: {}: {}", check.name, check.detail);
         }
         assert_eq!(report.verdict, Verdict::Pass, "{deployment}");
+        assert_eq!(report.dialects.crm.name, "foreign-cti");
+        assert_eq!(report.dialects.connector.soap, "1.2");
+        let summary = crmsim::report::render_summary(&report);
+        assert!(
+            summary.contains("dialect  foreign-cti (SOAP 1.2), both sides"),
+            "{summary}"
+        );
         assert!(
             report.calls.completed >= 10,
             "{deployment}: {:?}",
@@ -213,4 +220,69 @@ fn every_deployment_passes_with_the_foreign_dialect_as_separate_processes() {
         let carried = std::fs::read_to_string(workdir.join("dialects/connector.toml")).unwrap();
         assert!(carried.contains("name = \"foreign-cti\""));
     }
+}
+
+#[test]
+fn schema_writes_a_dialects_contract_and_xmllint_holds_its_messages_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("contract");
+    let (code, out, err) = crmsim(&[
+        "schema".as_ref(),
+        "--dialect".as_ref(),
+        foreign().as_os_str(),
+        "--out".as_ref(),
+        out_dir.as_os_str(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("foreign-cti.wsdl") && out.contains("envelope.xsd"),
+        "{out}"
+    );
+    let d = ici::Dialect::load(&foreign()).unwrap();
+    let logon = ici::Request::Logon {
+        user: "AGENT01".into(),
+        login: "1001;secret;3001;p".into(),
+        language: None,
+    };
+    let good = dir.path().join("logon.xml");
+    std::fs::write(&good, d.encode_request(&logon).unwrap()).unwrap();
+    let builtin = dir.path().join("builtin.xml");
+    std::fs::write(
+        &builtin,
+        ici::Dialect::builtin().encode_request(&logon).unwrap(),
+    )
+    .unwrap();
+    let lint = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(out_dir.join("envelope.xsd"))
+        .arg(&good)
+        .arg(&builtin)
+        .output()
+        .expect("xmllint (libxml2-utils) is needed");
+    let stderr = String::from_utf8_lossy(&lint.stderr);
+    assert!(
+        stderr.contains(&format!("{} validates", good.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{} fails to validate", builtin.display())),
+        "{stderr}"
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        ici::dialect::BUILTIN_TOML.replace("held = \"held\"\n", ""),
+    )
+    .unwrap();
+    let (code, _, err) = crmsim(&[
+        "schema".as_ref(),
+        "--dialect".as_ref(),
+        bad.as_os_str(),
+        "--out".as_ref(),
+        out_dir.as_os_str(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(&format!("{}:", bad.display())), "{err}");
 }

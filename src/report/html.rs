@@ -37,10 +37,18 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "<h1>crmsim — {} {verdict}</h1><p>{} deployment, SSL {}, started {}, {:.1} s, from <code>{}</code> (crmsim {})</p>",
+        "<h1>crmsim — {} {verdict}</h1><p>{} deployment, SSL {}, dialect {}, started {}, {:.1} s, from <code>{}</code> (crmsim {})</p>",
         escape(&r.scenario),
         escape(&r.deployment),
         if r.tls { "on" } else { "off" },
+        escape(&if r.dialects.crm.name == r.dialects.connector.name {
+            r.dialects.crm.name.clone()
+        } else {
+            format!(
+                "CRM {}, connector {}",
+                r.dialects.crm.name, r.dialects.connector.name
+            )
+        }),
         escape(&r.started_at),
         r.duration_s,
         escape(&r.file),

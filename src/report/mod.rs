@@ -19,8 +19,8 @@ use transport::LinkSnapshot;
 
 pub use checks::judges_latency;
 pub use model::{
-    AgentsReport, CallsReport, Check, Components, EventPath, Handshakes, LogonReport,
-    MessagesReport, Report, SteadyReport, Verdict,
+    AgentsReport, CallsReport, Check, Components, DialectInfo, DialectsReport, EventPath,
+    Handshakes, LogonReport, MessagesReport, Report, SteadyReport, Verdict,
 };
 pub use summary::render as render_summary;
 
@@ -174,6 +174,10 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         verdict,
         deployment: s.run.deployment.as_str().to_owned(),
         tls: s.tls.enabled,
+        dialects: DialectsReport {
+            crm: DialectInfo::of(&s.dialects.crm),
+            connector: DialectInfo::of(&s.dialects.connector),
+        },
         started_at: humantime::format_rfc3339_millis(started_at).to_string(),
         duration_s: elapsed.as_secs_f64(),
         agents,

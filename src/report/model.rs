@@ -34,6 +34,8 @@ pub struct Report {
     pub verdict: Verdict,
     pub deployment: String,
     pub tls: bool,
+    /// The wire dialect each side spoke.
+    pub dialects: DialectsReport,
     pub started_at: String,
     pub duration_s: f64,
     pub agents: AgentsReport,
@@ -60,6 +62,33 @@ pub struct Report {
     /// CPU and memory of the run, and a warning when the machine may have been the limit.
     pub harness: crate::runner::cost::HarnessCost,
     pub components: Components,
+}
+
+/// Which wire dialect each simulator spoke: a report read later must say whether it measured
+/// crmsim's own profile or a real system's.
+#[derive(Debug, Clone, Serialize)]
+pub struct DialectsReport {
+    pub crm: DialectInfo,
+    pub connector: DialectInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DialectInfo {
+    pub name: String,
+    /// The file it was loaded from, or `built-in dialect crmsim`.
+    pub origin: String,
+    /// `1.1` or `1.2`.
+    pub soap: &'static str,
+}
+
+impl DialectInfo {
+    pub fn of(d: &ici::Dialect) -> DialectInfo {
+        DialectInfo {
+            name: d.name().to_owned(),
+            origin: d.origin().to_owned(),
+            soap: d.soap_version().as_str(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

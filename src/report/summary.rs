@@ -17,6 +17,22 @@ pub fn render(r: &Report) -> String {
         if r.tls { "on" } else { "off" },
         r.duration_s
     );
+    let (crm, connector) = (&r.dialects.crm, &r.dialects.connector);
+    if crm.name != "crmsim" || connector.name != "crmsim" {
+        let _ = if crm.name == connector.name {
+            writeln!(
+                out,
+                "  dialect  {} (SOAP {}), both sides",
+                crm.name, crm.soap
+            )
+        } else {
+            writeln!(
+                out,
+                "  dialect  CRM {} (SOAP {}), connector {} (SOAP {})",
+                crm.name, crm.soap, connector.name, connector.soap
+            )
+        };
+    }
     let a = &r.agents;
     let _ = writeln!(
         out,
