@@ -154,6 +154,12 @@ pub(super) fn compile(text: &str, origin: &str) -> Result<Dialect, DialectError>
     candidates.push(candidate(&fault_node, Role::Fault));
     check_ambiguity(&o, &candidates)?;
 
+    let (envelope_open, envelope_close) = soap::envelope_parts(
+        &env_prefix,
+        soap,
+        file.soap.xml_declaration,
+        header.as_deref(),
+    );
     Ok(Dialect {
         name: file.dialect.name,
         description: file.dialect.description,
@@ -161,8 +167,8 @@ pub(super) fn compile(text: &str, origin: &str) -> Result<Dialect, DialectError>
         text: text.to_owned(),
         soap,
         env_prefix,
-        xml_declaration: file.soap.xml_declaration,
-        header,
+        envelope_open,
+        envelope_close,
         connector_path: file.http.connector_path.into_inner(),
         event_path: file.http.event_path.into_inner(),
         user_header: file.http.user_header.map(Spanned::into_inner),

@@ -84,36 +84,10 @@ impl Dialect {
             open: false,
             dialect: self,
         };
-        let p = &self.env_prefix;
-        if self.xml_declaration {
-            w.out.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
-        }
-        w.out.push('<');
-        w.out.push_str(p);
-        w.out.push_str(":Envelope xmlns:");
-        w.out.push_str(p);
-        w.out.push_str("=\"");
-        w.out.push_str(self.soap.envelope_ns());
-        w.out.push_str("\">");
-        if let Some(header) = &self.header {
-            w.out.push('<');
-            w.out.push_str(p);
-            w.out.push_str(":Header>");
-            w.out.push_str(header);
-            w.out.push_str("</");
-            w.out.push_str(p);
-            w.out.push_str(":Header>");
-        }
-        w.out.push('<');
-        w.out.push_str(p);
-        w.out.push_str(":Body>");
+        w.out.push_str(&self.envelope_open);
         w.node(node, source);
         w.close_start();
-        w.out.push_str("</");
-        w.out.push_str(p);
-        w.out.push_str(":Body></");
-        w.out.push_str(p);
-        w.out.push_str(":Envelope>");
+        w.out.push_str(&self.envelope_close);
         w.out
     }
 }
@@ -163,18 +137,7 @@ impl Writer<'_> {
             return;
         }
         self.close_start();
-        self.out.push('<');
-        self.out.push_str(&node.qname);
-        for (prefix, uri) in &node.declare {
-            self.out.push_str(" xmlns");
-            if !prefix.is_empty() {
-                self.out.push(':');
-                self.out.push_str(prefix);
-            }
-            self.out.push_str("=\"");
-            escape::attribute(&mut self.out, uri);
-            self.out.push('"');
-        }
+        self.out.push_str(&node.start);
         for attr in &node.attrs {
             let val = match &attr.value {
                 Value::Const(c) => Val::Str(c),

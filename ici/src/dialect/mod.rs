@@ -54,8 +54,10 @@ pub struct Dialect {
     text: String,
     soap: SoapVersion,
     env_prefix: String,
-    xml_declaration: bool,
-    header: Option<String>,
+    /// Everything written before the body element (declaration, `Envelope`, the fixed header
+    /// block, `Body`), and after it: the same for every message, so built once.
+    envelope_open: String,
+    envelope_close: String,
     connector_path: String,
     event_path: String,
     user_header: Option<String>,

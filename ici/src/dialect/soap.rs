@@ -94,6 +94,28 @@ impl TimeFormat {
 }
 
 /// The `SOAPAction` header value and the request content type for one operation.
+/// The text around every message's body element: `(before, after)`.
+pub(super) fn envelope_parts(
+    prefix: &str,
+    version: SoapVersion,
+    xml_declaration: bool,
+    header: Option<&str>,
+) -> (String, String) {
+    let mut open = String::new();
+    if xml_declaration {
+        open.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    }
+    open.push_str(&format!(
+        "<{prefix}:Envelope xmlns:{prefix}=\"{}\">",
+        version.envelope_ns()
+    ));
+    if let Some(header) = header {
+        open.push_str(&format!("<{prefix}:Header>{header}</{prefix}:Header>"));
+    }
+    open.push_str(&format!("<{prefix}:Body>"));
+    (open, format!("</{prefix}:Body></{prefix}:Envelope>"))
+}
+
 pub(super) fn headers(
     version: SoapVersion,
     rule: ActionRule,

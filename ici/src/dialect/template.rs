@@ -82,6 +82,8 @@ pub(crate) struct Node {
     pub(crate) qname: Box<str>,
     /// Namespace declarations written on this element: `(prefix, uri)`, `""` for the default.
     pub(crate) declare: Vec<(Box<str>, Box<str>)>,
+    /// `<qname` and the declarations, escaped: what every message writes first for this element.
+    pub(crate) start: Box<str>,
     pub(crate) attrs: Vec<Attr>,
     pub(crate) content: Content,
     pub(crate) control: Control,
@@ -190,6 +192,7 @@ pub(crate) fn compile(
         0u16,
     )];
     declare(&mut root, namespaces, &mut in_scope, None);
+    fill_start(&mut root);
     check_required(&root, scope, true)?;
     Ok(root)
 }
@@ -386,6 +389,7 @@ impl<'x> Parser<'x, '_> {
             local: local.into(),
             qname: qname.into(),
             declare: Vec::new(),
+            start: Box::default(),
             attrs,
             content,
             control,
@@ -555,6 +559,25 @@ fn declare(
         }
     }
     in_scope.truncate(mark);
+}
+
+fn fill_start(node: &mut Node) {
+    let mut start = String::from("<");
+    start.push_str(&node.qname);
+    for (prefix, uri) in &node.declare {
+        start.push_str(" xmlns");
+        if !prefix.is_empty() {
+            start.push(':');
+            start.push_str(prefix);
+        }
+        start.push_str("=\"");
+        super::escape::attribute(&mut start, uri);
+        start.push('"');
+    }
+    node.start = start.into();
+    if let Content::Children(children) = &mut node.content {
+        children.iter_mut().for_each(fill_start);
+    }
 }
 
 fn prefix_of(qname: &str) -> &str {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::SchemaFile;
 use super::shape::{Globals, NsKey};
-use super::xsd::{Ctx, escape_attr};
+use super::xsd::{Ctx, attr_text as escape_attr};
 use crate::catalog::{Interface, Operation};
 use crate::dialect::soap::SoapVersion;
 use crate::dialect::template::{Content, Node, NsId};

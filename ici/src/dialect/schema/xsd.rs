@@ -109,7 +109,8 @@ impl<'c, 'd> Doc<'c, 'd> {
     }
 
     fn render(mut self, globals: &Globals, uses: &Uses, spaces: &BTreeSet<NsKey>) -> String {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         let mut body = String::new();
         let is_driver = self.tns == Some(0);
         if is_driver {
@@ -215,7 +216,8 @@ impl<'c, 'd> Doc<'c, 'd> {
 
     /// `Envelope`, `Header` and `Body` of the dialect's SOAP version.
     fn envelope(&mut self, out: &mut String, uses: &Uses) {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         let env = self.ctx.prefix(0).to_owned();
         let mut body_spaces: BTreeSet<String> = BTreeSet::new();
         for (ns, _) in uses.keys() {
@@ -270,7 +272,8 @@ impl<'c, 'd> Doc<'c, 'd> {
 
     /// Finishes an element start tag opened by the caller (`<xs:element name="…"`) with its type.
     fn typed(&mut self, out: &mut String, shape: &Shape, depth: usize, doc: Option<&[String]>) {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         let pad = "  ".repeat(depth);
         let annotation = doc.filter(|d| !d.is_empty()).map(|d| {
             format!(
@@ -340,7 +343,8 @@ impl<'c, 'd> Doc<'c, 'd> {
     }
 
     fn particle(&mut self, out: &mut String, p: &Particle, depth: usize) {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         let pad = "  ".repeat(depth);
         let mut occurs = String::new();
         if p.occurs.min != 1 {
@@ -379,7 +383,8 @@ impl<'c, 'd> Doc<'c, 'd> {
     }
 
     fn attrs(&mut self, out: &mut String, shape: &Shape, pad: &str) {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         for a in &shape.attrs {
             self.attr(out, a, pad);
         }
@@ -392,7 +397,8 @@ impl<'c, 'd> Doc<'c, 'd> {
     }
 
     fn attr(&mut self, out: &mut String, a: &AttrShape, pad: &str) {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         let required = if a.required { " use=\"required\"" } else { "" };
         match &a.name {
             AttrName::Unqualified(local) => {
@@ -446,7 +452,8 @@ impl<'c, 'd> Doc<'c, 'd> {
     /// The QName of a type for `t`: a built-in one, or a named simple type of this document
     /// (an inline type cannot be the base of an element's simple content with attributes).
     fn type_ref(&mut self, t: &Text, hint: &str) -> String {
-        let xs = self.ctx.xs.clone();
+        let ctx = self.ctx;
+        let xs = &ctx.xs;
         let needs_empty = t.empty_ok && !t.ty.allows_empty();
         if let (Simple::Builtin(b), false) = (&t.ty, needs_empty) {
             return format!("{xs}:{b}");
@@ -485,7 +492,7 @@ impl<'c, 'd> Doc<'c, 'd> {
             name = format!("{base}Type{n}");
             n += 1;
         }
-        let def = simple_type(&xs, &t);
+        let def = simple_type(xs, &t);
         let _ = write!(
             self.type_defs,
             "\n  <{xs}:simpleType name=\"{name}\">\n{def}  </{xs}:simpleType>\n"
@@ -556,7 +563,7 @@ fn xml_xsd(ctx: &Ctx<'_>, names: &[String]) -> String {
     out
 }
 
-fn attr_text(s: &str) -> String {
+pub(super) fn attr_text(s: &str) -> String {
     let mut out = String::new();
     escape::attribute(&mut out, s);
     out
@@ -573,7 +580,3 @@ fn comment_text(s: &str) -> String {
     s.replace("--", "- -")
 }
 
-/// Re-exported for the WSDL writer.
-pub(super) fn escape_attr(s: &str) -> String {
-    attr_text(s)
-}
