@@ -579,4 +579,3 @@ fn escape_text(s: &str) -> String {
 fn comment_text(s: &str) -> String {
     s.replace("--", "- -")
 }
-
