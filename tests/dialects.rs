@@ -285,4 +285,10 @@ fn schema_writes_a_dialects_contract_and_xmllint_holds_its_messages_to_it() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains(&format!("{}:", bad.display())), "{err}");
+
+    // The profile's own files, into a folder that does not exist yet (as the help promises).
+    let profile = dir.path().join("new/profile");
+    let (code, _, err) = crmsim(&["schema".as_ref(), "--out".as_ref(), profile.as_os_str()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(profile.join("ici-profile.xsd").is_file());
 }

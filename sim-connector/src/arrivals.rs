@@ -79,10 +79,10 @@ impl Schedule {
     /// The gap to the next arrival at `rate` calls per second (which must be positive).
     pub fn gap(&mut self, rate: f64) -> Duration {
         match self.process {
-            ArrivalProcess::Constant => Duration::from_secs_f64(1.0 / rate),
+            ArrivalProcess::Constant => stats::clamped_secs(1.0 / rate),
             ArrivalProcess::Poisson => match Exp::new(rate) {
-                Ok(exp) => Duration::from_secs_f64(exp.sample(&mut self.rng)),
-                Err(_) => Duration::from_secs_f64(1.0 / rate),
+                Ok(exp) => stats::clamped_secs(exp.sample(&mut self.rng)),
+                Err(_) => stats::clamped_secs(1.0 / rate),
             },
         }
     }

@@ -197,7 +197,7 @@ impl Crm {
             let offset = match logon {
                 LogonPlan::Storm => Duration::ZERO,
                 LogonPlan::Ramp { per_second } if per_second > 0.0 => {
-                    Duration::from_secs_f64(index as f64 / per_second)
+                    stats::clamped_secs(index as f64 / per_second)
                 }
                 LogonPlan::Ramp { .. } => Duration::ZERO,
             };

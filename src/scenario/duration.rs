@@ -4,13 +4,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-/// Deserializes a humantime duration string.
+/// Deserializes a humantime duration string of at most a week ([`stats::MAX_DURATION`]).
 pub fn de<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(de)?;
-    humantime::parse_duration(&text).map_err(|e| {
-        serde::de::Error::custom(format!(
-            "{text:?} is not a duration ({e}); write e.g. \"20s\", \"500ms\", \"2m\""
-        ))
+    stats::parse_duration(&text).map_err(|e| {
+        serde::de::Error::custom(format!("{e}; write e.g. \"20s\", \"500ms\", \"2m\""))
     })
 }
 

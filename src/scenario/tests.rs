@@ -40,6 +40,21 @@ fn wrong_types_and_bad_durations_are_located() {
 }
 
 #[test]
+fn durations_above_a_week_are_refused_where_they_are_written() {
+    // Both once panicked: the first adding up the phases, the second in the connector's timer.
+    let e = parse_str("[run]\ndeployment = \"direct\"\nsteady = \"18446744073709551615s\"\n")
+        .unwrap_err();
+    assert_eq!(e.at.map(|a| a.0), Some(3), "{e}");
+    assert!(e.message.contains("longer than crmsim's limit"), "{e}");
+    let e = parse_str(&format!("{MINIMAL}[calls]\npatience = \"800d\"\n")).unwrap_err();
+    assert_eq!(e.at.map(|a| a.0), Some(5), "{e}");
+    assert!(e.message.contains("7 days"), "{e}");
+    let e = parse_str(&format!("{MINIMAL}[crm]\ntalk_time = \"exp(30d)\"\n")).unwrap_err();
+    assert!(e.message.contains("7 days"), "{e}");
+    assert!(parse_str(&format!("{MINIMAL}[calls]\npatience = \"7d\"\n")).is_ok());
+}
+
+#[test]
 fn values_that_make_no_sense_are_refused_at_their_line() {
     for (extra, line, needle) in [
         ("[calls]\nrate = -3.0\n", 5, "positive"),

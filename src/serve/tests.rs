@@ -101,6 +101,10 @@ fn connector_rules_are_located() {
     assert!(e.starts_with("c.toml:4:15: events.proxy_route"), "{e}");
     let e = connector_error("listen = \"localhost\"\n");
     assert!(e.starts_with("c.toml:1:10"), "{e}");
+    // Once panicked at start and still exited 0.
+    let e = connector_error("listen = \"127.0.0.1:0\"\n[acd]\nsession_timeout = \"100000d\"\n");
+    assert!(e.starts_with("c.toml:3:"), "{e}");
+    assert!(e.contains("7 days"), "{e}");
 }
 
 #[test]

@@ -38,7 +38,7 @@ impl DurationDist {
             DurationDist::Exponential { mean } => {
                 let secs = mean.as_secs_f64();
                 match Exp::new(1.0 / secs) {
-                    Ok(exp) if secs > 0.0 => Duration::from_secs_f64(exp.sample(rng)),
+                    Ok(exp) if secs > 0.0 => clamped_secs(exp.sample(rng)),
                     _ => Duration::ZERO,
                 }
             }
@@ -51,7 +51,7 @@ impl DurationDist {
             }
             DurationDist::Normal { mean, std_dev } => {
                 match Normal::new(mean.as_secs_f64(), std_dev.as_secs_f64()) {
-                    Ok(n) => Duration::from_secs_f64(n.sample(rng).max(0.0)),
+                    Ok(n) => clamped_secs(n.sample(rng)),
                     Err(_) => mean,
                 }
             }
@@ -137,8 +137,30 @@ impl serde::Serialize for DurationDist {
     }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{text:?} is not a duration ({e})"))
+/// The longest duration any crmsim setting takes: a week. The longest real test (a soak, a
+/// shift) is hours, so anything above is a typo; and bounding every duration where it is read
+/// keeps all `Instant + Duration` arithmetic in the simulators far from overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Seconds as a duration, clamped to [`MAX_DURATION`] (and to zero below): gaps computed from
+/// rates (`1 / rate`, a ramp's offsets) cannot overflow or panic, whatever rate a file gives.
+pub fn clamped_secs(secs: f64) -> Duration {
+    if secs.is_nan() || secs <= 0.0 {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(secs).map_or(MAX_DURATION, |d| d.min(MAX_DURATION))
+}
+
+/// Parses a humantime duration of at most [`MAX_DURATION`].
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(text).map_err(|e| format!("{text:?} is not a duration ({e})"))?;
+    if d > MAX_DURATION {
+        return Err(format!(
+            "{text:?} is longer than crmsim's limit for any duration, 7 days (\"7d\"); write a shorter one"
+        ));
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

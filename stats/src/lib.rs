@@ -15,7 +15,7 @@ pub mod flips;
 pub mod latency;
 pub mod timeline;
 
-pub use dist::{DistError, DurationDist};
+pub use dist::{DistError, DurationDist, MAX_DURATION, clamped_secs, parse_duration};
 pub use errors::{ErrorEntry, ErrorLog};
 pub use flips::{Flips, Moments};
 pub use latency::{LatencyBook, LatencySummary};
