@@ -51,6 +51,8 @@ pub struct ConnectorConfig {
     pub arrivals: ArrivalConfig,
     /// The wire dialect the connector speaks, on its endpoint and to the CRMs' sinks.
     pub dialect: Arc<ici::Dialect>,
+    /// The endpoint's connection limit and timeouts.
+    pub server_limits: transport::ServerLimits,
 }
 
 /// The connector could not start.
@@ -225,6 +227,7 @@ impl Connector {
             .with_state(shared.clone());
         let mut options = ServerOptions::new(config.name.clone(), config.tls.clone());
         options.gate = gate.clone();
+        options.limits = config.server_limits;
         let server = HttpServer::start(listener, router, options)?;
         let (rate, rate_rx) = watch::channel(0.0);
         tasks.spawn(

@@ -34,6 +34,8 @@ pub struct CrmConfig {
     pub heartbeat: HeartbeatConfig,
     /// The wire dialect the CRM speaks, to the connector and on its event sink.
     pub dialect: Arc<ici::Dialect>,
+    /// The event sink's connection limit and timeouts.
+    pub server_limits: transport::ServerLimits,
 }
 
 /// The agents of one CRM.

@@ -178,6 +178,7 @@ impl Crm {
             .with_state(receiver);
         let mut options = ServerOptions::new(name.clone(), config.tls.clone());
         options.gate = gate.clone();
+        options.limits = config.server_limits;
         let server = HttpServer::start(listener, router, options)?;
         let sink_url = config
             .sink_url

@@ -73,6 +73,15 @@ pub fn render(r: &Report) -> String {
             h.full, h.resumed, h.failed
         );
     }
+    for (hop, l) in &r.hops {
+        if l.limits.any() {
+            let _ = writeln!(
+                out,
+                "  server   {hop}: {} ([server] in the scenario)",
+                l.limits
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "  latency (ms, steady phase)      count      p50      p90      p99      max"

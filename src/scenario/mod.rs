@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod duration;
 pub mod faults;
 mod model;
+pub mod server;
 mod source;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub use model::{
     OnMarkedDown, OnMarkedUp, ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario,
     Thresholds, TlsSection,
 };
+pub use server::ServerSection;
 pub use source::{ScenarioError, Source};
 
 /// A scenario read from a file, with where it came from.
@@ -114,6 +116,9 @@ fn load_dialects(src: &Source<'_>, loaded: &LoadedScenario) -> Result<Dialects, 
 /// Checks that go beyond types: ranges, combinations, what the seed allows.
 fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
     let err = |path: &[&str], msg: String| Err(src.error_at(path, msg));
+    if let Some((key, why)) = s.server.problem() {
+        return err(&["server", key], why);
+    }
     if s.run.steady.is_zero() {
         return err(
             &["run", "steady"],

@@ -26,6 +26,9 @@ pub struct Scenario {
     pub calls: CallsSection,
     #[serde(default)]
     pub proxy: ProxySection,
+    /// Connection limit and timeouts of every server the run starts.
+    #[serde(default)]
+    pub server: super::ServerSection,
     #[serde(default)]
     pub thresholds: Thresholds,
     #[serde(default, rename = "fault")]

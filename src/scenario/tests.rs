@@ -55,6 +55,34 @@ fn durations_above_a_week_are_refused_where_they_are_written() {
 }
 
 #[test]
+fn server_bounds_are_read_and_impossible_ones_refused_at_their_line() {
+    let s = parse_str(&format!(
+        "{MINIMAL}[server]\nmax_connections = 100\nidle_timeout = \"5s\"\n"
+    ))
+    .unwrap();
+    let l = s.scenario.server.limits();
+    assert_eq!(
+        (l.max_connections, l.idle_timeout),
+        (100, std::time::Duration::from_secs(5))
+    );
+    assert_eq!(
+        l.header_timeout,
+        transport::ServerLimits::default().header_timeout
+    );
+    for (extra, needle) in [
+        ("max_connections = 0", "give 1 to"),
+        ("max_connections = 2000000", "give 1 to"),
+        ("request_timeout = \"0s\"", "zero timeout"),
+        ("idle_timeout = \"8d\"", "7 days"),
+        ("backlog = 5", "unknown field"),
+    ] {
+        let e = parse_str(&format!("{MINIMAL}[server]\n{extra}\n")).unwrap_err();
+        assert_eq!(e.at.map(|a| a.0), Some(5), "{extra}: {e}");
+        assert!(e.message.contains(needle), "{extra}: {e}");
+    }
+}
+
+#[test]
 fn values_that_make_no_sense_are_refused_at_their_line() {
     for (extra, line, needle) in [
         ("[calls]\nrate = -3.0\n", 5, "positive"),

@@ -18,7 +18,9 @@ use transport::ConnectionMode;
 use super::config::{self, ConfigFile, Hosts, TlsTable};
 use super::tls;
 use crate::scenario::duration;
-use crate::scenario::{CallsSection, ConnectorSection, Scenario, ScenarioError, TlsSection};
+use crate::scenario::{
+    CallsSection, ConnectorSection, Scenario, ScenarioError, ServerSection, TlsSection,
+};
 use crate::topology::{SideMaterial, configs};
 
 /// The whole file.
@@ -62,6 +64,9 @@ pub struct ConnectorFile {
     /// `late_tolerance`.
     #[serde(default)]
     pub calls: CallsSection,
+    /// The ICI endpoint's connection limit and timeouts, as a scenario's `[server]`.
+    #[serde(default)]
+    pub server: ServerSection,
 }
 
 /// `[events]`: how events reach the CRM's event sink (the URL each agent's subscription names).
@@ -172,6 +177,9 @@ pub fn parse(file: &ConfigFile) -> Result<ConnectorFile, ScenarioError> {
     let c: ConnectorFile = file.parse()?;
     if c.name.trim().is_empty() {
         return Err(file.error_at(&["name"], "give the connector a name"));
+    }
+    if let Some((key, why)) = c.server.problem() {
+        return Err(file.error_at(&["server", key], why));
     }
     if c.path.as_ref().is_some_and(|p| !p.starts_with('/')) {
         return Err(file.error_at(&["path"], "the endpoint path must start with '/'"));
@@ -371,6 +379,7 @@ fn as_scenario(
 ) -> Result<Scenario, ScenarioError> {
     let mut s = config::base_scenario(file)?;
     s.run.seed = c.seed;
+    s.server = c.server.clone();
     s.tls = TlsSection {
         enabled: tls_on,
         versions: options.versions,

@@ -19,7 +19,9 @@ use transport::ConnectionMode;
 use super::config::{self, ConfigFile, Hosts, TlsTable};
 use super::tls;
 use crate::scenario::duration;
-use crate::scenario::{CrmSection, Hangup, Logon, Scenario, ScenarioError, TlsSection};
+use crate::scenario::{
+    CrmSection, Hangup, Logon, Scenario, ScenarioError, ServerSection, TlsSection,
+};
 use crate::topology::{SideMaterial, configs};
 
 /// The whole file.
@@ -63,6 +65,9 @@ pub struct CrmFile {
     pub requests: RequestsTable,
     #[serde(default)]
     pub agents: AgentsTable,
+    /// The event sink's connection limit and timeouts, as a scenario's `[server]`.
+    #[serde(default)]
+    pub server: ServerSection,
 }
 
 /// `[requests]`: how requests reach the connector.
@@ -182,6 +187,9 @@ pub fn parse(file: &ConfigFile) -> Result<CrmFile, ScenarioError> {
     let c: CrmFile = file.parse()?;
     if c.name.trim().is_empty() {
         return Err(file.error_at(&["name"], "give the CRM a name"));
+    }
+    if let Some((key, why)) = c.server.problem() {
+        return Err(file.error_at(&["server", key], why));
     }
     let a = &c.agents;
     if !(1..=100_000).contains(&a.count) {
@@ -389,6 +397,7 @@ fn as_scenario(
     let a = &c.agents;
     let mut s = config::base_scenario(file)?;
     s.run.seed = c.seed;
+    s.server = c.server.clone();
     s.run.logon = a.logon;
     s.tls = TlsSection {
         enabled: tls_on,

@@ -108,6 +108,9 @@ fn link(l: &LinkSnapshot) -> String {
             causes.join(", ")
         );
     }
+    if l.limits.any() {
+        let _ = write!(s, "; connections {}", l.limits);
+    }
     s
 }
 

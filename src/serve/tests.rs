@@ -105,6 +105,9 @@ fn connector_rules_are_located() {
     let e = connector_error("listen = \"127.0.0.1:0\"\n[acd]\nsession_timeout = \"100000d\"\n");
     assert!(e.starts_with("c.toml:3:"), "{e}");
     assert!(e.contains("7 days"), "{e}");
+    let e = connector_error("listen = \"127.0.0.1:0\"\n[server]\nmax_connections = 0\n");
+    assert!(e.starts_with("c.toml:3:"), "{e}");
+    assert!(e.contains("give 1 to"), "{e}");
 }
 
 #[test]

@@ -71,6 +71,7 @@ pub fn connector_config(
             seed: s.run.seed.wrapping_add(1),
         },
         dialect: s.dialects.connector.clone(),
+        server_limits: s.server.limits(),
     }
 }
 
@@ -147,6 +148,7 @@ pub fn crm_config(
             failures_to_lose: 2,
         },
         dialect: s.dialects.crm.clone(),
+        server_limits: s.server.limits(),
     };
     let logon = match s.run.logon {
         Logon::Rate(per_second) => LogonPlan::Ramp { per_second },

@@ -21,11 +21,34 @@ pub struct Served {
 
 impl Served {
     pub fn start(component: &str, config: &Path, json: &Path) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crmsim"));
+        cmd.args(["serve", component, "--config"])
+            .arg(config)
+            .arg("--json")
+            .arg(json);
+        Served::spawn(cmd)
+    }
+
+    /// As [`start`](Self::start), with the process's open-file limit (soft and hard) lowered
+    /// to `nofile` by util-linux's `prlimit`.
+    pub fn start_with_file_limit(
+        component: &str,
+        config: &Path,
+        json: &Path,
+        nofile: u32,
+    ) -> Served {
+        let mut cmd = Command::new("prlimit");
+        cmd.arg(format!("--nofile={nofile}:{nofile}"))
+            .arg(env!("CARGO_BIN_EXE_crmsim"))
             .args(["serve", component, "--config"])
             .arg(config)
             .arg("--json")
-            .arg(json)
+            .arg(json);
+        Served::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Served {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -6,6 +6,7 @@
 //!
 //! - [`server`]: the accept loop: TLS handshake counted full/resumed, refusals named, an axum
 //!   router behind it, graceful shutdown and a hard kill for fault injection;
+//! - [`limits`]: the bounds on every wait a peer controls and on connections per server;
 //! - [`client`]: the SOAP client with the three connection modes we measure (keep-alive, new
 //!   connection with resumption, new connection with a full handshake);
 //! - [`tls_failure`]: what went wrong in a handshake, in words, with a hint;
@@ -17,14 +18,18 @@
 pub mod client;
 mod connect_count;
 pub mod gate;
+pub mod limits;
 pub mod link_stats;
 pub mod probe;
+mod registry;
 pub mod server;
 pub mod sniff;
 pub mod tls_failure;
+mod watched_io;
 
 pub use client::{CallError, ClientOptions, ClientTls, ConnectionMode, Reply, SoapClient};
 pub use gate::Gate;
-pub use link_stats::{LinkSnapshot, LinkStats};
+pub use limits::ServerLimits;
+pub use link_stats::{LimitSnapshot, LinkSnapshot, LinkStats};
 pub use server::{HttpServer, PeerInfo, ServerOptions};
 pub use tls_failure::TlsFailure;

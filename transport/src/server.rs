@@ -5,6 +5,11 @@
 //! own accept loop: TCP accept → sniff the first bytes → TLS handshake (counted, failures named)
 //! → hyper HTTP/1.1 with keep-alive → the router.
 //!
+//! Every wait a peer controls is bounded ([`ServerLimits`]): the handshake, a request's head,
+//! the idle time between requests, the body and answer; and the number of connections, with
+//! the oldest idle one making room for a new one, so one client's silent connections cannot
+//! shut everyone else out.
+//!
 //! Shutdown comes in two kinds, because faults need both: [`HttpServer::shutdown`] is graceful
 //! (stop accepting, finish requests in flight), [`HttpServer::kill`] drops every connection at
 //! once, as a crashed process would.
@@ -27,9 +32,12 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::gate::Gate;
+use crate::limits::ServerLimits;
 use crate::link_stats::LinkStats;
+use crate::registry::{Admission, Phase, Registration, Registry, Slot};
 use crate::sniff::{self, FirstBytes};
 use crate::tls_failure::TlsFailure;
+use crate::watched_io::Watched;
 
 /// How to run one server.
 #[derive(Clone)]
@@ -38,8 +46,8 @@ pub struct ServerOptions {
     pub name: String,
     /// `Some` for HTTPS; the config decides whether client certificates are required.
     pub tls: Option<Arc<rustls::ServerConfig>>,
-    /// A peer that does not finish its handshake in this time is dropped and counted.
-    pub handshake_timeout: Duration,
+    /// Connection limit and timeouts.
+    pub limits: ServerLimits,
     /// While closed, the server does no handshake and answers no request (a paused process).
     pub gate: Gate,
 }
@@ -49,7 +57,7 @@ impl ServerOptions {
         ServerOptions {
             name: name.into(),
             tls,
-            handshake_timeout: Duration::from_secs(10),
+            limits: ServerLimits::default(),
             gate: Gate::default(),
         }
     }
@@ -105,6 +113,7 @@ impl HttpServer {
         let kill = CancellationToken::new();
         let tracker = TaskTracker::new();
         let shared = Arc::new(Shared {
+            registry: Registry::new(options.limits.max_connections),
             router,
             acceptor: options.tls.clone().map(TlsAcceptor::from),
             options,
@@ -166,6 +175,7 @@ impl HttpServer {
 }
 
 struct Shared {
+    registry: Arc<Registry>,
     router: Router,
     acceptor: Option<TlsAcceptor>,
     options: ServerOptions,
@@ -180,6 +190,7 @@ async fn accept_loop(
     stop: CancellationToken,
     tracker: TaskTracker,
 ) {
+    let mut backoff = AcceptBackoff::default();
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => return,
@@ -187,30 +198,102 @@ async fn accept_loop(
         };
         match accepted {
             Ok((stream, peer)) => {
+                backoff.reset();
+                let Some(registration) = admit(&shared, peer) else {
+                    // Closing at once is the refusal: without a handshake there is no one to
+                    // tell, and a full server must not spend one on a peer it cannot serve.
+                    drop(stream);
+                    continue;
+                };
                 let shared = shared.clone();
                 tracker.spawn(async move {
                     let kill = shared.kill.clone();
+                    let evicted = registration.slot.close.clone();
                     tokio::select! {
                         _ = kill.cancelled() => {}
-                        _ = handle_connection(stream, peer, &shared) => {}
+                        _ = evicted.cancelled() => {}
+                        _ = handle_connection(stream, peer, &shared, &registration) => {}
                     }
                 });
             }
             Err(e) => {
-                // EMFILE and friends: say so and back off instead of spinning.
-                tracing::warn!(server = %shared.options.name, error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // EMFILE and friends: the error repeats at once until a descriptor is freed,
+                // so wait, longer each time, instead of spinning; warn once per streak.
+                shared.stats.accept_error();
+                if backoff.first() {
+                    tracing::warn!(
+                        server = %shared.options.name,
+                        error = %e,
+                        open = shared.registry.open(),
+                        "accept failed; backing off until it succeeds again"
+                    );
+                }
+                tokio::time::sleep(backoff.next()).await;
             }
         }
     }
 }
 
-async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared) {
+/// The wait after a failed accept: 5 ms, doubling up to a second, reset by a good accept.
+#[derive(Default)]
+struct AcceptBackoff {
+    failures: u32,
+}
+
+impl AcceptBackoff {
+    fn reset(&mut self) {
+        self.failures = 0;
+    }
+
+    fn first(&self) -> bool {
+        self.failures == 0
+    }
+
+    fn next(&mut self) -> Duration {
+        let wait = Duration::from_millis(5u64 << self.failures.min(8)).min(Duration::from_secs(1));
+        self.failures = self.failures.saturating_add(1);
+        wait
+    }
+}
+
+/// A place for a new connection, making room at the limit; `None` (counted, said) if the
+/// server is full of busy connections.
+fn admit(shared: &Shared, peer: SocketAddr) -> Option<Registration> {
+    let registration = match shared.registry.admit() {
+        Admission::Admitted(r) => r,
+        Admission::Evicted(r) => {
+            shared.stats.evicted();
+            r
+        }
+        Admission::Refused => {
+            if shared.stats.refused() {
+                tracing::warn!(
+                    server = %shared.options.name,
+                    %peer,
+                    max_connections = shared.options.limits.max_connections,
+                    "refused a connection: every one of max_connections is busy with a request; \
+                     raise [server] max_connections if this load is real"
+                );
+            }
+            return None;
+        }
+    };
+    shared.stats.open_now(shared.registry.open());
+    Some(registration)
+}
+
+async fn handle_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    registration: &Registration,
+) {
     let _ = stream.set_nodelay(true);
     shared.options.gate.wait().await;
     shared.stats.connection_opened();
     let name = &shared.options.name;
-    let first = match sniff::peek(&stream, shared.options.handshake_timeout).await {
+    let limits = &shared.options.limits;
+    let first = match sniff::peek(&stream, limits.handshake_timeout).await {
         Ok(first) => first,
         Err(e) => {
             tracing::debug!(server = %name, %peer, error = %e, "connection failed before any data");
@@ -228,7 +311,9 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared)
             tls: false,
             client_certificate: None,
         };
-        serve_http(TokioIo::new(stream), info, shared).await;
+        let slot = registration.slot.clone();
+        slot.set(Phase::Idle);
+        serve_http(Watched::new(stream, slot.clone()), info, shared, &slot).await;
         return;
     };
     match first {
@@ -241,7 +326,7 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared)
         FirstBytes::TlsHandshake | FirstBytes::Unknown => {}
     }
     let handshake = tokio::time::timeout(
-        shared.options.handshake_timeout,
+        limits.handshake_timeout,
         acceptor.accept(stream).into_fallible(),
     )
     .await;
@@ -269,7 +354,9 @@ async fn handle_connection(stream: TcpStream, peer: SocketAddr, shared: &Shared)
             .and_then(|chain| chain.first())
             .map(|leaf| leaf.as_ref().to_vec()),
     };
-    serve_http(TokioIo::new(tls_stream), info, shared).await;
+    let slot = registration.slot.clone();
+    slot.set(Phase::Idle);
+    serve_http(Watched::new(tls_stream, slot.clone()), info, shared, &slot).await;
 }
 
 /// Closes a connection whose handshake we refused without resetting it. In TLS 1.3 the client
@@ -297,24 +384,43 @@ fn record_failure(shared: &Shared, peer: SocketAddr, failure: &TlsFailure) {
     shared.stats.failure(failure, message);
 }
 
-async fn serve_http<I>(io: TokioIo<I>, info: PeerInfo, shared: &Shared)
+async fn serve_http<I>(io: Watched<I>, info: PeerInfo, shared: &Shared, slot: &Arc<Slot>)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let peer = info.addr;
     let router = shared.router.clone();
     let gate = shared.options.gate.clone();
+    let request_timeout = shared.options.limits.request_timeout;
+    let stats = shared.stats.clone();
+    let name: Arc<str> = shared.options.name.as_str().into();
+    let service_slot = slot.clone();
     let service = tower::service_fn(move |mut request: http::Request<Incoming>| {
         request.extensions_mut().insert(info.clone());
         let router = router.clone();
         let gate = gate.clone();
+        let slot = service_slot.clone();
+        let stats = stats.clone();
+        let name = name.clone();
         async move {
+            slot.set(Phase::Request);
             gate.wait().await;
-            router.oneshot(request).await
+            let answer = tokio::time::timeout(request_timeout, router.oneshot(request)).await;
+            slot.set(Phase::Idle);
+            match answer {
+                Ok(response) => response,
+                Err(_) => {
+                    stats.request_timeout();
+                    Ok(request_timed_out(&name, request_timeout))
+                }
+            }
         }
     });
     let builder = hyper::server::conn::http1::Builder::new();
-    let connection = builder.serve_connection(io, TowerToHyperService::new(service));
+    let connection = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
     tokio::pin!(connection);
+    let watchdog = watchdog(slot, &shared.options.limits, &shared.options.gate);
+    tokio::pin!(watchdog);
     let mut draining = false;
     loop {
         tokio::select! {
@@ -326,10 +432,66 @@ where
                 }
                 return;
             }
+            expired = &mut watchdog => {
+                match expired {
+                    Phase::Head => shared.stats.slow_headers(),
+                    _ => shared.stats.idle_closed(),
+                }
+                tracing::debug!(server = %shared.options.name, %peer, phase = ?expired, "closed a connection that waited too long");
+                return;
+            }
             _ = shared.drain.cancelled(), if !draining => {
                 draining = true;
                 connection.as_mut().graceful_shutdown();
             }
         }
     }
+}
+
+/// Resolves when the connection has stayed too long in a phase the peer controls (idle, or
+/// sending a head), with that phase. It sleeps until the current phase's deadline and looks
+/// again, so a busy connection costs one timer wake per `idle_timeout`, not one per request;
+/// only the start of a head, which brings the deadline closer, wakes it early.
+async fn watchdog(slot: &Slot, limits: &ServerLimits, gate: &Gate) -> Phase {
+    loop {
+        let (phase, since) = slot.phase();
+        let allowed = match phase {
+            Phase::Idle | Phase::Handshake => limits.idle_timeout,
+            Phase::Head => limits.header_timeout,
+            // The service bounds a request itself (408); look again after that.
+            Phase::Request => limits.request_timeout,
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until((since + allowed).into()) => {}
+            _ = slot.head_started.notified() => continue,
+        }
+        // A paused server closes nothing, as a stopped process would not.
+        gate.wait().await;
+        let (now_phase, now_since) = slot.phase();
+        if now_phase == phase && now_since == since && phase != Phase::Request {
+            return phase;
+        }
+    }
+}
+
+/// 408 with the server's name and the limit, and `Connection: close`: the rest of a body that
+/// came too slowly may still be on its way, so the connection cannot carry another request.
+fn request_timed_out(name: &str, limit: Duration) -> axum::response::Response {
+    let text = format!(
+        "{name}: the request was not received and answered within {} s (request_timeout); \
+         a body that arrives this slowly is refused\n",
+        limit.as_secs_f64()
+    );
+    let mut response = axum::response::Response::new(axum::body::Body::from(text));
+    *response.status_mut() = http::StatusCode::REQUEST_TIMEOUT;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }
