@@ -52,21 +52,25 @@ pub(crate) struct Slot {
     epoch: Instant,
     /// Cancelled to close the connection (evicted to make room).
     pub(crate) close: CancellationToken,
-    /// Woken when a head starts: the only change that brings the watchdog's deadline closer.
-    pub(crate) head_started: Notify,
+    /// Told by the watchdog that the request in the service has outlived `request_timeout`.
+    /// The service checks that the request is still its own, since a permit can outlive the
+    /// request it was meant for.
+    pub(crate) request_expired: Notify,
 }
 
 impl Slot {
-    pub(crate) fn set(&self, phase: Phase) {
-        self.since_ms.store(self.now_ms(), Ordering::Relaxed);
+    /// Enters `phase` now; returns the phase and its start as [`phase`](Self::phase) will.
+    pub(crate) fn set(&self, phase: Phase) -> (Phase, Instant) {
+        let ms = self.now_ms();
+        self.since_ms.store(ms, Ordering::Relaxed);
         self.phase.store(phase as u8, Ordering::Relaxed);
+        (phase, self.epoch + Duration::from_millis(ms))
     }
 
     /// Idle → Head, on the first bytes read while idle; any other phase is left as it is.
     pub(crate) fn bytes_arrived(&self) {
         if self.phase.load(Ordering::Relaxed) == Phase::Idle as u8 {
             self.set(Phase::Head);
-            self.head_started.notify_one();
         }
     }
 
@@ -136,7 +140,7 @@ impl Registry {
             since_ms: AtomicU64::new(0),
             epoch: self.epoch,
             close: CancellationToken::new(),
-            head_started: Notify::new(),
+            request_expired: Notify::new(),
         });
         slot.set(Phase::Handshake);
         slots.insert(id, slot.clone());

@@ -17,7 +17,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper::body::Incoming;
@@ -403,17 +403,27 @@ where
         let stats = stats.clone();
         let name = name.clone();
         async move {
+            // Busy from the head on, so that eviction spares a request waiting for the gate.
             slot.set(Phase::Request);
             gate.wait().await;
-            let answer = tokio::time::timeout(request_timeout, router.oneshot(request)).await;
-            slot.set(Phase::Idle);
-            match answer {
-                Ok(response) => response,
-                Err(_) => {
-                    stats.request_timeout();
-                    Ok(request_timed_out(&name, request_timeout))
+            let mine = slot.set(Phase::Request);
+            let answer = router.oneshot(request);
+            tokio::pin!(answer);
+            // No timer per request: the connection's watchdog, which wakes anyway, says when
+            // `request_timeout` is over.
+            let answer = loop {
+                tokio::select! {
+                    answer = &mut answer => break answer,
+                    _ = slot.request_expired.notified() => {
+                        if slot.phase() == mine {
+                            stats.request_timeout();
+                            break Ok(request_timed_out(&name, request_timeout));
+                        }
+                    }
                 }
-            }
+            };
+            slot.set(Phase::Idle);
+            answer
         }
     });
     let builder = hyper::server::conn::http1::Builder::new();
@@ -449,28 +459,43 @@ where
 }
 
 /// Resolves when the connection has stayed too long in a phase the peer controls (idle, or
-/// sending a head), with that phase. It sleeps until the current phase's deadline and looks
-/// again, so a busy connection costs one timer wake per `idle_timeout`, not one per request;
-/// only the start of a head, which brings the deadline closer, wakes it early.
+/// sending a head), with that phase; tells the service when its request has outlived
+/// `request_timeout`.
+///
+/// It wakes at the current phase's deadline or after the shortest timeout, whichever comes
+/// first, and looks at the phase then. A phase's start is recorded when it begins, so a phase
+/// noticed late still gets its exact deadline, as long as the watchdog looks within the
+/// shortest timeout; and a busy connection costs one wake per that timeout, not a timer per
+/// request.
 async fn watchdog(slot: &Slot, limits: &ServerLimits, gate: &Gate) -> Phase {
+    let look = limits
+        .header_timeout
+        .min(limits.idle_timeout)
+        .min(limits.request_timeout)
+        .max(Duration::from_millis(10));
     loop {
         let (phase, since) = slot.phase();
         let allowed = match phase {
             Phase::Idle | Phase::Handshake => limits.idle_timeout,
             Phase::Head => limits.header_timeout,
-            // The service bounds a request itself (408); look again after that.
             Phase::Request => limits.request_timeout,
         };
-        tokio::select! {
-            _ = tokio::time::sleep_until((since + allowed).into()) => {}
-            _ = slot.head_started.notified() => continue,
+        let deadline = since + allowed;
+        let now = Instant::now();
+        if now < deadline {
+            tokio::time::sleep_until(deadline.min(now + look).into()).await;
+            continue;
         }
         // A paused server closes nothing, as a stopped process would not.
         gate.wait().await;
-        let (now_phase, now_since) = slot.phase();
-        if now_phase == phase && now_since == since && phase != Phase::Request {
+        if slot.phase() != (phase, since) {
+            continue;
+        }
+        if phase != Phase::Request {
             return phase;
         }
+        slot.request_expired.notify_one();
+        tokio::time::sleep(look).await;
     }
 }
 

@@ -2,6 +2,8 @@
 //! connections, heads and bodies that trickle, and more connections than the limit. Real TLS
 //! on 127.0.0.1 with certificates made per test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
