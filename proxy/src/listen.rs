@@ -56,7 +56,10 @@ pub(crate) async fn accept_loop<F, Fut>(
         match accepted {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                tracker.spawn(handle(stream, peer));
+                tracker.spawn(tasks::named(
+                    format!("{what} connection from {peer}"),
+                    handle(stream, peer),
+                ));
             }
             Err(e) => {
                 // EMFILE and friends: say so and back off instead of spinning.

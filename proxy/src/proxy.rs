@@ -183,13 +183,17 @@ impl Proxy {
             for index in 0..backend.servers.len() {
                 let (tx, rx) = oneshot::channel();
                 firsts.push(rx);
-                self.tracker.spawn(backend::check_loop(
-                    backend.clone(),
-                    index,
-                    self.shared.journal.clone(),
-                    self.shared.whole.clone(),
-                    self.life.clone(),
-                    tx,
+                let task = format!("{} health checks of server {index}", self.shared.name);
+                self.tracker.spawn(tasks::named(
+                    task,
+                    backend::check_loop(
+                        backend.clone(),
+                        index,
+                        self.shared.journal.clone(),
+                        self.shared.whole.clone(),
+                        self.life.clone(),
+                        tx,
+                    ),
                 ));
             }
         }
@@ -207,13 +211,17 @@ impl Proxy {
         let life = self.life.clone();
         let handler =
             move |client, peer| serve_frontend(shared.clone(), index, client, peer, life.clone());
-        self.tracker.spawn(listen::accept_loop(
-            listener,
-            format!("{} {what}", self.shared.name),
-            self.life.clone(),
-            Some(self.shared.whole.clone()),
-            self.tracker.clone(),
-            handler,
+        let what = format!("{} {what}", self.shared.name);
+        self.tracker.spawn(tasks::named(
+            format!("{what} accept loop"),
+            listen::accept_loop(
+                listener,
+                what,
+                self.life.clone(),
+                Some(self.shared.whole.clone()),
+                self.tracker.clone(),
+                handler,
+            ),
         ));
     }
 
@@ -232,13 +240,17 @@ impl Proxy {
                 life.clone(),
             )
         };
-        self.tracker.spawn(listen::accept_loop(
-            listener,
-            format!("{} {what}", self.shared.name),
-            self.life.clone(),
-            Some(self.shared.whole.clone()),
-            self.tracker.clone(),
-            handler,
+        let what = format!("{} {what}", self.shared.name);
+        self.tracker.spawn(tasks::named(
+            format!("{what} accept loop"),
+            listen::accept_loop(
+                listener,
+                what,
+                self.life.clone(),
+                Some(self.shared.whole.clone()),
+                self.tracker.clone(),
+                handler,
+            ),
         ));
     }
 

@@ -105,13 +105,14 @@ impl StreamOutlet {
         let count = self.shared.delivery.lanes.max(1);
         let lanes = self.lanes.entry(sink.to_owned()).or_insert_with(|| {
             (0..count)
-                .map(|_| {
+                .map(|lane| {
                     let (tx, rx) = mpsc::unbounded_channel();
                     let shared = self.shared.clone();
+                    let task = format!("{} lane {lane} to {sink}", shared.delivery.client.name);
                     let sink = sink.to_owned();
-                    self.shared
-                        .tasks
-                        .spawn(async move { shared.run_lane(rx, sink).await });
+                    self.shared.tasks.spawn(tasks::named(task, async move {
+                        shared.run_lane(rx, sink).await
+                    }));
                     tx
                 })
                 .collect()

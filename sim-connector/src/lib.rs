@@ -212,7 +212,13 @@ impl Connector {
         })?;
         let initial_timers = acd.take_timers();
         let acd = Arc::new(Mutex::new(acd));
-        let timers = timers::Timers::spawn(acd.clone(), gate.clone(), &tasks, cancel.clone());
+        let timers = timers::Timers::spawn(
+            &config.name,
+            acd.clone(),
+            gate.clone(),
+            &tasks,
+            cancel.clone(),
+        );
         timers.arm(initial_timers);
         let shared = Arc::new(Shared {
             name: config.name.clone(),
@@ -230,7 +236,8 @@ impl Connector {
         options.limits = config.server_limits;
         let server = HttpServer::start(listener, router, options)?;
         let (rate, rate_rx) = watch::channel(0.0);
-        tasks.spawn(
+        tasks.spawn(tasks::named(
+            format!("{} call generator", config.name),
             Generator {
                 shared: shared.clone(),
                 gate: gate.clone(),
@@ -239,7 +246,7 @@ impl Connector {
                 cancel: cancel.clone(),
             }
             .run(),
-        );
+        ));
         tracing::info!(connector = %config.name, addr = %server.local_addr(), tls = config.tls.is_some(), "connector listening");
         Ok(Connector {
             name: config.name,

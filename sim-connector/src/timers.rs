@@ -24,13 +24,17 @@ pub struct Timers {
 
 impl Timers {
     pub fn spawn(
+        name: &str,
         acd: Arc<Mutex<Acd>>,
         gate: Gate,
         tasks: &TaskTracker,
         cancel: CancellationToken,
     ) -> Timers {
         let (tx, rx) = mpsc::unbounded_channel();
-        tasks.spawn(run(acd, gate, rx, cancel));
+        tasks.spawn(tasks::named(
+            format!("{name} timers"),
+            run(acd, gate, rx, cancel),
+        ));
         Timers { tx }
     }
 

@@ -202,10 +202,15 @@ impl Crm {
                 }
                 LogonPlan::Ramp { .. } => Duration::ZERO,
             };
+            let task = format!(
+                "{name} agent {}",
+                agent::user_name(&config.agents.user_prefix, index)
+            );
             let agent = Agent::new(index, rx, session, control_rx.clone(), ctx.clone(), offset);
-            tasks.spawn(agent.run());
+            tasks.spawn(tasks::named(task, agent.run()));
         }
-        tasks.spawn(
+        tasks.spawn(tasks::named(
+            format!("{name} heartbeat"),
             heartbeat::Heartbeat {
                 client: client.clone(),
                 config: config.heartbeat.clone(),
@@ -217,7 +222,7 @@ impl Crm {
                 name: name.clone(),
             }
             .run(),
-        );
+        ));
         tracing::info!(crm = %name, addr = %server.local_addr(), sink = %sink_url, connector = %client.url(), agents = count, "CRM started");
         Ok(Crm {
             name,

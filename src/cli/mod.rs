@@ -4,6 +4,7 @@ mod capacity;
 mod certs;
 mod dialect;
 mod export;
+pub mod panic_hook;
 mod run;
 mod schema;
 mod serve;
@@ -134,6 +135,7 @@ impl From<EngineArg> for crate::scenario::ProxyEngine {
 
 /// Parses the command line, runs, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
+    panic_hook::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -101,7 +101,7 @@ impl ContactCenter {
             cancel: cancel.clone(),
             waiting: VecDeque::new(),
         };
-        tokio::spawn(worker.run());
+        tokio::spawn(tasks::named("contact center", worker.run()));
         ContactCenter {
             rate,
             desks,

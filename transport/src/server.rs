@@ -121,11 +121,9 @@ impl HttpServer {
             drain: drain.clone(),
             kill: kill.clone(),
         });
-        let accept_task = tokio::spawn(accept_loop(
-            listener,
-            shared,
-            stop_accepting.clone(),
-            tracker.clone(),
+        let accept_task = tokio::spawn(tasks::named(
+            format!("{} accept loop", shared.options.name),
+            accept_loop(listener, shared, stop_accepting.clone(), tracker.clone()),
         ));
         Ok(HttpServer {
             local_addr,
@@ -206,7 +204,8 @@ async fn accept_loop(
                     continue;
                 };
                 let shared = shared.clone();
-                tracker.spawn(async move {
+                let task = format!("{} connection from {peer}", shared.options.name);
+                tracker.spawn(tasks::named(task, async move {
                     let kill = shared.kill.clone();
                     let evicted = registration.slot.close.clone();
                     tokio::select! {
@@ -214,7 +213,7 @@ async fn accept_loop(
                         _ = evicted.cancelled() => {}
                         _ = handle_connection(stream, peer, &shared, &registration) => {}
                     }
-                });
+                }));
             }
             Err(e) => {
                 // EMFILE and friends: the error repeats at once until a descriptor is freed,

@@ -157,7 +157,10 @@ impl Haproxy {
         let shared = Arc::new(Shared::default());
         let cancel = CancellationToken::new();
         if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(read_log(stderr, shared.clone(), cfg.clone()));
+            tokio::spawn(tasks::named(
+                "haproxy log reader",
+                read_log(stderr, shared.clone(), cfg.clone()),
+            ));
         }
         // Up: the admin socket answers. Ready: every checked server has a check result.
         let limit = Duration::from_secs(10) + first_check_bound(&cfg);
@@ -188,11 +191,9 @@ impl Haproxy {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::spawn(poll_stats(
-            socket.clone(),
-            cfg.clone(),
-            shared.clone(),
-            cancel.clone(),
+        tokio::spawn(tasks::named(
+            "haproxy stats poller",
+            poll_stats(socket.clone(), cfg.clone(), shared.clone(), cancel.clone()),
         ));
         Ok(Haproxy {
             cfg,
