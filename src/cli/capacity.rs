@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::exit;
-use crate::report::write_file;
+use crate::report::{output, write_file};
 use crate::runner::RunOptions;
 use crate::runner::progress::ProgressMode;
 
@@ -40,6 +40,15 @@ pub fn run(args: &CapacityArgs) -> ExitCode {
         );
         return exit::code(exit::BAD_INPUT);
     };
+    let outputs = output::given([
+        ("--json", &args.json),
+        ("--markdown", &args.markdown),
+        ("--html", &args.html),
+    ]);
+    if let Err(e) = output::check_all(&outputs) {
+        eprintln!("crmsim: {e}");
+        return exit::code(exit::BAD_INPUT);
+    }
     let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -58,7 +67,6 @@ pub fn run(args: &CapacityArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
-    print!("{}", report.render_table());
     let json = match serde_json::to_string_pretty(&report) {
         Ok(json) => json + "\n",
         Err(e) => {
@@ -82,5 +90,7 @@ pub fn run(args: &CapacityArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     }
+    // After the files: a summary that cannot be printed must not cost them.
+    print!("{}", report.render_table());
     exit::code(exit::PASS)
 }

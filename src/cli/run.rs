@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use super::RunArgs;
 use crate::exit;
-use crate::report::{self, Verdict};
+use crate::report::{self, Verdict, output};
 use crate::runner;
 use crate::scenario;
 use crate::separate;
@@ -19,6 +19,15 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
         Err(code) => return code,
     };
+    let outputs = output::given([
+        ("--json", &args.json),
+        ("--junit", &args.junit),
+        ("--html", &args.html),
+    ]);
+    if let Err(e) = output::check_all(&outputs) {
+        eprintln!("crmsim: {e}");
+        return exit::code(exit::BAD_INPUT);
+    }
     let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -44,10 +53,13 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
+    // Reports first: a summary that cannot be printed (a closed or full stdout) must not cost
+    // the files CI reads.
+    let written = write_outputs(&report, args);
     if !args.quiet {
         print!("{}", report::render_summary(&report));
     }
-    if let Err(e) = write_outputs(&report, args) {
+    if let Err(e) = written {
         eprintln!("crmsim: {e}");
         return exit::code(exit::CANNOT_RUN);
     }
@@ -94,9 +106,6 @@ fn run_separate(
             });
         }
     };
-    if !args.quiet {
-        print!("{}", report.render());
-    }
     let write = |what: &str, path: &std::path::Path, text: String| {
         report::write_file(path, &text)
             .map_err(|e| format!("cannot write the {what} report to {}: {e}", path.display()))
@@ -111,6 +120,9 @@ fn run_separate(
             Some(path) => write("JUnit", path, report.junit()),
             None => Ok(()),
         });
+    if !args.quiet {
+        print!("{}", report.render());
+    }
     if let Err(e) = written {
         eprintln!("crmsim: {e}");
         return exit::code(exit::CANNOT_RUN);

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::exit;
+use crate::report::output;
 use crate::serve;
 
 #[derive(Debug, Subcommand)]
@@ -40,6 +41,15 @@ pub struct ServeArgs {
 /// config or files, 3 when the component cannot start (e.g. the address is in use).
 pub fn run(command: ServeCommand) -> ExitCode {
     serve::mark_start();
+    let json = match &command {
+        ServeCommand::Crm(a) => &a.json,
+        ServeCommand::Connector(a) => &a.json,
+        ServeCommand::Proxy(a) => &a.json,
+    };
+    if let Err(e) = output::check_all(&output::given([("--json", json)])) {
+        eprintln!("crmsim: {e}");
+        return exit::code(exit::BAD_INPUT);
+    }
     let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {

@@ -6,10 +6,11 @@ mod checks;
 pub mod html;
 pub mod junit;
 mod model;
+pub mod output;
 mod summary;
+pub use output::write_file;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use sim_connector::ConnectorReport;
@@ -238,15 +239,6 @@ fn event_path(
         route_bytes_to_crm,
         explanation,
     }
-}
-
-/// Writes a file via a temporary one, so that a reader (a CI job, a browser) never sees half.
-pub fn write_file(path: &Path, content: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, content)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// The logon phase in a line: how it was asked, what it achieved, what a logon cost.
