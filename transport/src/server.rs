@@ -292,13 +292,14 @@ async fn handle_connection(
     shared.stats.connection_opened();
     let name = &shared.options.name;
     let limits = &shared.options.limits;
-    let first = match sniff::peek(&stream, limits.handshake_timeout).await {
-        Ok(first) => first,
+    let peeked = match sniff::peek(&stream, limits.handshake_timeout).await {
+        Ok(peeked) => peeked,
         Err(e) => {
             tracing::debug!(server = %name, %peer, error = %e, "connection failed before any data");
             return;
         }
     };
+    let first = peeked.kind;
     let Some(acceptor) = &shared.acceptor else {
         if first == FirstBytes::TlsHandshake {
             record_failure(shared, peer, &TlsFailure::TlsOnPlainPort);
@@ -332,7 +333,15 @@ async fn handle_connection(
     let tls_stream = match handshake {
         Ok(Ok(tls_stream)) => tls_stream,
         Ok(Err((e, tcp))) => {
-            record_failure(shared, peer, &TlsFailure::from_io(&e));
+            // rustls sees an old client only as a missing extension; the ClientHello's own
+            // version says what the client really lacks.
+            let failure = match (TlsFailure::from_io(&e), peeked.offers_only_old_tls()) {
+                (TlsFailure::Incompatible(_), Some(old)) => TlsFailure::Incompatible(format!(
+                    "the client offers only {old} or older; this side accepts TLS 1.2 and 1.3"
+                )),
+                (failure, _) => failure,
+            };
+            record_failure(shared, peer, &failure);
             close_gently(tcp).await;
             return;
         }

@@ -48,14 +48,50 @@ pub fn classify(prefix: &[u8]) -> FirstBytes {
     }
 }
 
+/// What a peek saw: the kind of the first bytes and, for a TLS ClientHello, its
+/// `legacy_version` (0x0303 from every TLS 1.2 and 1.3 client; lower from a client that
+/// offers nothing newer than TLS 1.1), when the peek got that far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peeked {
+    pub kind: FirstBytes,
+    pub hello_version: Option<u16>,
+}
+
+impl Peeked {
+    /// The client offers at most TLS 1.1 (SSL 3.0 = 0x0300, TLS 1.0 = 0x0301, 1.1 = 0x0302).
+    pub fn offers_only_old_tls(&self) -> Option<&'static str> {
+        match self.hello_version? {
+            0x0300 => Some("SSL 3.0"),
+            0x0301 => Some("TLS 1.0"),
+            0x0302 => Some("TLS 1.1"),
+            _ => None,
+        }
+    }
+}
+
+/// A ClientHello's `legacy_version`: record header (5 bytes), handshake type 1 (client_hello)
+/// and length (4 bytes), then the version.
+pub fn hello_version(prefix: &[u8]) -> Option<u16> {
+    match prefix {
+        [0x16, 0x03, _, _, _, 0x01, _, _, _, hi, lo, ..] => Some(u16::from_be_bytes([*hi, *lo])),
+        _ => None,
+    }
+}
+
 /// Peeks at the first bytes without consuming them. Waits at most `timeout`; a peer that sends
 /// nothing in that time is reported as [`FirstBytes::Unknown`] and left to the handshake timeout.
-pub async fn peek(stream: &TcpStream, timeout: Duration) -> io::Result<FirstBytes> {
-    let mut buf = [0u8; 8];
+pub async fn peek(stream: &TcpStream, timeout: Duration) -> io::Result<Peeked> {
+    let mut buf = [0u8; 16];
     match tokio::time::timeout(timeout, stream.peek(&mut buf)).await {
-        Ok(Ok(n)) => Ok(classify(&buf[..n])),
+        Ok(Ok(n)) => Ok(Peeked {
+            kind: classify(&buf[..n]),
+            hello_version: hello_version(&buf[..n]),
+        }),
         Ok(Err(e)) => Err(e),
-        Err(_) => Ok(FirstBytes::Unknown),
+        Err(_) => Ok(Peeked {
+            kind: FirstBytes::Unknown,
+            hello_version: None,
+        }),
     }
 }
 
@@ -89,6 +125,24 @@ async fn bad_request(mut stream: TcpStream, body: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_hello_says_its_version() {
+        let tls11 = [
+            0x16, 0x03, 0x01, 0x00, 0x50, 0x01, 0x00, 0x00, 0x4c, 0x03, 0x02,
+        ];
+        assert_eq!(hello_version(&tls11), Some(0x0302));
+        let p = Peeked {
+            kind: FirstBytes::TlsHandshake,
+            hello_version: hello_version(&tls11),
+        };
+        assert_eq!(p.offers_only_old_tls(), Some("TLS 1.1"));
+        let tls13 = [
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ];
+        assert_eq!(hello_version(&tls13), Some(0x0303));
+        assert_eq!(hello_version(&tls13[..6]), None);
+    }
 
     #[test]
     fn classifies_first_bytes() {

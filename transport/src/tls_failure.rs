@@ -81,7 +81,10 @@ impl TlsFailure {
             E::NoCertificatesPresented => TlsFailure::NoClientCertificate,
             E::InvalidCertificate(cert) => from_certificate_error(cert),
             E::AlertReceived(alert) => TlsFailure::AlertReceived(alert_name(*alert)),
-            E::PeerIncompatible(why) => TlsFailure::Incompatible(format!("{why:?}")),
+            E::PeerIncompatible(why) => TlsFailure::Incompatible(incompatible_words(why)),
+            E::NoApplicationProtocol => TlsFailure::Incompatible(
+                "the client's ALPN list has no protocol this side serves (HTTP/1.1)".to_owned(),
+            ),
             // The first bytes back were not TLS at all: a plain HTTP answer.
             E::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
                 TlsFailure::PlaintextPeer
@@ -164,9 +167,7 @@ impl TlsFailure {
                 "each ICI side is TLS server and client with one certificate: issue it with EKU serverAuth and clientAuth"
             }
             TlsFailure::BadCertificate(_) => "run `crmsim certs check` on the peer's certificate",
-            TlsFailure::AlertReceived(_) => {
-                "the peer refused our certificate or settings; its log names the reason (run `crmsim certs check` on our files)"
-            }
+            TlsFailure::AlertReceived(alert) => alert_hint(alert),
             TlsFailure::PlaintextOnTlsPort => {
                 "the client sent plain HTTP to a TLS port: use https:// (SAP: SSL active in the RFC destination, SM59)"
             }
@@ -177,13 +178,13 @@ impl TlsFailure {
                 "SSL is on at the client and off here: enable SSL on this side, or turn it off at the client (SM59 / TpiDllParameter)"
             }
             TlsFailure::Incompatible(_) => {
-                "align TLS versions and key exchange on both sides (an older peer may speak only TLS 1.2)"
+                "align what both sides offer: TLS versions and key exchange ([tls] versions, key_exchange; an older peer may speak only TLS 1.2), and HTTP/1.1 in ALPN"
             }
             TlsFailure::HandshakeTimeout => {
                 "the peer is slow or not speaking TLS; check the path (proxy, firewall)"
             }
             TlsFailure::PeerClosed => {
-                "the peer closed the connection during the handshake: look in its log for the reason (often a refused certificate)"
+                "the peer hung up during or right after the handshake without a word: a client that connects and leaves (a health check, a port scan, `openssl s_time`), or a peer that refused us silently (its log then names the reason)"
             }
             TlsFailure::Other(_) => "see the message; `crmsim certs check` validates the files",
         }
@@ -221,13 +222,73 @@ impl fmt::Display for TlsFailure {
             TlsFailure::TlsOnPlainPort => f.write_str("TLS ClientHello received on a plain HTTP port"),
             TlsFailure::Incompatible(why) => write!(f, "no common TLS parameters: {why}"),
             TlsFailure::HandshakeTimeout => f.write_str("TLS handshake timed out"),
-            TlsFailure::PeerClosed => f.write_str("peer closed the connection during the TLS handshake"),
+            TlsFailure::PeerClosed => f.write_str("peer closed the connection during the TLS handshake, without an alert"),
             TlsFailure::Other(why) => write!(f, "TLS error: {why}"),
         }
     }
 }
 
 impl StdError for TlsFailure {}
+
+/// What a peer's incompatibility means, in the versions and algorithms an integrator sets.
+fn incompatible_words(why: &rustls::PeerIncompatible) -> String {
+    use rustls::PeerIncompatible as P;
+    match why {
+        P::SupportedVersionsExtensionRequired
+        | P::Tls12NotOffered
+        | P::Tls12NotOfferedOrEnabled => {
+            "the peer offers no TLS version this side accepts: it speaks only TLS 1.1 or older \
+             (or this side is set to TLS 1.3 only and the peer offers 1.2); crmsim accepts TLS \
+             1.2 and 1.3"
+                .to_owned()
+        }
+        P::ServerDoesNotSupportTls12Or13 | P::ServerTlsVersionIsDisabledByOurConfig => {
+            "the server chose a TLS version this side does not accept (crmsim speaks TLS 1.2 \
+             and 1.3, as [tls] versions allows)"
+                .to_owned()
+        }
+        P::NoCipherSuitesInCommon => {
+            "no cipher suite in common (crmsim offers the AES-GCM and ChaCha20 suites of TLS \
+             1.2 and 1.3)"
+                .to_owned()
+        }
+        P::NoKxGroupsInCommon | P::NamedGroupsExtensionRequired | P::KeyShareExtensionRequired => {
+            "no key-exchange group in common (see [tls] key_exchange)".to_owned()
+        }
+        P::NoSignatureSchemesInCommon
+        | P::NoCertificateRequestSignatureSchemesInCommon
+        | P::SignatureAlgorithmsExtensionRequired => {
+            "no signature scheme in common for the certificates' keys".to_owned()
+        }
+        P::ExtendedMasterSecretExtensionRequired => {
+            "the peer's TLS 1.2 lacks extended master secret (RFC 7627), which this side \
+             requires"
+                .to_owned()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// An alert says whether the peer refused our certificate or our protocol settings.
+fn alert_hint(alert: &str) -> &'static str {
+    match alert {
+        "protocol_version"
+        | "insufficient_security"
+        | "handshake_failure"
+        | "illegal_parameter" => {
+            "the peer refused our TLS settings (versions, cipher suites, key exchange): align [tls] versions and key_exchange with what it accepts"
+        }
+        "no_application_protocol" => {
+            "the peer serves none of the ALPN protocols we offered (HTTP/1.1)"
+        }
+        "unrecognised_name" | "unrecognized_name" => {
+            "the peer does not serve the host name we dialled (SNI): dial the name its certificate carries"
+        }
+        _ => {
+            "the peer refused our certificate or settings; its log names the reason (run `crmsim certs check` on our files)"
+        }
+    }
+}
 
 fn from_certificate_error(err: &CertificateError) -> TlsFailure {
     use CertificateError as C;
@@ -305,6 +366,20 @@ pub fn alert_name(alert: AlertDescription) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_version_refusal_says_versions_not_certificates() {
+        let f = TlsFailure::from_rustls(&rustls::Error::PeerIncompatible(
+            rustls::PeerIncompatible::SupportedVersionsExtensionRequired,
+        ));
+        assert!(f.to_string().contains("only TLS 1.1 or older"), "{f}");
+        assert!(f.to_string().contains("accepts TLS 1.2 and 1.3"), "{f}");
+        let alpn = TlsFailure::AlertReceived("no_application_protocol".to_owned());
+        assert!(alpn.hint().contains("ALPN"), "{}", alpn.hint());
+        assert!(!alpn.hint().contains("certificate"), "{}", alpn.hint());
+        let closed = TlsFailure::PeerClosed;
+        assert!(!closed.hint().contains("often a refused certificate"));
+    }
 
     #[test]
     fn alert_names_follow_the_rfc() {
