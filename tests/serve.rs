@@ -147,6 +147,21 @@ fn curl_gets_soap_answers_from_a_served_connector_and_is_refused_without_a_certi
         other => panic!("heartbeat answered with {other:?}"),
     }
 
+    // A wrong path is told the endpoint's; a text body with another Content-Type is refused
+    // by name.
+    let wrong = curl(
+        &written,
+        port,
+        &https.replace("/ici", "/ICI/soap"),
+        true,
+        &heartbeat,
+    );
+    assert_eq!(wrong.status, "404", "{wrong:?}");
+    assert!(
+        wrong.body.contains("only endpoint is POST /ici"),
+        "{wrong:?}"
+    );
+
     // Without a client certificate: refused in the handshake (TLS 1.3: curl learns it when
     // reading, exit 56; TLS 1.2: during the handshake, exit 35).
     let refused = curl(&written, port, &https, false, &get_version);
@@ -239,6 +254,11 @@ fn a_served_crm_and_a_served_connector_work_calls_together_over_mutual_tls() {
 
     let crm = json(&crm_json);
     let connector = json(&connector_json);
+    let left_open = crm["calls"]["open"].as_array().map_or(0, Vec::len);
+    assert!(
+        crm_out.contains(&format!("{left_open} left open")),
+        "the summary says how many calls the CRM saw no end of: {crm_out}"
+    );
     let counts = &crm["counts"];
     assert_eq!(counts["logons"], agents, "{counts}");
     assert_eq!(crm["logged_on"], 0, "every agent logged off: {counts}");

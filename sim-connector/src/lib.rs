@@ -229,7 +229,12 @@ impl Connector {
             dialect: config.dialect.clone(),
         });
         let router = axum::Router::new()
-            .route(&config.path, axum::routing::post(service::ici_request))
+            .route(
+                &config.path,
+                axum::routing::post(service::ici_request)
+                    .fallback(transport::not_found::not_post(&config.name)),
+            )
+            .fallback(transport::not_found::wrong_path(&config.name, &config.path))
             .with_state(shared.clone());
         let mut options = ServerOptions::new(config.name.clone(), config.tls.clone());
         options.gate = gate.clone();

@@ -173,8 +173,10 @@ impl Crm {
         let router = axum::Router::new()
             .route(
                 &config.event_path,
-                axum::routing::post(receiver::receive_event),
+                axum::routing::post(receiver::receive_event)
+                    .fallback(transport::not_found::not_post(&name)),
             )
+            .fallback(transport::not_found::wrong_path(&name, &config.event_path))
             .with_state(receiver);
         let mut options = ServerOptions::new(name.clone(), config.tls.clone());
         options.gate = gate.clone();

@@ -80,9 +80,28 @@ pub fn crm(r: &CrmReport, reason: StopReason, elapsed: Duration, logged_off: boo
     );
     let _ = writeln!(
         out,
-        "  calls: {} answered, {} hung up by agents",
-        c.answered, c.hung_up
+        "  calls: {} seen, {} ended, {} answered, {} hung up by agents, {} left open",
+        r.calls.seen,
+        r.calls.terminal,
+        c.answered,
+        c.hung_up,
+        r.calls.open.len()
     );
+    if !r.calls.open.is_empty() {
+        // The CRM never saw these end: a connector that stopped first, or lost events.
+        let shown: Vec<&str> = r.calls.open.iter().take(5).map(String::as_str).collect();
+        let more = r.calls.open.len().saturating_sub(shown.len());
+        let _ = writeln!(
+            out,
+            "  open at stop: {}{} (their end never reached the CRM; all in --json calls.open)",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     let _ = writeln!(out, "  requests out: {}", link(&r.requests_link));
     let _ = writeln!(out, "  events in: {}", link(&r.events_link));
     errors(&mut out, &r.errors);

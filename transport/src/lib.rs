@@ -10,6 +10,7 @@
 //! - [`client`]: the SOAP client with the three connection modes we measure (keep-alive, new
 //!   connection with resumption, new connection with a full handshake);
 //! - [`tls_failure`]: what went wrong in a handshake, in words, with a hint;
+//! - [`not_found`]: what a request outside the endpoint is told;
 //! - [`link_stats`]: connections and handshakes per hop end;
 //! - [`gate`]: the pause switch that freezes a component as SIGSTOP would;
 //! - [`probe`]: a one-off handshake that recovers the reason hyper swallowed;
@@ -20,6 +21,7 @@ mod connect_count;
 pub mod gate;
 pub mod limits;
 pub mod link_stats;
+pub mod not_found;
 pub mod probe;
 mod registry;
 pub mod server;
