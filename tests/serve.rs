@@ -335,6 +335,39 @@ fn bad_configs_exit_2_and_say_where_and_what() {
         "{stderr}"
     );
 
+    // A 1024-bit RSA key (OpenSSL still makes them): named with its file, line and the cause,
+    // not rustls's "failed to parse private key".
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:1024", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=connector.crmsim.test"])
+        .args(["-addext", "subjectAltName=DNS:connector.crmsim.test"])
+        .arg("-keyout")
+        .arg(root.join("small.key.pem"))
+        .arg("-out")
+        .arg(root.join("small.crt.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let small = write(
+        &root.join("small.toml"),
+        "listen = \"127.0.0.1:0\"\n[tls]\ncert = \"small.crt.pem\"\nkey = \"small.key.pem\"\n\
+         ca = \"pki/connector/ssl/(Company CA Certificate).pem\"\n",
+    );
+    let (code, stderr) = refused("connector", &small);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:4:7: tls.key", small.display()))
+            && stderr.contains("small.key.pem")
+            && stderr.contains("RSA key of 1024 bits"),
+        "{stderr}"
+    );
+
     let crm = crm_config(root, 8443, 1, "1s", "1s");
     let text = std::fs::read_to_string(&crm).unwrap().replace(
         "material_dir = \"pki/crm\"",

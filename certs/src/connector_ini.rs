@@ -75,6 +75,17 @@ fn parse_proxy(addr: &str) -> Result<(String, u16), String> {
             && host.split('.').all(|l| {
                 !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             }));
+    // A name whose last label is all digits is no host name (no top-level domain is numeric,
+    // RFC 3696 §2): `999.1.1.1` is a mistyped IPv4 address, and no resolver would find it.
+    let numeric_tld = host
+        .rsplit('.')
+        .next()
+        .is_some_and(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()));
+    if host.parse::<std::net::IpAddr>().is_err() && numeric_tld {
+        return Err(format!(
+            "{host:?} is not an IPv4 address (four numbers 0-255, e.g. 10.0.0.5) and, ending in a number, not a host name either"
+        ));
+    }
     if !host_ok {
         return Err(format!("{host:?} is neither an IP address nor a host name"));
     }
@@ -236,11 +247,18 @@ mod tests {
             "SSL PROXY=[::1]:9000".parse::<TpiParameter>().unwrap(),
             TpiParameter::ssl_via_proxy("::1", 9000)
         );
+        assert!(
+            "SSL PROXY=proxy.example.com:9443"
+                .parse::<TpiParameter>()
+                .is_ok()
+        );
         for bad in [
             "SSL PROXY=(Proxy Ip Adress):xy",
             "SSL PROXY=10.0.0.5",
             "SSL PROXY",
             "SSL PROXY=h:0",
+            "SSL PROXY=999.1.1.1:8443",
+            "SSL PROXY=10.0.0:8443",
             "TLS",
         ] {
             assert!(bad.parse::<TpiParameter>().is_err(), "{bad}");

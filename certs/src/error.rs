@@ -57,6 +57,13 @@ pub enum CertError {
     #[error("the private key in {} does not belong to the certificate in {}; use the key that was generated together with this certificate", key.display(), cert.display())]
     KeyMismatch { cert: PathBuf, key: PathBuf },
 
+    #[error("{}: the private key belongs to certificate {position} of {count} in the file, not to the first; put this side's own certificate first, then the CA certificates that issued it", path.display())]
+    LeafNotFirst {
+        path: PathBuf,
+        position: usize,
+        count: usize,
+    },
+
     #[error("{}: rustls refused the configuration: {source}; check the certificate, key and TLS options given for {what}", path.display())]
     Tls {
         what: String,
@@ -162,7 +169,8 @@ impl CertError {
             | CertError::MissingIniKey { path, .. }
             | CertError::BadTpiParameter { path, .. }
             | CertError::EmptyTrustStore { path }
-            | CertError::Pkcs12 { path, .. } => Some(path),
+            | CertError::Pkcs12 { path, .. }
+            | CertError::LeafNotFirst { path, .. } => Some(path),
             CertError::KeyMismatch { key, .. } => Some(key),
             CertError::NotAConnectorFolder { dir, .. }
             | CertError::SeveralConnectorInis { dir, .. }

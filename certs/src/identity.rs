@@ -46,11 +46,21 @@ impl Identity {
             });
         };
         match keys::key_matches_cert(leaf, &key) {
-            Ok(true) => Ok(Identity { chain, key }),
-            Ok(false) => Err(CertError::KeyMismatch {
-                cert: cert_origin.to_path_buf(),
-                key: key_origin.to_path_buf(),
-            }),
+            Ok(true) => {
+                usable_by_rustls(leaf, &key, key_origin)?;
+                Ok(Identity { chain, key })
+            }
+            Ok(false) => match keys::leaf_position(&chain, &key) {
+                Some(position) => Err(CertError::LeafNotFirst {
+                    path: cert_origin.to_path_buf(),
+                    position: position + 1,
+                    count: chain.len(),
+                }),
+                None => Err(CertError::KeyMismatch {
+                    cert: cert_origin.to_path_buf(),
+                    key: key_origin.to_path_buf(),
+                }),
+            },
             Err(detail) => Err(CertError::BadKey {
                 path: key_origin.to_path_buf(),
                 detail,
@@ -174,4 +184,32 @@ impl fmt::Debug for TrustStore {
             .field("subjects", &subjects)
             .finish()
     }
+}
+
+/// Refuses, here where the key's file is known, a key the TLS library will not sign with
+/// (rustls only names "failed to parse private key" later, without the file or the cause).
+fn usable_by_rustls(
+    leaf: &CertificateDer<'_>,
+    key: &PrivateKeyDer<'_>,
+    key_origin: &Path,
+) -> Result<(), CertError> {
+    if rustls::crypto::aws_lc_rs::sign::any_supported_type(key).is_ok() {
+        return Ok(());
+    }
+    let detail = match crate::inspect::inspect(leaf).map(|i| i.public_key) {
+        Ok(crate::inspect::PublicKeyKind::Rsa { bits }) if bits < 2048 => format!(
+            "an RSA key of {bits} bits; the TLS library accepts RSA keys of 2048 bits or more, and the connector guide asks for RSA-2048: issue a new certificate with a 2048-bit key"
+        ),
+        Ok(kind) => format!(
+            "a {kind:?} key the TLS library cannot sign with; use RSA-2048 (the guide's) or ECDSA P-256"
+        ),
+        Err(_) => {
+            "a key the TLS library cannot sign with; use RSA-2048 (the guide's) or ECDSA P-256"
+                .to_owned()
+        }
+    };
+    Err(CertError::BadKey {
+        path: key_origin.to_path_buf(),
+        detail,
+    })
 }

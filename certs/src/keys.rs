@@ -71,6 +71,15 @@ pub(crate) fn bit_len(magnitude: &[u8]) -> usize {
 }
 
 /// Whether `key` is the private key of `cert`. `Err` when one of them cannot be read at all.
+/// Which certificate of `chain` the key belongs to (0 is the right place), if any: a chain
+/// with the leaf later in the file is a different mistake from a key of another certificate,
+/// and both the loaders and the doctor must name it as such.
+pub fn leaf_position(chain: &[CertificateDer<'_>], key: &PrivateKeyDer<'_>) -> Option<usize> {
+    chain
+        .iter()
+        .position(|c| key_matches_cert(c, key).unwrap_or(false))
+}
+
 pub fn key_matches_cert(
     cert: &CertificateDer<'_>,
     key: &PrivateKeyDer<'_>,

@@ -129,6 +129,12 @@ pub fn parse_pem_text(bytes: &[u8], origin: &Path) -> Result<PemContents, CertEr
         path: origin.to_path_buf(),
         detail,
     })?;
+    // The pem crate skips a block without its END line as if it were prose; a file cut short
+    // (copied in part, a truncated download) would then "hold no certificate".
+    let markers = block_markers(&text).map_err(|detail| CertError::BadPem {
+        path: origin.to_path_buf(),
+        detail,
+    })?;
     let blocks = ::pem::parse_many(text.as_bytes()).map_err(|e| CertError::BadPem {
         path: origin.to_path_buf(),
         detail: e.to_string(),
@@ -137,7 +143,8 @@ pub fn parse_pem_text(bytes: &[u8], origin: &Path) -> Result<PemContents, CertEr
         origin: origin.to_path_buf(),
         ..PemContents::default()
     };
-    for block in blocks {
+    for (index, block) in blocks.into_iter().enumerate() {
+        let line = markers.get(index).map_or(0, |m| m.1);
         let legacy_encrypted = block
             .headers()
             .get("Proc-Type")
@@ -145,6 +152,16 @@ pub fn parse_pem_text(bytes: &[u8], origin: &Path) -> Result<PemContents, CertEr
         let contents = block.contents().to_vec();
         match block.tag() {
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+                // Every loader and the doctor read certificates here, so junk in a block (or
+                // bytes after the certificate) is refused once, for all of them, instead of
+                // passing the doctor and failing every handshake later.
+                check_certificate(&contents).map_err(|why| CertError::BadCertificate {
+                    path: origin.to_path_buf(),
+                    detail: format!(
+                        "the block \"-----BEGIN {}-----\" at line {line} {why}",
+                        block.tag()
+                    ),
+                })?;
                 out.certs.push(CertificateDer::from(contents))
             }
             "ENCRYPTED PRIVATE KEY" => out
@@ -167,6 +184,64 @@ pub fn parse_pem_text(bytes: &[u8], origin: &Path) -> Result<PemContents, CertEr
         }
     }
     Ok(out)
+}
+
+/// A certificate block's DER: exactly one X.509 certificate.
+fn check_certificate(der: &[u8]) -> Result<(), String> {
+    match X509Certificate::from_der(der) {
+        Ok((&[], _)) => Ok(()),
+        Ok((rest, _)) => Err(format!(
+            "holds a certificate followed by {} bytes of something else",
+            rest.len()
+        )),
+        Err(e) => Err(format!(
+            "is not an X.509 certificate ({} bytes: {e})",
+            der.len()
+        )),
+    }
+}
+
+/// Each block's label and the line of its BEGIN, checking that every BEGIN has its END before
+/// the next BEGIN and before the end of the text.
+fn block_markers(text: &str) -> Result<Vec<(String, usize)>, String> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, usize)> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        let n = i + 1;
+        if let Some(label) = marker(line, "-----BEGIN ") {
+            if let Some((label, at)) = &open {
+                return Err(format!(
+                    "the block \"-----BEGIN {label}-----\" at line {at} has no END line before the next BEGIN at line {n}; the file was cut or pasted together wrongly"
+                ));
+            }
+            open = Some((label.to_owned(), n));
+        } else if let Some(label) = marker(line, "-----END ") {
+            match open.take() {
+                Some((begun, at)) if begun == label => blocks.push((begun, at)),
+                Some((begun, at)) => {
+                    return Err(format!(
+                        "the block \"-----BEGIN {begun}-----\" at line {at} ends with \"-----END {label}-----\" at line {n}"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "\"-----END {label}-----\" at line {n} has no BEGIN line before it"
+                    ));
+                }
+            }
+        }
+    }
+    if let Some((label, at)) = open {
+        return Err(format!(
+            "the block \"-----BEGIN {label}-----\" at line {at} has no END line: the file is cut short (copy or download it again, whole)"
+        ));
+    }
+    Ok(blocks)
+}
+
+fn marker<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {
+    line.strip_prefix(prefix)?.strip_suffix("-----")
 }
 
 /// Reads and parses a PEM file.

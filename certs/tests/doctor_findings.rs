@@ -627,3 +627,87 @@ fn garbage_instead_of_pem() {
     );
     assert_finding(&r, codes::PEM_INVALID, Severity::Error);
 }
+
+/// Mistakes the doctor once named wrongly, each now with its own finding and nothing else.
+#[test]
+fn misdiagnoses_get_their_own_finding() {
+    let conn = &common::one_ca().connectors[0];
+    let only = |r: &Report, code: &str| {
+        let errors: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.code)
+            .collect();
+        assert_eq!(errors, vec![code], "{}", r.render_human());
+    };
+
+    // CA_FILE naming the folder the CA file is in: a folder, with the files it holds.
+    let r = run(
+        "ca-folder",
+        Folder::good().ini(ssl_ini(&[
+            "CA_FILE=./ssl",
+            &format!("PEM_FILE=./ssl/{PEM}"),
+        ])),
+        one_ca_opts(),
+    );
+    assert_finding(&r, codes::FILE_IS_FOLDER, Severity::Error);
+    let f = &r.with_code(codes::FILE_IS_FOLDER)[0];
+    assert!(
+        f.hint.contains(&format!("CA_FILE=./ssl/{CA}")),
+        "{}",
+        f.hint
+    );
+    only(&r, codes::FILE_IS_FOLDER);
+
+    // A PEM file cut short (no END line): cut short, not "holds no certificate".
+    let pem = format!("{}{}", conn.cert_pem, conn.key_pem);
+    let cut = &pem[..pem.len() / 3];
+    let r = run(
+        "cut-short",
+        Folder::good().file(&format!("ssl/{PEM}"), cut.as_bytes()),
+        one_ca_opts(),
+    );
+    assert_finding(&r, codes::PEM_INVALID, Severity::Error);
+    assert!(
+        r.render_human().contains("cut short"),
+        "{}",
+        r.render_human()
+    );
+    only(&r, codes::PEM_INVALID);
+
+    // The CA's certificate first, the leaf second: one finding saying "put the leaf first".
+    let r = run(
+        "leaf-second",
+        Folder::good().file(
+            &format!("ssl/{PEM}"),
+            format!("{}{}{}", ca().cert_pem, conn.cert_pem, conn.key_pem).as_bytes(),
+        ),
+        one_ca_opts(),
+    );
+    only(&r, codes::LEAF_NOT_FIRST);
+
+    // A junk block among the certificates: named with its line, where serve would refuse it.
+    let junk = "-----BEGIN CERTIFICATE-----\nMIIBAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END CERTIFICATE-----\n";
+    let r = run(
+        "junk-chain",
+        Folder::good().file(
+            &format!("ssl/{PEM}"),
+            format!("{}{junk}{}", conn.cert_pem, conn.key_pem).as_bytes(),
+        ),
+        one_ca_opts(),
+    );
+    assert_finding(&r, codes::CERT_UNPARSABLE, Severity::Error);
+    assert!(
+        r.render_human().contains("at line "),
+        "{}",
+        r.render_human()
+    );
+
+    // A mistyped IPv4 address as the static route: refused, as serve refuses it.
+    let mut folder = Folder::good();
+    folder.connector_ini =
+        Some("[Config]\r\nTpiDllParameter=SSL PROXY=999.1.1.1:8443\r\n".to_string());
+    let r = run("proxy-999", folder, one_ca_opts());
+    assert_finding(&r, codes::TPI_PROXY_UNPARSABLE, Severity::Error);
+}

@@ -263,6 +263,9 @@ fn plan(file: &ConfigFile, c: &ConnectorFile) -> Result<ConnectorPlan, ScenarioE
         }
         (folder, table) => folder.or(table).unwrap_or(0),
     };
+    if let Some(m) = &material.side {
+        warnings.extend(tls::date_warnings(&m.identity));
+    }
     let options = c.tls.as_ref().map(TlsTable::options).unwrap_or_default();
     let side_tls = match &material.side {
         Some(m) => Some(tls::configs(file, m, &c.name, &options, false)?),

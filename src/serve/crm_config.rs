@@ -325,6 +325,7 @@ fn plan(file: &ConfigFile, c: &CrmFile) -> Result<CrmPlan, ScenarioError> {
         ));
     }
     if let Some(m) = &material {
+        warnings.extend(tls::date_warnings(&m.identity));
         let host = sink_host(&c.sink_url);
         let names = tls::dns_names(&m.identity);
         if !names.iter().any(|n| n.eq_ignore_ascii_case(host)) {

@@ -191,6 +191,53 @@ fn a_connector_takes_pem_files_with_the_key_inside_the_certificate_file() {
 }
 
 #[test]
+fn an_expired_own_certificate_starts_with_the_doctors_words_and_a_junk_block_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = certs::Ca::new("crmsim Company CA", certs::KeyAlgorithm::EcdsaP256, 30).unwrap();
+    let leaf = ca
+        .issue(
+            &certs::pki::LeafOptions::for_host(
+                "connector.crmsim.test",
+                &[],
+                certs::KeyAlgorithm::EcdsaP256,
+                30,
+            )
+            .expired(3),
+        )
+        .unwrap();
+    std::fs::write(
+        d.join("own.pem"),
+        format!("{}{}", leaf.cert_pem, leaf.key_pem),
+    )
+    .unwrap();
+    std::fs::write(d.join("ca.pem"), ca.trust().to_pem()).unwrap();
+    let path = d.join("c.toml");
+    let text = "listen = \"127.0.0.1:0\"\n[tls]\ncert = \"own.pem\"\nca = \"ca.pem\"\n";
+    std::fs::write(&path, text).unwrap();
+    let plan = connector_config::load(&path).unwrap();
+    let said = plan.warnings.join("\n");
+    assert!(said.contains("expired on"), "{said}");
+    assert!(said.contains("peers will refuse it"), "{said}");
+    assert!(said.contains("cert-expired"), "{said}");
+
+    // A certificate block of junk before the key: refused at load, naming the block's line, as
+    // `certs check` refuses it.
+    let junk = "-----BEGIN CERTIFICATE-----\nAAAAAAAAAAAAAAAAAAAAAAAA\n-----END CERTIFICATE-----\n";
+    std::fs::write(
+        d.join("own.pem"),
+        format!("{}{junk}{}", leaf.cert_pem, leaf.key_pem),
+    )
+    .unwrap();
+    let e = match connector_config::load(&path) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a junk certificate block was loaded"),
+    };
+    assert!(e.contains("is not an X.509 certificate"), "{e}");
+    assert!(e.contains("at line "), "{e}");
+}
+
+#[test]
 fn the_static_route_comes_from_tpi_dll_parameter() {
     let dir = tempfile::tempdir().unwrap();
     let opts = |host: &str| certs::NewOptions {

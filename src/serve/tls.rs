@@ -142,6 +142,25 @@ pub fn describe(material: Option<&SideMaterial>, ca_origin: &str) -> String {
     }
 }
 
+/// What `certs check` would say of this side's certificate's dates (expired, not yet valid,
+/// expiring soon), as start-up warnings: a server may still start with it (a test of how the
+/// peer refuses it), but never without a word.
+pub fn date_warnings(identity: &Identity) -> Vec<String> {
+    certs::doctor::own_certificate_dates(identity.leaf(), std::path::Path::new(""), "own")
+        .into_iter()
+        .filter(|f| f.severity != certs::Severity::Info)
+        .map(|f| match f.severity {
+            certs::Severity::Error => {
+                format!(
+                    "{}: peers will refuse it. {} ({})",
+                    f.message, f.hint, f.code
+                )
+            }
+            _ => format!("{}. {} ({})", f.message, f.hint, f.code),
+        })
+        .collect()
+}
+
 /// The DNS names of a certificate: what a peer dialling this side verifies.
 pub fn dns_names(identity: &Identity) -> Vec<String> {
     certs::inspect::inspect(identity.leaf())

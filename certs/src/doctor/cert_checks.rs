@@ -24,6 +24,21 @@ fn date(t: OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
+/// The doctor's date checks of a side's own certificate, for loaders that start a server with
+/// it (`crmsim serve`): the same findings `certs check` gives, so the two never disagree about
+/// whether a certificate is expired, not yet valid or about to expire.
+pub fn own_certificate_dates(cert: &CertificateDer<'_>, file: &Path, role: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if let Some(info) = parse(cert, file, role, &mut findings) {
+        let ctx = Ctx {
+            now: OffsetDateTime::now_utc(),
+            expected_host: None,
+        };
+        check_validity(&info, file, role, &ctx, &mut findings);
+    }
+    findings
+}
+
 /// Parses a certificate; an unparsable one becomes a finding.
 pub(crate) fn parse(
     cert: &CertificateDer<'_>,

@@ -3,6 +3,8 @@
 
 /// A file named in ssl.ini (or given) does not exist.
 pub const FILE_MISSING: &str = "file-missing";
+/// A key that names a file (CA_FILE, PEM_FILE…) names a folder.
+pub const FILE_IS_FOLDER: &str = "file-is-folder";
 /// The file exists only with different letter case (fine on Windows).
 pub const FILE_NAME_CASE: &str = "file-name-case";
 /// An absolute Windows path was mapped onto this folder.
@@ -45,6 +47,8 @@ pub const SAN_MISSING: &str = "san-missing";
 pub const SAN_HOST_MISMATCH: &str = "san-host-mismatch";
 pub const EKU_NO_SERVER_AUTH: &str = "eku-no-server-auth";
 pub const EKU_NO_CLIENT_AUTH: &str = "eku-no-client-auth";
+/// The key belongs to a later certificate of the file: the leaf is not first.
+pub const LEAF_NOT_FIRST: &str = "leaf-not-first";
 /// An end-entity certificate that says it is a CA (rustls refuses it as a peer certificate).
 pub const LEAF_IS_CA: &str = "leaf-is-ca";
 /// A certificate in CA_FILE without basicConstraints CA:TRUE.

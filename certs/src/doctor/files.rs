@@ -105,6 +105,48 @@ pub(crate) fn ini_style(base: &Path, p: &Path) -> String {
     }
 }
 
+/// A key that must name a PEM file names a folder: say so, with the PEM files in it.
+fn folder_named(file: &FileRef, base: &Path, written: &str) -> Finding {
+    let mut pems: Vec<String> = std::fs::read_dir(&file.path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|e| {
+                        ["pem", "crt", "cer"]
+                            .iter()
+                            .any(|x| e.eq_ignore_ascii_case(x))
+                    })
+                })
+                .map(|p| format!("{}={}", file.role, ini_style(base, &p)))
+                .collect()
+        })
+        .unwrap_or_default();
+    pems.sort();
+    let hint = if pems.is_empty() {
+        format!(
+            "{} must name a PEM file, not a folder; the folder holds none.",
+            file.role
+        )
+    } else {
+        format!(
+            "{} must name a PEM file, not a folder. The folder holds:\n  {}",
+            file.role,
+            pems.join("\n  ")
+        )
+    };
+    Finding::error(
+        codes::FILE_IS_FOLDER,
+        format!(
+            "{} names a folder, not a file: {}{written}",
+            file.role,
+            file.path.display()
+        ),
+        hint,
+    )
+}
+
 /// The "file missing" finding, with where a file of that name does exist.
 pub(crate) fn missing(file: &FileRef, base: &Path) -> Finding {
     let name = file
@@ -117,6 +159,9 @@ pub(crate) fn missing(file: &FileRef, base: &Path) -> Finding {
         .as_deref()
         .map(|v| format!(" ({}={v})", file.role))
         .unwrap_or_default();
+    if file.path.is_dir() {
+        return file.locate(folder_named(file, base, &written));
+    }
     let message = format!("{} not found: {}{written}", file.role, file.path.display());
     let elsewhere = search_elsewhere(base, &name, &file.path);
     let hint = if elsewhere.is_empty() {
@@ -237,6 +282,22 @@ pub(crate) fn open_pem(file: &FileRef, findings: &mut Vec<Finding>) -> Option<Pe
                 )));
             }
             Some(contents)
+        }
+        Err(crate::CertError::BadCertificate { detail, .. }) => {
+            findings.push(at_file(Finding::error(
+                codes::CERT_UNPARSABLE,
+                format!("{}: {detail}", file.role),
+                "Every CERTIFICATE block must hold one X.509 certificate and nothing else: export the certificate (and its chain) again as PEM, and remove blocks that are not certificates.",
+            )));
+            None
+        }
+        Err(crate::CertError::BadPem { detail, .. }) => {
+            findings.push(at_file(Finding::error(
+                codes::PEM_INVALID,
+                format!("{} is not valid PEM: {detail}", file.role),
+                "Each block must run from \"-----BEGIN X-----\" to \"-----END X-----\" with base64 in between; export the file again.",
+            )));
+            None
         }
         Err(e) => {
             findings.push(at_file(Finding::error(

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use time::OffsetDateTime;
 
-pub use cert_checks::{EXPIRY_WARNING_DAYS, is_host_domain, san_covers};
+pub use cert_checks::{EXPIRY_WARNING_DAYS, is_host_domain, own_certificate_dates, san_covers};
 pub use report::{Finding, Report, Severity};
 
 use cert_checks::Ctx;
@@ -249,6 +249,52 @@ impl<'a> Doctor<'a> {
         ca: Option<&FileRef>,
     ) -> Loaded {
         let _ = base;
+        self.load_inner(ca, cert, key)
+    }
+
+    /// A chain whose leaf is not first gives one finding that says so, and is checked from then
+    /// on with the leaf first: otherwise the CA's certificate would be checked as this side's
+    /// and every check would report a symptom (no SAN, CA:TRUE, key mismatch) of that one mistake.
+    fn put_leaf_first(
+        &mut self,
+        contents: &mut crate::pem::PemContents,
+        cert: &FileRef,
+        key: Option<&FileRef>,
+    ) {
+        if contents.certs.len() < 2 {
+            return;
+        }
+        let key = match key {
+            Some(k) => crate::pem::load_key(&k.path).ok(),
+            None => contents.keys.first().map(|k| k.clone_key()),
+        };
+        let Some(key) = key else { return };
+        let Some(position) = crate::keys::leaf_position(&contents.certs, &key) else {
+            return;
+        };
+        if position == 0 {
+            return;
+        }
+        let count = contents.certs.len();
+        self.push(cert.locate(Finding::error(
+            codes::LEAF_NOT_FIRST,
+            format!(
+                "{}: the private key belongs to certificate {} of {count}, not to the first",
+                cert.role,
+                position + 1
+            ),
+            "Put this side's own certificate first in the file, then the CA certificates that issued it (the order TLS sends them in).",
+        )));
+        let leaf = contents.certs.remove(position);
+        contents.certs.insert(0, leaf);
+    }
+
+    fn load_inner(
+        &mut self,
+        ca: Option<&FileRef>,
+        cert: Option<&FileRef>,
+        key: Option<&FileRef>,
+    ) -> Loaded {
         let mut loaded = Loaded::default();
         if let Some(ca) = ca
             && let Some(contents) = open_pem(ca, &mut self.findings)
@@ -269,8 +315,9 @@ impl<'a> Doctor<'a> {
             loaded.ca_file = Some(ca.path.clone());
         }
         if let Some(cert) = cert
-            && let Some(contents) = open_pem(cert, &mut self.findings)
+            && let Some(mut contents) = open_pem(cert, &mut self.findings)
         {
+            self.put_leaf_first(&mut contents, cert, key);
             match contents.certs.first() {
                 None => self.push(cert.locate(Finding::error(
                     codes::NO_CERTIFICATE,
