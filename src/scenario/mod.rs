@@ -21,7 +21,7 @@ pub use model::{
     Thresholds, TlsSection,
 };
 pub use server::ServerSection;
-pub use source::{ScenarioError, Source};
+pub use source::{ScenarioError, Source, read_utf8};
 
 /// A scenario read from a file, with where it came from.
 #[derive(Debug, Clone)]
@@ -56,11 +56,7 @@ impl LoadedScenario {
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: path.to_path_buf(),
-        at: None,
-        message: format!("cannot read the scenario: {e}"),
-    })?;
+    let text = source::read_utf8(path, "scenario")?;
     parse(path, &text)
 }
 

@@ -109,6 +109,31 @@ impl Source<'_> {
     }
 }
 
+/// Reads a TOML file (scenario or serve config) as UTF-8, which TOML requires. A file saved in
+/// another encoding (Windows editors still write Latin-1) is refused at the first byte that is
+/// not UTF-8, with its line and column and what to do.
+pub fn read_utf8(path: &Path, what: &str) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        at: None,
+        message: format!("cannot read the {what}: {e}"),
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        let byte = e.as_bytes().get(good.len()).copied().unwrap_or(0);
+        ScenarioError {
+            file: path.to_path_buf(),
+            at: Some((line, col)),
+            message: format!(
+                "byte 0x{byte:02X} is not UTF-8: the {what} was saved in another encoding (Latin-1, Windows-1252?); save it as UTF-8"
+            ),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,23 @@ fn durations_above_a_week_are_refused_where_they_are_written() {
 }
 
 #[test]
+fn a_scenario_not_in_utf8_is_located_and_told_to_be_saved_as_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(
+        &path,
+        b"[run]\ndeployment = \"direct\"\n# caf\xe9\nsteady = \"1s\"\n",
+    )
+    .unwrap();
+    let e = load(&path).unwrap_err();
+    assert_eq!(e.at, Some((3, 6)), "{e}");
+    assert!(
+        e.message.contains("0xE9") && e.message.contains("save it as UTF-8"),
+        "{e}"
+    );
+}
+
+#[test]
 fn server_bounds_are_read_and_impossible_ones_refused_at_their_line() {
     let s = parse_str(&format!(
         "{MINIMAL}[server]\nmax_connections = 100\nidle_timeout = \"5s\"\n"

@@ -22,11 +22,7 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads the file; an unreadable file is a config error naming it.
     pub fn read(path: &Path) -> Result<ConfigFile, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            file: path.to_path_buf(),
-            at: None,
-            message: format!("cannot read the config file: {e}"),
-        })?;
+        let text = crate::scenario::read_utf8(path, "config file")?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             text,

@@ -238,6 +238,33 @@ fn an_expired_own_certificate_starts_with_the_doctors_words_and_a_junk_block_not
 }
 
 #[test]
+fn a_der_certificate_is_blamed_on_the_cert_line_not_the_key_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ca = certs::Ca::new("crmsim Company CA", certs::KeyAlgorithm::EcdsaP256, 30).unwrap();
+    let leaf = ca
+        .issue(&certs::pki::LeafOptions::for_host(
+            "connector.crmsim.test",
+            &[],
+            certs::KeyAlgorithm::EcdsaP256,
+            30,
+        ))
+        .unwrap();
+    std::fs::write(d.join("own.der"), leaf.cert.as_ref()).unwrap();
+    std::fs::write(d.join("own.key.pem"), &leaf.key_pem).unwrap();
+    std::fs::write(d.join("ca.pem"), ca.trust().to_pem()).unwrap();
+    let path = d.join("c.toml");
+    let text = "listen = \"127.0.0.1:0\"\n[tls]\ncert = \"own.der\"\nkey = \"own.key.pem\"\nca = \"ca.pem\"\n";
+    std::fs::write(&path, text).unwrap();
+    let e = match connector_config::load(&path) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a DER certificate was loaded as PEM"),
+    };
+    assert!(e.contains("c.toml:3:") && e.contains("tls.cert"), "{e}");
+    assert!(e.contains("certs convert"), "{e}");
+}
+
+#[test]
 fn the_static_route_comes_from_tpi_dll_parameter() {
     let dir = tempfile::tempdir().unwrap();
     let opts = |host: &str| certs::NewOptions {
