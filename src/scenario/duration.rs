@@ -8,7 +8,12 @@ use serde::{Deserialize, Deserializer};
 pub fn de<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(de)?;
     stats::parse_duration(&text).map_err(|e| {
-        serde::de::Error::custom(format!("{e}; write e.g. \"20s\", \"500ms\", \"2m\""))
+        // The limit's own message already says what to write.
+        if e.contains("limit") {
+            serde::de::Error::custom(e)
+        } else {
+            serde::de::Error::custom(format!("{e}; write e.g. \"20s\", \"500ms\", \"2m\""))
+        }
     })
 }
 
