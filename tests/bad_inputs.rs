@@ -900,11 +900,7 @@ fn wire_json_content_type_is_refused_by_name() {
         "application/json",
         &wire::get_version(),
     ));
-    assert!(
-        answer.contains("Content-Type \\\"application/json\\\"")
-            || answer.contains("application/json"),
-        "{answer}"
-    );
+    assert!(answer.contains("application/json"), "{answer}");
     assert!(answer.contains("text/xml"), "{answer}");
     p.stop();
 }

@@ -29,10 +29,30 @@ pub(crate) async fn bind(
     Ok((bound, local))
 }
 
+/// Starts the accept loop of `listener` on `tracker`, as a task named after `what` (a panic in
+/// it names the listener).
+pub(crate) fn spawn_accept_loop<F, Fut>(
+    listener: TcpListener,
+    what: String,
+    life: Lifecycle,
+    gate: Option<Impairments>,
+    tracker: &TaskTracker,
+    handle: F,
+) where
+    F: Fn(TcpStream, SocketAddr) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let task = format!("{what} accept loop");
+    tracker.spawn(tasks::named(
+        task,
+        accept_loop(listener, what, life, gate, tracker.clone(), handle),
+    ));
+}
+
 /// Accepts until the lifecycle ends, handing each connection to `handle` on its own task.
 /// While `gate` is paused nothing is accepted: connections wait in the kernel's backlog, as
 /// with a stopped process.
-pub(crate) async fn accept_loop<F, Fut>(
+async fn accept_loop<F, Fut>(
     listener: TcpListener,
     what: String,
     life: Lifecycle,

@@ -211,18 +211,14 @@ impl Proxy {
         let life = self.life.clone();
         let handler =
             move |client, peer| serve_frontend(shared.clone(), index, client, peer, life.clone());
-        let what = format!("{} {what}", self.shared.name);
-        self.tracker.spawn(tasks::named(
-            format!("{what} accept loop"),
-            listen::accept_loop(
-                listener,
-                what,
-                self.life.clone(),
-                Some(self.shared.whole.clone()),
-                self.tracker.clone(),
-                handler,
-            ),
-        ));
+        listen::spawn_accept_loop(
+            listener,
+            format!("{} {what}", self.shared.name),
+            self.life.clone(),
+            Some(self.shared.whole.clone()),
+            &self.tracker,
+            handler,
+        );
     }
 
     fn accept_route(&self, index: usize, listener: tokio::net::TcpListener, what: String) {
@@ -240,18 +236,14 @@ impl Proxy {
                 life.clone(),
             )
         };
-        let what = format!("{} {what}", self.shared.name);
-        self.tracker.spawn(tasks::named(
-            format!("{what} accept loop"),
-            listen::accept_loop(
-                listener,
-                what,
-                self.life.clone(),
-                Some(self.shared.whole.clone()),
-                self.tracker.clone(),
-                handler,
-            ),
-        ));
+        listen::spawn_accept_loop(
+            listener,
+            format!("{} {what}", self.shared.name),
+            self.life.clone(),
+            Some(self.shared.whole.clone()),
+            &self.tracker,
+            handler,
+        );
     }
 
     /// The bound address of the named frontend (port 0 resolved).

@@ -45,14 +45,7 @@ impl Relay {
                 forward::serve(forward.clone(), stream, peer, Vec::new(), life.clone())
             }
         };
-        tracker.spawn(listen::accept_loop(
-            listener,
-            owner,
-            life.clone(),
-            None,
-            tracker.clone(),
-            handler,
-        ));
+        listen::spawn_accept_loop(listener, owner, life.clone(), None, &tracker, handler);
         tracing::info!(relay = %name, %addr, %target, "relay listening");
         Ok(Relay {
             forward,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::exit;
-use crate::report::{output, write_file};
+use crate::report::write_file;
 use crate::runner::RunOptions;
 use crate::runner::progress::ProgressMode;
 
@@ -40,14 +40,12 @@ pub fn run(args: &CapacityArgs) -> ExitCode {
         );
         return exit::code(exit::BAD_INPUT);
     };
-    let outputs = output::given([
+    if let Err(code) = super::outputs_writable([
         ("--json", &args.json),
         ("--markdown", &args.markdown),
         ("--html", &args.html),
-    ]);
-    if let Err(e) = output::check_all(&outputs) {
-        eprintln!("crmsim: {e}");
-        return exit::code(exit::BAD_INPUT);
+    ]) {
+        return code;
     }
     let runtime = match super::runtime() {
         Ok(rt) => rt,

@@ -181,6 +181,17 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
         .build()
 }
 
+/// Checks the report paths given with `flags` before anything runs; on a bad one, says it and
+/// gives exit 2.
+pub(crate) fn outputs_writable<'a>(
+    flags: impl IntoIterator<Item = (&'static str, &'a Option<std::path::PathBuf>)>,
+) -> Result<(), ExitCode> {
+    crate::report::output::check_all(&crate::report::output::given(flags)).map_err(|e| {
+        eprintln!("crmsim: {e}");
+        exit::code(exit::BAD_INPUT)
+    })
+}
+
 /// Loads a scenario and applies `--dialect`; on error, says it and gives exit 2.
 pub(crate) fn load_scenario(
     path: &std::path::Path,

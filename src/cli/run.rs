@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use super::RunArgs;
 use crate::exit;
-use crate::report::{self, Verdict, output};
+use crate::report::{self, Verdict};
 use crate::runner;
 use crate::scenario;
 use crate::separate;
@@ -19,14 +19,12 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
         Err(code) => return code,
     };
-    let outputs = output::given([
+    if let Err(code) = super::outputs_writable([
         ("--json", &args.json),
         ("--junit", &args.junit),
         ("--html", &args.html),
-    ]);
-    if let Err(e) = output::check_all(&outputs) {
-        eprintln!("crmsim: {e}");
-        return exit::code(exit::BAD_INPUT);
+    ]) {
+        return code;
     }
     let runtime = match super::runtime() {
         Ok(rt) => rt,

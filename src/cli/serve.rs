@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::exit;
-use crate::report::output;
 use crate::serve;
 
 #[derive(Debug, Subcommand)]
@@ -46,9 +45,8 @@ pub fn run(command: ServeCommand) -> ExitCode {
         ServeCommand::Connector(a) => &a.json,
         ServeCommand::Proxy(a) => &a.json,
     };
-    if let Err(e) = output::check_all(&output::given([("--json", json)])) {
-        eprintln!("crmsim: {e}");
-        return exit::code(exit::BAD_INPUT);
+    if let Err(code) = super::outputs_writable([("--json", json)]) {
+        return code;
     }
     let runtime = match super::runtime() {
         Ok(rt) => rt,

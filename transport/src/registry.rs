@@ -80,8 +80,12 @@ impl Slot {
     }
 
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+        ms_since(self.epoch)
     }
+}
+
+fn ms_since(epoch: Instant) -> u64 {
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// What the accept loop may do with a new connection.
@@ -137,12 +141,11 @@ impl Registry {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let slot = Arc::new(Slot {
             phase: AtomicU8::new(Phase::Handshake as u8),
-            since_ms: AtomicU64::new(0),
+            since_ms: AtomicU64::new(ms_since(self.epoch)),
             epoch: self.epoch,
             close: CancellationToken::new(),
             request_expired: Notify::new(),
         });
-        slot.set(Phase::Handshake);
         slots.insert(id, slot.clone());
         let registration = Registration {
             id,

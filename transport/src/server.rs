@@ -311,9 +311,7 @@ async fn handle_connection(
             tls: false,
             client_certificate: None,
         };
-        let slot = registration.slot.clone();
-        slot.set(Phase::Idle);
-        serve_http(Watched::new(stream, slot.clone()), info, shared, &slot).await;
+        serve_http(stream, info, shared, &registration.slot).await;
         return;
     };
     match first {
@@ -362,9 +360,7 @@ async fn handle_connection(
             .and_then(|chain| chain.first())
             .map(|leaf| leaf.as_ref().to_vec()),
     };
-    let slot = registration.slot.clone();
-    slot.set(Phase::Idle);
-    serve_http(Watched::new(tls_stream, slot.clone()), info, shared, &slot).await;
+    serve_http(tls_stream, info, shared, &registration.slot).await;
 }
 
 /// Closes a connection whose handshake we refused without resetting it. In TLS 1.3 the client
@@ -392,10 +388,14 @@ fn record_failure(shared: &Shared, peer: SocketAddr, failure: &TlsFailure) {
     shared.stats.failure(failure, message);
 }
 
-async fn serve_http<I>(io: Watched<I>, info: PeerInfo, shared: &Shared, slot: &Arc<Slot>)
+/// Serves HTTP/1.1 on a connection whose handshake (if any) is done: from here on the
+/// connection is idle until a request's head starts, and the watchdog bounds each phase.
+async fn serve_http<I>(io: I, info: PeerInfo, shared: &Shared, slot: &Arc<Slot>)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    slot.set(Phase::Idle);
+    let io = Watched::new(io, slot.clone());
     let peer = info.addr;
     let router = shared.router.clone();
     let gate = shared.options.gate.clone();

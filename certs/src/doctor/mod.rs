@@ -249,52 +249,6 @@ impl<'a> Doctor<'a> {
         ca: Option<&FileRef>,
     ) -> Loaded {
         let _ = base;
-        self.load_inner(ca, cert, key)
-    }
-
-    /// A chain whose leaf is not first gives one finding that says so, and is checked from then
-    /// on with the leaf first: otherwise the CA's certificate would be checked as this side's
-    /// and every check would report a symptom (no SAN, CA:TRUE, key mismatch) of that one mistake.
-    fn put_leaf_first(
-        &mut self,
-        contents: &mut crate::pem::PemContents,
-        cert: &FileRef,
-        key: Option<&FileRef>,
-    ) {
-        if contents.certs.len() < 2 {
-            return;
-        }
-        let key = match key {
-            Some(k) => crate::pem::load_key(&k.path).ok(),
-            None => contents.keys.first().map(|k| k.clone_key()),
-        };
-        let Some(key) = key else { return };
-        let Some(position) = crate::keys::leaf_position(&contents.certs, &key) else {
-            return;
-        };
-        if position == 0 {
-            return;
-        }
-        let count = contents.certs.len();
-        self.push(cert.locate(Finding::error(
-            codes::LEAF_NOT_FIRST,
-            format!(
-                "{}: the private key belongs to certificate {} of {count}, not to the first",
-                cert.role,
-                position + 1
-            ),
-            "Put this side's own certificate first in the file, then the CA certificates that issued it (the order TLS sends them in).",
-        )));
-        let leaf = contents.certs.remove(position);
-        contents.certs.insert(0, leaf);
-    }
-
-    fn load_inner(
-        &mut self,
-        ca: Option<&FileRef>,
-        cert: Option<&FileRef>,
-        key: Option<&FileRef>,
-    ) -> Loaded {
         let mut loaded = Loaded::default();
         if let Some(ca) = ca
             && let Some(contents) = open_pem(ca, &mut self.findings)
@@ -317,7 +271,9 @@ impl<'a> Doctor<'a> {
         if let Some(cert) = cert
             && let Some(mut contents) = open_pem(cert, &mut self.findings)
         {
-            self.put_leaf_first(&mut contents, cert, key);
+            // Opened once, before the certificate's checks, which need to know its key.
+            let key_contents = key.and_then(|k| open_pem(k, &mut self.findings));
+            self.put_leaf_first(&mut contents, cert, key_contents.as_ref());
             match contents.certs.first() {
                 None => self.push(cert.locate(Finding::error(
                     codes::NO_CERTIFICATE,
@@ -372,14 +328,50 @@ impl<'a> Doctor<'a> {
                     }
                 }
                 Some(k) => {
-                    if let Some(kc) = open_pem(k, &mut self.findings) {
-                        loaded.key = self.key_from(&kc, k);
+                    if let Some(kc) = &key_contents {
+                        loaded.key = self.key_from(kc, k);
                     }
                 }
             }
         }
         self.cross_checks(&loaded);
         loaded
+    }
+
+    /// A chain whose leaf is not first gives one finding that says so, and is checked from then
+    /// on with the leaf first: otherwise the CA's certificate would be checked as this side's
+    /// and every check would report a symptom (no SAN, CA:TRUE, key mismatch) of that one mistake.
+    fn put_leaf_first(
+        &mut self,
+        contents: &mut crate::pem::PemContents,
+        cert: &FileRef,
+        key: Option<&crate::pem::PemContents>,
+    ) {
+        if contents.certs.len() < 2 {
+            return;
+        }
+        // The key of KEY_FILE, or of the same file (PEM_FILE).
+        let Some(key) = key.unwrap_or(contents).keys.first().map(|k| k.clone_key()) else {
+            return;
+        };
+        let Some(position) = crate::keys::leaf_position(&contents.certs, &key) else {
+            return;
+        };
+        if position == 0 {
+            return;
+        }
+        let count = contents.certs.len();
+        self.push(cert.locate(Finding::error(
+            codes::LEAF_NOT_FIRST,
+            format!(
+                "{}: the private key belongs to certificate {} of {count}, not to the first",
+                cert.role,
+                position + 1
+            ),
+            "Put this side's own certificate first in the file, then the CA certificates that issued it (the order TLS sends them in).",
+        )));
+        let leaf = contents.certs.remove(position);
+        contents.certs.insert(0, leaf);
     }
 
     fn key_from(
