@@ -92,6 +92,14 @@ fn parse_proxy(addr: &str) -> Result<(String, u16), String> {
     Ok((host.to_string(), port))
 }
 
+/// `token` without `prefix` (ASCII, any case); `None` when it does not start with it. By `get`,
+/// because the token is user text and byte 6 may fall inside a character.
+fn strip_prefix_ignore_case<'a>(token: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = token.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &token[prefix.len()..])
+}
+
 impl FromStr for TpiParameter {
     type Err = String;
 
@@ -101,8 +109,8 @@ impl FromStr for TpiParameter {
         for token in value.split_whitespace() {
             if token.eq_ignore_ascii_case("SSL") {
                 out.ssl = true;
-            } else if token.len() >= 6 && token[..6].eq_ignore_ascii_case("PROXY=") {
-                out.proxy = Some(parse_proxy(&token[6..])?);
+            } else if let Some(address) = strip_prefix_ignore_case(token, "PROXY=") {
+                out.proxy = Some(parse_proxy(address)?);
             } else if token.eq_ignore_ascii_case("PROXY") {
                 return Err(
                     "PROXY needs an address: PROXY=<ip>:<port> (no spaces around '=')".to_string(),
@@ -234,6 +242,15 @@ impl ConnectorIni {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_with_a_character_across_the_proxy_prefix_is_refused_not_a_panic() {
+        // Found by the `ini` fuzz target: byte 6 fell inside 'é'.
+        let err = "SSL PROXYéproxy:8443".parse::<TpiParameter>().unwrap_err();
+        assert!(err.contains("unknown token"), "{err}");
+        let err = "PROXé".parse::<TpiParameter>().unwrap_err();
+        assert!(err.contains("unknown token"), "{err}");
+    }
 
     #[test]
     fn the_guides_values_parse() {

@@ -189,7 +189,16 @@ pub fn parse_pem_text(bytes: &[u8], origin: &Path) -> Result<PemContents, CertEr
 /// A certificate block's DER: exactly one X.509 certificate.
 fn check_certificate(der: &[u8]) -> Result<(), String> {
     match X509Certificate::from_der(der) {
-        Ok((&[], _)) => Ok(()),
+        // The doctor reads the extensions too (names, key usage, constraints); a certificate whose
+        // extensions do not parse must be refused here, not found unreadable later by one reader.
+        Ok((&[], _)) => crate::inspect::inspect(&CertificateDer::from(der))
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "holds an X.509 certificate whose extensions cannot be read ({} bytes: {e})",
+                    der.len()
+                )
+            }),
         Ok((rest, _)) => Err(format!(
             "holds a certificate followed by {} bytes of something else",
             rest.len()

@@ -336,3 +336,30 @@ fn encrypted_keys_are_reported_precisely() {
         certs::pem::FileFormat::Der(certs::pem::DerKind::EncryptedPrivateKey)
     );
 }
+
+#[test]
+fn a_certificate_whose_extensions_do_not_parse_is_refused_by_the_loader_as_by_the_doctor() {
+    // Found by the `pem` fuzz target: a key-usage extension that is not a valid BIT STRING passed
+    // the loader's X.509 parse, and only the doctor's extension reader failed on it.
+    let mut params = rcgen::CertificateParams::new(vec!["crm.crmsim.test".to_owned()]).unwrap();
+    params
+        .custom_extensions
+        .push(rcgen::CustomExtension::from_oid_content(
+            &[2, 5, 29, 15],
+            vec![0x03, 0x02, 0x09, 0x80], // 9 unused bits: not DER
+        ));
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let d = dir("bad-extension");
+    let path = d.join("ssl/cert.pem");
+    std::fs::write(&path, cert.pem()).unwrap();
+
+    let err = certs::pem::load_certs(&path).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, certs::CertError::BadCertificate { .. }),
+        "{message}"
+    );
+    assert!(message.contains("cert.pem"), "{message}");
+    assert!(message.contains("extensions cannot be read"), "{message}");
+}

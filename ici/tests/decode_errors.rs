@@ -79,6 +79,27 @@ fn not_xml_invalid_utf8() {
 }
 
 #[test]
+fn not_xml_raw_control_character() {
+    // Found by the soap_decode fuzz target: a raw U+0003 in an attribute was accepted, and the
+    // encoder, which cannot write it, answered with something else.
+    let xml =
+        pretty("<usr:logoff xmlns:usr=\"urn:IciUserInterface\"><user>u\u{3}v</user></usr:logoff>");
+    let err = error(xml.as_bytes());
+    assert!(matches!(err, DecodeError::NotXml { .. }), "{err}");
+    assert_at(
+        &err,
+        &xml,
+        offset(&xml, "\u{3}"),
+        "Envelope/Body/logoff/user",
+    );
+    assert!(
+        err.to_string()
+            .contains("U+0003 is not an XML 1.0 character"),
+        "{err}"
+    );
+}
+
+#[test]
 fn not_xml_unknown_entity() {
     let xml = pretty(
         r#"<usr:logoff xmlns:usr="urn:IciUserInterface"><user>a&nbsp;b</user></usr:logoff>"#,

@@ -107,3 +107,20 @@ fn each_dialect_refuses_the_other_and_says_what_it_expected() {
         .unwrap_err();
     assert!(err.to_string().contains("SOAP 1.1"), "{err}");
 }
+
+#[test]
+fn a_character_reference_to_a_control_character_in_an_attribute_is_refused() {
+    // Found by the soap_decode fuzz target: `&#12;` in an attribute decoded to U+000C, which the
+    // encoder cannot write, so the connector would have acted on a value it cannot say back.
+    let xml = concat!(
+        r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope"><env:Body>"#,
+        r#"<cc:Release xmlns:cc="urn:example:cti:callcontrol:2">"#,
+        r#"<cc:target agent="agent4711" callRef="c&#12;1"/></cc:Release></env:Body></env:Envelope>"#
+    );
+    let err = foreign().decode(xml.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("callRef"), "{err}");
+    assert!(
+        err.contains("U+000C, which is not an XML 1.0 character"),
+        "{err}"
+    );
+}

@@ -71,13 +71,24 @@ impl Elem<'_> {
             .start
             .try_get_attribute(name)
             .map_err(|e| doc.not_xml(self.at, e))?;
-        attribute
-            .map(|a| {
-                a.normalized_value(XmlVersion::Implicit1_0)
-                    .map(|v| Cow::Owned(v.into_owned()))
-                    .map_err(|e| doc.not_xml(self.at, e))
-            })
-            .transpose()
+        let Some(attribute) = attribute else {
+            return Ok(None);
+        };
+        let value = attribute
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| doc.not_xml(self.at, e))?;
+        // The raw input was checked for forbidden characters, but a character reference
+        // (`&#12;`) can still produce one; a value holding it could not be written back.
+        if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+            return Err(doc.not_xml(
+                self.at,
+                format_args!(
+                    "attribute {name}: a character reference to U+{:04X}, which is not an XML 1.0 character",
+                    u32::from(c)
+                ),
+            ));
+        }
+        Ok(Some(Cow::Owned(value.into_owned())))
     }
 }
 
@@ -311,6 +322,20 @@ pub(super) fn trim_xml(s: &str) -> &str {
     s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
 }
 
+/// The first character of `input` that XML 1.0 does not allow, with its byte offset. Scans bytes
+/// first: only ASCII controls and the lead byte of U+F000..U+FFFF (which holds U+FFFE and
+/// U+FFFF) can start one, so ordinary messages cost one pass with no decoding.
+pub(super) fn first_non_xml_char(input: &str) -> Option<(usize, char)> {
+    let hit = input
+        .bytes()
+        .position(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)?;
+    input
+        .get(hit..)?
+        .char_indices()
+        .map(|(i, c)| (hit + i, c))
+        .find(|&(_, c)| !is_xml_char(c))
+}
+
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
@@ -325,6 +350,20 @@ mod tests {
         let _root = cur.next_child()?;
         let _value = cur.next_child()?;
         Ok(cur.text()?.into_owned())
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_found_where_they_are() {
+        assert_eq!(first_non_xml_char("<a>plain \t\r\n text</a>"), None);
+        assert_eq!(first_non_xml_char("<a>\u{FF01}\u{F000}\u{FFFD}</a>"), None);
+        assert_eq!(
+            first_non_xml_char("<a b=\"3001\u{3}\0\">"),
+            Some((10, '\u{3}'))
+        );
+        assert_eq!(
+            first_non_xml_char("<a>é\u{FFFE}</a>"),
+            Some((5, '\u{FFFE}'))
+        );
     }
 
     #[test]

@@ -70,6 +70,17 @@ impl Dialect {
     pub fn decode_as(&self, xml: &[u8], expect: Expect) -> Result<Message> {
         let input = std::str::from_utf8(xml).map_err(|e| super::error::not_utf8(xml, e))?;
         let mut cur = Cursor::new(input, &self.namespaces);
+        // quick-xml passes raw control characters through; XML 1.0 forbids them, and a value
+        // holding one could not be written back (the encoder replaces it), so refuse them here.
+        if let Some((at, c)) = super::cursor::first_non_xml_char(input) {
+            return Err(cur.doc.not_xml(
+                at as u64,
+                format_args!(
+                    "U+{:04X} is not an XML 1.0 character; the sender must not put control characters in a message",
+                    u32::from(c)
+                ),
+            ));
+        }
         let envelope = self.envelope(&mut cur)?;
         let body = self.body(&mut cur, &envelope)?;
         let Some(elem) = cur.next_child()? else {
