@@ -8,6 +8,7 @@ pub mod junit;
 mod model;
 pub mod output;
 mod summary;
+pub mod windows;
 pub use output::write_file;
 
 use std::collections::BTreeMap;
@@ -153,6 +154,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         requests_per_s: log.steady_requests as f64 / steady_s,
         events_per_s: log.steady_events as f64 / steady_s,
         latency_ms: latency.phase_summaries("steady"),
+        windows: windows::reports(&log.windows, &latency),
     };
     let hops = BTreeMap::from([
         ("crm->connector".to_owned(), requests_hop),
@@ -163,6 +165,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     let mut thresholds = checks::thresholds(s, &steady, &calls, &messages, &latency);
     thresholds.extend(checks::logon_thresholds(s, &agents));
     thresholds.extend(checks::failover_thresholds(s, &failover, &connectors));
+    thresholds.extend(windows::checks(&s.thresholds, &steady.windows));
     let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
         Verdict::Pass
     } else {

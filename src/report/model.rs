@@ -158,6 +158,9 @@ pub struct SteadyReport {
     pub requests_per_s: f64,
     pub events_per_s: f64,
     pub latency_ms: BTreeMap<String, LatencySummary>,
+    /// The steady phase window by window, when the scenario sets `run.window`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<super::windows::WindowReport>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -96,6 +96,9 @@ pub fn render(r: &Report) -> String {
             l.count, l.p50, l.p90, l.p99, l.max
         );
     }
+    if !s.windows.is_empty() {
+        windows(&mut out, &s.windows);
+    }
     if !r.failover.is_empty() {
         let _ = writeln!(out, "  faults");
         for f in &r.failover {
@@ -142,6 +145,43 @@ pub fn render(r: &Report) -> String {
         }
     }
     out
+}
+
+/// One line per window: what flowed, memory, and the worst request and event p99 in it.
+fn windows(out: &mut String, windows: &[super::windows::WindowReport]) {
+    let _ = writeln!(
+        out,
+        "  windows  (steady phase)    calls   lost  failures    memory  request p99  event p99"
+    );
+    for w in windows {
+        let p99 = |events: bool| {
+            w.latency_ms
+                .iter()
+                .filter(|(k, _)| k.starts_with("event.") == events && is_message_key(k))
+                .map(|(_, l)| l.p99)
+                .reduce(f64::max)
+                .map_or_else(|| "—".to_owned(), |v| format!("{v:.2} ms"))
+        };
+        let rss = w
+            .rss_mib
+            .map_or_else(|| "—".to_owned(), |m| format!("{m:.0} MiB"));
+        let span = format!("{:.0}–{:.0} s", w.start_s, w.end_s);
+        let _ = writeln!(
+            out,
+            "    {span:<20} {:>8} {:>6} {:>9} {:>9} {:>12} {:>10}",
+            w.calls_completed,
+            w.calls_lost,
+            w.failures,
+            rss,
+            p99(false),
+            p99(true)
+        );
+    }
+}
+
+/// Keys of ICI messages (`user.logon`, `event.callChanged`), not of servers or arrivals.
+fn is_message_key(key: &str) -> bool {
+    !key.starts_with("server.") && !key.starts_with("arrival.")
 }
 
 fn section(out: &mut String, title: &str, checks: &[Check]) {

@@ -49,6 +49,31 @@ pub struct PhaseLog {
     pub logged_off: bool,
     /// Fault steps applied: when, what, and what it did (or why it could not).
     pub faults: Vec<(Instant, faults::Due, Result<String, String>)>,
+    /// The steady phase's windows (`run.window`), in order.
+    pub windows: Vec<WindowMark>,
+}
+
+/// One window of the steady phase: when it was, what flowed, and the process's resident memory
+/// at its end. Its latencies are in the components' books under `name`.
+#[derive(Debug, Clone)]
+pub struct WindowMark {
+    pub name: String,
+    /// Seconds since the steady phase started.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Resident memory of this process at the window's end (`VmRSS`), MiB.
+    pub rss_mib: Option<f64>,
+    pub offered: u64,
+    pub completed: u64,
+    pub lost: u64,
+    pub failures: u64,
+    pub requests: u64,
+    pub events: u64,
+}
+
+/// The name a window's latencies are kept under (`steady window 3`).
+pub fn window_name(index: usize) -> String {
+    format!("steady window {index}")
 }
 
 /// The run could not be carried out (as opposed to: it ran and failed its checks).

@@ -237,6 +237,17 @@ impl<'a> Session<'a> {
         self.progress.phase(phase);
     }
 
+    /// From now on, latencies also count towards the window `name` of the current phase.
+    fn enter_window(&mut self, name: &str) {
+        for crm in self.topology.crms() {
+            crm.metrics().latency.set_window(name);
+        }
+        for c in self.topology.connectors() {
+            c.metrics().latency.set_window(name);
+        }
+        self.center.latency.set_window(name);
+    }
+
     /// Shows progress until `done` holds (true) or `timeout` passes (false).
     pub async fn until(
         &mut self,
@@ -310,19 +321,47 @@ impl<'a> Session<'a> {
         self.log.steady_events = during.events;
     }
 
-    /// The steady phase, applying the scenario's faults at their times.
+    /// The steady phase, applying the scenario's faults at their times, and cut into
+    /// `run.window`s when the scenario asks for them.
     async fn steady_with_faults(&mut self, steady: Duration) {
         let start = Instant::now();
+        let end = start + steady;
         let mut timeline = super::faults::Timeline::new(&self.loaded.scenario.faults, start);
+        let mut windows = self
+            .loaded
+            .scenario
+            .run
+            .window
+            .map(|length| Windows::new(length, start, end));
+        if let Some(w) = &windows {
+            self.enter_window(&w.name());
+        }
+        let mut window_totals = self.totals();
         loop {
-            let end = start + steady;
-            let next = timeline.next_due().map_or(end, |at| at.min(end));
+            let next_window = windows.as_ref().map_or(end, |w| w.current_end);
+            let next = timeline
+                .next_due()
+                .map_or(end, |at| at.min(end))
+                .min(next_window);
             let wait = next.saturating_duration_since(Instant::now());
             self.until(wait, |_, _| false).await;
-            if Instant::now() >= end {
+            let now = Instant::now();
+            if let Some(w) = &mut windows
+                && now >= w.current_end
+            {
+                let totals = self.totals();
+                self.log
+                    .windows
+                    .push(w.close(now, start, totals.since(&window_totals)));
+                window_totals = totals;
+                if now < end {
+                    self.enter_window(&w.name());
+                }
+            }
+            if now >= end {
                 break;
             }
-            for due in timeline.take_due(Instant::now()) {
+            for due in timeline.take_due(now) {
                 self.apply(&due).await;
             }
         }
@@ -423,5 +462,59 @@ impl<'a> Session<'a> {
                 harness,
             },
         )
+    }
+}
+
+/// The steady phase cut into windows of one length (the last may be shorter).
+struct Windows {
+    length: Duration,
+    end: Instant,
+    index: usize,
+    current_start: Instant,
+    current_end: Instant,
+}
+
+impl Windows {
+    fn new(length: Duration, start: Instant, end: Instant) -> Windows {
+        Windows {
+            length,
+            end,
+            index: 1,
+            current_start: start,
+            current_end: (start + length).min(end),
+        }
+    }
+
+    /// The current window's name, as its latencies are kept under.
+    fn name(&self) -> String {
+        super::window_name(self.index)
+    }
+
+    /// Ends the current window at `now` and starts the next one.
+    fn close(
+        &mut self,
+        now: Instant,
+        steady_start: Instant,
+        during: super::observe::Totals,
+    ) -> super::WindowMark {
+        let mark = super::WindowMark {
+            name: self.name(),
+            start_s: self
+                .current_start
+                .saturating_duration_since(steady_start)
+                .as_secs_f64(),
+            end_s: now.saturating_duration_since(steady_start).as_secs_f64(),
+            rss_mib: super::cost::rss_mib(),
+            offered: during.offered,
+            completed: during.completed,
+            lost: during.lost,
+            failures: during.failures,
+            requests: during.requests,
+            events: during.events,
+        };
+        self.index += 1;
+        self.current_start = now;
+        self.current_end = (now + self.length).min(self.end);
+        mark
     }
 }

@@ -12,6 +12,7 @@ pub mod server;
 mod source;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub use duration::show as show_duration;
 pub use faults::{FaultAction, FaultSpec};
@@ -120,6 +121,38 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
             &["run", "steady"],
             "the steady phase must last longer than 0s".into(),
         );
+    }
+    if let Some(window) = s.run.window
+        && (window < Duration::from_secs(1) || window > s.run.steady)
+    {
+        return err(
+            &["run", "window"],
+            format!(
+                "a window of {} does not fit: give 1s up to run.steady ({})",
+                show_duration(window),
+                show_duration(s.run.steady)
+            ),
+        );
+    }
+    for (key, value) in [
+        ("max_window_drift", s.thresholds.max_window_drift),
+        ("max_memory_growth", s.thresholds.max_memory_growth),
+    ] {
+        let Some(value) = value else { continue };
+        if !(value.is_finite() && value >= 0.0) {
+            return err(
+                &["thresholds", key],
+                format!("{value}: give a fraction of 0 or more (0.2 for 20%)"),
+            );
+        }
+        if s.run.window.is_none() {
+            return err(
+                &["thresholds", key],
+                "compares the first window of the steady phase with the last: set run.window \
+                 too (e.g. window = \"10m\")"
+                    .into(),
+            );
+        }
     }
     if let Logon::Rate(rate) = s.run.logon
         && !(rate.is_finite() && rate > 0.0)

@@ -121,6 +121,11 @@ pub struct RunSection {
     /// The measured phase: thresholds apply to it.
     #[serde(deserialize_with = "duration::de")]
     pub steady: Duration,
+    /// Splits the steady phase into windows of this length (a soak's ten minutes): the report
+    /// gives each window's latencies, calls and resident memory, and the drift thresholds
+    /// compare the first window with the last.
+    #[serde(default, deserialize_with = "duration::de_opt")]
+    pub window: Option<Duration>,
     /// Longest wait, after arrivals stop, for calls to end and events to be delivered.
     #[serde(default = "default_drain", deserialize_with = "duration::de")]
     pub drain: Duration,
@@ -376,6 +381,12 @@ pub struct Thresholds {
     pub max_dropped_calls: Option<u64>,
     /// Events lost with a killed side, whole run.
     pub max_events_lost: Option<u64>,
+    /// Windows (`run.window`): largest relative change of an operation's or event's p50 or p99
+    /// from the first window to the last (0.2: within 20%).
+    pub max_window_drift: Option<f64>,
+    /// Windows (`run.window`): largest relative growth of resident memory from the end of the
+    /// first window to the end of the last (0.05: under 5%).
+    pub max_memory_growth: Option<f64>,
 }
 
 impl Default for Thresholds {
@@ -396,6 +407,8 @@ impl Default for Thresholds {
             max_failed_requests: None,
             max_dropped_calls: None,
             max_events_lost: None,
+            max_window_drift: None,
+            max_memory_growth: None,
         }
     }
 }

@@ -206,3 +206,26 @@ fn proxy_deployments_take_two_sides() {
     let ok = format!("{base}[[fault]]\nat = \"1s\"\naction = \"kill\"\ntarget = \"connector-a\"\n");
     assert!(parse_str(&ok).is_ok());
 }
+
+#[test]
+fn windows_must_fit_the_steady_phase_and_drift_thresholds_need_them() {
+    let e = parse_str("[run]\ndeployment = \"direct\"\nsteady = \"20s\"\nwindow = \"1m\"\n")
+        .unwrap_err();
+    assert_eq!(e.at.map(|a| a.0), Some(4), "{e}");
+    assert!(e.message.contains("does not fit"), "{e}");
+    let e = parse_str(&format!(
+        "{MINIMAL}[thresholds]\nmax_memory_growth = 0.05\n"
+    ))
+    .unwrap_err();
+    assert_eq!(e.at.map(|a| a.0), Some(5), "{e}");
+    assert!(e.message.contains("set run.window"), "{e}");
+    let ok = parse_str(
+        "[run]\ndeployment = \"direct\"\nsteady = \"20s\"\nwindow = \"5s\"\n\
+         [thresholds]\nmax_window_drift = 0.2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        ok.scenario.run.window,
+        Some(std::time::Duration::from_secs(5))
+    );
+}

@@ -236,6 +236,14 @@ fn refuse_what_cannot_run(
             s.crm.instances
         )));
     }
+    if s.run.window.is_some() {
+        // The components report whole phases; cutting them into windows needs their histograms
+        // per window, which only the in-process runner keeps.
+        return Err(ProcessError::Unsupported(format!(
+            "{flag} cannot cut the steady phase into windows; {} sets run.window (run it in process)",
+            loaded.path.display()
+        )));
+    }
     for f in &s.faults {
         let at = crate::scenario::show_duration(f.at);
         if f.action == FaultAction::Reset && f.target == "proxy" {

@@ -23,6 +23,9 @@ struct Inner {
     phases: Vec<String>,
     /// Index into `phases` of the phase being recorded, if any.
     current: Option<usize>,
+    /// Index into `phases` of a window inside the current phase (a soak's ten minutes), if
+    /// any: latencies count towards the phase and the window alike.
+    window: Option<usize>,
     /// Per key: slot 0 is the whole run, slot 1 + i is phase i.
     histograms: BTreeMap<String, Vec<Option<Histogram<u64>>>>,
 }
@@ -68,7 +71,7 @@ impl LatencyBook {
         let micros = clamp_micros(latency);
         let mut inner = lock(&self.inner);
         let slots = 1 + inner.phases.len();
-        let current = inner.current;
+        let (current, window) = (inner.current, inner.window);
         let entry = match inner.histograms.get_mut(key) {
             Some(entry) => entry,
             None => inner.histograms.entry(key.to_owned()).or_default(),
@@ -80,19 +83,25 @@ impl LatencyBook {
         if let Some(i) = current {
             record_into(&mut entry[1 + i], micros);
         }
+        if let Some(w) = window.filter(|w| Some(*w) != current) {
+            record_into(&mut entry[1 + w], micros);
+        }
     }
 
-    /// From now on, latencies also count towards `phase`.
+    /// From now on, latencies also count towards `phase` (and no longer to a window).
     pub fn set_phase(&self, phase: &str) {
         let mut inner = lock(&self.inner);
-        let index = match inner.phases.iter().position(|p| p == phase) {
-            Some(i) => i,
-            None => {
-                inner.phases.push(phase.to_owned());
-                inner.phases.len() - 1
-            }
-        };
+        let index = inner.phase_index(phase);
         inner.current = Some(index);
+        inner.window = None;
+    }
+
+    /// From now on, latencies also count towards `window`, beside the current phase; read it
+    /// back with [`phase_summaries`](Self::phase_summaries) under its name.
+    pub fn set_window(&self, window: &str) {
+        let mut inner = lock(&self.inner);
+        let index = inner.phase_index(window);
+        inner.window = Some(index);
     }
 
     /// Summaries of every key over the whole run.
@@ -167,6 +176,18 @@ impl LatencyBook {
     }
 }
 
+impl Inner {
+    fn phase_index(&mut self, name: &str) -> usize {
+        match self.phases.iter().position(|p| p == name) {
+            Some(i) => i,
+            None => {
+                self.phases.push(name.to_owned());
+                self.phases.len() - 1
+            }
+        }
+    }
+}
+
 /// Percentiles of a histogram in milliseconds.
 pub fn summarize(h: &Histogram<u64>) -> LatencySummary {
     let ms = |micros: u64| micros as f64 / 1000.0;
@@ -219,6 +240,25 @@ mod tests {
         assert_eq!(steady.count, 1);
         assert!((steady.max - 5.0).abs() < 0.01);
         assert!(book.phase_summaries("logon").is_empty());
+    }
+
+    #[test]
+    fn a_window_counts_beside_its_phase_and_ends_with_it() {
+        let book = LatencyBook::default();
+        book.set_phase("steady");
+        book.set_window("steady 1");
+        book.record("k", Duration::from_millis(2));
+        book.set_window("steady 2");
+        book.record("k", Duration::from_millis(4));
+        book.record("k", Duration::from_millis(6));
+        book.set_phase("drain");
+        book.record("k", Duration::from_millis(8));
+        assert_eq!(book.phase_summaries("steady")["k"].count, 3);
+        assert_eq!(book.phase_summaries("steady 1")["k"].count, 1);
+        let second = book.phase_summaries("steady 2")["k"];
+        assert_eq!(second.count, 2);
+        assert!((second.max - 6.0).abs() < 0.01, "{second:?}");
+        assert_eq!(book.summaries()["k"].count, 4);
     }
 
     #[test]
