@@ -106,9 +106,9 @@ fn events() -> Vec<Event> {
         attached: Some(attached),
     };
     let event = |body| Event {
-        sequence: 17,
+        sequence: Some(17),
         session: Some("connector-a-k3x9-s42".into()),
-        timestamp: "2026-11-27T10:15:30.123Z".into(),
+        timestamp: Some("2026-11-27T10:15:30.123Z".into()),
         body,
     };
     vec![

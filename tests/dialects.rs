@@ -78,6 +78,51 @@ async fn every_deployment_passes_with_the_foreign_dialect_on_both_sides() {
     }
 }
 
+/// The foreign dialect with its events' sequence numbers and timestamps left out, as a real
+/// system's events may be.
+fn unnumbered_foreign(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(foreign())
+        .unwrap()
+        .replace(r#" seq="{sequence}" at="{timestamp}""#, "");
+    assert!(
+        !text.contains("{sequence}"),
+        "the fixture's events changed shape"
+    );
+    let path = dir.join("unnumbered.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_without_sequence_numbers_pass_and_the_report_says_order_went_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = format!(
+        "dialect = {:?}",
+        unnumbered_foreign(dir.path()).display().to_string()
+    );
+    let report = run(&scenario_text("direct", &keys)).await;
+    for check in report.invariants.iter().chain(&report.thresholds) {
+        assert!(check.ok, "{}: {}", check.name, check.detail);
+    }
+    let order = report
+        .invariants
+        .iter()
+        .find(|c| c.name == "no event lost or out of order")
+        .unwrap();
+    assert!(
+        order.detail.contains("carried no sequence number") && order.detail.contains("not checked"),
+        "{}",
+        order.detail
+    );
+    let unnumbered: u64 = report
+        .components
+        .crms
+        .iter()
+        .map(|c| c.counts.unnumbered_events)
+        .sum();
+    assert_eq!(unnumbered, report.messages.events);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sides_that_speak_different_dialects_fail_fast_and_say_dialect_mismatch() {
     // Same path on both sides, so the bodies themselves must be told apart.

@@ -196,18 +196,22 @@ impl Response {
     }
 }
 
-/// An event from the connector to the CRM. Every event carries the subscription's sequence
-/// number (our profile) so the receiver can prove it lost or reordered nothing.
+/// An event from the connector to the CRM. In our profile every event carries the
+/// subscription's sequence number, so the receiver can prove it lost or reordered nothing; a
+/// dialect may leave the number and the timestamp out (a real system's events may have none),
+/// and then they read as `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    /// Per-subscriber sequence number, starting at 1 in each session.
-    pub sequence: u64,
+    /// Per-subscriber sequence number, starting at 1 in each session; `None` when the dialect
+    /// carries none.
+    pub sequence: Option<u64>,
     /// The connector's session of the agent the event is for (what `logon` returned), so that
     /// a CRM can tell events of the agent's current session from those of a session it left
     /// (another connector side after a failover). Our profile; written after `user`.
     pub session: Option<String>,
-    /// When the state change happened, RFC 3339 UTC with milliseconds.
-    pub timestamp: String,
+    /// When the state change happened, RFC 3339 UTC with milliseconds; `None` when the dialect
+    /// carries none.
+    pub timestamp: Option<String>,
     pub body: EventBody,
 }
 

@@ -36,7 +36,7 @@ fn integers_may_be_padded_with_whitespace() {
     );
     match decode(xml.as_bytes()).unwrap() {
         ici::Message::Event(ici::Event {
-            sequence: 7,
+            sequence: Some(7),
             session: None,
             body: ici::EventBody::UserChanged {
                 reason: Some(r), ..

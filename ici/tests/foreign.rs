@@ -124,3 +124,29 @@ fn a_character_reference_to_a_control_character_in_an_attribute_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_dialect_may_leave_out_the_events_sequence_and_timestamp() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dialects/foreign.toml"),
+    )
+    .unwrap()
+    .replace(r#" seq="{sequence}" at="{timestamp}""#, "");
+    let d = Dialect::from_toml(&text, "unnumbered.toml").unwrap_or_else(|e| panic!("{e}"));
+    for event in common::events() {
+        let xml = d.encode_event(&event).unwrap();
+        assert!(!xml.contains("seq="), "{xml}");
+        let Message::Event(back) = d.decode(xml.as_bytes()).unwrap() else {
+            panic!("not an event: {xml}");
+        };
+        assert_eq!((back.sequence, &back.timestamp), (None, &None), "{xml}");
+        assert_eq!(back.body, event.body);
+    }
+    // Placed without `?`, the number stays required on the wire.
+    let builtin = Dialect::builtin();
+    let xml = builtin.encode_event(&common::events()[0]).unwrap();
+    let without = xml.replace("<sequence>1</sequence>", "");
+    assert_ne!(xml, without, "{xml}");
+    let err = builtin.decode(without.as_bytes()).unwrap_err().to_string();
+    assert!(err.contains("sequence"), "{err}");
+}

@@ -104,9 +104,9 @@ fn attached_data_is_written_in_the_vendor_layout() {
     };
     let xml = ici::Dialect::builtin()
         .encode_event(&ici::Event {
-            sequence: 1,
+            sequence: Some(1),
             session: None,
-            timestamp: common::TS.into(),
+            timestamp: Some(common::TS.into()),
             body: ici::EventBody::CallChanged(Box::new(call)),
         })
         .unwrap();

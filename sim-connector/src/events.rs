@@ -238,10 +238,11 @@ impl Senders {
     async fn deliver(&self, client: &SoapClient, url: &str, out: Outgoing) {
         let op = out.body.operation();
         let user = out.user;
+        let sequence = out.sequence;
         let event = Event {
-            sequence: out.sequence,
+            sequence: Some(sequence),
             session: out.session,
-            timestamp: out.timestamp,
+            timestamp: Some(out.timestamp),
             body: out.body,
         };
         let d = &self.dialect;
@@ -262,7 +263,7 @@ impl Senders {
                 .await;
             match sent {
                 Ok(reply) => {
-                    self.acknowledged(&reply, op, url, &user, event.sequence, out.at);
+                    self.acknowledged(&reply, op, url, &user, sequence, out.at);
                     return;
                 }
                 Err(e) if attempt < self.delivery.retries => {
@@ -278,7 +279,7 @@ impl Senders {
                         format!(
                             "{} #{} for {user} not delivered after {} attempts: {e}",
                             op.key(),
-                            event.sequence,
+                            sequence,
                             attempt + 1
                         ),
                     );

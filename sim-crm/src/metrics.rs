@@ -40,6 +40,9 @@ counters! {
     sequence_gaps,
     /// Events whose sequence number went back without a restart at 1.
     out_of_order,
+    /// Events without a sequence number (the dialect's events carry none): their order and
+    /// gaps cannot be checked.
+    unnumbered_events,
     /// Events received twice (a retry after a lost acknowledgement).
     duplicate_events,
     /// Events of a session the agent had left (the other connector side): acknowledged, not

@@ -130,7 +130,9 @@ impl Receiver {
             // An event of a session the agent left (the other connector side, after a
             // failover or fail-back): acknowledged, counted, not acted on.
             CrmMetrics::count(&self.metrics.counters.stale_events);
-            if Self::stale_repeat(inbox, theirs, event.sequence) {
+            if let Some(sequence) = event.sequence
+                && Self::stale_repeat(inbox, theirs, sequence)
+            {
                 // A connector that lost the acknowledgement (paused or cut off while the event
                 // was in flight) sent it again. Counted, or the CRM would seem to have
                 // received more events than the connectors delivered.
@@ -138,7 +140,14 @@ impl Receiver {
             }
             return Ok(op);
         }
-        self.check_sequence(inbox, user, event.session.as_deref(), event.sequence);
+        match event.sequence {
+            Some(sequence) => {
+                self.check_sequence(inbox, user, event.session.as_deref(), sequence);
+            }
+            // The dialect's events carry no number: nothing to prove order or loss by here;
+            // counted, so the report can say the order went unchecked.
+            None => CrmMetrics::count(&self.metrics.counters.unnumbered_events),
+        }
         // The agent task may have ended (shutdown); the event was still received.
         let _ = inbox.tx.send(event);
         Ok(op)
@@ -243,9 +252,9 @@ mod tests {
 
     fn deliver(receiver: &Receiver, session: &str, sequence: u64) {
         let event = ici::Event {
-            sequence,
+            sequence: Some(sequence),
             session: Some(session.to_owned()),
-            timestamp: "2026-11-27T00:00:00.000Z".into(),
+            timestamp: Some("2026-11-27T00:00:00.000Z".into()),
             body: EventBody::UserChanged {
                 user: USER.into(),
                 logged_on: true,

@@ -133,10 +133,12 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
         cap.text.parse::<E164>().map_err(|e| self.bad(cap, e))
     }
 
-    fn sequence(&self) -> Result<u64> {
-        let cap = self
-            .cap(F::Sequence)
-            .ok_or_else(|| self.missing("sequence"))?;
+    /// The event's sequence number; `None` when the dialect's template does not place one (or
+    /// places it as `{sequence?}` and it did not come).
+    fn sequence(&self) -> Result<Option<u64>> {
+        let Some(cap) = self.cap(F::Sequence) else {
+            return Ok(None);
+        };
         let digits = trim_xml(&cap.text);
         let error = || {
             self.bad(
@@ -147,7 +149,7 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(error());
         }
-        digits.parse().map_err(|_| error())
+        digits.parse().map(Some).map_err(|_| error())
     }
 
     /// A reader of a sub-scope (a list item or a record), reporting at the same place.
@@ -294,7 +296,7 @@ fn response(r: &Reader<'_, '_, '_>, op: Operation) -> Result<Response> {
 
 fn event(r: &Reader<'_, '_, '_>, op: Operation) -> Result<Event> {
     let sequence = r.sequence()?;
-    let timestamp = r.str(F::Timestamp, "timestamp")?;
+    let timestamp = r.opt_str(F::Timestamp)?;
     let session = r.opt_str(F::Session)?;
     let user = r.str(F::User, "user")?;
     let body = match op {

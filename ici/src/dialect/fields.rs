@@ -172,6 +172,10 @@ pub(crate) struct FieldSpec {
     pub(crate) kind: Kind,
     /// A message is not whole without it: the template must place it outside any optional part.
     pub(crate) required: bool,
+    /// A dialect may leave it out of its template altogether (an event's sequence number and
+    /// timestamp, which a real system may not send); where the template places it, `{f}` is
+    /// required on the wire and `{f?}` optional, as written.
+    pub(crate) leavable: bool,
 }
 
 /// The fields, lists and records one scope of a message offers to its template.
@@ -232,6 +236,7 @@ const fn req(name: &'static str, field: F, kind: Kind) -> FieldSpec {
         field,
         kind,
         required: true,
+        leavable: false,
     }
 }
 
@@ -241,6 +246,17 @@ const fn opt(name: &'static str, field: F, kind: Kind) -> FieldSpec {
         field,
         kind,
         required: false,
+        leavable: false,
+    }
+}
+
+const fn leavable(name: &'static str, field: F, kind: Kind) -> FieldSpec {
+    FieldSpec {
+        name,
+        field,
+        kind,
+        required: false,
+        leavable: true,
     }
 }
 
@@ -306,8 +322,8 @@ pub(crate) static LOGON_RESPONSE: Scope = scope(&[req("session", F::Session, Kin
 pub(crate) static MAKE_CALL_RESPONSE: Scope = scope(&[req("call_id", F::CallId, Kind::Str)]);
 
 pub(crate) static CONTAINER_CHANGED: Scope = scope(&[
-    req("sequence", F::Sequence, Kind::Sequence),
-    req("timestamp", F::Timestamp, Kind::Timestamp),
+    leavable("sequence", F::Sequence, Kind::Sequence),
+    leavable("timestamp", F::Timestamp, Kind::Timestamp),
     req("user", F::User, Kind::Str),
     opt("session", F::Session, Kind::Str),
     req("container", F::Container, Kind::Str),
@@ -316,8 +332,8 @@ pub(crate) static CONTAINER_CHANGED: Scope = scope(&[
     req("item_type", F::ItemType, Kind::Enum(Vocab::ItemType)),
 ]);
 pub(crate) static USER_CHANGED: Scope = scope(&[
-    req("sequence", F::Sequence, Kind::Sequence),
-    req("timestamp", F::Timestamp, Kind::Timestamp),
+    leavable("sequence", F::Sequence, Kind::Sequence),
+    leavable("timestamp", F::Timestamp, Kind::Timestamp),
     req("user", F::User, Kind::Str),
     opt("session", F::Session, Kind::Str),
     req("logged_on", F::LoggedOn, Kind::Enum(Vocab::Boolean)),
@@ -363,8 +379,8 @@ static ATTACHED: Scope = Scope {
 };
 pub(crate) static CALL_CHANGED: Scope = Scope {
     fields: &[
-        req("sequence", F::Sequence, Kind::Sequence),
-        req("timestamp", F::Timestamp, Kind::Timestamp),
+        leavable("sequence", F::Sequence, Kind::Sequence),
+        leavable("timestamp", F::Timestamp, Kind::Timestamp),
         req("user", F::User, Kind::Str),
         opt("session", F::Session, Kind::Str),
         req("call_id", F::CallId, Kind::Str),

@@ -115,8 +115,8 @@ impl Source for Event {
         use crate::message::{ContainerChange, ItemType};
         use crate::values::{CallState, WorkMode};
         match field {
-            F::Sequence => return Val::U64(self.sequence),
-            F::Timestamp => return Val::Str(&self.timestamp),
+            F::Sequence => return self.sequence.map_or(Val::Absent, Val::U64),
+            F::Timestamp => return opt(&self.timestamp),
             F::Session => return opt(&self.session),
             F::User => return Val::Str(self.body.user()),
             _ => {}

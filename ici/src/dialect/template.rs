@@ -613,7 +613,8 @@ fn value_of(text: &str, scope: &'static Scope, at: usize) -> Result<Value> {
         }
         return Ok(Value::Field {
             spec,
-            optional: optional || (!spec.required && spec.kind != Kind::EmptyAsNone),
+            optional: optional
+                || (!spec.required && !spec.leavable && spec.kind != Kind::EmptyAsNone),
         });
     }
     if text.contains('{') || text.contains('}') {

@@ -165,11 +165,11 @@ pub fn full_attached_data() -> AttachedData {
 pub fn events() -> Vec<Event> {
     // Every other event carries a session, so both shapes are covered.
     let event = |sequence: u64, body| Event {
-        sequence,
+        sequence: Some(sequence),
         session: sequence
             .is_multiple_of(2)
             .then(|| format!("connector-a-k3x9-s{sequence}")),
-        timestamp: TS.into(),
+        timestamp: Some(TS.into()),
         body,
     };
     let mut events = Vec::new();
@@ -435,9 +435,9 @@ pub fn accepted_inputs() -> Vec<(&'static str, String, Message)> {
 "#,
             ),
             Message::Event(Event {
-                sequence: 7,
+                sequence: Some(7),
                 session: None,
-                timestamp: "2026-11-27T10:15:30+01:00".into(),
+                timestamp: Some("2026-11-27T10:15:30+01:00".into()),
                 body: EventBody::CallChanged(Box::new(CallChanged {
                     user: "agent4711".into(),
                     call_id: "call-1".into(),
@@ -485,9 +485,9 @@ pub fn accepted_inputs() -> Vec<(&'static str, String, Message)> {
                 r#"<e:userChanged xmlns:e="urn:IciEventInterface"><sequence>1</sequence><timestamp> 2026-11-27T10:15:30Z </timestamp><user>a</user><loggedOn> 1 </loggedOn><workMode>notReady</workMode><reasonCode>1001</reasonCode></e:userChanged>"#,
             ),
             Message::Event(Event {
-                sequence: 1,
+                sequence: Some(1),
                 session: None,
-                timestamp: "2026-11-27T10:15:30Z".into(),
+                timestamp: Some("2026-11-27T10:15:30Z".into()),
                 body: EventBody::UserChanged {
                     user: "a".into(),
                     logged_on: true,
