@@ -39,7 +39,7 @@ impl<'c, 'a> Reader<'c, 'a, '_> {
     }
 
     fn bad(&self, cap: &Cap<'_>, e: ValueError) -> DecodeError {
-        self.doc.invalid(cap.at, &cap.element, e)
+        self.doc.invalid(cap.at, &cap.element.to_string(), e)
     }
 
     fn opt_str(&self, field: F) -> Result<Option<String>> {

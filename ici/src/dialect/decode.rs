@@ -46,10 +46,27 @@ pub(super) struct Cap<'a> {
     pub(super) spec: &'static FieldSpec,
     pub(super) text: Cow<'a, str>,
     pub(super) at: u64,
-    /// The element (or attribute) that carried it, for errors.
-    pub(super) element: Box<str>,
+    /// The element (or attribute) that carried it, for errors: names borrowed from the
+    /// template, so a value read costs no allocation for a name only an error would print.
+    pub(super) element: Carrier<'a>,
     /// For fault codes: whether the QName's prefix resolved to the envelope namespace.
     pub(super) in_envelope: bool,
+}
+
+/// Where a value was read: an element's text or one of its attributes (template names).
+#[derive(Clone, Copy)]
+pub(super) enum Carrier<'a> {
+    Element(&'a str),
+    Attribute(&'a str, &'a str),
+}
+
+impl std::fmt::Display for Carrier<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Carrier::Element(local) => f.write_str(local),
+            Carrier::Attribute(local, attr) => write!(f, "{local}/@{attr}"),
+        }
+    }
 }
 
 /// The values of one scope (the message, or one list item, or a record).
@@ -115,7 +132,12 @@ impl Dialect {
         result
     }
 
-    fn finish<'a>(&self, cur: &mut Cursor<'a, '_>, elem: &Elem<'a>, role: Role) -> Result<Message> {
+    fn finish<'a>(
+        &'a self,
+        cur: &mut Cursor<'a, '_>,
+        elem: &Elem<'a>,
+        role: Role,
+    ) -> Result<Message> {
         let node = match role {
             Role::Message(op) => self.op(op).message.as_ref(),
             Role::Reply(op) => self.op(op).reply.as_ref(),
@@ -217,10 +239,10 @@ impl Dialect {
     }
 
     fn read_node<'a>(
-        &self,
+        &'a self,
         cur: &mut Cursor<'a, '_>,
         elem: &Elem<'a>,
-        node: &Node,
+        node: &'a Node,
         scope: &mut Captured<'a>,
         role: Role,
     ) -> Result<()> {
@@ -241,10 +263,10 @@ impl Dialect {
     }
 
     fn read_plain<'a>(
-        &self,
+        &'a self,
         cur: &mut Cursor<'a, '_>,
         elem: &Elem<'a>,
-        node: &Node,
+        node: &'a Node,
         scope: &mut Captured<'a>,
         role: Role,
     ) -> Result<()> {
@@ -264,7 +286,7 @@ impl Dialect {
                     spec,
                     text: Cow::Owned(v.into_owned()),
                     at: elem.at,
-                    element: format!("{}/@{}", node.local, attr.qname).into(),
+                    element: Carrier::Attribute(&node.local, &attr.qname),
                     in_envelope: false,
                 }),
                 (Value::Field { spec, optional }, None) => {
@@ -297,7 +319,7 @@ impl Dialect {
                             spec,
                             text,
                             at: elem.at,
-                            element: node.local.clone(),
+                            element: Carrier::Element(&node.local),
                             in_envelope,
                         });
                         Ok(())
@@ -311,11 +333,11 @@ impl Dialect {
     }
 
     fn read_children<'a>(
-        &self,
+        &'a self,
         cur: &mut Cursor<'a, '_>,
         elem: &Elem<'a>,
-        node: &Node,
-        children: &[Node],
+        node: &'a Node,
+        children: &'a [Node],
         scope: &mut Captured<'a>,
         role: Role,
     ) -> Result<()> {
