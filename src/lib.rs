@@ -17,6 +17,7 @@
 //! - [`containers`]: a deployment's configs for separate containers (and processes);
 //! - [`separate`]: a deployment as separate processes, faults applied to them (`run --processes`);
 //! - [`capacity`]: sizing: the highest call rate and agent count that meet the thresholds;
+//! - [`record`]: `crmsim record`, the recorder between a real SAP CRM and a real connector;
 //! - [`cli`]: the `crmsim` command;
 //! - [`exit`]: exit codes.
 
@@ -24,6 +25,7 @@ pub mod capacity;
 pub mod cli;
 pub mod containers;
 pub mod exit;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -5,6 +5,7 @@ mod certs;
 mod dialect;
 mod export;
 pub mod panic_hook;
+mod record;
 mod run;
 mod schema;
 mod serve;
@@ -65,6 +66,10 @@ enum Command {
     /// Write the WSDL and XSD files: the built-in profile's, or (`--dialect FILE`) generated for
     /// a dialect. Exit 0 written, 2 a bad dialect file, 3 cannot write.
     Schema(schema::SchemaArgs),
+    /// Sit between a real SAP CRM and a real connector, forward every message unchanged, and
+    /// write each to a capture (JSON Lines; secrets masked). Exit 0 whole capture, 1 the
+    /// capture misses messages, 2 bad input, 3 cannot listen or write.
+    Record(record::RecordArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -156,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Dialect { command } => dialect::run(command),
         Command::Serve { component } => serve::run(component),
         Command::Schema(args) => schema::run(&args),
+        Command::Record(args) => record::run(&args),
     }
 }
 

@@ -25,7 +25,7 @@ mod crm;
 pub mod crm_config;
 mod proxy;
 pub mod proxy_config;
-mod stop;
+pub(crate) mod stop;
 mod summary;
 mod tls;
 

@@ -47,6 +47,11 @@ impl Served {
         Served::spawn(cmd)
     }
 
+    /// Any `crmsim …` command, its output collected like a served component's.
+    pub fn spawn_command(cmd: Command) -> Served {
+        Served::spawn(cmd)
+    }
+
     fn spawn(mut cmd: Command) -> Served {
         let mut child = cmd
             .stdout(Stdio::piped())

@@ -70,6 +70,8 @@ pub struct ClientOptions {
     /// at a time). Further requests wait for a free one, as behind SAP's ICM connection limit;
     /// their waiting counts in their latency.
     pub max_connections: usize,
+    /// Sees every message sent and every answer (recording); none by default.
+    pub tap: Option<Arc<dyn crate::tap::Tap>>,
 }
 
 impl ClientOptions {
@@ -82,6 +84,7 @@ impl ClientOptions {
             request_timeout: Duration::from_secs(15),
             resolve: Vec::new(),
             max_connections: 64,
+            tap: None,
         }
     }
 }
@@ -105,6 +108,34 @@ fn chain(e: &dyn std::error::Error) -> String {
         cause = c.source();
     }
     text
+}
+
+/// A forwarded request's answer, whatever its status.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+/// Tells the tap that exchange `exchange` got no answer.
+fn tap_failure(
+    tap: &dyn crate::tap::Tap,
+    exchange: u64,
+    started: std::time::Instant,
+    e: &CallError,
+) {
+    let why = e.to_string();
+    tap.response(
+        exchange,
+        &crate::tap::TappedResponse {
+            status: 0,
+            headers: &http::HeaderMap::new(),
+            body: &[],
+            latency: started.elapsed(),
+            error: Some(&why),
+        },
+    );
 }
 
 /// A sent message did not get an HTTP answer we can read.
@@ -174,6 +205,7 @@ pub struct SoapClient {
     slots: Arc<tokio::sync::Semaphore>,
     /// To repeat a handshake when a TLS exchange dies without saying why (see [`crate::probe`]).
     probe: Option<Arc<Probe>>,
+    tap: Option<Arc<dyn crate::tap::Tap>>,
 }
 
 struct Probe {
@@ -243,6 +275,7 @@ impl SoapClient {
             stats,
             tls,
             request_timeout: options.request_timeout,
+            tap: options.tap.clone(),
             slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
             probe,
         })
@@ -265,17 +298,39 @@ impl SoapClient {
             .http
             .post(url)
             .header(http::header::CONTENT_TYPE, content_type)
-            .body(body);
+            .body(body.clone());
         if let Some(action) = soap_action {
             request = request.header("SOAPAction", action);
         }
         for (name, value) in extra_headers {
             request = request.header(*name, *value);
         }
+        let tapped = match &self.tap {
+            Some(tap) => Some((
+                tap,
+                self.tap_request(
+                    tap.as_ref(),
+                    url,
+                    content_type,
+                    soap_action,
+                    extra_headers,
+                    &body,
+                ),
+                std::time::Instant::now(),
+            )),
+            None => None,
+        };
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Err(self.explain(url, &e).await),
+            Err(e) => {
+                let e = self.explain(url, &e).await;
+                if let Some((tap, exchange, started)) = tapped {
+                    tap_failure(tap.as_ref(), exchange, started, &e);
+                }
+                return Err(e);
+            }
         };
+        let response_headers = tapped.as_ref().map(|_| response.headers().clone());
         let status = response.status().as_u16();
         // A 400 is a SOAP 1.2 sender fault only when it carries SOAP; a plain 400 (e.g. plain
         // HTTP sent to a TLS port) stays an HTTP error.
@@ -289,8 +344,26 @@ impl SoapClient {
             });
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(e) => return Err(self.explain(url, &e).await),
+            Err(e) => {
+                let e = self.explain(url, &e).await;
+                if let Some((tap, exchange, started)) = tapped {
+                    tap_failure(tap.as_ref(), exchange, started, &e);
+                }
+                return Err(e);
+            }
         };
+        if let (Some((tap, exchange, started)), Some(headers)) = (tapped, &response_headers) {
+            tap.response(
+                exchange,
+                &crate::tap::TappedResponse {
+                    status,
+                    headers,
+                    body: &body,
+                    latency: started.elapsed(),
+                    error: None,
+                },
+            );
+        }
         // SOAP 1.1 answers faults with 500; SOAP 1.2 with 400 (sender) or 500 (receiver).
         if status == 200 || status == 500 || (status == 400 && soap_body) {
             Ok(Reply { status, body })
@@ -302,6 +375,75 @@ impl SoapClient {
                 body: excerpt(&body),
             })
         }
+    }
+
+    /// Tells the tap about a request about to be sent: the headers this client adds itself.
+    fn tap_request(
+        &self,
+        tap: &dyn crate::tap::Tap,
+        url: &str,
+        content_type: &str,
+        soap_action: Option<&str>,
+        extra_headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> u64 {
+        let mut headers = http::HeaderMap::new();
+        let mut add = |name: &str, value: &str| {
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
+            ) {
+                headers.append(n, v);
+            }
+        };
+        add("content-type", content_type);
+        if let Some(action) = soap_action {
+            add("soapaction", action);
+        }
+        for (name, value) in extra_headers {
+            add(name, value);
+        }
+        tap.request(&crate::tap::TappedRequest {
+            peer: None,
+            method: &http::Method::POST,
+            uri: url,
+            headers: &headers,
+            body,
+        })
+    }
+
+    /// Sends any request as it is (a relay's forwarding): any method, these headers, this
+    /// body; every HTTP status is an answer. Not tapped: the relay taps its own server side.
+    pub async fn forward(
+        &self,
+        method: http::Method,
+        url: &str,
+        headers: http::HeaderMap,
+        body: Bytes,
+    ) -> Result<Forwarded, CallError> {
+        let _slot = self.slots.acquire().await.ok();
+        let response = match self
+            .http
+            .request(method, url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+        {
+            Ok(response) => response,
+            Err(e) => return Err(self.explain(url, &e).await),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) => return Err(self.explain(url, &e).await),
+        };
+        Ok(Forwarded {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Connections and handshakes so far. Resumed handshakes are the TLS connections that did

@@ -14,7 +14,8 @@
 //! - [`link_stats`]: connections and handshakes per hop end;
 //! - [`gate`]: the pause switch that freezes a component as SIGSTOP would;
 //! - [`probe`]: a one-off handshake that recovers the reason hyper swallowed;
-//! - [`sniff`]: plain HTTP on a TLS port and TLS on a plain port, told apart by the first bytes.
+//! - [`sniff`]: plain HTTP on a TLS port and TLS on a plain port, told apart by the first bytes;
+//! - [`tap`]: every message a server or client carries, as it travels, for recording.
 
 pub mod client;
 mod connect_count;
@@ -26,12 +27,16 @@ pub mod probe;
 mod registry;
 pub mod server;
 pub mod sniff;
+pub mod tap;
 pub mod tls_failure;
 mod watched_io;
 
-pub use client::{CallError, ClientOptions, ClientTls, ConnectionMode, Reply, SoapClient};
+pub use client::{
+    CallError, ClientOptions, ClientTls, ConnectionMode, Forwarded, Reply, SoapClient,
+};
 pub use gate::Gate;
 pub use limits::ServerLimits;
 pub use link_stats::{LimitSnapshot, LinkSnapshot, LinkStats};
 pub use server::{HttpServer, PeerInfo, ServerOptions};
+pub use tap::{Tap, TappedRequest, TappedResponse};
 pub use tls_failure::TlsFailure;

@@ -36,6 +36,7 @@ use crate::limits::ServerLimits;
 use crate::link_stats::LinkStats;
 use crate::registry::{Admission, Phase, Registration, Registry, Slot};
 use crate::sniff::{self, FirstBytes};
+use crate::tap::{MAX_TAPPED_BODY, Tap, TappedRequest, TappedResponse};
 use crate::tls_failure::TlsFailure;
 use crate::watched_io::Watched;
 
@@ -50,6 +51,8 @@ pub struct ServerOptions {
     pub limits: ServerLimits,
     /// While closed, the server does no handshake and answers no request (a paused process).
     pub gate: Gate,
+    /// Sees every request and answer as they travel (recording); none by default.
+    pub tap: Option<Arc<dyn Tap>>,
 }
 
 impl ServerOptions {
@@ -59,6 +62,7 @@ impl ServerOptions {
             tls,
             limits: ServerLimits::default(),
             gate: Gate::default(),
+            tap: None,
         }
     }
 }
@@ -67,7 +71,13 @@ impl ServerOptions {
 #[derive(Debug, Clone)]
 pub struct PeerInfo {
     pub addr: SocketAddr,
+    /// The connection's number on this server, from 1.
+    pub conn: u64,
     pub tls: bool,
+    /// `TLSv1.2` or `TLSv1.3`, when TLS.
+    pub tls_version: Option<&'static str>,
+    /// The handshake resumed an earlier session.
+    pub resumed: bool,
     /// The client's leaf certificate (DER), when it presented one.
     pub client_certificate: Option<Vec<u8>>,
 }
@@ -120,6 +130,7 @@ impl HttpServer {
             stats: stats.clone(),
             drain: drain.clone(),
             kill: kill.clone(),
+            connections: std::sync::atomic::AtomicU64::new(0),
         });
         let accept_task = tokio::spawn(tasks::named(
             format!("{} accept loop", shared.options.name),
@@ -180,6 +191,7 @@ struct Shared {
     stats: Arc<LinkStats>,
     drain: CancellationToken,
     kill: CancellationToken,
+    connections: std::sync::atomic::AtomicU64,
 }
 
 async fn accept_loop(
@@ -290,6 +302,9 @@ async fn handle_connection(
     let _ = stream.set_nodelay(true);
     shared.options.gate.wait().await;
     shared.stats.connection_opened();
+    let conn = 1 + shared
+        .connections
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = &shared.options.name;
     let limits = &shared.options.limits;
     let peeked = match sniff::peek(&stream, limits.handshake_timeout).await {
@@ -308,7 +323,10 @@ async fn handle_connection(
         }
         let info = PeerInfo {
             addr: peer,
+            conn,
             tls: false,
+            tls_version: None,
+            resumed: false,
             client_certificate: None,
         };
         serve_http(stream, info, shared, &registration.slot).await;
@@ -349,12 +367,18 @@ async fn handle_connection(
         }
     };
     let connection = tls_stream.get_ref().1;
-    shared
-        .stats
-        .handshake(connection.handshake_kind() == Some(HandshakeKind::Resumed));
+    let resumed = connection.handshake_kind() == Some(HandshakeKind::Resumed);
+    shared.stats.handshake(resumed);
     let info = PeerInfo {
         addr: peer,
+        conn,
         tls: true,
+        tls_version: connection.protocol_version().map(|v| match v {
+            rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+            rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+            _ => "TLS (older)",
+        }),
+        resumed,
         client_certificate: connection
             .peer_certificates()
             .and_then(|chain| chain.first())
@@ -403,8 +427,10 @@ where
     let stats = shared.stats.clone();
     let name: Arc<str> = shared.options.name.as_str().into();
     let service_slot = slot.clone();
+    let tap = shared.options.tap.clone();
     let service = tower::service_fn(move |mut request: http::Request<Incoming>| {
         request.extensions_mut().insert(info.clone());
+        let tap = tap.clone();
         let router = router.clone();
         let gate = gate.clone();
         let slot = service_slot.clone();
@@ -415,7 +441,10 @@ where
             slot.set(Phase::Request);
             gate.wait().await;
             let mine = slot.set(Phase::Request);
-            let answer = router.oneshot(request);
+            let answer = match tap {
+                None => RouterCall::Plain(router.oneshot(request)),
+                Some(tap) => RouterCall::Tapped(Box::pin(tapped(tap, router, request))),
+            };
             tokio::pin!(answer);
             // No timer per request: the connection's watchdog, which wakes anyway, says when
             // `request_timeout` is over.
@@ -527,4 +556,102 @@ fn request_timed_out(name: &str, limit: Duration) -> axum::response::Response {
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+/// A request on its way through the router, tapped or not; one type for the `select!` above.
+enum RouterCall<F> {
+    Plain(F),
+    Tapped(
+        std::pin::Pin<
+            Box<
+                dyn Future<Output = Result<axum::response::Response, std::convert::Infallible>>
+                    + Send,
+            >,
+        >,
+    ),
+}
+
+impl<F> Future for RouterCall<F>
+where
+    F: Future<Output = Result<axum::response::Response, std::convert::Infallible>> + Unpin,
+{
+    type Output = Result<axum::response::Response, std::convert::Infallible>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            RouterCall::Plain(f) => std::pin::Pin::new(f).poll(cx),
+            RouterCall::Tapped(f) => f.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Runs `request` through `router` with its body and its answer's body collected for `tap`.
+async fn tapped(
+    tap: Arc<dyn Tap>,
+    router: Router,
+    request: http::Request<Incoming>,
+) -> Result<axum::response::Response, std::convert::Infallible> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let peer = parts.extensions.get::<PeerInfo>().cloned();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let (bytes, refused) =
+        match axum::body::to_bytes(axum::body::Body::new(body), MAX_TAPPED_BODY).await {
+            Ok(bytes) => (bytes, None),
+            Err(e) => (bytes::Bytes::new(), Some(e.to_string())),
+        };
+    let exchange = tap.request(&TappedRequest {
+        peer: peer.as_ref(),
+        method: &parts.method,
+        uri: &uri,
+        headers: &parts.headers,
+        body: &bytes,
+    });
+    if let Some(why) = refused {
+        // The body was too long to collect (or broke off): answer as the router's own limit
+        // would, and say so in the record.
+        let text = format!("the request body could not be read: {why}\n");
+        let mut response = axum::response::Response::new(axum::body::Body::from(text.clone()));
+        *response.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+        tap.response(
+            exchange,
+            &TappedResponse {
+                status: 413,
+                headers: response.headers(),
+                body: text.as_bytes(),
+                latency: started.elapsed(),
+                error: Some(&why),
+            },
+        );
+        return Ok(response);
+    }
+    let request = http::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let response = match router.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    tap.response(
+        exchange,
+        &TappedResponse {
+            status: parts.status.as_u16(),
+            headers: &parts.headers,
+            body: &body,
+            latency: started.elapsed(),
+            error: None,
+        },
+    );
+    Ok(http::Response::from_parts(
+        parts,
+        axum::body::Body::from(body),
+    ))
 }

@@ -58,6 +58,20 @@ pub(super) fn compile(text: &str, origin: &str) -> Result<Dialect, DialectError>
         })?,
     };
 
+    let mut secret = Vec::new();
+    for name in &file.values.secret {
+        if !is_ncname(name.as_ref()) {
+            return Err(o.span(
+                name,
+                format!(
+                    "values.secret {:?}: give the local name of an element or attribute, e.g. \"password\"",
+                    name.as_ref()
+                ),
+            ));
+        }
+        secret.push(name.as_ref().clone());
+    }
+
     let mut namespaces = vec![(env_prefix.clone(), soap.envelope_ns().to_owned())];
     for (prefix, uri) in &file.namespaces {
         if !is_ncname(prefix) || prefix == "xml" || prefix == "crmsim" || *prefix == env_prefix {
@@ -173,6 +187,7 @@ pub(super) fn compile(text: &str, origin: &str) -> Result<Dialect, DialectError>
         event_path: file.http.event_path.into_inner(),
         user_header: file.http.user_header.map(Spanned::into_inner),
         timestamp,
+        secret,
         namespaces,
         vocab,
         ops,

@@ -117,6 +117,9 @@ fn event_path() -> Spanned<String> {
 pub(crate) struct Values {
     #[serde(default)]
     pub(crate) timestamp: Option<Spanned<String>>,
+    /// Local names of elements and attributes whose values are secret: a recorder masks them.
+    #[serde(default)]
+    pub(crate) secret: Vec<Spanned<String>>,
 }
 
 /// One wire word, or several (the first is written, all are read).

@@ -62,6 +62,8 @@ pub struct Dialect {
     event_path: String,
     user_header: Option<String>,
     timestamp: TimeFormat,
+    /// Local names whose values are secret (`values.secret`).
+    secret: Vec<String>,
     /// `(prefix, uri)`; index 0 is the SOAP envelope's.
     namespaces: Vec<(String, String)>,
     vocab: Vec<VocabTable>,
@@ -156,6 +158,26 @@ impl Dialect {
     /// The HTTP header SAP copies the agent's user into (SAP Note 1640673), if the dialect sets one.
     pub fn user_header(&self) -> Option<&str> {
         self.user_header.as_deref()
+    }
+
+    /// Local names of elements and attributes whose values a recorder must mask: those the
+    /// file marks secret (`values.secret`).
+    pub fn secret_names(&self) -> &[String] {
+        &self.secret
+    }
+
+    /// Local names of the elements or attributes that carry agents' login strings, whose
+    /// password part a recorder masks.
+    pub fn login_carriers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for op in &self.ops {
+            if let Some(node) = &op.message {
+                node.carriers_of(fields::F::Login, &mut out);
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// False when the dialect marks the operation unsupported (it is never sent).

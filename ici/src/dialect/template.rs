@@ -16,7 +16,7 @@ use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
-use super::fields::{FieldSpec, Kind, L, R, Scope};
+use super::fields::{F, FieldSpec, Kind, L, R, Scope};
 
 /// The namespace an element or attribute name resolves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,6 +90,31 @@ pub(crate) struct Node {
     /// May be absent when read (see [`Node::compute_optional`]).
     pub(crate) optional: bool,
     pub(crate) lax: bool,
+}
+
+impl Node {
+    /// The local names (element, or attribute) where `field` is placed in this subtree.
+    pub(crate) fn carriers_of(&self, field: F, out: &mut Vec<String>) {
+        for attr in &self.attrs {
+            if let Value::Field { spec, .. } = &attr.value
+                && spec.field == field
+            {
+                let local = attr.qname.rsplit(':').next().unwrap_or(&attr.qname);
+                out.push(local.to_owned());
+            }
+        }
+        match &self.content {
+            Content::Text(Value::Field { spec, .. }) if spec.field == field => {
+                out.push(self.local.to_string());
+            }
+            Content::Children(children) => {
+                for child in children {
+                    child.carriers_of(field, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What went wrong, at a byte offset inside the template text.

@@ -1,0 +1,44 @@
+//! A tap on the wire: sees every HTTP message a server receives and answers, or a client sends
+//! and gets back, exactly as it travels. Recording (`crmsim record`, `serve … --record`) is
+//! built on it; a server or client without a tap pays nothing for it.
+//!
+//! A tap is called on the message's own task, so it must not wait: the capture writer behind
+//! it only queues (see the `capture` crate).
+
+use std::time::Duration;
+
+use crate::server::PeerInfo;
+
+/// Bodies longer than this are not collected for a tap: the request is refused with 413, as
+/// the router's own limit would refuse it (axum's default, 2 MiB).
+pub const MAX_TAPPED_BODY: usize = 2 * 1024 * 1024;
+
+/// A request as it arrived (server) or left (client).
+pub struct TappedRequest<'a> {
+    /// The connection it came on (servers only).
+    pub peer: Option<&'a PeerInfo>,
+    pub method: &'a http::Method,
+    /// Path and query for a server; the whole URL for a client.
+    pub uri: &'a str,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// The answer to a tapped request.
+pub struct TappedResponse<'a> {
+    /// 0 when there was no HTTP answer (the client's request failed).
+    pub status: u16,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
+    pub latency: Duration,
+    /// Why there was no real answer, in words.
+    pub error: Option<&'a str>,
+}
+
+/// Receives tapped messages.
+pub trait Tap: Send + Sync + 'static {
+    /// A request; returns the exchange number its answer will be given with.
+    fn request(&self, request: &TappedRequest<'_>) -> u64;
+    /// The answer to exchange `exchange`.
+    fn response(&self, exchange: u64, response: &TappedResponse<'_>);
+}
