@@ -36,7 +36,7 @@ pub mod values;
 pub use attached::AttachedData;
 pub use catalog::{Interface, Operation};
 pub use dialect::{
-    ActionRule, Dialect, DialectError, EncodeError, Expect, SoapVersion, TimeFormat,
+    ActionRule, Dialect, DialectError, EncodeError, Expect, SoapVersion, TimeFormat, UnknownAnswer,
 };
 pub use dialect::{DecodeError, Location, SCHEMA_DRIVER, SchemaFile};
 pub use message::{

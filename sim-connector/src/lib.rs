@@ -53,6 +53,10 @@ pub struct ConnectorConfig {
     pub dialect: Arc<ici::Dialect>,
     /// The endpoint's connection limit and timeouts.
     pub server_limits: transport::ServerLimits,
+    /// Sees every request and answer at the endpoint (discovery mode's recording).
+    pub server_tap: Option<Arc<dyn transport::Tap>>,
+    /// What a request the dialect does not know is answered.
+    pub unknown: ici::UnknownAnswer,
 }
 
 /// The connector could not start.
@@ -76,6 +80,7 @@ pub(crate) struct Shared {
     metrics: Arc<ConnectorMetrics>,
     late_tolerance: Duration,
     dialect: Arc<ici::Dialect>,
+    unknown: ici::UnknownAnswer,
 }
 
 impl Shared {
@@ -227,6 +232,7 @@ impl Connector {
             metrics: metrics.clone(),
             late_tolerance: config.arrivals.late_tolerance,
             dialect: config.dialect.clone(),
+            unknown: config.unknown,
         });
         let router = axum::Router::new()
             .route(
@@ -239,6 +245,7 @@ impl Connector {
         let mut options = ServerOptions::new(config.name.clone(), config.tls.clone());
         options.gate = gate.clone();
         options.limits = config.server_limits;
+        options.tap = config.server_tap.clone();
         let server = HttpServer::start(listener, router, options)?;
         let (rate, rate_rx) = watch::channel(0.0);
         tasks.spawn(tasks::named(

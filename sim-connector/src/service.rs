@@ -46,6 +46,13 @@ pub(crate) async fn ici_request(
                 "request.refused",
                 format!("{}: {}", shared.name, fault.reason),
             );
+            if shared.unknown == ici::UnknownAnswer::Empty
+                && fault.error == Some(IciError::UnknownOperation)
+            {
+                // Discovery: a peer that insists on an answer gets an empty one and goes on
+                // talking; the refusal above still counts it.
+                return soap(d, StatusCode::OK, d.encode_empty_body());
+            }
             fault_reply(d, &fault)
         }
     }

@@ -36,6 +36,10 @@ pub struct CrmConfig {
     pub dialect: Arc<ici::Dialect>,
     /// The event sink's connection limit and timeouts.
     pub server_limits: transport::ServerLimits,
+    /// Sees every event and answer at the sink (discovery mode's recording).
+    pub server_tap: Option<Arc<dyn transport::Tap>>,
+    /// What an event the dialect does not know is answered.
+    pub unknown: ici::UnknownAnswer,
 }
 
 /// The agents of one CRM.

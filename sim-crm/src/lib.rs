@@ -169,6 +169,7 @@ impl Crm {
             calls: calls.clone(),
             metrics: metrics.clone(),
             dialect: config.dialect.clone(),
+            unknown: config.unknown,
         });
         let router = axum::Router::new()
             .route(
@@ -181,6 +182,7 @@ impl Crm {
         let mut options = ServerOptions::new(name.clone(), config.tls.clone());
         options.gate = gate.clone();
         options.limits = config.server_limits;
+        options.tap = config.server_tap.clone();
         let server = HttpServer::start(listener, router, options)?;
         let sink_url = config
             .sink_url

@@ -50,6 +50,7 @@ pub(crate) struct Receiver {
     pub calls: Arc<CallBook>,
     pub metrics: Arc<CrmMetrics>,
     pub dialect: Arc<ici::Dialect>,
+    pub unknown: ici::UnknownAnswer,
 }
 
 /// `POST <event path>`: one event.
@@ -74,6 +75,13 @@ pub(crate) async fn receive_event(
                 "event.refused",
                 format!("{}: {}", receiver.name, fault.reason),
             );
+            if receiver.unknown == ici::UnknownAnswer::Empty
+                && fault.error == Some(IciError::UnknownOperation)
+            {
+                // Discovery: acknowledge with an empty body; the refusal above still counts it.
+                let xml = receiver.dialect.encode_empty_body();
+                return soap(&receiver.dialect, StatusCode::OK, xml);
+            }
             let xml = receiver.dialect.encode_fault(&fault);
             let status = StatusCode::from_u16(receiver.dialect.fault_status(&fault))
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -246,6 +254,7 @@ mod tests {
             calls: Arc::default(),
             metrics: Arc::new(CrmMetrics::new(Instant::now(), 1)),
             dialect: ici::Dialect::builtin(),
+            unknown: ici::UnknownAnswer::Fault,
         };
         (receiver, current)
     }

@@ -34,18 +34,56 @@ pub struct ServeArgs {
     /// Speak this dialect file instead of the config's `dialect` (crm and connector only).
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,
+    /// Discovery (crm and connector only): write every message of both hops to this capture
+    /// (the format of `crmsim record`), and list every operation the peer used.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// With --record: keep secrets (login passwords, Authorization…) in the capture.
+    #[arg(long, requires = "record")]
+    pub no_redact: bool,
+    /// What a message the dialect does not know is answered (crm and connector): `fault` (a
+    /// SOAP fault naming it) or `empty` (an empty SOAP body, 200).
+    #[arg(long, value_enum, default_value_t = UnknownArg::Fault)]
+    pub unknown: UnknownArg,
+}
+
+/// `--unknown`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum UnknownArg {
+    Fault,
+    Empty,
+}
+
+impl ServeArgs {
+    fn discovery(&self) -> serve::discovery::DiscoveryOptions {
+        serve::discovery::DiscoveryOptions {
+            record: self.record.clone(),
+            redact: !self.no_redact,
+            unknown: match self.unknown {
+                UnknownArg::Fault => ici::UnknownAnswer::Fault,
+                UnknownArg::Empty => ici::UnknownAnswer::Empty,
+            },
+        }
+    }
 }
 
 /// Runs until the duration elapses, Ctrl-C or SIGTERM. Exit 0 after a clean stop, 2 for a bad
 /// config or files, 3 when the component cannot start (e.g. the address is in use).
 pub fn run(command: ServeCommand) -> ExitCode {
     serve::mark_start();
-    let json = match &command {
-        ServeCommand::Crm(a) => &a.json,
-        ServeCommand::Connector(a) => &a.json,
-        ServeCommand::Proxy(a) => &a.json,
+    let args = match &command {
+        ServeCommand::Crm(a) | ServeCommand::Connector(a) | ServeCommand::Proxy(a) => a,
     };
-    if let Err(code) = super::outputs_writable([("--json", json)]) {
+    if let ServeCommand::Proxy(a) = &command
+        && a.record.is_some()
+    {
+        eprintln!(
+            "crmsim: --record goes with serve crm or serve connector; the proxy relays TLS it cannot read (record the hop with crmsim record)"
+        );
+        return exit::code(exit::BAD_INPUT);
+    }
+    if let Err(code) = super::outputs_writable([("--json", &args.json), ("--record", &args.record)])
+    {
         return code;
     }
     let runtime = match super::runtime() {
@@ -58,11 +96,12 @@ pub fn run(command: ServeCommand) -> ExitCode {
     let outcome = runtime.block_on(async {
         match &command {
             ServeCommand::Crm(args) => {
-                serve::run_crm(&args.config, args.json.as_deref(), args.dialect.as_deref()).await
+                let (config, json) = (&args.config, args.json.as_deref());
+                serve::run_crm(config, json, args.dialect.as_deref(), &args.discovery()).await
             }
             ServeCommand::Connector(args) => {
                 let (config, json) = (&args.config, args.json.as_deref());
-                serve::run_connector(config, json, args.dialect.as_deref()).await
+                serve::run_connector(config, json, args.dialect.as_deref(), &args.discovery()).await
             }
             ServeCommand::Proxy(args) => serve::run_proxy(&args.config, args.json.as_deref()).await,
         }

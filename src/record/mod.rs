@@ -30,6 +30,9 @@ pub struct HopPlan {
     pub upstream: String,
 }
 
+/// Called once every hop listens, with each hop's address.
+pub type OnListening = Box<dyn Fn(&[(Hop, SocketAddr)]) + Send>;
+
 /// Everything `crmsim record` was told.
 pub struct RecordPlan {
     pub hops: Vec<HopPlan>,
@@ -42,7 +45,7 @@ pub struct RecordPlan {
     pub dialect: Arc<ici::Dialect>,
     pub duration: Option<Duration>,
     /// Said when the relays listen (the start line).
-    pub on_listening: Box<dyn Fn(&[(Hop, SocketAddr)]) + Send>,
+    pub on_listening: OnListening,
 }
 
 /// What went wrong before or while recording.

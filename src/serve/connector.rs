@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use sim_connector::Connector;
 
+use super::discovery::{Discovery, DiscoveryOptions, WithRecording};
 use super::stop::Stopper;
 use super::{GRACE, ServeError, connector_config, summary, write_json};
 
@@ -13,10 +14,17 @@ pub async fn run(
     config: &Path,
     json: Option<&Path>,
     dialect: Option<&Path>,
+    discovery: &DiscoveryOptions,
 ) -> Result<(), ServeError> {
     let mut plan = connector_config::load(config)?;
     if let Some(path) = dialect {
         plan.set_dialect(super::load_dialect(path)?);
+    }
+    plan.config.unknown = discovery.unknown;
+    let recording = Discovery::start(discovery, "connector", &plan.config.dialect)?;
+    if let Some(r) = &recording {
+        plan.config.server_tap = Some(r.requests.clone());
+        plan.config.events.client.tap = Some(r.events.clone());
     }
     for warning in &plan.warnings {
         eprintln!("crmsim: warning: {warning}");
@@ -51,6 +59,16 @@ pub async fn run(
     let report = connector
         .stop(GRACE, &format!("connector stopped ({reason})"))
         .await;
+    let recorded = recording.map(|r| r.finish(discovery.redact));
     print!("{}", summary::connector(&report, reason, started.elapsed()));
-    write_json(&report, json)
+    if let Some(r) = &recorded {
+        print!("{}", r.render());
+    }
+    write_json(
+        &WithRecording {
+            report: &report,
+            recording: recorded,
+        },
+        json,
+    )
 }

@@ -23,6 +23,7 @@ mod connector;
 pub mod connector_config;
 mod crm;
 pub mod crm_config;
+pub mod discovery;
 mod proxy;
 pub mod proxy_config;
 pub(crate) mod stop;

@@ -72,6 +72,8 @@ pub fn connector_config(
         },
         dialect: s.dialects.connector.clone(),
         server_limits: s.server.limits(),
+        server_tap: None,
+        unknown: ici::UnknownAnswer::Fault,
     }
 }
 
@@ -149,6 +151,8 @@ pub fn crm_config(
         },
         dialect: s.dialects.crm.clone(),
         server_limits: s.server.limits(),
+        server_tap: None,
+        unknown: ici::UnknownAnswer::Fault,
     };
     let logon = match s.run.logon {
         Logon::Rate(per_second) => LogonPlan::Ramp { per_second },

@@ -305,21 +305,17 @@ impl SoapClient {
         for (name, value) in extra_headers {
             request = request.header(*name, *value);
         }
-        let tapped = match &self.tap {
-            Some(tap) => Some((
-                tap,
-                self.tap_request(
-                    tap.as_ref(),
-                    url,
-                    content_type,
-                    soap_action,
-                    extra_headers,
-                    &body,
-                ),
-                std::time::Instant::now(),
-            )),
-            None => None,
-        };
+        let tapped = self.tap.as_ref().map(|tap| {
+            let exchange = self.tap_request(
+                tap.as_ref(),
+                url,
+                content_type,
+                soap_action,
+                extra_headers,
+                &body,
+            );
+            (tap, exchange, std::time::Instant::now())
+        });
         let response = match request.send().await {
             Ok(response) => response,
             Err(e) => {

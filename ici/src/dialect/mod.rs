@@ -45,6 +45,17 @@ static BUILTIN: LazyLock<Arc<Dialect>> =
         },
     );
 
+/// What a simulator answers a message its dialect does not know (discovery mode facing a real
+/// peer): a SOAP fault naming the element (the default, what a strict peer would say), or an
+/// empty SOAP body with 200, so that a peer that insists on an answer goes on talking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnknownAnswer {
+    #[default]
+    Fault,
+    Empty,
+}
+
 /// One compiled dialect.
 #[derive(Debug)]
 pub struct Dialect {
@@ -196,6 +207,14 @@ impl Dialect {
     /// The `Content-Type` a request or event of `op` is posted with.
     pub fn content_type(&self, op: Operation) -> &str {
         &self.op(op).content_type
+    }
+
+    /// An envelope with an empty body: the [`UnknownAnswer::Empty`] answer.
+    pub fn encode_empty_body(&self) -> String {
+        let mut out = String::with_capacity(self.envelope_open.len() + self.envelope_close.len());
+        out.push_str(&self.envelope_open);
+        out.push_str(&self.envelope_close);
+        out
     }
 
     /// The `Content-Type` of answers (responses, acknowledgements, faults).
