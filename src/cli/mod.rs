@@ -6,6 +6,7 @@ mod dialect;
 mod export;
 pub mod panic_hook;
 mod record;
+mod replay;
 mod run;
 mod schema;
 mod serve;
@@ -70,6 +71,9 @@ enum Command {
     /// write each to a capture (JSON Lines; secrets masked). Exit 0 whole capture, 1 the
     /// capture misses messages, 2 bad input, 3 cannot listen or write.
     Record(record::RecordArgs),
+    /// Play the SAP CRM side of captures against a connector and compare every answer and
+    /// event with the recording. Exit 0 same, 1 different, 2 bad input, 3 cannot run.
+    Replay(replay::ReplayArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -162,6 +166,7 @@ pub fn main() -> ExitCode {
         Command::Serve { component } => serve::run(component),
         Command::Schema(args) => schema::run(&args),
         Command::Record(args) => record::run(&args),
+        Command::Replay(args) => replay::run(&args),
     }
 }
 

@@ -253,6 +253,21 @@ impl Dialect {
         soap::check_content_type(self.soap, content_type)
     }
 
+    /// The request or event whose body element is `{ns}local` in this dialect, if any: what a
+    /// message is meant to be even when its values do not read (a replay names the difference).
+    pub fn message_operation(&self, ns: &str, local: &str) -> Option<Operation> {
+        self.candidates.iter().find_map(|c| {
+            let uri = match c.ns {
+                template::NsId::Unqualified => "",
+                template::NsId::Known(i) => self.ns_uri(i),
+            };
+            match c.role {
+                Role::Message(op) if uri == ns && &*c.local == local => Some(op),
+                _ => None,
+            }
+        })
+    }
+
     /// The body element's expanded name of the request (or event) of `op`, `{ns}local`.
     pub fn message_element(&self, op: Operation) -> Option<String> {
         self.op(op).message.as_ref().map(|n| self.expanded(n))

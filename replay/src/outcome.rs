@@ -1,0 +1,173 @@
+//! What a replay found: per agent, every answer and event that differed from the recording,
+//! every event that never came, every request that got no answer; and the live events the
+//! recording did not have (noted, not judged: how many calls a connector offers depends on
+//! its calls, not on its release).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::compare::Difference;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Problem {
+    /// The answer or event differs from the recording.
+    Different { differences: Vec<Difference> },
+    /// The recorded event did not come within the wait.
+    Missing { waited_s: f64 },
+    /// The request got no answer.
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Where the recorded message is (`file:line`).
+    pub place: String,
+    /// `call.answer` (its answer) or `event.callChanged`.
+    pub what: String,
+    #[serde(flatten)]
+    pub problem: Problem,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrackOutcome {
+    /// The agent's user (`system` for requests without one).
+    pub agent: String,
+    pub requests: usize,
+    pub events: usize,
+    /// Steps that matched the recording.
+    pub same: usize,
+    pub findings: Vec<Finding>,
+    /// Live events with no recorded counterpart: `operation (call id)`.
+    pub extra_events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Outcome {
+    pub against: String,
+    pub tracks: Vec<TrackOutcome>,
+    /// Recorded messages the dialect could not read (not played).
+    pub unreadable: Vec<String>,
+    pub duration_s: f64,
+}
+
+impl Outcome {
+    pub fn same(&self) -> bool {
+        self.tracks.iter().all(|t| t.findings.is_empty())
+    }
+
+    pub fn findings(&self) -> usize {
+        self.tracks.iter().map(|t| t.findings.len()).sum()
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let steps: usize = self.tracks.iter().map(|t| t.requests + t.events).sum();
+        let same: usize = self.tracks.iter().map(|t| t.same).sum();
+        let extras: usize = self.tracks.iter().map(|t| t.extra_events.len()).sum();
+        let _ = writeln!(
+            out,
+            "crmsim replay against {}: {} in {:.1}s: {same} of {steps} answers and events as recorded, {} differ or are missing; {extras} live events the recording did not have (not judged)",
+            self.against,
+            if self.same() { "SAME" } else { "DIFFERENT" },
+            self.duration_s,
+            self.findings()
+        );
+        for t in &self.tracks {
+            for f in &t.findings {
+                match &f.problem {
+                    Problem::Different { differences } => {
+                        for d in differences {
+                            let _ = writeln!(out, "  {} {} ({}): {d}", t.agent, f.what, f.place);
+                        }
+                    }
+                    Problem::Missing { waited_s } => {
+                        let _ = writeln!(
+                            out,
+                            "  {} {} ({}): never came (waited {waited_s:.1}s)",
+                            t.agent, f.what, f.place
+                        );
+                    }
+                    Problem::Failed { error } => {
+                        let _ = writeln!(
+                            out,
+                            "  {} {} ({}): no answer: {error}",
+                            t.agent, f.what, f.place
+                        );
+                    }
+                }
+            }
+        }
+        if !self.unreadable.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {} recorded messages were not played: the dialect does not read them (first: {})",
+                self.unreadable.len(),
+                self.unreadable[0]
+            );
+        }
+        out
+    }
+
+    /// JUnit XML: one test case per agent.
+    pub fn junit(&self) -> String {
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;")
+        };
+        let failures = self
+            .tracks
+            .iter()
+            .filter(|t| !t.findings.is_empty())
+            .count();
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            out,
+            "<testsuite name=\"crmsim replay\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
+            self.tracks.len(),
+            self.duration_s
+        );
+        for t in &self.tracks {
+            let _ = write!(
+                out,
+                "  <testcase classname=\"replay\" name=\"{}\"",
+                esc(&t.agent)
+            );
+            if t.findings.is_empty() {
+                out.push_str("/>\n");
+                continue;
+            }
+            out.push_str(">\n");
+            let mut text = String::new();
+            for f in &t.findings {
+                let _ = writeln!(
+                    text,
+                    "{} ({}): {}",
+                    f.what,
+                    f.place,
+                    match &f.problem {
+                        Problem::Different { differences } => differences
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        Problem::Missing { waited_s } =>
+                            format!("never came (waited {waited_s:.1}s)"),
+                        Problem::Failed { error } => format!("no answer: {error}"),
+                    }
+                );
+            }
+            let _ = writeln!(
+                out,
+                "    <failure message=\"{} differences from the recording\">{}</failure>\n  </testcase>",
+                t.findings.len(),
+                esc(&text)
+            );
+        }
+        out.push_str("</testsuite>\n");
+        out
+    }
+}
