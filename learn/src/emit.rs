@@ -25,6 +25,12 @@ impl Namespaces {
         if uri.is_empty() {
             return String::new();
         }
+        if uri == "http://www.w3.org/XML/1998/namespace" {
+            return "xml".to_owned();
+        }
+        if uri == crate::facts::SOAP11 || uri == crate::facts::SOAP12 {
+            return self.envelope_prefix.clone();
+        }
         if let Some((p, _)) = self.list.iter().find(|(_, u)| u == uri) {
             return p.clone();
         }
@@ -379,8 +385,8 @@ pub fn emit(
         }
     }
 
-    let vocab_text = vocabularies(inf, facts, &mut flags);
-    let fault = fault_template(corpus, facts, &mut ns, &mut flags);
+    let mut vocab_text = vocabularies(inf, facts, &mut flags);
+    let fault = fault_template(corpus, facts, &mut ns, &mut flags, &mut vocab_text);
 
     let _ = writeln!(out, "\n[namespaces]");
     for (p, u) in &ns.list {
@@ -474,25 +480,22 @@ fn vocabularies(inf: &Inference, facts: &Facts, flags: &mut Flags) -> String {
     out
 }
 
-/// The fault: as captured when the capture has faults, SOAP's standard shape otherwise.
+/// The fault: learned from the captured faults when there are any, SOAP's standard shape
+/// otherwise.
 fn fault_template(
     corpus: &Corpus,
     facts: &Facts,
     ns: &mut Namespaces,
     flags: &mut Flags,
+    vocab_out: &mut String,
 ) -> String {
     let p = &facts.prefix;
-    if !corpus.faults.is_empty() {
-        flags.push(format!(
-            "the fault is SOAP's standard shape for the capture's version; {} faults were captured, check their detail against it",
-            corpus.faults.len()
-        ));
-    } else {
-        flags.push(
-            "no fault was captured: the fault is SOAP's standard shape, its detail a guess"
-                .to_owned(),
-        );
+    if let Some(text) = learned_fault(corpus, ns, flags, vocab_out) {
+        return text;
     }
+    flags.push(
+        "no fault was captured: the fault is SOAP's standard shape, its detail a guess".to_owned(),
+    );
     let err = ns.prefix_for("urn:crmsim:learned:error", "err");
     if facts.soap12 {
         format!(
@@ -503,4 +506,151 @@ fn fault_template(
             "<{p}:Fault crmsim:lax=\"true\">\n  <faultcode>{{code}}</faultcode>\n  <faultstring>{{reason}}</faultstring>\n  <detail crmsim:if=\"error\" crmsim:lax=\"true\"><{err}:error><code>{{error}}</code></{err}:error></detail>\n</{p}:Fault>"
         )
     }
+}
+
+/// The fault's template from captured faults: the code (a QName), the reason (text), the
+/// error code in the detail (a word) and its vocabulary.
+fn learned_fault(
+    corpus: &Corpus,
+    ns: &mut Namespaces,
+    flags: &mut Flags,
+    vocab_out: &mut String,
+) -> Option<String> {
+    use crate::groups::{leaves, set_role};
+    use crate::shapes::{Shape, dominant};
+    let faults: Vec<&crate::tree::Elem> = corpus.faults.iter().collect();
+    if faults.is_empty() {
+        return None;
+    }
+    let mut node = crate::merge::merge(&faults, faults.len());
+    let ls = leaves(&node);
+    let mut code = false;
+    let mut reason = false;
+    let mut error: Option<crate::groups::Leaf> = None;
+    for l in &ls {
+        let qname = l.values.iter().all(|v| {
+            v.split_once(':').is_some_and(|(_, local)| {
+                matches!(
+                    local,
+                    "Sender"
+                        | "Receiver"
+                        | "Client"
+                        | "Server"
+                        | "VersionMismatch"
+                        | "MustUnderstand"
+                ) || local.starts_with("Client")
+                    || local.starts_with("Server")
+            })
+        });
+        let in_detail = l.path.len() >= 2
+            && crate::groups::node_at(&node, &l.path[..1])
+                .is_some_and(|d| d.local.eq_ignore_ascii_case("detail"));
+        if qname && !code {
+            set_role(
+                &mut node,
+                l,
+                Role::Field {
+                    name: "code",
+                    optional: false,
+                },
+            );
+            code = true;
+        } else if !in_detail && !reason && dominant(&l.values).0 == Shape::Text {
+            set_role(
+                &mut node,
+                l,
+                Role::Field {
+                    name: "reason",
+                    optional: false,
+                },
+            );
+            reason = true;
+        } else if in_detail
+            && error.is_none()
+            && matches!(dominant(&l.values).0, Shape::Word | Shape::Id)
+        {
+            set_role(
+                &mut node,
+                l,
+                Role::Field {
+                    name: "error",
+                    optional: false,
+                },
+            );
+            error = Some(l.clone());
+        } else if let Some(v) = l
+            .values
+            .first()
+            .filter(|_| l.values.iter().all(|x| x == &l.values[0]))
+        {
+            set_role(&mut node, l, Role::Const(v.clone()));
+        } else {
+            set_role(&mut node, l, Role::Drop(format!("{} in the fault", l.name)));
+        }
+    }
+    if !(code && reason) {
+        flags.push(format!(
+            "{} faults were captured but their code or reason could not be told apart; the fault is SOAP's standard shape",
+            faults.len()
+        ));
+        return None;
+    }
+    node.lax = true;
+    for child in &mut node.children {
+        if child.local.eq_ignore_ascii_case("detail") {
+            child.lax = true;
+            if error.is_some() {
+                child.control = Control::If("error");
+            }
+        }
+    }
+    if let Some(l) = &error {
+        let _ = writeln!(vocab_out, "\n[vocabulary.error]");
+        let words: Vec<String> = {
+            let mut w: Vec<String> = l.values.iter().map(|v| v.trim().to_owned()).collect();
+            w.sort();
+            w.dedup();
+            w
+        };
+        let mut used = Vec::new();
+        for e in ici::IciError::ALL {
+            let found = words
+                .iter()
+                .find(|w| !used.contains(*w) && crate::lexicon::error_guess(w) == Some(e.as_str()));
+            match found {
+                Some(w) => {
+                    used.push(w.clone());
+                    let _ = writeln!(
+                        vocab_out,
+                        "{} = {}  # seen in a captured fault; by its name",
+                        e.as_str(),
+                        toml_str(w)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        vocab_out,
+                        "{} = {}  # CONFIRM: not seen in the capture; crmsim's word",
+                        e.as_str(),
+                        toml_str(e.as_str())
+                    );
+                }
+            }
+        }
+        for w in words.iter().filter(|w| !used.contains(*w)) {
+            let _ = writeln!(
+                vocab_out,
+                "# CONFIRM: the error word {} was seen but matched no ICI error",
+                toml_str(w)
+            );
+            flags.push(format!(
+                "error: the word {w:?} in a captured fault matched no ICI error"
+            ));
+        }
+    }
+    flags.push(format!(
+        "the fault is learned from {} captured faults; error words not seen keep crmsim's",
+        faults.len()
+    ));
+    Some(template_text(&node, ns))
 }

@@ -297,6 +297,60 @@ pub fn vocab_guess(vocab: &str, word: &str) -> Option<&'static str> {
     best.map(|(v, _)| v)
 }
 
+/// The ICI error an error word of a fault most likely is, by name.
+pub fn error_guess(word: &str) -> Option<&'static str> {
+    let w = crate::shapes::norm(word);
+    let table: &[(&str, &[&str])] = &[
+        (
+            "invalidCallState",
+            &["callstate", "invalidstate", "wrongstate"],
+        ),
+        (
+            "unknownCall",
+            &["nosuchcall", "unknowncall", "callnotfound", "invalidcall"],
+        ),
+        (
+            "notLoggedOn",
+            &["notloggedin", "notloggedon", "notsignedin", "notlogged"],
+        ),
+        (
+            "alreadyLoggedOn",
+            &[
+                "alreadyloggedin",
+                "alreadyloggedon",
+                "alreadysignedin",
+                "alreadylogged",
+            ],
+        ),
+        (
+            "invalidLogin",
+            &["login", "credential", "password", "authentication"],
+        ),
+        (
+            "malformedRequest",
+            &["badrequest", "malformed", "invalidrequest", "syntax"],
+        ),
+        (
+            "unknownOperation",
+            &[
+                "nosuchoperation",
+                "unknownoperation",
+                "notsupported",
+                "unsupported",
+            ],
+        ),
+        (
+            "invalidWorkMode",
+            &["agentstate", "workmode", "invalidmode"],
+        ),
+        ("unavailable", &["unavailable", "busy", "overload", "retry"]),
+    ];
+    table
+        .iter()
+        .find(|(_, words)| words.iter().any(|x| w.contains(x)))
+        .map(|(e, _)| *e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +366,8 @@ mod tests {
         assert_eq!(vocab_guess("work_mode", "AFTER_CALL_WORK"), Some("wrapUp"));
         assert_eq!(vocab_guess("work_mode", "READY"), Some("ready"));
         assert_eq!(vocab_guess("boolean", "Y"), Some("true"));
+        assert_eq!(error_guess("E_CALL_STATE"), Some("invalidCallState"));
+        assert_eq!(error_guess("E_NO_SUCH_CALL"), Some("unknownCall"));
+        assert_eq!(error_guess("E_NOT_LOGGED_IN"), Some("notLoggedOn"));
     }
 }

@@ -41,6 +41,14 @@ pub struct TrackOutcome {
     pub findings: Vec<Finding>,
     /// Live events with no recorded counterpart: `operation (call id)`.
     pub extra_events: Vec<String>,
+    /// The connector offered this agent a call the recording did not have, before this step
+    /// (`file:line`): from there on the agent is in a state the recording never was, so its
+    /// remaining steps are played but not judged (calls are the contact center's input, not
+    /// the connector's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diverged_at: Option<String>,
+    /// Steps played after the divergence, not judged.
+    pub unjudged: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -66,14 +74,35 @@ impl Outcome {
         let steps: usize = self.tracks.iter().map(|t| t.requests + t.events).sum();
         let same: usize = self.tracks.iter().map(|t| t.same).sum();
         let extras: usize = self.tracks.iter().map(|t| t.extra_events.len()).sum();
+        let unjudged: usize = self.tracks.iter().map(|t| t.unjudged).sum();
+        let diverged = self
+            .tracks
+            .iter()
+            .filter(|t| t.diverged_at.is_some())
+            .count();
         let _ = writeln!(
             out,
-            "crmsim replay against {}: {} in {:.1}s: {same} of {steps} answers and events as recorded, {} differ or are missing; {extras} live events the recording did not have (not judged)",
+            "crmsim replay against {}: {} in {:.1}s: {same} of {} judged answers and events as recorded, {} differ or are missing; {extras} live events the recording did not have (not judged)",
             self.against,
             if self.same() { "SAME" } else { "DIFFERENT" },
             self.duration_s,
+            steps - unjudged,
             self.findings()
         );
+        if diverged > 0 {
+            let _ = writeln!(
+                out,
+                "  {diverged} agents were offered calls the recording did not have; their {unjudged} later steps were played but not judged:"
+            );
+            for t in self.tracks.iter().filter(|t| t.diverged_at.is_some()) {
+                let _ = writeln!(
+                    out,
+                    "    {} from {}",
+                    t.agent,
+                    t.diverged_at.as_deref().unwrap_or_default()
+                );
+            }
+        }
         for t in &self.tracks {
             for f in &t.findings {
                 match &f.problem {

@@ -283,6 +283,25 @@ async fn play_track(shared: &Shared, agent: &str, track: &Track, mut inbox: Inbo
     for (gap, step) in &track.steps {
         let wait = Duration::from_secs_f64((gap / shared.speed).min(3600.0));
         tokio::time::sleep(wait).await;
+        if outcome.diverged_at.is_none() && matches!(step, Step::Request { .. }) {
+            while let Ok(live) = inbox.try_recv() {
+                pending.push_back(live);
+            }
+            // A call the connector offered that no recorded step took: the agent now has a
+            // call its recorded self never had.
+            if pending.iter().any(|l| {
+                l.op == ici::Operation::CallChanged
+                    && live_call(l).is_some_and(|c| !ids.is_bound(c))
+            }) {
+                outcome.diverged_at = Some(step.place().to_owned());
+            }
+        }
+        let judged = outcome.diverged_at.is_none();
+        if !judged {
+            outcome.unjudged += 1;
+        }
+        let findings_before = outcome.findings.len();
+        let same_before = outcome.same;
         match step {
             Step::Request {
                 place,
@@ -386,6 +405,11 @@ async fn play_track(shared: &Shared, agent: &str, track: &Track, mut inbox: Inbo
                     }),
                 }
             }
+        }
+        if !judged {
+            // Played, not judged: the step's result says nothing of the connector's release.
+            outcome.findings.truncate(findings_before);
+            outcome.same = same_before;
         }
     }
     // What else came in a moment after the last step: noted, not judged.

@@ -1,15 +1,34 @@
-//! Every call the CRM has heard of, with its latest state, to prove each one ended.
+//! The calls the CRM has heard of: how many, how many ended, which are still open, to prove
+//! each one ended.
+//!
+//! Only open calls are kept, with counts of the rest: a CRM that runs for hours must not keep
+//! every call it ever saw (a soak of 150,000 calls did). A call that ended is remembered a
+//! little longer by id alone, because a connector may offer it again after ring-no-answer: the
+//! same call reopening must not count twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use ici::CallState;
 
 use crate::lock;
 
+/// Ended calls remembered by id for a reopen: far more than a ring-no-answer's worth of
+/// calls at any rate crmsim drives.
+const RECENTLY_ENDED: usize = 65_536;
+
 #[derive(Debug, Default)]
 pub struct CallBook {
-    calls: Mutex<HashMap<String, CallState>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    open: HashMap<String, CallState>,
+    seen: u64,
+    terminal: u64,
+    ended: HashSet<String>,
+    ended_order: VecDeque<String>,
 }
 
 /// How many calls the CRM saw and how many ended.
@@ -21,29 +40,55 @@ pub struct CallBookSummary {
     pub open: Vec<String>,
 }
 
+impl Inner {
+    fn end(&mut self, call: String) {
+        self.terminal += 1;
+        if self.ended_order.len() >= RECENTLY_ENDED
+            && let Some(old) = self.ended_order.pop_front()
+        {
+            self.ended.remove(&old);
+        }
+        self.ended.insert(call.clone());
+        self.ended_order.push_back(call);
+    }
+}
+
 impl CallBook {
     /// Records a call's new state. A call offered again after ring-no-answer reopens.
     pub fn update(&self, call: &str, state: CallState) {
-        let mut calls = lock(&self.calls);
-        match calls.get_mut(call) {
-            Some(s) => *s = state,
-            None => {
-                calls.insert(call.to_owned(), state);
+        let mut inner = lock(&self.inner);
+        if let Some(s) = inner.open.get_mut(call) {
+            *s = state;
+            if state.is_terminal() {
+                inner.open.remove(call);
+                inner.end(call.to_owned());
             }
+            return;
+        }
+        if inner.ended.contains(call) {
+            if state.is_terminal() {
+                return; // another side's word on a call already ended
+            }
+            // Reopened: no longer ended, not a new call either.
+            inner.ended.remove(call);
+            inner.terminal = inner.terminal.saturating_sub(1);
+        } else {
+            inner.seen += 1;
+        }
+        if state.is_terminal() {
+            inner.end(call.to_owned());
+        } else {
+            inner.open.insert(call.to_owned(), state);
         }
     }
 
     pub fn summary(&self) -> CallBookSummary {
-        let calls = lock(&self.calls);
-        let mut open: Vec<String> = calls
-            .iter()
-            .filter(|(_, s)| !s.is_terminal())
-            .map(|(id, _)| id.clone())
-            .collect();
+        let inner = lock(&self.inner);
+        let mut open: Vec<String> = inner.open.keys().cloned().collect();
         open.sort();
         CallBookSummary {
-            seen: calls.len() as u64,
-            terminal: (calls.len() - open.len()) as u64,
+            seen: inner.seen,
+            terminal: inner.terminal,
             open,
         }
     }
@@ -51,15 +96,54 @@ impl CallBook {
     /// Marks every open call of a connector side as lost with it (the CRM learns of a side's
     /// death through the watchdog and can no longer hear about those calls).
     pub fn close_all_open(&self, prefix: &str) -> Vec<String> {
-        let mut calls = lock(&self.calls);
-        let mut closed = Vec::new();
-        for (id, state) in calls.iter_mut() {
-            if id.starts_with(prefix) && !state.is_terminal() {
-                *state = CallState::Disconnected;
-                closed.push(id.clone());
-            }
-        }
+        let mut inner = lock(&self.inner);
+        let mut closed: Vec<String> = inner
+            .open
+            .keys()
+            .filter(|id| id.starts_with(prefix))
+            .cloned()
+            .collect();
         closed.sort();
+        for id in &closed {
+            inner.open.remove(id);
+            inner.end(id.clone());
+        }
         closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_open_calls_are_kept_and_a_reopened_call_counts_once() {
+        let book = CallBook::default();
+        book.update("c1", CallState::Alerting);
+        book.update("c2", CallState::Alerting);
+        book.update("c1", CallState::Connected);
+        book.update("c1", CallState::Disconnected);
+        // Ring-no-answer: c2 ends for one agent and is offered to the next.
+        book.update("c2", CallState::Disconnected);
+        book.update("c2", CallState::Alerting);
+        let s = book.summary();
+        assert_eq!(
+            (s.seen, s.terminal, s.open.clone()),
+            (2, 1, vec!["c2".to_owned()])
+        );
+        book.update("c2", CallState::Disconnected);
+        let s = book.summary();
+        assert_eq!((s.seen, s.terminal, s.open.len()), (2, 2, 0));
+        assert_eq!(lock(&book.inner).open.len(), 0, "ended calls are not kept");
+    }
+
+    #[test]
+    fn a_dead_sides_open_calls_close() {
+        let book = CallBook::default();
+        book.update("a-1", CallState::Connected);
+        book.update("b-1", CallState::Connected);
+        assert_eq!(book.close_all_open("a-"), vec!["a-1".to_owned()]);
+        let s = book.summary();
+        assert_eq!((s.seen, s.terminal, s.open), (2, 1, vec!["b-1".to_owned()]));
     }
 }

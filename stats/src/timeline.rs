@@ -1,20 +1,42 @@
 //! Per-second counts and latency percentiles of a run, for plots and for "did the threshold hold
 //! for the whole steady phase" checks.
+//!
+//! Memory stays bounded however long a run lasts. A bucket's latencies keep only the HDR
+//! histogram's non-empty buckets (a second holds a few hundred values: a few hundred bytes
+//! instead of a full 27 KB histogram; a one-hour soak grew 200 MB before this), and past
+//! [`MAX_BUCKETS`] buckets neighbouring buckets merge, so a long run is drawn in 2-, 4-, 8-second
+//! steps. Merging stays exact: the values are bucket-equivalent to what the histogram held.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
 use crate::latency::{LatencySummary, clamp_micros, lock, new_histogram, summarize};
 
-/// Counts and latencies bucketed by whole seconds since `start`.
+/// Buckets kept at most: per-second resolution for the first 20 minutes of a run.
+pub const MAX_BUCKETS: usize = 1200;
+
+/// Precision of the per-bucket latencies (2 significant digits: 1%).
+const DIGITS: u8 = 2;
+
+/// The histogram whose bucketing every sparse latency set uses (never recorded into).
+static QUANTIZER: LazyLock<Option<Histogram<u64>>> = LazyLock::new(|| new_histogram(DIGITS));
+
+/// Counts and latencies bucketed by seconds since `start`.
 #[derive(Debug)]
 pub struct Timeline {
     start: Instant,
-    seconds: Mutex<Vec<Bucket>>,
+    inner: Mutex<Buckets>,
     markers: Mutex<Vec<Marker>>,
+}
+
+#[derive(Debug)]
+struct Buckets {
+    /// Seconds per bucket: 1, then 2, 4, 8… as a long run merges neighbours.
+    width: u64,
+    buckets: Vec<Bucket>,
 }
 
 /// Something that happened at one moment (a fault injected, a side marked down, the watchdog
@@ -26,30 +48,102 @@ pub struct Marker {
     pub label: String,
 }
 
+/// Latencies as the histogram's non-empty buckets: bucket value → count.
+#[derive(Debug, Default, Clone)]
+struct Sparse {
+    counts: BTreeMap<u64, u64>,
+}
+
+impl Sparse {
+    fn record(&mut self, micros: u64) {
+        let key = QUANTIZER
+            .as_ref()
+            .map_or(micros, |q| q.lowest_equivalent(micros));
+        *self.counts.entry(key).or_default() += 1;
+    }
+
+    fn add(&mut self, other: &Sparse) {
+        for (k, n) in &other.counts {
+            *self.counts.entry(*k).or_default() += n;
+        }
+    }
+
+    fn summary(&self) -> Option<LatencySummary> {
+        let mut h = new_histogram(DIGITS)?;
+        for (k, n) in &self.counts {
+            let _ = h.record_n(*k, *n);
+        }
+        Some(summarize(&h))
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 struct Bucket {
     counters: BTreeMap<&'static str, u64>,
-    latency: BTreeMap<&'static str, Histogram<u64>>,
+    latency: BTreeMap<&'static str, Sparse>,
 }
 
-/// One second of a run.
+impl Bucket {
+    fn add(&mut self, other: &Bucket) {
+        for (name, n) in &other.counters {
+            *self.counters.entry(name).or_default() += n;
+        }
+        for (name, s) in &other.latency {
+            self.latency.entry(name).or_default().add(s);
+        }
+    }
+}
+
+impl Buckets {
+    /// The bucket `secs` falls into, merging neighbours first when the run has outgrown
+    /// [`MAX_BUCKETS`].
+    fn at(&mut self, secs: u64) -> &mut Bucket {
+        while secs / self.width >= MAX_BUCKETS as u64 {
+            self.coarsen();
+        }
+        let index = (secs / self.width) as usize;
+        if self.buckets.len() <= index {
+            self.buckets.resize_with(index + 1, Bucket::default);
+        }
+        &mut self.buckets[index]
+    }
+
+    /// Twice as many seconds per bucket: neighbours merge.
+    fn coarsen(&mut self) {
+        let old = std::mem::take(&mut self.buckets);
+        self.buckets = old
+            .chunks(2)
+            .map(|pair| {
+                let mut b = pair[0].clone();
+                if let Some(second) = pair.get(1) {
+                    b.add(second);
+                }
+                b
+            })
+            .collect();
+        self.width *= 2;
+    }
+}
+
+/// One bucket of a run (a second, or a few once a long run merged them).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SecondSnapshot {
-    /// Seconds since the timeline started.
+    /// Seconds since the timeline started, at the bucket's start.
     pub second: u64,
+    /// The bucket's length in seconds (1 unless a long run merged buckets).
+    pub seconds: u64,
     pub counters: BTreeMap<String, u64>,
     pub latency: BTreeMap<String, LatencySummary>,
 }
-
-/// A run longer than this many seconds stops growing the timeline (about 4 h): memory stays
-/// bounded whatever the scenario says.
-const MAX_SECONDS: usize = 4 * 3600;
 
 impl Timeline {
     pub fn new(start: Instant) -> Timeline {
         Timeline {
             start,
-            seconds: Mutex::new(Vec::new()),
+            inner: Mutex::new(Buckets {
+                width: 1,
+                buckets: Vec::new(),
+            }),
             markers: Mutex::new(Vec::new()),
         }
     }
@@ -60,32 +154,19 @@ impl Timeline {
 
     /// Adds `n` to counter `name` in the second `at` falls into.
     pub fn count(&self, name: &'static str, at: Instant, n: u64) {
-        self.with_bucket(at, |b| *b.counters.entry(name).or_default() += n);
+        let secs = at.saturating_duration_since(self.start).as_secs();
+        *lock(&self.inner).at(secs).counters.entry(name).or_default() += n;
     }
 
     /// Records a latency of category `name` (`request`, `event`) in the second it ended in.
     pub fn latency(&self, name: &'static str, at: Instant, latency: Duration) {
-        let micros = clamp_micros(latency);
-        self.with_bucket(at, |b| {
-            if let Some(h) = b.latency.get_mut(name) {
-                h.saturating_record(micros);
-            } else if let Some(mut h) = new_histogram(2) {
-                h.saturating_record(micros);
-                b.latency.insert(name, h);
-            }
-        });
-    }
-
-    fn with_bucket(&self, at: Instant, f: impl FnOnce(&mut Bucket)) {
-        let index = at.saturating_duration_since(self.start).as_secs() as usize;
-        if index >= MAX_SECONDS {
-            return;
-        }
-        let mut seconds = lock(&self.seconds);
-        if seconds.len() <= index {
-            seconds.resize_with(index + 1, Bucket::default);
-        }
-        f(&mut seconds[index]);
+        let secs = at.saturating_duration_since(self.start).as_secs();
+        lock(&self.inner)
+            .at(secs)
+            .latency
+            .entry(name)
+            .or_default()
+            .record(clamp_micros(latency));
     }
 
     /// Notes that `label` happened at `at`.
@@ -104,7 +185,7 @@ impl Timeline {
         markers
     }
 
-    /// Adds another timeline's seconds and markers into this one, aligned on wall time (to the
+    /// Adds another timeline's buckets and markers into this one, aligned on wall time (to the
     /// nearest second), so one plot shows every component.
     pub fn absorb(&self, other: &Timeline) {
         let shift = if other.start >= self.start {
@@ -113,33 +194,16 @@ impl Timeline {
             -self.start.duration_since(other.start).as_secs_f64()
         };
         let offset = shift.round() as i64;
-        let theirs = lock(&other.seconds).clone();
-        let mut mine = lock(&self.seconds);
-        for (i, bucket) in theirs.into_iter().enumerate() {
-            let Ok(index) = usize::try_from(i as i64 + offset) else {
+        let (width, theirs) = {
+            let o = lock(&other.inner);
+            (o.width, o.buckets.clone())
+        };
+        let mut mine = lock(&self.inner);
+        for (i, bucket) in theirs.iter().enumerate() {
+            let Ok(secs) = u64::try_from(i as i64 * width as i64 + offset) else {
                 continue;
             };
-            if index >= MAX_SECONDS {
-                break;
-            }
-            if mine.len() <= index {
-                mine.resize_with(index + 1, Bucket::default);
-            }
-            let target = &mut mine[index];
-            for (name, n) in bucket.counters {
-                *target.counters.entry(name).or_default() += n;
-            }
-            for (name, h) in bucket.latency {
-                match target.latency.get_mut(name) {
-                    // Same bounds on both sides, so `add` cannot fail.
-                    Some(m) => {
-                        let _ = m.add(&h);
-                    }
-                    None => {
-                        target.latency.insert(name, h);
-                    }
-                }
-            }
+            mine.at(secs).add(bucket);
         }
         drop(mine);
         let markers = lock(&other.markers).clone();
@@ -149,13 +213,16 @@ impl Timeline {
         }));
     }
 
-    /// Every second so far.
+    /// Every bucket so far.
     pub fn snapshot(&self) -> Vec<SecondSnapshot> {
-        lock(&self.seconds)
+        let inner = lock(&self.inner);
+        inner
+            .buckets
             .iter()
             .enumerate()
             .map(|(i, b)| SecondSnapshot {
-                second: i as u64,
+                second: i as u64 * inner.width,
+                seconds: inner.width,
                 counters: b
                     .counters
                     .iter()
@@ -164,7 +231,7 @@ impl Timeline {
                 latency: b
                     .latency
                     .iter()
-                    .map(|(k, h)| ((*k).to_owned(), summarize(h)))
+                    .filter_map(|(k, s)| Some(((*k).to_owned(), s.summary()?)))
                     .collect(),
             })
             .collect()
@@ -192,5 +259,48 @@ mod tests {
         assert!(s[1].counters.is_empty());
         assert_eq!(s[2].counters["calls.offered"], 2);
         assert_eq!(s[2].latency["event"].count, 1);
+        assert!((s[2].latency["event"].p50 - 7.0).abs() < 0.1);
+    }
+
+    #[test]
+    fn a_long_run_merges_neighbours_and_keeps_every_count_and_latency() {
+        let start = Instant::now();
+        let t = Timeline::new(start);
+        let hours = 3 * 3600;
+        for s in (0..hours).step_by(7) {
+            let at = start + Duration::from_secs(s);
+            t.count("calls", at, 1);
+            t.latency("event", at, Duration::from_millis(1 + s % 9));
+        }
+        let snap = t.snapshot();
+        assert!(snap.len() <= MAX_BUCKETS, "{}", snap.len());
+        assert_eq!(snap[1].second, snap[0].seconds);
+        assert!(snap[0].seconds >= 8, "{}", snap[0].seconds);
+        let calls: u64 = snap
+            .iter()
+            .map(|b| b.counters.get("calls").copied().unwrap_or(0))
+            .sum();
+        let events: u64 = snap
+            .iter()
+            .map(|b| b.latency.get("event").map_or(0, |l| l.count))
+            .sum();
+        let expected = (hours as usize).div_ceil(7) as u64;
+        assert_eq!((calls, events), (expected, expected));
+    }
+
+    #[test]
+    fn timelines_of_different_widths_absorb_exactly() {
+        let start = Instant::now();
+        let long = Timeline::new(start);
+        long.count("c", start + Duration::from_secs(5000), 3);
+        let short = Timeline::new(start);
+        short.count("c", start + Duration::from_secs(10), 1);
+        long.absorb(&short);
+        let total: u64 = long
+            .snapshot()
+            .iter()
+            .map(|b| b.counters.get("c").copied().unwrap_or(0))
+            .sum();
+        assert_eq!(total, 4);
     }
 }

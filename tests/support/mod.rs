@@ -1,4 +1,5 @@
 //! Shared test helpers (a folder, so cargo does not take it for a test of its own).
 
 pub mod containers;
+pub mod recording;
 pub mod served;
