@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(soap_decode dialect_file ini pem scenario)
+  targets=(soap_decode dialect_file ini pem scenario capture)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -35,12 +35,18 @@ if [ -z "$corpus" ]; then
   corpus=$(mktemp -d)
   trap 'rm -rf "$corpus"' EXIT
 fi
-mkdir -p "$corpus"/{soap_decode,dialect_file,ini,pem,scenario}
+mkdir -p "$corpus"/{soap_decode,dialect_file,ini,pem,scenario,capture}
 
 echo "== seed corpora from the shipped files"
 "$bin/soap_seeds" ici/tests/golden/crmsim "$corpus/soap_decode"
 cp ici/dialects/*.toml examples/dialects/*.toml "$corpus/dialect_file/"
 cp scenarios/*.toml benches/scenarios/*.toml "$corpus/scenario/"
+# A capture as crmsim writes it: the header and a request with its answer.
+printf '%s\n%s\n%s\n' \
+  '{"type":"capture","format":1,"writer":"seed","crmsim_version":"0","started":"2026-12-06T00:00:00Z","redacted":true}' \
+  '{"type":"message","t":"2026-12-06T00:00:00.000001Z","hop":"requests","dir":"request","exchange":1,"method":"POST","path":"/ici","headers":[["content-type","text/xml"]],"body":"<l>10001;pw;30001;p</l>"}' \
+  '{"type":"message","t":"2026-12-06T00:00:00.000002Z","hop":"requests","dir":"response","exchange":1,"status":200,"headers":[],"body":"<ok/>","latency_ms":1.5}' \
+  > "$corpus/capture/seed.jsonl"
 # Certificate material and ini files as `crmsim certs new` writes them for the guide's models,
 # in each encoding Notepad saves.
 cargo build --release --locked -q
@@ -65,7 +71,7 @@ while IFS= read -r -d '' f; do
   esac
 done < <(find "$material" -type f -print0)
 rm -rf "$material"
-for t in soap_decode dialect_file ini pem scenario; do
+for t in soap_decode dialect_file ini pem scenario capture; do
   echo "   $t: $(find "$corpus/$t" -type f | wc -l) seeds"
 done
 

@@ -10,7 +10,7 @@
 mod support;
 
 use capture::{Direction, Hop};
-use support::recording::record;
+use support::recording::{record, record_with};
 use support::served::json;
 
 #[test]
@@ -114,4 +114,24 @@ fn bad_flags_say_what_to_write_and_exit_2() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--out"), "{err}");
+}
+
+#[test]
+fn events_on_the_static_proxy_route_are_recorded_and_still_verify_the_crms_name() {
+    let r = record_with(true, &[], true);
+    let delivered = r.connector["events"]["delivered"].as_u64().unwrap();
+    assert!(delivered > 0, "{}", r.connector["events"]);
+    assert_eq!(r.crm["counts"]["events"].as_u64().unwrap(), delivered);
+    let events = r
+        .capture
+        .exchanges()
+        .iter()
+        .filter(|e| e.request.hop == Hop::Events)
+        .count() as u64;
+    assert_eq!(events, delivered, "every routed event is in the capture");
+    assert!(
+        r.record_out.contains("event.callChanged"),
+        "{}",
+        r.record_out
+    );
 }

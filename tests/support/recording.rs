@@ -107,13 +107,27 @@ pub struct Recording {
 }
 
 /// Records a served CRM and a served connector, both in the foreign dialect, through
-/// `crmsim record` (`extra`: more flags for it).
+/// `crmsim record` (`extra`: more flags for it). Events reach the recorder by name resolution.
 pub fn record(ssl: bool, extra: &[&str]) -> Recording {
+    record_with(ssl, extra, false)
+}
+
+/// As [`record`]; with `static_route`, the connector's folder says
+/// `TpiDllParameter=SSL PROXY=127.0.0.2:<port>` and its events take that route to the
+/// recorder, still verifying the CRM's certificate name (the guide's third deployment).
+pub fn record_with(ssl: bool, extra: &[&str], static_route: bool) -> Recording {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // The CRM's port, and the recorder's events port: the same one on 127.0.0.2 for name
+    // resolution; another free one for the static route, which names its own port.
+    let crm_port = free_port();
+    let events_port = if static_route { free_port() } else { crm_port };
     if ssl {
-        certs::layout::write_new(&root.join("pki"), &certs::layout::NewOptions::default())
-            .expect("certs new");
+        let options = certs::layout::NewOptions {
+            proxy: static_route.then(|| ("127.0.0.2".to_owned(), events_port)),
+            ..certs::layout::NewOptions::default()
+        };
+        certs::layout::write_new(&root.join("pki"), &options).expect("certs new");
     }
     let mut connector = Served::start(
         "connector",
@@ -121,7 +135,6 @@ pub fn record(ssl: bool, extra: &[&str]) -> Recording {
         &root.join("connector.json"),
     );
     let connector_port = connector.listening().port();
-    let crm_port = free_port();
     let scheme = if ssl { "https" } else { "http" };
     let mut args: Vec<String> = vec![
         "record".into(),
@@ -136,7 +149,7 @@ pub fn record(ssl: bool, extra: &[&str]) -> Recording {
         "--connector".into(),
         format!("{scheme}://connector.crmsim.test:{connector_port}"),
         "--events-listen".into(),
-        format!("127.0.0.2:{crm_port}"),
+        format!("127.0.0.2:{events_port}"),
         "--crm".into(),
         format!("{scheme}://crm.crmsim.test:{crm_port}"),
         "--resolve".into(),
