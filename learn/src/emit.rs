@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use crate::groups::Corpus;
 use crate::infer::{Confidence, Inference, OpPlan};
 use crate::merge::{Control, Node, Role};
+use crate::most;
 
 /// What a person must confirm, one line each.
 pub type Flags = Vec<String>;
@@ -396,14 +397,6 @@ pub fn emit(
     out.push_str(&ops_text);
     let _ = writeln!(out, "\n[fault]\ntemplate = '''\n{fault}'''");
     (out, flags)
-}
-
-fn most<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Option<T> {
-    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
-    for i in items {
-        *counts.entry(i).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
 }
 
 /// crmsim's values of a vocabulary, in the dialect file's keys.

@@ -2,11 +2,10 @@
 //! version and prefix, the XML declaration, a fixed header block, the two paths, the
 //! `SOAPAction` rule and the action's pattern, the user header of SAP Note 1640673.
 
-use std::collections::BTreeMap;
-
 use capture::Hop;
 
 use crate::groups::{Corpus, Group};
+use crate::most;
 
 pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
@@ -75,14 +74,6 @@ pub fn pattern_of(action: &str, ns: &str, local: &str) -> Option<&'static str> {
         return Some("{element}");
     }
     None
-}
-
-fn most<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Option<T> {
-    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
-    for i in items {
-        *counts.entry(i).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
 }
 
 pub fn read(corpus: &Corpus, groups: &[Group]) -> Facts {

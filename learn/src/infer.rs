@@ -15,6 +15,7 @@ use ici::Operation;
 use crate::groups::{Corpus, Group, Leaf, leaves, node_at, set_role, value_in};
 use crate::lexicon;
 use crate::merge::{Control, Node, Role};
+use crate::most;
 use crate::shapes::{Shape, dominant, login_device};
 
 /// How sure learning is of a choice.
@@ -223,32 +224,13 @@ pub fn infer(corpus: &Corpus) -> Inference {
             constant(l).is_none() && matches!(dominant(&l.values).0, Shape::Id | Shape::Integer)
         });
         let others = varying.len();
-        let candidates: &[Operation] = match g.hop {
-            Hop::Requests => &[
-                Operation::GetVersion,
-                Operation::Heartbeat,
-                Operation::Logon,
-                Operation::Logoff,
-                Operation::SetWorkMode,
-                Operation::UserSubscribe,
-                Operation::UserUnsubscribe,
-                Operation::ContainerSubscribe,
-                Operation::ContainerUnsubscribe,
-                Operation::MakeCall,
-                Operation::Answer,
-                Operation::HangUp,
-                Operation::Hold,
-                Operation::Retrieve,
-                Operation::Transfer,
-            ],
-            Hop::Events => &[
-                Operation::ContainerChanged,
-                Operation::CallChanged,
-                Operation::UserChanged,
-            ],
-        };
+        // Requests are matched to requests, events to events.
+        let candidates: Vec<Operation> = Operation::ALL
+            .into_iter()
+            .filter(|op| op.is_event() == (g.hop == Hop::Events))
+            .collect();
         let transitions = transitions_after(corpus, g, &ls, &e, &timeline);
-        for &op in candidates {
+        for op in candidates {
             let mut why = Vec::new();
             let mut s = 0.0;
             let mut add = |points: f64, reason: String| {
@@ -451,14 +433,6 @@ pub fn infer(corpus: &Corpus) -> Inference {
         user_header: user_header(corpus),
         flags,
     }
-}
-
-fn most<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Option<T> {
-    let mut counts: BTreeMap<T, usize> = BTreeMap::new();
-    for i in items {
-        *counts.entry(i).or_default() += 1;
-    }
-    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
 }
 
 /// The state of a call before a request and after it.

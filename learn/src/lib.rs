@@ -29,6 +29,15 @@ pub mod tree;
 
 use capture::Capture;
 
+/// The most common of `items` (the smallest of those tied), if any.
+pub(crate) fn most<T: Ord + Clone>(items: impl IntoIterator<Item = T>) -> Option<T> {
+    let mut counts: std::collections::BTreeMap<T, usize> = std::collections::BTreeMap::new();
+    for i in items {
+        *counts.entry(i).or_default() += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(v, _)| v)
+}
+
 /// A learned dialect.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Learned {

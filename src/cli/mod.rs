@@ -203,6 +203,19 @@ pub(crate) fn outputs_writable<'a>(
     })
 }
 
+/// `--resolve NAME=IP`: a host name dialled at an address (port 0: the URL's port stays).
+pub(crate) fn parse_resolve(text: &str) -> Result<(String, std::net::SocketAddr), String> {
+    let Some((name, ip)) = text.split_once('=') else {
+        return Err(format!(
+            "--resolve {text:?}: write NAME=IP, e.g. connector.example.com=10.0.0.5"
+        ));
+    };
+    let ip: std::net::IpAddr = ip
+        .parse()
+        .map_err(|e| format!("--resolve {text:?}: {ip:?} is not an IP address ({e})"))?;
+    Ok((name.to_owned(), std::net::SocketAddr::new(ip, 0)))
+}
+
 /// Loads a scenario and applies `--dialect`; on error, says it and gives exit 2.
 pub(crate) fn load_scenario(
     path: &std::path::Path,

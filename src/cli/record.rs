@@ -1,6 +1,6 @@
 //! `crmsim record`: the recorder between a real SAP CRM and a real connector.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -163,7 +163,7 @@ fn plan(args: &RecordArgs) -> Result<RecordPlan, String> {
     let resolve = args
         .resolve
         .iter()
-        .map(|r| parse_resolve(r))
+        .map(|r| super::parse_resolve(r).map(|(name, addr)| (name, addr.ip())))
         .collect::<Result<Vec<_>, _>>()?;
     let dialect = match &args.dialect {
         Some(path) => Arc::new(ici::Dialect::load(path).map_err(|e| e.to_string())?),
@@ -233,18 +233,6 @@ fn check_base_url(url: &str) -> Result<bool, String> {
     Ok(!path.is_empty() && path != "/")
 }
 
-fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
-    let Some((name, ip)) = text.split_once('=') else {
-        return Err(format!(
-            "--resolve {text:?}: write NAME=IP, e.g. connector.example.com=10.0.0.5"
-        ));
-    };
-    let ip: IpAddr = ip
-        .parse()
-        .map_err(|e| format!("--resolve {text:?}: {ip:?} is not an IP address ({e})"))?;
-    Ok((name.to_owned(), ip))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,8 +249,8 @@ mod tests {
         assert!(e.contains("without a path"), "{e}");
         let e = base_url("--connector", "ftp://x").unwrap_err();
         assert!(e.contains("http:// or https://"), "{e}");
-        let e = parse_resolve("host:1.2.3.4").unwrap_err();
+        let e = super::super::parse_resolve("host:1.2.3.4").unwrap_err();
         assert!(e.contains("NAME=IP"), "{e}");
-        assert!(parse_resolve("h=127.0.0.2").is_ok());
+        assert!(super::super::parse_resolve("h=127.0.0.2").is_ok());
     }
 }

@@ -5,23 +5,23 @@ use std::time::Instant;
 
 use sim_connector::Connector;
 
-use super::discovery::{Discovery, DiscoveryOptions, WithRecording};
+use super::discovery::{self, Discovery, DiscoveryOptions};
 use super::stop::Stopper;
-use super::{GRACE, ServeError, connector_config, summary, write_json};
+use super::{GRACE, ServeError, connector_config, summary};
 
 /// Loads the config, serves until stopped, prints the summary, writes `json` if asked.
 pub async fn run(
     config: &Path,
     json: Option<&Path>,
     dialect: Option<&Path>,
-    discovery: &DiscoveryOptions,
+    options: &DiscoveryOptions,
 ) -> Result<(), ServeError> {
     let mut plan = connector_config::load(config)?;
     if let Some(path) = dialect {
         plan.set_dialect(super::load_dialect(path)?);
     }
-    plan.config.unknown = discovery.unknown;
-    let recording = Discovery::start(discovery, "connector", &plan.config.dialect)?;
+    plan.config.unknown = options.unknown;
+    let recording = Discovery::start(options, "connector", &plan.config.dialect)?;
     if let Some(r) = &recording {
         plan.config.server_tap = Some(r.requests.clone());
         plan.config.events.client.tap = Some(r.events.clone());
@@ -59,16 +59,6 @@ pub async fn run(
     let report = connector
         .stop(GRACE, &format!("connector stopped ({reason})"))
         .await;
-    let recorded = recording.map(|r| r.finish(discovery.redact));
-    print!("{}", summary::connector(&report, reason, started.elapsed()));
-    if let Some(r) = &recorded {
-        print!("{}", r.render());
-    }
-    write_json(
-        &WithRecording {
-            report: &report,
-            recording: recorded,
-        },
-        json,
-    )
+    let summary = summary::connector(&report, reason, started.elapsed());
+    discovery::finish(recording, options, &report, &summary, json)
 }

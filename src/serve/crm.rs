@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use sim_crm::Crm;
 
-use super::discovery::{Discovery, DiscoveryOptions, WithRecording};
+use super::discovery::{self, Discovery, DiscoveryOptions};
 use super::stop::Stopper;
-use super::{GRACE, ServeError, crm_config, summary, write_json};
+use super::{GRACE, ServeError, crm_config, summary};
 use crate::scenario::ScenarioError;
 
 /// After the last logoff, events keep arriving for this long at most once they stop coming.
@@ -24,14 +24,14 @@ pub async fn run(
     config: &Path,
     json: Option<&Path>,
     dialect: Option<&Path>,
-    discovery: &DiscoveryOptions,
+    options: &DiscoveryOptions,
 ) -> Result<(), ServeError> {
     let mut plan = crm_config::load(config)?;
     if let Some(path) = dialect {
         plan.config.dialect = super::load_dialect(path)?;
     }
-    plan.config.unknown = discovery.unknown;
-    let recording = Discovery::start(discovery, "crm", &plan.config.dialect)?;
+    plan.config.unknown = options.unknown;
+    let recording = Discovery::start(options, "crm", &plan.config.dialect)?;
     if let Some(r) = &recording {
         plan.config.server_tap = Some(r.events.clone());
         plan.config.client.tap = Some(r.requests.clone());
@@ -73,21 +73,8 @@ pub async fn run(
     let reason = stopper.wait().await;
     let logged_off = log_off(&crm, plan.logoff_timeout).await;
     let report = crm.shutdown(GRACE).await;
-    let recorded = recording.map(|r| r.finish(discovery.redact));
-    print!(
-        "{}",
-        summary::crm(&report, reason, started.elapsed(), logged_off)
-    );
-    if let Some(r) = &recorded {
-        print!("{}", r.render());
-    }
-    write_json(
-        &WithRecording {
-            report: &report,
-            recording: recorded,
-        },
-        json,
-    )
+    let summary = summary::crm(&report, reason, started.elapsed(), logged_off);
+    discovery::finish(recording, options, &report, &summary, json)
 }
 
 /// Agents finish their calls and log off, within `timeout`; then the receiver waits until

@@ -155,6 +155,29 @@ impl DiscoveryReport {
     }
 }
 
+/// Closes the recording (if any), prints the component's summary and what was recorded, and
+/// writes the report with the recording beside it.
+pub fn finish<R: Serialize>(
+    recording: Option<Discovery>,
+    options: &DiscoveryOptions,
+    report: &R,
+    summary: &str,
+    json: Option<&std::path::Path>,
+) -> Result<(), ServeError> {
+    let recorded = recording.map(|r| r.finish(options.redact));
+    print!("{summary}");
+    if let Some(r) = &recorded {
+        print!("{}", r.render());
+    }
+    super::write_json(
+        &WithRecording {
+            report,
+            recording: recorded,
+        },
+        json,
+    )
+}
+
 /// A component's report with the recording beside it.
 #[derive(Serialize)]
 pub struct WithRecording<'a, R: Serialize> {
