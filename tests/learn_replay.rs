@@ -193,3 +193,27 @@ fn a_replay_is_the_same_against_the_same_connector_and_names_a_changed_call_stat
     let junit = std::fs::read_to_string(root.join("replay.xml")).unwrap();
     assert!(junit.contains("<failure"), "{junit}");
 }
+
+#[test]
+fn crmsims_own_profile_is_learned_from_its_capture_too() {
+    // SOAP 1.1, quoted actions, unqualified children, values in elements: nothing like the
+    // foreign dialect, so the learner is not tuned to one wire.
+    let dir = tempfile::tempdir().unwrap();
+    let builtin = dir.path().join("crmsim.toml");
+    std::fs::write(&builtin, ici::dialect::BUILTIN_TOML).unwrap();
+    let recording = support::recording::record_in(&builtin, true, &[], false);
+    let learned = learn(recording.root.path());
+    let text = std::fs::read_to_string(&learned).unwrap();
+    for line in [
+        "version = \"1.1\"",
+        "soap_action = \"quoted\"",
+        "<cal:answer>",
+        "<callId>{call_id}</callId>",
+        "alerting = \"alerting\"",
+    ] {
+        assert!(
+            text.contains(line),
+            "the learned profile lacks {line:?}:\n{text}"
+        );
+    }
+}

@@ -208,7 +208,9 @@ pub fn infer(corpus: &Corpus) -> Inference {
         let ls = leaves(&g.shape);
         let reply_ls = g.reply.as_ref().map(leaves).unwrap_or_default();
         let varying: Vec<&Leaf> = ls.iter().filter(|l| constant(l).is_none()).collect();
-        let has = |pred: &dyn Fn(&Leaf) -> bool| varying.iter().any(|l| pred(l));
+        // Shapes count whether or not a value varies (one sink URL for every agent is still
+        // a URL); correlations only for values that vary.
+        let has = |pred: &dyn Fn(&Leaf) -> bool| ls.iter().any(pred);
         let user = has(&|l| share_in(&l.values, &e.users) > 0.8);
         let call = has(&|l| share_in(&l.values, &e.calls) > 0.5);
         let url = has(&|l| dominant(&l.values).0 == Shape::Url);
@@ -288,6 +290,14 @@ pub fn infer(corpus: &Corpus) -> Inference {
                 _ => {}
             }
             let named = lexicon::op_score(op, &g.local);
+            // `urn:IciContainerInterface`: the interface a namespace names is evidence too,
+            // where two operations share an element name (`subscribe`).
+            if lexicon::namespace_names(op, &g.ns) {
+                add(
+                    0.5,
+                    format!("its namespace {} names the operation's interface", g.ns),
+                );
+            }
             if named > 0.0 {
                 add(
                     2.0 * named,
@@ -745,7 +755,7 @@ fn list_field(
 ) -> Option<&'static str> {
     let s = dominant(&l.values).0;
     match (list, s) {
-        ("participants", Shape::Word) => {
+        ("participants", Shape::Word | Shape::Language) => {
             let d = distinct(&l.values);
             let states = d
                 .iter()
@@ -841,6 +851,14 @@ fn weak(
     use Operation::*;
     let s = dominant(&l.values).0;
     let free = |name: &'static str| !placed.contains(name);
+    let exact = |vocab: &str| {
+        l.values
+            .iter()
+            .filter(|v| lexicon::vocab_exact(vocab, v))
+            .count()
+            * 2
+            >= l.values.len()
+    };
     let guess = |vocab: &str| {
         l.values
             .iter()
@@ -882,6 +900,16 @@ fn weak(
             Some("state")
         }
         CallChanged if free("cause") && l.optional => Some("cause"),
+        // An exact word of one vocabulary first, then a likely one: `itemAdded` is a change
+        // even though it contains `item`.
+        ContainerChanged if s == Shape::Word && exact("item_type") && free("item_type") => {
+            add_words("item_type", l);
+            Some("item_type")
+        }
+        ContainerChanged if s == Shape::Word && exact("container_change") && free("change") => {
+            add_words("container_change", l);
+            Some("change")
+        }
         ContainerChanged if s == Shape::Word && guess("item_type") && free("item_type") => {
             add_words("item_type", l);
             Some("item_type")
@@ -932,7 +960,7 @@ fn find_lists(node: &Node, op: Operation) -> Vec<(Vec<usize>, &'static str)> {
                     Some("ecc")
                 } else if remote || (ls.len() == 1 && shapes[0] == Shape::E164) {
                     Some("remote_numbers")
-                } else if ls.len() >= 2 && shapes.contains(&Shape::Word) {
+                } else if ls.len() >= 2 && participant_like(&ls) {
                     Some("participants")
                 } else {
                     None
@@ -955,9 +983,28 @@ fn find_lists(node: &Node, op: Operation) -> Vec<(Vec<usize>, &'static str)> {
 /// An element named like a list's item that came once per message is still a list.
 fn list_like(n: &Node) -> bool {
     let name = crate::shapes::norm(&n.local);
-    ["party", "participant", "ani", "item", "ecc"]
+    ["party", "participant", "ani", "item"]
         .iter()
         .any(|w| name == *w)
+}
+
+/// A participant: an address and a word of the participant roles or of the call states.
+fn participant_like(ls: &[Leaf]) -> bool {
+    let words = |vocab: &str| {
+        ls.iter().any(|l| {
+            matches!(dominant(&l.values).0, Shape::Word | Shape::Language)
+                && l.values
+                    .iter()
+                    .any(|v| lexicon::vocab_guess(vocab, v).is_some())
+        })
+    };
+    let address = ls.iter().any(|l| {
+        matches!(
+            dominant(&l.values).0,
+            Shape::E164 | Shape::Integer | Shape::Id
+        )
+    });
+    address && (words("participant_role") || words("call_state"))
 }
 
 /// The attached-data record: the smallest optional element holding the CV fields.

@@ -269,13 +269,31 @@ pub fn vocab_words(vocab: &str) -> &'static [(&'static str, &'static [&'static s
         "item_type" => &[
             ("call", &["call", "voice", "phone", "telephony", "audio"]),
             ("chat", &["chat", "im", "message", "webchat"]),
-            (
-                "actionItem",
-                &["actionitem", "task", "workitem", "email", "item"],
-            ),
+            ("actionItem", &["actionitem", "task", "workitem", "email"]),
         ],
         _ => &[],
     }
+}
+
+/// Whether `word` is one of `vocab`'s words exactly (normalised).
+pub fn vocab_exact(vocab: &str, word: &str) -> bool {
+    let w = crate::shapes::norm(word);
+    vocab_words(vocab)
+        .iter()
+        .any(|(_, words)| words.contains(&w.as_str()))
+}
+
+/// Whether a namespace URI names `op`'s interface (`urn:IciUserInterface`, `…/agent/…`).
+pub fn namespace_names(op: Operation, ns: &str) -> bool {
+    let ns = crate::shapes::norm(ns);
+    let words: &[&str] = match op.interface() {
+        ici::Interface::System => &["system"],
+        ici::Interface::User => &["user", "agent"],
+        ici::Interface::Container => &["container", "channel", "device"],
+        ici::Interface::Call => &["call"],
+        ici::Interface::Event => &["event", "notify", "notification"],
+    };
+    words.iter().any(|w| ns.contains(w))
 }
 
 /// The crmsim value a wire word most likely stands for in `vocab`, by name alone.

@@ -25,7 +25,7 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub fn connector_config(root: &Path, ssl: bool) -> PathBuf {
+pub fn connector_config(root: &Path, ssl: bool, dialect: &Path) -> PathBuf {
     let (folder, plain) = if ssl {
         ("config_dir = \"pki/connector\"", "")
     } else {
@@ -45,12 +45,20 @@ rate = 4.0
 arrival = "constant"
 {plain}
 "#,
-            dialect = foreign().display().to_string(),
+            dialect = dialect.display().to_string(),
         ),
     )
 }
 
-pub fn crm_config(root: &Path, crm_port: u16, recorder_port: u16, ssl: bool) -> PathBuf {
+pub fn crm_config(
+    root: &Path,
+    crm_port: u16,
+    recorder_port: u16,
+    ssl: bool,
+    dialect: &Path,
+) -> PathBuf {
+    let d = ici::Dialect::load(dialect).unwrap_or_else(|e| panic!("{e}"));
+    let (connector_path, event_path) = (d.connector_path().to_owned(), d.event_path().to_owned());
     let scheme = if ssl { "https" } else { "http" };
     let tls = if ssl {
         "material_dir = \"pki/crm\"".to_owned()
@@ -63,7 +71,7 @@ pub fn crm_config(root: &Path, crm_port: u16, recorder_port: u16, ssl: bool) -> 
         &format!(
             r#"
 listen = "127.0.0.1:{crm_port}"
-sink_url = "{scheme}://crm.crmsim.test:{{port}}/crm/cti/notify"
+sink_url = "{scheme}://crm.crmsim.test:{{port}}{event_path}"
 duration = "7s"
 dialect = {dialect:?}
 {tls}
@@ -76,7 +84,7 @@ server_ssl = {ssl}
 name = "ICI_CONNECTOR"
 host = "connector.crmsim.test"
 port = {recorder_port}
-path = "/cti/bridge/soap"
+path = "{connector_path}"
 ssl = {ssl}
 [requests.hosts]
 "connector.crmsim.test" = "127.0.0.2"
@@ -92,7 +100,7 @@ not_ready_reasons = [1001, 1002]
 not_ready_time = "300ms"
 password = "Geheim-2026"
 "#,
-            dialect = foreign().display().to_string(),
+            dialect = dialect.display().to_string(),
         ),
     )
 }
@@ -116,6 +124,11 @@ pub fn record(ssl: bool, extra: &[&str]) -> Recording {
 /// `TpiDllParameter=SSL PROXY=127.0.0.2:<port>` and its events take that route to the
 /// recorder, still verifying the CRM's certificate name (the guide's third deployment).
 pub fn record_with(ssl: bool, extra: &[&str], static_route: bool) -> Recording {
+    record_in(&foreign(), ssl, extra, static_route)
+}
+
+/// As [`record_with`], both sides speaking `dialect`.
+pub fn record_in(dialect: &Path, ssl: bool, extra: &[&str], static_route: bool) -> Recording {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     // The CRM's port, and the recorder's events port: the same one on 127.0.0.2 for name
@@ -131,7 +144,7 @@ pub fn record_with(ssl: bool, extra: &[&str], static_route: bool) -> Recording {
     }
     let mut connector = Served::start(
         "connector",
-        &connector_config(root, ssl),
+        &connector_config(root, ssl, dialect),
         &root.join("connector.json"),
     );
     let connector_port = connector.listening().port();
@@ -157,7 +170,7 @@ pub fn record_with(ssl: bool, extra: &[&str], static_route: bool) -> Recording {
         "--resolve".into(),
         "crm.crmsim.test=127.0.0.1".into(),
         "--dialect".into(),
-        foreign().display().to_string(),
+        dialect.display().to_string(),
     ];
     if ssl {
         for (flag, sub) in [
@@ -178,7 +191,7 @@ pub fn record_with(ssl: bool, extra: &[&str], static_route: bool) -> Recording {
 
     let mut crm = Served::start(
         "crm",
-        &crm_config(root, crm_port, recorder_port.port(), ssl),
+        &crm_config(root, crm_port, recorder_port.port(), ssl, dialect),
         &root.join("crm.json"),
     );
     let (status, out) = crm.wait(Duration::from_secs(40));
