@@ -154,7 +154,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         requests_per_s: log.steady_requests as f64 / steady_s,
         events_per_s: log.steady_events as f64 / steady_s,
         latency_ms: latency.phase_summaries("steady"),
-        windows: windows::reports(&log.windows, &latency),
+        windows: windows::reports(&log.windows),
     };
     let hops = BTreeMap::from([
         ("crm->connector".to_owned(), requests_hop),

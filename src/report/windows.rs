@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use stats::{LatencyBook, LatencySummary};
+use stats::LatencySummary;
 
 use super::model::Check;
 use crate::runner::WindowMark;
@@ -38,7 +38,7 @@ pub struct WindowReport {
     pub latency_ms: BTreeMap<String, LatencySummary>,
 }
 
-pub fn reports(marks: &[WindowMark], latency: &LatencyBook) -> Vec<WindowReport> {
+pub fn reports(marks: &[WindowMark]) -> Vec<WindowReport> {
     marks
         .iter()
         .enumerate()
@@ -53,7 +53,7 @@ pub fn reports(marks: &[WindowMark], latency: &LatencyBook) -> Vec<WindowReport>
             events: m.events,
             failures: m.failures,
             rss_mib: m.rss_mib,
-            latency_ms: latency.phase_summaries(&m.name),
+            latency_ms: m.latency_ms.clone(),
         })
         .collect()
 }

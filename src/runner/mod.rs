@@ -69,6 +69,8 @@ pub struct WindowMark {
     pub failures: u64,
     pub requests: u64,
     pub events: u64,
+    /// Every key's latencies over the window, across all components.
+    pub latency_ms: std::collections::BTreeMap<String, stats::LatencySummary>,
 }
 
 /// The name a window's latencies are kept under (`steady window 3`).

@@ -237,6 +237,36 @@ impl<'a> Session<'a> {
         self.progress.phase(phase);
     }
 
+    /// The latencies of window `name` across every component, summarised; the components'
+    /// histograms of it are freed.
+    fn take_window(&self, name: &str) -> std::collections::BTreeMap<String, stats::LatencySummary> {
+        let mut merged: std::collections::BTreeMap<String, hdrhistogram::Histogram<u64>> =
+            std::collections::BTreeMap::new();
+        let books = self
+            .topology
+            .crms()
+            .map(|c| &c.metrics().latency)
+            .chain(self.topology.connectors().map(|c| &c.metrics().latency))
+            .chain(std::iter::once(&*self.center.latency));
+        for book in books {
+            for (key, h) in book.take_phase(name) {
+                match merged.get_mut(&key) {
+                    // Same bounds everywhere, so `add` cannot fail.
+                    Some(m) => {
+                        let _ = m.add(&h);
+                    }
+                    None => {
+                        merged.insert(key, h);
+                    }
+                }
+            }
+        }
+        merged
+            .iter()
+            .map(|(k, h)| (k.clone(), stats::latency::summarize(h)))
+            .collect()
+    }
+
     /// From now on, latencies also count towards the window `name` of the current phase.
     fn enter_window(&mut self, name: &str) {
         for crm in self.topology.crms() {
@@ -350,9 +380,9 @@ impl<'a> Session<'a> {
                 && now >= w.current_end
             {
                 let totals = self.totals();
-                self.log
-                    .windows
-                    .push(w.close(now, start, totals.since(&window_totals)));
+                let mut mark = w.close(now, start, totals.since(&window_totals));
+                mark.latency_ms = self.take_window(&mark.name);
+                self.log.windows.push(mark);
                 window_totals = totals;
                 if now < end {
                     self.enter_window(&w.name());
@@ -511,6 +541,7 @@ impl Windows {
             failures: during.failures,
             requests: during.requests,
             events: during.events,
+            latency_ms: std::collections::BTreeMap::new(),
         };
         self.index += 1;
         self.current_start = now;

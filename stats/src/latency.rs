@@ -104,6 +104,21 @@ impl LatencyBook {
         inner.window = Some(index);
     }
 
+    /// Takes the histograms recorded during `phase` out of the book, by key: a window that
+    /// ended is summarised once and its histograms (up to 190 KB each at 3 digits) freed, so
+    /// a soak's windows do not grow the process they measure.
+    pub fn take_phase(&self, phase: &str) -> BTreeMap<String, Histogram<u64>> {
+        let mut inner = lock(&self.inner);
+        let Some(i) = inner.phases.iter().position(|p| p == phase) else {
+            return BTreeMap::new();
+        };
+        inner
+            .histograms
+            .iter_mut()
+            .filter_map(|(k, slots)| Some((k.clone(), slots.get_mut(1 + i)?.take()?)))
+            .collect()
+    }
+
     /// Summaries of every key over the whole run.
     pub fn summaries(&self) -> BTreeMap<String, LatencySummary> {
         self.collect(|_| Some(0))

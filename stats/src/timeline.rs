@@ -15,8 +15,8 @@ use hdrhistogram::Histogram;
 
 use crate::latency::{LatencySummary, clamp_micros, lock, new_histogram, summarize};
 
-/// Buckets kept at most: per-second resolution for the first 20 minutes of a run.
-pub const MAX_BUCKETS: usize = 1200;
+/// Buckets kept at most: per-second resolution for the first 10 minutes of a run.
+pub const MAX_BUCKETS: usize = 600;
 
 /// Precision of the per-bucket latencies (2 significant digits: 1%).
 const DIGITS: u8 = 2;
@@ -48,10 +48,11 @@ pub struct Marker {
     pub label: String,
 }
 
-/// Latencies as the histogram's non-empty buckets: bucket value → count.
+/// Latencies as the histogram's non-empty buckets: `(bucket value in µs, count)`, sorted by
+/// value. Eight bytes a bucket: a second's few hundred latencies take a few hundred bytes.
 #[derive(Debug, Default, Clone)]
 struct Sparse {
-    counts: BTreeMap<u64, u64>,
+    counts: Vec<(u32, u32)>,
 }
 
 impl Sparse {
@@ -59,19 +60,26 @@ impl Sparse {
         let key = QUANTIZER
             .as_ref()
             .map_or(micros, |q| q.lowest_equivalent(micros));
-        *self.counts.entry(key).or_default() += 1;
+        self.add_n(u32::try_from(key).unwrap_or(u32::MAX), 1);
+    }
+
+    fn add_n(&mut self, key: u32, n: u32) {
+        match self.counts.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(i) => self.counts[i].1 = self.counts[i].1.saturating_add(n),
+            Err(i) => self.counts.insert(i, (key, n)),
+        }
     }
 
     fn add(&mut self, other: &Sparse) {
         for (k, n) in &other.counts {
-            *self.counts.entry(*k).or_default() += n;
+            self.add_n(*k, *n);
         }
     }
 
     fn summary(&self) -> Option<LatencySummary> {
         let mut h = new_histogram(DIGITS)?;
         for (k, n) in &self.counts {
-            let _ = h.record_n(*k, *n);
+            let _ = h.record_n(u64::from(*k), u64::from(*n));
         }
         Some(summarize(&h))
     }
