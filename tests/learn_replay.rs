@@ -107,6 +107,37 @@ min_completed_calls = 30
     assert_eq!(report.verdict, Verdict::Pass);
     assert_eq!(report.dialects.crm.name, "learned-from-capture");
     assert_eq!(report.dialects.connector.name, "foreign-cti");
+
+    // And as separate processes: a served CRM in the learned dialect against a served
+    // connector in the foreign one, judged from their own reports.
+    let (mut connector, port) = connector(root, "foreign-connector", &foreign());
+    let crm_config = support::recording::crm_config(
+        root,
+        support::recording::free_port(),
+        "127.0.0.1",
+        port,
+        true,
+        &learned,
+    );
+    let mut crm = Served::start("crm", &crm_config, &root.join("learned-crm.json"));
+    let (status, out) = crm.wait(Duration::from_secs(40));
+    assert_eq!(status.code(), Some(0), "{out}\n{}", crm.stderr());
+    connector.terminate();
+    let _ = connector.wait(Duration::from_secs(20));
+    let crm = support::served::json(&root.join("learned-crm.json"));
+    let served = support::served::json(&root.join("foreign-connector.json"));
+    let counts = &crm["counts"];
+    assert_eq!(counts["request_errors"], 0, "{}", crm["errors"]);
+    assert_eq!(counts["faults"], 0, "{}", crm["errors"]);
+    assert_eq!(counts["events_refused"], 0, "{}", crm["errors"]);
+    assert!(counts["answered"].as_u64().unwrap() > 0, "{counts}");
+    assert_eq!(crm["logged_on"], 0, "every agent logged off: {counts}");
+    assert_eq!(
+        counts["events"], served["events"]["delivered"],
+        "{}",
+        served["events"]
+    );
+    assert_eq!(served["events"]["failed"], 0, "{}", served["events"]);
 }
 
 /// A served connector in `dialect` with the recording's certificates; returns it and its port.

@@ -50,10 +50,13 @@ arrival = "constant"
     )
 }
 
+/// A served CRM of six agents, speaking `dialect`, dialling the connector's name at
+/// `connector_ip:connector_port` (the recorder's, or the connector's own).
 pub fn crm_config(
     root: &Path,
     crm_port: u16,
-    recorder_port: u16,
+    connector_ip: &str,
+    connector_port: u16,
     ssl: bool,
     dialect: &Path,
 ) -> PathBuf {
@@ -83,11 +86,11 @@ server_ssl = {ssl}
 [cms.destination]
 name = "ICI_CONNECTOR"
 host = "connector.crmsim.test"
-port = {recorder_port}
+port = {connector_port}
 path = "{connector_path}"
 ssl = {ssl}
 [requests.hosts]
-"connector.crmsim.test" = "127.0.0.2"
+"connector.crmsim.test" = "{connector_ip}"
 [agents]
 count = 6
 logon = "storm"
@@ -191,7 +194,14 @@ pub fn record_in(dialect: &Path, ssl: bool, extra: &[&str], static_route: bool) 
 
     let mut crm = Served::start(
         "crm",
-        &crm_config(root, crm_port, recorder_port.port(), ssl, dialect),
+        &crm_config(
+            root,
+            crm_port,
+            "127.0.0.2",
+            recorder_port.port(),
+            ssl,
+            dialect,
+        ),
         &root.join("crm.json"),
     );
     let (status, out) = crm.wait(Duration::from_secs(40));
