@@ -18,8 +18,23 @@ fn both_hops_over_mutual_tls_are_forwarded_whole_and_written_with_passwords_mask
     let r = record(true, &[]);
     let crm = &r.crm["counts"];
     assert_eq!(crm["request_errors"], 0, "{}", r.crm["errors"]);
-    assert_eq!(crm["faults"], 0, "{}", r.crm["errors"]);
     assert!(crm["answered"].as_u64().unwrap() > 0, "{crm}");
+    // A fault the connector answered (an agent logging off as a call is offered at shutdown
+    // happens) reached the CRM through the recorder as it was, and is in the capture.
+    let faults_captured = r
+        .capture
+        .messages
+        .iter()
+        .filter(|(_, m)| {
+            m.hop == Hop::Requests && m.dir == Direction::Response && m.status != Some(200)
+        })
+        .count() as u64;
+    assert_eq!(
+        crm["faults"].as_u64().unwrap(),
+        faults_captured,
+        "{}",
+        r.crm["errors"]
+    );
     let delivered = r.connector["events"]["delivered"].as_u64().unwrap();
     assert_eq!(
         crm["events"].as_u64().unwrap(),
