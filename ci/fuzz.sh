@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes every parser that reads what a user or a peer hands crmsim, with libFuzzer through
 # cargo-fuzz: the SOAP decoder (both shipped dialects), the dialect compiler, the ini readers,
-# the PEM loader and the scenario parser. Each target runs FUZZ_SECONDS (default 60) from seed
+# the PEM loader, the scenario parser and the capture reader. Each target runs FUZZ_SECONDS (default 60) from seed
 # corpora made of the shipped files; a crash, a failed property or a leak fails the script and
 # leaves the input in fuzz/artifacts/<target>/.
 #
-#   ci/fuzz.sh                            # every target, 60 s each (what CI runs)
+#   ci/fuzz.sh                            # every target, 60 s each (CI: FUZZ_SECONDS=45)
 #   FUZZ_SECONDS=3600 ci/fuzz.sh pem ini  # longer, chosen targets
 #   FUZZ_CORPUS=fuzz/corpus ci/fuzz.sh    # keep what the fuzzer finds between runs
 #
