@@ -58,8 +58,10 @@ enum Command {
         #[command(subcommand)]
         what: export::ExportCommand,
     },
-    /// Wire dialects: `write DIR` writes the built-in one as a file to start from, `check FILE`
-    /// validates one. Exit 0 fine, 2 a located error in the file, 3 cannot write.
+    /// Wire dialects: `write DIR` writes the built-in one as a file to start from, `check FILE
+    /// [CAPTURE…]` validates one (and decodes captures with it), `learn CAPTURE… --out FILE`
+    /// drafts one from captures. Exit 0 fine, 1 captured messages it does not read, 2 a located
+    /// error in the file or a bad capture, 3 cannot write.
     Dialect {
         #[command(subcommand)]
         command: dialect::DialectCommand,
