@@ -5,6 +5,8 @@
 use capture::Hop;
 
 use crate::groups::{Corpus, Group};
+use std::collections::BTreeMap;
+
 use crate::most;
 
 pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -142,6 +144,33 @@ pub const ORDINARY_HEADERS: &[&str] = &[
     "transfer-encoding",
     "expect",
 ];
+
+/// Which header carries the agent's user (SAP Note 1640673), if one does.
+pub(crate) fn user_header(corpus: &Corpus) -> Option<String> {
+    let requests: Vec<_> = corpus
+        .exchanges
+        .iter()
+        .filter(|e| e.hop == Hop::Requests)
+        .collect();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for ex in &requests {
+        for (name, value) in &ex.headers {
+            let lower = name.to_ascii_lowercase();
+            if ORDINARY_HEADERS.contains(&lower.as_str()) {
+                continue;
+            }
+            let text = format!("{:?}", ex.request.body);
+            if !value.is_empty() && text.contains(&format!("\"{value}\"")) {
+                *counts.entry(name.clone()).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n * 2 >= requests.len())
+        .map(|(name, _)| name)
+}
 
 #[cfg(test)]
 mod tests {

@@ -11,15 +11,21 @@
 //! - [`shapes`] and [`lexicon`]: what values look like, and the words CTI systems use;
 //! - [`groups`]: the capture sorted into kinds of messages, with their answers;
 //! - [`facts`]: what every message shares (SOAP version, paths, actions, headers);
-//! - [`infer`]: operations, fields and vocabularies, with evidence;
+//! - [`entities`]: users, devices, sessions and calls, found once and recognised everywhere;
+//! - [`infer`]: operations matched with evidence, and the vocabularies;
+//! - [`calls`]: what requests did to calls, from the call event's states;
+//! - [`fields`]: every value's meaning (a field, a constant, left out), lists and records;
 //! - [`emit`]: the dialect file;
 //! - [`conformance`]: a dialect against a capture.
 //!
 //! No I/O: captures in, text out.
 
+pub mod calls;
 pub mod conformance;
 pub mod emit;
+pub mod entities;
 pub mod facts;
+pub mod fields;
 pub mod groups;
 pub mod infer;
 pub mod lexicon;
