@@ -5,7 +5,7 @@
 # corpora made of the shipped files; a crash, a failed property or a leak fails the script and
 # leaves the input in fuzz/artifacts/<target>/.
 #
-#   ci/fuzz.sh                            # every target, 60 s each (CI: FUZZ_SECONDS=45)
+#   ci/fuzz.sh                            # every target, 60 s each (CI: FUZZ_SECONDS=30)
 #   FUZZ_SECONDS=3600 ci/fuzz.sh pem ini  # longer, chosen targets
 #   FUZZ_CORPUS=fuzz/corpus ci/fuzz.sh    # keep what the fuzzer finds between runs
 #

@@ -116,7 +116,20 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Whether `key` still lacks the operation it is known as: a recorder decodes a message
+    /// against its dialect only then, not for every message of an operation it already knows.
+    pub fn wants_known(&self, key: &OpKey) -> bool {
+        self.seen.get(key).is_none_or(|s| s.known.is_none())
+    }
+
     pub fn count(&mut self, key: OpKey, known: Option<&str>) {
+        if let Some(entry) = self.seen.get_mut(&key) {
+            entry.count += 1;
+            if entry.known.is_none() {
+                entry.known = known.map(str::to_owned);
+            }
+            return;
+        }
         let entry = self.seen.entry(key.clone()).or_insert_with(|| Seen {
             key,
             known: None,

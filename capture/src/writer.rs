@@ -5,19 +5,29 @@
 //! slower than the traffic) drops the line and counts it; a write that fails (a full disk)
 //! counts it and keeps the first error's words; the traffic flows on either way, and the
 //! summary says how much of it the file misses.
+//!
+//! The writer thread polls the queue instead of sleeping on it: a receiver parked on the
+//! channel must be woken by every sender, a futex call and a context switch per message that
+//! cost the recorder more CPU than writing the line (perf, `benches/recorder.py`). Polling
+//! every few milliseconds costs nothing per message and delays the disk by as much.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::message::{Header, Message};
 
 /// Lines waiting for the disk at most; beyond, lines are dropped and counted.
 pub const QUEUE_CAPACITY: usize = 65_536;
+
+/// How long the writer sleeps when the queue is empty: lines reach the disk this late at
+/// most, and the queue must hold this long's traffic (65,536 lines: 13 million a second).
+const POLL: Duration = Duration::from_millis(5);
 
 /// What the writer did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -53,7 +63,9 @@ struct Counters {
 /// A capture file being written. Cheap to share: `record` takes `&self`.
 pub struct CaptureWriter {
     path: PathBuf,
-    tx: Mutex<Option<SyncSender<Message>>>,
+    /// Read-locked by every `record` (no waiting between senders), write-locked once by
+    /// `finish` to close the queue.
+    tx: RwLock<Option<SyncSender<Message>>>,
     counters: Arc<Counters>,
     thread: Mutex<Option<JoinHandle<()>>>,
     exchanges: AtomicU64,
@@ -93,7 +105,7 @@ impl CaptureWriter {
             .map_err(wrap)?;
         Ok(CaptureWriter {
             path: path.to_path_buf(),
-            tx: Mutex::new(Some(tx)),
+            tx: RwLock::new(Some(tx)),
             counters,
             thread: Mutex::new(Some(thread)),
             exchanges: AtomicU64::new(0),
@@ -111,8 +123,11 @@ impl CaptureWriter {
 
     /// Queues one message; never waits. A full queue or a closed writer drops it (counted).
     pub fn record(&self, message: Message) {
-        let tx = lock(&self.tx).clone();
-        let Some(tx) = tx else {
+        let tx = match self.tx.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let Some(tx) = tx.as_ref() else {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
@@ -139,7 +154,10 @@ impl CaptureWriter {
     /// Writes what is queued, closes the file and says what it did. Later `record`s are
     /// dropped and counted.
     pub fn finish(&self) -> WriterStats {
-        drop(lock(&self.tx).take());
+        match self.tx.write() {
+            Ok(mut guard) => drop(guard.take()),
+            Err(poisoned) => drop(poisoned.into_inner().take()),
+        }
         if let Some(thread) = lock(&self.thread).take()
             && thread.join().is_err()
         {
@@ -169,34 +187,39 @@ fn write_loop(rx: Receiver<Message>, out: BufWriter<File>, counters: &Counters) 
         lock(&counters.first_error).get_or_insert(why);
         *pending = (0, 0);
     };
-    // Block for the first message, then take whatever else is queued before flushing, so a
-    // busy recorder writes in batches and a quiet one has every line on disk at once.
-    while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(message) = next {
-            line.clear();
-            if serde_json::to_writer(&mut line, &message).is_err() {
-                counters.write_errors.fetch_add(1, Ordering::Relaxed);
-                lock(&counters.first_error)
-                    .get_or_insert_with(|| "a message could not be serialised".to_owned());
-                next = rx.try_recv().ok();
+    // Take whatever is queued, flush once the queue is empty (a busy recorder writes in
+    // batches, a quiet one has every line on disk within a poll), then sleep.
+    loop {
+        let message = match rx.try_recv() {
+            Ok(message) => message,
+            Err(TryRecvError::Empty) => {
+                if pending.0 > 0 {
+                    flush(&mut out, &mut pending, counters, &fail);
+                }
+                std::thread::sleep(POLL);
                 continue;
             }
-            line.push(b'\n');
-            pending = (pending.0 + 1, pending.1 + line.len() as u64);
-            if let Some(w) = out.as_mut()
-                && let Err(e) = w.write_all(&line)
-            {
-                fail(&mut pending, e.to_string());
-                // A BufWriter that failed keeps its bytes; start clean, or every later line
-                // would fail with them.
-                out = out
-                    .take()
-                    .map(|w| BufWriter::with_capacity(256 * 1024, w.into_parts().0));
-            }
-            next = rx.try_recv().ok();
+            Err(TryRecvError::Disconnected) => break,
+        };
+        line.clear();
+        if serde_json::to_writer(&mut line, &message).is_err() {
+            counters.write_errors.fetch_add(1, Ordering::Relaxed);
+            lock(&counters.first_error)
+                .get_or_insert_with(|| "a message could not be serialised".to_owned());
+            continue;
         }
-        flush(&mut out, &mut pending, counters, &fail);
+        line.push(b'\n');
+        pending = (pending.0 + 1, pending.1 + line.len() as u64);
+        if let Some(w) = out.as_mut()
+            && let Err(e) = w.write_all(&line)
+        {
+            fail(&mut pending, e.to_string());
+            // A BufWriter that failed keeps its bytes; start clean, or every later line
+            // would fail with them.
+            out = out
+                .take()
+                .map(|w| BufWriter::with_capacity(256 * 1024, w.into_parts().0));
+        }
     }
     flush(&mut out, &mut pending, counters, &fail);
 }
