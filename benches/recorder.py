@@ -20,7 +20,7 @@ import tempfile
 import time
 
 BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "crmsim")
-LOADS = [(60.0, 400), (300.0, 1500)]  # (calls/s, agents)
+LOADS = [(60.0, 400), (300.0, 1500), (600.0, 1500)]  # (calls/s, agents)
 # Long enough that the logoff at the end (all agents at once, which a recorder in the path
 # drains more slowly) is not what the p99 of a whole run measures; its own p50 is reported.
 DURATION = 60

@@ -85,7 +85,11 @@ impl Tap for HopTap {
         }
         let key = OpKey::of(&m);
         let wants_known = lock(&self.tally).wants_known(&key);
-        let known = if wants_known { self.known(r.body) } else { None };
+        let known = if wants_known {
+            self.known(r.body)
+        } else {
+            None
+        };
         lock(&self.tally).count(key.clone(), known);
         lock(&self.open).insert(exchange, key);
         self.redactor.apply(&mut m);
