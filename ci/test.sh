@@ -2,16 +2,27 @@
 # The test command of the README: formatting, lints, every test of the workspace, and the two
 # shipped direct scenarios through the release binary. Exits non-zero on the first failure.
 #
-# The tests call real tools: xmllint (libxml2-utils), curl, openssl. ci/deps.sh installs them.
+# The tests call real tools: xmllint (libxml2-utils), curl, openssl, haproxy. Where they are
+# missing on Debian/Ubuntu, this script runs ci/deps.sh to install them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-for tool in xmllint curl openssl haproxy; do
-  command -v "$tool" >/dev/null || missing+=("$tool")
-done
+missing_tools() {
+  missing=()
+  for tool in xmllint curl openssl haproxy; do
+    command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
+  done
+}
+missing_tools
+# A newcomer types this one command: on Debian/Ubuntu it installs what is missing itself (as
+# root or through sudo), elsewhere it says what to install.
+if ((${#missing[@]})) && command -v apt-get >/dev/null; then
+  echo "== installing ${missing[*]} (ci/deps.sh)"
+  ci/deps.sh || true
+  missing_tools
+fi
 if ((${#missing[@]})); then
-  echo "ci/test.sh: missing ${missing[*]}; run ci/deps.sh (Debian/Ubuntu: apt-get install -y libxml2-utils curl openssl haproxy busybox-static)" >&2
+  echo "ci/test.sh: missing ${missing[*]}; install them (Debian/Ubuntu, as root: ci/deps.sh, or apt-get install -y libxml2-utils curl openssl haproxy busybox-static)" >&2
   exit 2
 fi
 
