@@ -76,6 +76,15 @@ enum Command {
     /// Play the SAP CRM side of captures against a connector and compare every answer and
     /// event with the recording. Exit 0 same, 1 different, 2 bad input, 3 cannot run.
     Replay(replay::ReplayArgs),
+    /// Print a completion script for a shell to standard output. Exit 0.
+    #[command(
+        after_help = "Examples:\n  crmsim completions bash > ~/.local/share/bash-completion/completions/crmsim\n  crmsim completions zsh > \"${fpath[1]}/_crmsim\"\n  crmsim completions fish > ~/.config/fish/completions/crmsim.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -169,6 +178,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(&args),
         Command::Record(args) => record::run(&args),
         Command::Replay(args) => replay::run(&args),
+        Command::Completions { shell } => completions(shell),
     }
 }
 
@@ -185,6 +195,18 @@ fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+/// Writes the completion script; clap knows every subcommand and flag, so the script is never
+/// behind the binary it came from. Generated into memory first (clap_complete panics on a
+/// write error with its own words), then printed, so a closed pipe or a full disk ends as every
+/// other print does (see `panic_hook`).
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "crmsim", &mut out);
+    print!("{}", String::from_utf8_lossy(&out));
+    ExitCode::SUCCESS
 }
 
 /// A multi-threaded runtime, or the reason there is none.
