@@ -34,12 +34,41 @@ pub struct Cli {
     command: Command,
 }
 
+/// What a CI author looks for under `run --help`: how it is called and what each exit code means.
+const RUN_HELP: &str = "\
+Examples:
+  crmsim run scenarios/direct.toml --json report.json --junit junit.xml
+  crmsim run scenarios/proxy-events-direct.toml --proxy-engine haproxy --html report.html
+  crmsim run scenarios/direct.toml --processes --workdir out
+  crmsim run scenarios/direct.toml --dialect customer.toml --progress lines
+
+Exit codes:
+  0    pass: every invariant and threshold held
+  1    the run finished and an invariant or threshold failed (the summary and --junit name it)
+  2    bad input: the scenario, certificate files, flags, or a report path that cannot be written
+  3    the run could not be carried out (a port, a component that did not start, a container
+       engine), or crmsim met a bug of its own (the message names the task)
+  141  stdout was closed early: a quiet end, as a Unix tool killed by SIGPIPE";
+
+const CAPACITY_HELP: &str = "\
+Examples:
+  crmsim capacity scenarios/capacity.toml --markdown sizing.md --html sizing.html
+  crmsim capacity scenarios/capacity.toml --json sizing.json --dialect customer.toml
+
+Exit codes:
+  0    the search ran, whatever capacity it found (read the table or --json)
+  2    bad input: the scenario, its [capacity] section, flags, or a report path
+  3    the search could not be carried out, or crmsim met a bug of its own
+  141  stdout was closed early: a quiet end";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build a scenario's deployment, drive it, report, and exit 0 (pass) or 1 (fail).
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// Size a deployment: the highest call rate and agent count that meet the thresholds, SSL off
     /// and on, per connection mode. Exit 0 when the search ran (whatever it found).
+    #[command(after_help = CAPACITY_HELP)]
     Capacity(capacity::CapacityArgs),
     /// Certificates as the connector guide describes them: generate, check, convert.
     Certs {
