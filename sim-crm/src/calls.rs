@@ -8,13 +8,20 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use ici::CallState;
 
 use crate::lock;
 
-/// Ended calls remembered by id for a reopen: far more than a ring-no-answer's worth of
-/// calls at any rate crmsim drives.
+/// How long an ended call is remembered by id for a reopen. A connector offers a call again
+/// after ring-no-answer once another agent is free, which callers do not wait minutes for.
+/// Counted in time rather than calls, so the memory it takes levels off within the first
+/// minutes of a run: bounded by a count alone (65,536), it grew for half an hour of a 40
+/// calls/s soak, which read as a leak.
+const REMEMBER_ENDED: Duration = Duration::from_secs(300);
+
+/// And at most this many, whatever the call rate.
 const RECENTLY_ENDED: usize = 65_536;
 
 #[derive(Debug, Default)]
@@ -28,7 +35,8 @@ struct Inner {
     seen: u64,
     terminal: u64,
     ended: HashSet<String>,
-    ended_order: VecDeque<String>,
+    /// When each remembered call ended, oldest first.
+    ended_order: VecDeque<(Instant, String)>,
 }
 
 /// How many calls the CRM saw and how many ended.
@@ -41,27 +49,34 @@ pub struct CallBookSummary {
 }
 
 impl Inner {
-    fn end(&mut self, call: String) {
+    fn end(&mut self, call: String, now: Instant) {
         self.terminal += 1;
-        if self.ended_order.len() >= RECENTLY_ENDED
-            && let Some(old) = self.ended_order.pop_front()
+        while let Some((at, _)) = self.ended_order.front()
+            && (self.ended_order.len() >= RECENTLY_ENDED
+                || now.saturating_duration_since(*at) > REMEMBER_ENDED)
         {
-            self.ended.remove(&old);
+            if let Some((_, old)) = self.ended_order.pop_front() {
+                self.ended.remove(&old);
+            }
         }
         self.ended.insert(call.clone());
-        self.ended_order.push_back(call);
+        self.ended_order.push_back((now, call));
     }
 }
 
 impl CallBook {
     /// Records a call's new state. A call offered again after ring-no-answer reopens.
     pub fn update(&self, call: &str, state: CallState) {
+        self.update_at(call, state, Instant::now());
+    }
+
+    fn update_at(&self, call: &str, state: CallState, now: Instant) {
         let mut inner = lock(&self.inner);
         if let Some(s) = inner.open.get_mut(call) {
             *s = state;
             if state.is_terminal() {
                 inner.open.remove(call);
-                inner.end(call.to_owned());
+                inner.end(call.to_owned(), now);
             }
             return;
         }
@@ -76,7 +91,7 @@ impl CallBook {
             inner.seen += 1;
         }
         if state.is_terminal() {
-            inner.end(call.to_owned());
+            inner.end(call.to_owned(), now);
         } else {
             inner.open.insert(call.to_owned(), state);
         }
@@ -104,9 +119,10 @@ impl CallBook {
             .cloned()
             .collect();
         closed.sort();
+        let now = Instant::now();
         for id in &closed {
             inner.open.remove(id);
-            inner.end(id.clone());
+            inner.end(id.clone(), now);
         }
         closed
     }
@@ -135,6 +151,29 @@ mod tests {
         let s = book.summary();
         assert_eq!((s.seen, s.terminal, s.open.len()), (2, 2, 0));
         assert_eq!(lock(&book.inner).open.len(), 0, "ended calls are not kept");
+    }
+
+    #[test]
+    fn ended_calls_are_forgotten_after_a_while_and_then_count_anew() {
+        let book = CallBook::default();
+        let t0 = Instant::now();
+        book.update_at("c1", CallState::Disconnected, t0);
+        book.update_at("c2", CallState::Disconnected, t0 + Duration::from_secs(200));
+        // c1 reopens within the time an ended call is remembered: the same call.
+        book.update_at("c1", CallState::Alerting, t0 + Duration::from_secs(250));
+        book.update_at("c1", CallState::Disconnected, t0 + Duration::from_secs(260));
+        assert_eq!(book.summary().seen, 2);
+        // Long after: c2 was forgotten when c3 ended, so it reads as a new call.
+        let late = t0 + REMEMBER_ENDED + Duration::from_secs(300);
+        book.update_at("c3", CallState::Disconnected, late);
+        book.update_at("c2", CallState::Alerting, late);
+        assert_eq!(book.summary().seen, 4);
+        let inner = lock(&book.inner);
+        assert_eq!(inner.ended.len(), inner.ended_order.len());
+        assert!(
+            !inner.ended.contains("c1"),
+            "c1 ended 260 s in, forgotten by then"
+        );
     }
 
     #[test]

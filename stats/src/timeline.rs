@@ -1,11 +1,16 @@
 //! Per-second counts and latency percentiles of a run, for plots and for "did the threshold hold
 //! for the whole steady phase" checks.
 //!
-//! Memory stays bounded however long a run lasts. A bucket's latencies keep only the HDR
-//! histogram's non-empty buckets (a second holds a few hundred values: a few hundred bytes
-//! instead of a full 27 KB histogram; a one-hour soak grew 200 MB before this), and past
-//! [`MAX_BUCKETS`] buckets neighbouring buckets merge, so a long run is drawn in 2-, 4-, 8-second
-//! steps. Merging stays exact: the values are bucket-equivalent to what the histogram held.
+//! Memory stays bounded however long a run lasts, and levels off early. A bucket's latencies
+//! keep only the HDR histogram's non-empty buckets (a second holds a few hundred values: a few
+//! hundred bytes instead of a full 27 KB histogram; a one-hour soak grew 200 MB before this),
+//! past [`MAX_BUCKETS`] buckets neighbouring buckets merge, so a long run is drawn in 2-, 4-,
+//! 8-second steps, and a bucket keeps at most [`MAX_VALUES`] distinct values: past that its
+//! values lose one bit of precision (neighbours merge), so merged buckets take no more memory
+//! than the first seconds' (a soak's merged buckets otherwise grew for the whole hour). Counts
+//! stay exact; a percentile is exact to the histogram's 1% until a bucket outgrows
+//! [`MAX_VALUES`], and then within `2^-(bits-1)` of its value (3% at the 6 bits 128 values
+//! spread over four octaves leave).
 
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex};
@@ -48,11 +53,39 @@ pub struct Marker {
     pub label: String,
 }
 
+/// Distinct latency values a bucket keeps at most (1 KB).
+pub const MAX_VALUES: usize = 128;
+
+/// Significant bits of a value at the quantizer's precision (2 digits: 256 sub-buckets).
+const FULL_BITS: u8 = 8;
+
+/// Fewest significant bits a bucket's values are coarsened to (12%): only a bucket whose
+/// latencies spread over more than 32 octaves, which `u32` microseconds cannot, gets there.
+const MIN_BITS: u8 = 3;
+
 /// Latencies as the histogram's non-empty buckets: `(bucket value in µs, count)`, sorted by
 /// value. Eight bytes a bucket: a second's few hundred latencies take a few hundred bytes.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 struct Sparse {
     counts: Vec<(u32, u32)>,
+    /// Significant bits each value keeps: [`FULL_BITS`] until the set outgrew [`MAX_VALUES`].
+    bits: u8,
+}
+
+impl Default for Sparse {
+    fn default() -> Sparse {
+        Sparse {
+            counts: Vec::new(),
+            bits: FULL_BITS,
+        }
+    }
+}
+
+/// `value` with only its `bits` most significant bits (the low end of its coarser bucket).
+fn coarse(value: u32, bits: u8) -> u32 {
+    let significant = 32 - value.leading_zeros();
+    let drop = significant.saturating_sub(u32::from(bits));
+    (value >> drop) << drop
 }
 
 impl Sparse {
@@ -60,7 +93,8 @@ impl Sparse {
         let key = QUANTIZER
             .as_ref()
             .map_or(micros, |q| q.lowest_equivalent(micros));
-        self.add_n(u32::try_from(key).unwrap_or(u32::MAX), 1);
+        self.add_n(coarse(u32::try_from(key).unwrap_or(u32::MAX), self.bits), 1);
+        self.bound();
     }
 
     fn add_n(&mut self, key: u32, n: u32) {
@@ -71,9 +105,35 @@ impl Sparse {
     }
 
     fn add(&mut self, other: &Sparse) {
-        for (k, n) in &other.counts {
-            self.add_n(*k, *n);
+        while self.bits > other.bits {
+            self.drop_a_bit();
         }
+        for (k, n) in &other.counts {
+            self.add_n(coarse(*k, self.bits), *n);
+        }
+        self.bound();
+    }
+
+    fn bound(&mut self) {
+        while self.counts.len() > MAX_VALUES && self.bits > MIN_BITS {
+            self.drop_a_bit();
+        }
+    }
+
+    /// One bit less precision: values that now fall in one bucket merge. `coarse` keeps the
+    /// order, so the set stays sorted.
+    fn drop_a_bit(&mut self) {
+        self.bits -= 1;
+        let bits = self.bits;
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(self.counts.len());
+        for &(k, n) in &self.counts {
+            let k = coarse(k, bits);
+            match merged.last_mut() {
+                Some((last, count)) if *last == k => *count = count.saturating_add(n),
+                _ => merged.push((k, n)),
+            }
+        }
+        self.counts = merged;
     }
 
     fn summary(&self) -> Option<LatencySummary> {
@@ -294,6 +354,58 @@ mod tests {
             .sum();
         let expected = (hours as usize).div_ceil(7) as u64;
         assert_eq!((calls, events), (expected, expected));
+    }
+
+    #[test]
+    fn a_bucket_keeps_at_most_max_values_and_its_percentiles_stay_close() {
+        let start = Instant::now();
+        let t = Timeline::new(start);
+        // Three hours of 100 latencies a second spread over 0.1–25 ms: merged buckets would
+        // hold thousands of distinct values.
+        let mut x: u64 = 1;
+        let mut all = Vec::new();
+        for s in 0..3 * 3600u64 {
+            for _ in 0..100 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let micros = 100 + (x >> 33) % 25_000;
+                all.push(micros);
+                t.latency(
+                    "event",
+                    start + Duration::from_secs(s),
+                    Duration::from_micros(micros),
+                );
+            }
+        }
+        let inner = lock(&t.inner);
+        for b in &inner.buckets {
+            let sparse = &b.latency["event"];
+            assert!(sparse.counts.len() <= MAX_VALUES, "{}", sparse.counts.len());
+            assert!(sparse.counts.windows(2).all(|w| w[0].0 < w[1].0));
+        }
+        drop(inner);
+        // The first bucket's p50 against the exact one of its values.
+        let snap = t.snapshot();
+        let width = snap[0].seconds as usize;
+        let mut first: Vec<u64> = all[..width * 100].to_vec();
+        first.sort_unstable();
+        let exact = first[first.len() / 2] as f64 / 1000.0;
+        let p50 = snap[0].latency["event"].p50;
+        assert!(
+            (p50 - exact).abs() / exact < 0.04,
+            "p50 {p50} against {exact}"
+        );
+        let count: u64 = snap.iter().map(|b| b.latency["event"].count).sum();
+        assert_eq!(count, 3 * 3600 * 100);
+    }
+
+    #[test]
+    fn coarse_keeps_the_top_bits() {
+        assert_eq!(coarse(0b1011_0111, 3), 0b1010_0000);
+        assert_eq!(coarse(5, 8), 5);
+        assert_eq!(coarse(0, 3), 0);
+        assert_eq!(coarse(u32::MAX, 1), 1 << 31);
     }
 
     #[test]
