@@ -255,6 +255,15 @@ pub fn logon_thresholds(s: &Scenario, agents: &super::model::AgentsReport) -> Ve
     out
 }
 
+/// A count as a count (`211`, not `211.000`), anything else to three decimals.
+fn figure(value: f64) -> String {
+    if value.is_finite() && value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value:.3}")
+    }
+}
+
 pub fn thresholds(
     s: &Scenario,
     steady: &super::model::SteadyReport,
@@ -273,7 +282,7 @@ pub fn thresholds(
         out.push(Check {
             name: name.to_owned(),
             ok,
-            detail: format!("{value:.3}{unit} (limit {bound})"),
+            detail: format!("{}{unit} (limit {bound})", figure(value)),
             limit: max.or(min),
             value: Some(value),
         });
@@ -476,4 +485,18 @@ pub fn failover_thresholds(
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::figure;
+
+    #[test]
+    fn counts_print_as_counts_and_rates_with_decimals() {
+        assert_eq!(figure(211.0), "211");
+        assert_eq!(figure(0.0), "0");
+        assert_eq!(figure(0.0125), "0.013");
+        assert_eq!(figure(2.039), "2.039");
+        assert_eq!(figure(f64::INFINITY), "inf");
+    }
 }
