@@ -207,6 +207,18 @@ async fn killing_the_connector_drops_its_calls_with_a_reason_and_restart_brings_
     assert!(kill.relogon_ms.is_some(), "{kill:?}");
     assert!(r.agents.relogons >= 20, "{:?}", r.agents);
     assert!(r.calls.completed > 0);
+    // What the killed instance counted before it died stays on the per-second timeline.
+    let offered: u64 = r
+        .timeline
+        .iter()
+        .map(|s| s.counters.get("calls.offered").copied().unwrap_or(0))
+        .sum();
+    // (A call generated while no side could take it is never offered to a connector.)
+    assert!(
+        offered * 10 >= r.calls.offered * 9,
+        "{offered} of {} generated calls offered on the timeline",
+        r.calls.offered
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -96,6 +96,15 @@ fn a_passing_run_writes_json_junit_and_html_that_tools_accept() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("name=\"every call accounted for\""), "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");
+    // Every test case carries the run's time (a CI's test-time chart), not 0.
+    let run_time = format!("time=\"{:.3}\"", json["duration_s"].as_f64().unwrap());
+    let cases = xml.matches("<testcase ").count();
+    assert!(cases > 3, "{xml}");
+    assert_eq!(
+        xml.matches(&format!("\" {run_time}")).count(),
+        cases + 2,
+        "each case, the suite and the suites carry {run_time}: {xml}"
+    );
 
     let html_path = dir.path().join("r.html");
     // Polyglot HTML5: a strict XML parser must accept it, SVG charts included.
@@ -125,4 +134,32 @@ fn a_failing_threshold_becomes_a_junit_failure_and_exit_code_1() {
     assert!(xml.contains("completed calls"), "{xml}");
     let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
     assert!(html.contains("class=\"fail\""));
+}
+
+#[test]
+fn progress_lines_announce_each_fault_when_it_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    let scenario = format!(
+        "{SCENARIO}\n[[fault]]\nat = \"500ms\"\naction = \"latency\"\ntarget = \"crm->connector\"\nlatency = \"20ms\"\nduration = \"500ms\"\n"
+    );
+    std::fs::write(&file, scenario).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .arg("run")
+        .arg(&file)
+        .args(["--progress", "lines", "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(" fault ")).collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].contains("fault latency 20ms on crm->connector"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].contains("fault end of latency on crm->connector"),
+        "{stderr}"
+    );
 }

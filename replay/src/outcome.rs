@@ -36,6 +36,8 @@ pub struct TrackOutcome {
     pub agent: String,
     pub requests: usize,
     pub events: usize,
+    /// How long the agent's steps took to play, pacing included (JUnit's test case time).
+    pub duration_s: f64,
     /// Steps that matched the recording.
     pub same: usize,
     pub findings: Vec<Finding>,
@@ -162,8 +164,9 @@ impl Outcome {
         for t in &self.tracks {
             let _ = write!(
                 out,
-                "  <testcase classname=\"replay\" name=\"{}\"",
-                esc(&t.agent)
+                "  <testcase classname=\"replay\" name=\"{}\" time=\"{:.3}\"",
+                esc(&t.agent),
+                t.duration_s
             );
             if t.findings.is_empty() {
                 out.push_str("/>\n");

@@ -270,6 +270,7 @@ fn call_of(e: &Event) -> Option<&str> {
 
 async fn play_track(shared: &Shared, agent: &str, track: &Track, mut inbox: Inbox) -> TrackOutcome {
     let d = &shared.dialect;
+    let started = tokio::time::Instant::now();
     let mut outcome = TrackOutcome {
         agent: if agent.is_empty() {
             "system".into()
@@ -424,6 +425,7 @@ async fn play_track(shared: &Shared, agent: &str, track: &Track, mut inbox: Inbo
             None => l.op.key().to_owned(),
         })
         .collect();
+    outcome.duration_s = started.elapsed().as_secs_f64();
     outcome
 }
 

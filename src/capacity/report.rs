@@ -19,6 +19,8 @@ pub struct CapacityReport {
     pub crmsim_version: String,
     pub file: String,
     pub scenario: String,
+    /// `--set` overrides applied over the file, as given (`calls.rate=50`).
+    pub overrides: Vec<String>,
     pub started_at: String,
     pub duration_s: f64,
     pub cores: usize,
@@ -170,6 +172,7 @@ impl CapacityReport {
             crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             file: loaded.path.display().to_string(),
             scenario: loaded.name.clone(),
+            overrides: loaded.overrides.clone(),
             started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
             duration_s: elapsed.as_secs_f64(),
             cores: crate::runner::cost::cores(),
@@ -196,6 +199,9 @@ impl CapacityReport {
     /// The table as plain text for a terminal.
     pub fn render_table(&self) -> String {
         let mut out = format!("crmsim capacity — {} ({})\n", self.scenario, self.cost());
+        if !self.overrides.is_empty() {
+            let _ = writeln!(out, "set: {}", self.overrides.join(", "));
+        }
         let header = self.header();
         let rows = self.cells();
         let widths: Vec<usize> = (0..header.len())
@@ -382,6 +388,13 @@ impl CapacityReport {
             self.cost(),
             self.crmsim_version
         );
+        if !self.overrides.is_empty() {
+            let _ = writeln!(
+                out,
+                "Set over the file: `{}`.\n",
+                self.overrides.join("`, `")
+            );
+        }
         let _ = writeln!(out, "| {} |", header.join(" | "));
         let _ = writeln!(
             out,
@@ -797,6 +810,7 @@ mod tests {
             crmsim_version: String::new(),
             file: String::new(),
             scenario: String::new(),
+            overrides: Vec::new(),
             started_at: String::new(),
             duration_s: 0.0,
             cores: 2,

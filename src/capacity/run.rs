@@ -128,6 +128,7 @@ fn variant_of(
             variant.name
         ),
         scenario,
+        overrides: loaded.overrides.clone(),
     }
 }
 

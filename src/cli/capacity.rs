@@ -12,6 +12,11 @@ use crate::runner::progress::ProgressMode;
 pub struct CapacityArgs {
     /// A scenario file with a `[capacity]` section.
     pub file: PathBuf,
+    /// Set a scenario key over the file's value (repeatable): `--set calls.rate=50 --set
+    /// crm.agents=500`. Values read as TOML (`50`, `true`, `[1001, 1002]`); other text is a
+    /// string (`run.steady=5m`). Checked like the file; the report lists them.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_override)]
+    pub set: Vec<crate::scenario::Override>,
     /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,
@@ -29,7 +34,7 @@ pub struct CapacityArgs {
 }
 
 pub fn run(args: &CapacityArgs) -> ExitCode {
-    let loaded = match super::load_scenario(&args.file, args.dialect.as_deref()) {
+    let loaded = match super::load_scenario(&args.file, args.dialect.as_deref(), &args.set) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };

@@ -23,6 +23,11 @@ pub struct ComposeArgs {
     /// The folder to write (created; must be empty if it exists).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Set a scenario key over the file's value (repeatable): `--set calls.rate=50 --set
+    /// crm.agents=500`. Values read as TOML (`50`, `true`, `[1001, 1002]`); other text is a
+    /// string (`run.steady=5m`). Checked like the file; the report lists them.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_override)]
+    pub set: Vec<crate::scenario::Override>,
     /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,
@@ -40,7 +45,7 @@ pub struct ComposeArgs {
 /// Exit 0 written, 2 bad scenario or flags, 3 cannot write.
 pub fn run(command: ExportCommand) -> ExitCode {
     let ExportCommand::Compose(args) = command;
-    let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref()) {
+    let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref(), &args.set) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };

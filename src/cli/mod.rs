@@ -2,6 +2,7 @@
 
 mod capacity;
 mod certs;
+mod compare;
 mod dialect;
 mod export;
 pub mod panic_hook;
@@ -41,6 +42,8 @@ Examples:
   crmsim run scenarios/proxy-events-direct.toml --proxy-engine haproxy --html report.html
   crmsim run scenarios/direct.toml --processes --workdir out
   crmsim run scenarios/direct.toml --dialect customer.toml --progress lines
+  crmsim run scenarios/direct.toml --set calls.rate=50 --set crm.agents=500
+  crmsim run scenarios/direct.toml --abort-on-fail --junit junit.xml
 
 Exit codes:
   0    pass: every invariant and threshold held
@@ -54,6 +57,7 @@ const CAPACITY_HELP: &str = "\
 Examples:
   crmsim capacity scenarios/capacity.toml --markdown sizing.md --html sizing.html
   crmsim capacity scenarios/capacity.toml --json sizing.json --dialect customer.toml
+  crmsim capacity scenarios/capacity.toml --set capacity.handshake_rounds=0
 
 Exit codes:
   0    the search ran, whatever capacity it found (read the table or --json)
@@ -105,6 +109,10 @@ enum Command {
     /// Play the SAP CRM side of captures against a connector and compare every answer and
     /// event with the recording. Exit 0 same, 1 different, 2 bad input, 3 cannot run.
     Replay(replay::ReplayArgs),
+    /// Compare a report with a base report (run or capacity), figure by figure against
+    /// tolerances. Exit 0 within tolerance, 1 a regression, 2 bad input, 3 cannot write.
+    #[command(after_help = compare::HELP)]
+    Compare(compare::CompareArgs),
     /// Print a completion script for a shell to standard output. Exit 0.
     #[command(
         after_help = "Examples:\n  crmsim completions bash > ~/.local/share/bash-completion/completions/crmsim\n  crmsim completions zsh > \"${fpath[1]}/_crmsim\"\n  crmsim completions fish > ~/.config/fish/completions/crmsim.fish"
@@ -161,9 +169,18 @@ pub struct RunArgs {
     /// (default: a temporary folder, kept when the run fails).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
+    /// Set a scenario key over the file's value (repeatable): `--set calls.rate=50 --set
+    /// crm.agents=500`. Values read as TOML (`50`, `true`, `[1001, 1002]`); other text is a
+    /// string (`run.steady=5m`). Checked like the file; the report lists them.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    pub set: Vec<crate::scenario::Override>,
     /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,
+    /// End the steady phase as soon as a threshold is certainly broken (as `run.abort_on_fail
+    /// = true`): a count over its limit or a latency over its `max_ms`. In process only.
+    #[arg(long)]
+    pub abort_on_fail: bool,
 }
 
 /// `--proxy-engine`.
@@ -203,6 +220,7 @@ pub fn main() -> ExitCode {
         Command::Export { what } => export::run(what),
         Command::Certs { command } => certs::run(command),
         Command::Dialect { command } => dialect::run(command),
+        Command::Compare(args) => compare::run(&args),
         Command::Serve { component } => serve::run(component),
         Command::Schema(args) => schema::run(&args),
         Command::Record(args) => record::run(&args),
@@ -269,12 +287,18 @@ pub(crate) fn parse_resolve(text: &str) -> Result<(String, std::net::SocketAddr)
     Ok((name.to_owned(), std::net::SocketAddr::new(ip, 0)))
 }
 
-/// Loads a scenario and applies `--dialect`; on error, says it and gives exit 2.
+/// `--set KEY=VALUE`, for clap: a malformed one is refused before anything runs.
+fn parse_override(text: &str) -> Result<crate::scenario::Override, String> {
+    text.parse()
+}
+
+/// Loads a scenario, applies `--set` and `--dialect`; on error, says it and gives exit 2.
 pub(crate) fn load_scenario(
     path: &std::path::Path,
     dialect: Option<&std::path::Path>,
+    overrides: &[crate::scenario::Override],
 ) -> Result<crate::scenario::LoadedScenario, ExitCode> {
-    let mut loaded = crate::scenario::load(path).map_err(|e| {
+    let mut loaded = crate::scenario::load_with(path, overrides).map_err(|e| {
         eprintln!("crmsim: {e}");
         exit::code(exit::BAD_INPUT)
     })?;

@@ -10,10 +10,13 @@ use crate::scenario;
 use crate::separate;
 
 pub fn run(args: &RunArgs) -> ExitCode {
-    let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref()) {
+    let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref(), &args.set) {
         Ok(mut loaded) => {
             if let Some(engine) = args.proxy_engine {
                 loaded.scenario.proxy.engine = engine.into();
+            }
+            if args.abort_on_fail {
+                loaded.scenario.run.abort_on_fail = true;
             }
             loaded
         }

@@ -287,6 +287,16 @@ pub fn thresholds(
             value: Some(value),
         });
     };
+    for (key, limits) in &t.latency {
+        let summary = steady.latency_ms.get(key).filter(|l| l.count > 0);
+        for (_, pct, max, pick) in limits.set() {
+            let name = format!("{key} {pct} (steady)");
+            match summary {
+                Some(l) => limit(&name, pick(l), Some(max), None, " ms"),
+                None => limit(&name, f64::INFINITY, Some(max), None, " ms (none measured)"),
+            }
+        }
+    }
     let request_p99 = steady_p99(latency, |op| !op.is_event());
     let event_p99 = steady_p99(latency, Operation::is_event);
     if let Some(p99) = request_p99 {

@@ -278,15 +278,17 @@ fn failover(out: &mut String, r: &Report) {
 }
 
 fn latency(out: &mut String, r: &Report) {
-    out.push_str("<h2>Latency (ms), steady phase</h2><table><tr><th>operation / event</th><th class=\"num\">count</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p99</th><th class=\"num\">p99.9</th><th class=\"num\">max</th></tr>\n");
+    out.push_str("<h2>Latency (ms), steady phase</h2><table><tr><th>operation / event</th><th class=\"num\">count</th><th class=\"num\">min</th><th class=\"num\">p50</th><th class=\"num\">p90</th><th class=\"num\">p95</th><th class=\"num\">p99</th><th class=\"num\">p99.9</th><th class=\"num\">max</th></tr>\n");
     for (key, l) in &r.steady.latency_ms {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td></tr>",
             escape(key),
             l.count,
+            l.min,
             l.p50,
             l.p90,
+            l.p95,
             l.p99,
             l.p999,
             l.max

@@ -21,7 +21,7 @@ use transport::LinkSnapshot;
 
 pub use checks::judges_latency;
 pub use model::{
-    AgentsReport, CallsReport, Check, Components, DialectInfo, DialectsReport, EventPath,
+    Aborted, AgentsReport, CallsReport, Check, Components, DialectInfo, DialectsReport, EventPath,
     Handshakes, LogonReport, MessagesReport, Report, SteadyReport, Verdict,
 };
 pub use summary::render as render_summary;
@@ -166,6 +166,20 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
     thresholds.extend(checks::logon_thresholds(s, &agents));
     thresholds.extend(checks::failover_thresholds(s, &failover, &connectors));
     thresholds.extend(windows::checks(&s.thresholds, &steady.windows));
+    let aborted = log.aborted.as_ref().map(|(at_s, reason)| Aborted {
+        at_s: *at_s,
+        reason: reason.clone(),
+    });
+    if let Some(a) = &aborted {
+        // The broken threshold fails on its own at the end; this says why the run was short.
+        thresholds.push(Check {
+            name: "run not aborted (run.abort_on_fail)".to_owned(),
+            ok: false,
+            detail: format!("the steady phase ended at {:.1}s: {}", a.at_s, a.reason),
+            limit: None,
+            value: Some(a.at_s),
+        });
+    }
     let verdict = if invariants.iter().chain(&thresholds).all(|c| c.ok) {
         Verdict::Pass
     } else {
@@ -175,7 +189,9 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario: loaded.name.clone(),
         file: loaded.path.display().to_string(),
+        overrides: loaded.overrides.clone(),
         verdict,
+        aborted,
         deployment: s.run.deployment.as_str().to_owned(),
         tls: s.tls.enabled,
         dialects: DialectsReport {

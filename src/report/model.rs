@@ -31,7 +31,12 @@ pub struct Report {
     pub crmsim_version: String,
     pub scenario: String,
     pub file: String,
+    /// `--set` overrides applied over the file, as given (`calls.rate=50`).
+    pub overrides: Vec<String>,
     pub verdict: Verdict,
+    /// `run.abort_on_fail` ended the steady phase early: when, and which threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<Aborted>,
     pub deployment: String,
     pub tls: bool,
     /// The wire dialect each side spoke.
@@ -62,6 +67,14 @@ pub struct Report {
     /// CPU and memory of the run, and a warning when the machine may have been the limit.
     pub harness: crate::runner::cost::HarnessCost,
     pub components: Components,
+}
+
+/// Why and when a run stopped its steady phase early.
+#[derive(Debug, Clone, Serialize)]
+pub struct Aborted {
+    /// Seconds into the steady phase.
+    pub at_s: f64,
+    pub reason: String,
 }
 
 /// Which wire dialect each simulator spoke: a report read later must say whether it measured

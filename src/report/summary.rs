@@ -17,6 +17,16 @@ pub fn render(r: &Report) -> String {
         if r.tls { "on" } else { "off" },
         r.duration_s
     );
+    if let Some(a) = &r.aborted {
+        let _ = writeln!(
+            out,
+            "  ABORTED  the steady phase ended at {:.1}s: {}",
+            a.at_s, a.reason
+        );
+    }
+    if !r.overrides.is_empty() {
+        let _ = writeln!(out, "  set      {}", r.overrides.join(", "));
+    }
     let (crm, connector) = (&r.dialects.crm, &r.dialects.connector);
     if crm.name != "crmsim" || connector.name != "crmsim" {
         let _ = if crm.name == connector.name {
@@ -84,7 +94,7 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "  latency (ms, steady phase)      count      p50      p90      p99      max"
+        "  latency (ms, steady phase)      count      min      p50      p90      p95      p99      max"
     );
     for (key, l) in &s.latency_ms {
         if key.starts_with("server.") {
@@ -92,8 +102,8 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(
             out,
-            "    {key:<28} {:>8} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
-            l.count, l.p50, l.p90, l.p99, l.max
+            "    {key:<28} {:>8} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            l.count, l.min, l.p50, l.p90, l.p95, l.p99, l.max
         );
     }
     if !s.windows.is_empty() {

@@ -168,8 +168,10 @@ mod tests {
     fn window(p50: f64, p99: f64, count: u64, rss: f64) -> WindowReport {
         let l = LatencySummary {
             count,
+            min: p50,
             p50,
             p90: p99,
+            p95: p99,
             p99,
             p999: p99,
             max: p99,

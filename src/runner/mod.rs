@@ -11,9 +11,11 @@
 //! - [`faults`]: the scenario's faults as a timeline;
 //! - [`failover`]: what a fault cost, read off what the components recorded;
 //! - `observe`: live figures and totals;
+//! - `abort`: whether a threshold is already broken for good (`run.abort_on_fail`);
 //! - [`cost`]: CPU and memory the run cost, to tell a saturated machine from a slow system;
 //! - [`progress`]: the progress bar or lines.
 
+mod abort;
 pub mod contact_center;
 pub mod cost;
 pub mod failover;
@@ -51,6 +53,8 @@ pub struct PhaseLog {
     pub faults: Vec<(Instant, faults::Due, Result<String, String>)>,
     /// The steady phase's windows (`run.window`), in order.
     pub windows: Vec<WindowMark>,
+    /// `run.abort_on_fail`: seconds into the steady phase, and the threshold that ended it.
+    pub aborted: Option<(f64, String)>,
 }
 
 /// One window of the steady phase: when it was, what flowed, and the process's resident memory

@@ -59,6 +59,23 @@ pub fn totals(t: &Topology, center: &ContactCenter) -> Totals {
         totals.handshakes_full += link.handshakes_full;
         totals.handshakes_resumed += link.handshakes_resumed;
     }
+    // Killed instances: what they did before they died still happened (the summary counts it,
+    // so the live figures must too, or a kill makes completed and lost calls go down).
+    for r in t.past_connectors() {
+        let k = &r.acd.counters;
+        totals.completed += k.completed + k.transferred;
+        totals.lost += k.lost();
+        totals.failures += r.events.failed + r.events.refused;
+        totals.handshakes_full += r.requests_link.handshakes_full;
+        totals.handshakes_resumed += r.requests_link.handshakes_resumed;
+    }
+    for r in t.past_crms() {
+        totals.requests += r.counts.requests;
+        totals.events += r.counts.events;
+        totals.failures += r.counts.request_errors + r.counts.faults;
+        totals.handshakes_full += r.events_link.handshakes_full;
+        totals.handshakes_resumed += r.events_link.handshakes_resumed;
+    }
     totals
 }
 
@@ -105,6 +122,18 @@ pub fn live(t: &Topology, center: &ContactCenter) -> Live {
         live.requests += counts.requests;
         live.events += counts.events;
         live.errors += crm.metrics().errors.total();
+    }
+    let error_count = |errors: &[stats::ErrorEntry]| errors.iter().map(|e| e.count).sum::<u64>();
+    for r in t.past_connectors() {
+        let k = &r.acd.counters;
+        live.completed += k.completed + k.transferred;
+        live.lost += k.lost();
+        live.errors += error_count(&r.errors);
+    }
+    for r in t.past_crms() {
+        live.requests += r.counts.requests;
+        live.events += r.counts.events;
+        live.errors += error_count(&r.errors);
     }
     live
 }

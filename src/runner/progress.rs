@@ -40,6 +40,8 @@ pub struct Progress {
     phase_started: Instant,
     last_line: Instant,
     last: Option<(Instant, Live)>,
+    /// The figures of the last printed line.
+    last_printed: Option<(Instant, Live)>,
     line_every: Duration,
 }
 
@@ -71,6 +73,7 @@ impl Progress {
             phase_started: Instant::now(),
             last_line: Instant::now(),
             last: None,
+            last_printed: None,
             line_every: Duration::from_secs(5),
         }
     }
@@ -86,47 +89,170 @@ impl Progress {
         }
     }
 
-    /// Shows the figures; rates are computed against the previous call.
+    /// Shows the figures. The bar's rates are over the last update (half a second, live); a
+    /// line's over the time since the previous line, so that a CI log's rates add up to what
+    /// flowed instead of sampling half a second in five.
     pub fn update(&mut self, elapsed: Duration, live: Live) {
         let now = Instant::now();
-        let rates = match &self.last {
-            Some((at, prev)) => {
-                let secs = now.duration_since(*at).as_secs_f64().max(0.001);
-                (
-                    (live.offered.saturating_sub(prev.offered)) as f64 / secs,
-                    (live.requests.saturating_sub(prev.requests)) as f64 / secs,
-                    (live.events.saturating_sub(prev.events)) as f64 / secs,
-                )
-            }
-            None => (0.0, 0.0, 0.0),
-        };
-        let text = format!(
-            "agents {}/{} | calls {} offered, {} active, {} done, {} lost | {:.1} calls/s, {:.0} req/s, {:.0} ev/s | errors {}",
-            live.logged_on,
-            live.agents,
-            live.offered,
-            live.active_calls,
-            live.completed,
-            live.lost,
-            rates.0,
-            rates.1,
-            rates.2,
-            live.errors
-        );
         if let Some(bar) = &self.bar {
+            let text = figures(&live, rates(self.last.as_ref(), now, &live));
             bar.set_position(elapsed.as_secs());
-            bar.set_message(text.clone());
+            bar.set_message(text.join(" | "));
         }
         if self.lines && now.duration_since(self.last_line) >= self.line_every {
+            let since = self.last_printed.as_ref().or(self.last.as_ref());
+            let text = figures(&live, rates(since, now, &live));
+            eprintln!("{}", line(elapsed, &self.phase, &text));
             self.last_line = now;
-            eprintln!("crmsim: {:>4}s {:<7} {text}", elapsed.as_secs(), self.phase);
+            self.last_printed = Some((now, live.clone()));
         }
         self.last = Some((now, live));
+    }
+
+    /// Announces something that happened (a fault applied), on its own line in either mode:
+    /// a CI log must show when the kill came, not only the figures it moved.
+    pub fn note(&self, elapsed: Duration, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.println(format!("crmsim: {:>4}s {text}", elapsed.as_secs()));
+        }
+        if self.lines {
+            eprintln!("crmsim: {:>4}s {text}", elapsed.as_secs());
+        }
     }
 
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// Calls, requests and events per second from `since` to `now` (0 with nothing to compare).
+fn rates(since: Option<&(Instant, Live)>, now: Instant, live: &Live) -> (f64, f64, f64) {
+    let Some((at, prev)) = since else {
+        return (0.0, 0.0, 0.0);
+    };
+    let secs = now.duration_since(*at).as_secs_f64().max(0.001);
+    let per_s = |now: u64, then: u64| now.saturating_sub(then) as f64 / secs;
+    (
+        per_s(live.offered, prev.offered),
+        per_s(live.requests, prev.requests),
+        per_s(live.events, prev.events),
+    )
+}
+
+/// The widest line a CI log or a terminal shows without wrapping.
+const WIDTH: usize = 80;
+
+/// The live figures, most important first; [`line`] keeps what fits. The calls (with the lost
+/// ones, counted as the summary counts them) always; agents while not all are logged on (the
+/// logon, a failover); errors when there are any; then the message rate.
+fn figures(
+    live: &Live,
+    (calls_per_s, requests_per_s, events_per_s): (f64, f64, f64),
+) -> Vec<String> {
+    let mut out = vec![format!(
+        "calls {} ({} active, {} lost) {}/s",
+        live.offered,
+        live.active_calls,
+        live.lost,
+        rate(calls_per_s)
+    )];
+    if live.logged_on < live.agents {
+        out.push(format!("agents {}/{}", live.logged_on, live.agents));
+    }
+    if live.errors > 0 {
+        out.push(format!("{} errors", live.errors));
+    }
+    out.push(format!("{} msg/s", rate(requests_per_s + events_per_s)));
+    out
+}
+
+/// A rate with a decimal while it is small enough for one to matter.
+fn rate(per_s: f64) -> String {
+    if per_s < 100.0 {
+        format!("{per_s:.1}")
+    } else {
+        format!("{per_s:.0}")
+    }
+}
+
+/// One progress line of at most [`WIDTH`] characters: the time, the phase, then each figure
+/// that still fits, in order of importance (the first one always).
+fn line(elapsed: Duration, phase: &str, figures: &[String]) -> String {
+    let mut out = format!("crmsim: {:>4}s {phase:<7}", elapsed.as_secs());
+    for (i, f) in figures.iter().enumerate() {
+        let sep = if i == 0 { " " } else { " | " };
+        if i > 0 && out.chars().count() + sep.len() + f.chars().count() > WIDTH {
+            continue;
+        }
+        out.push_str(sep);
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(logged_on: u64, offered: u64, active: u64, lost: u64, errors: u64) -> Live {
+        Live {
+            logged_on,
+            agents: 1000,
+            offered,
+            completed: offered - active - lost,
+            lost,
+            active_calls: active,
+            requests: 0,
+            events: 0,
+            errors,
+        }
+    }
+
+    #[test]
+    fn a_line_fits_80_columns_and_keeps_what_matters_most() {
+        let at = Duration::from_secs(3599);
+        let rates = (40.0, 100.0, 300.0);
+        let calm = line(
+            at,
+            "steady",
+            &figures(&live(1000, 17_365, 356, 0, 0), rates),
+        );
+        assert_eq!(
+            calm,
+            "crmsim: 3599s steady  calls 17365 (356 active, 0 lost) 40.0/s | 400 msg/s"
+        );
+        // A failover: agents logging on again come before the error count, which no longer fits.
+        let failover = line(
+            at,
+            "steady",
+            &figures(&live(980, 17_365, 356, 19, 7), rates),
+        );
+        assert_eq!(
+            failover,
+            "crmsim: 3599s steady  calls 17365 (356 active, 19 lost) 40.0/s | agents 980/1000"
+        );
+        let errors = line(
+            at,
+            "steady",
+            &figures(&live(1000, 17_365, 356, 19, 7), rates),
+        );
+        assert!(errors.ends_with("19 lost) 40.0/s | 7 errors"), "{errors}");
+        // Huge figures: the calls alone, never cut.
+        let big = (5678.0, 56_780.0, 99_999.0);
+        for l in [1000, 10] {
+            let text = line(
+                at,
+                "steady",
+                &figures(&live(l, 12_345_678, 22_222, 12_345, 99_999), big),
+            );
+            assert!(
+                text.chars().count() <= WIDTH,
+                "{} columns: {text}",
+                text.chars().count()
+            );
+            assert!(text.contains("12345 lost) 5678/s"), "{text}");
         }
     }
 }

@@ -237,34 +237,41 @@ impl<'a> Session<'a> {
         self.progress.phase(phase);
     }
 
-    /// The latencies of window `name` across every component, summarised; the components'
-    /// histograms of it are freed.
-    fn take_window(&self, name: &str) -> std::collections::BTreeMap<String, stats::LatencySummary> {
-        let mut merged: std::collections::BTreeMap<String, hdrhistogram::Histogram<u64>> =
-            std::collections::BTreeMap::new();
-        let books = self
+    /// The latencies of window `ended` across every component, summarised; then each
+    /// component's histograms of it are emptied and reused for window `next` (freed when there
+    /// is none), so that windows cost no allocation after the first.
+    fn roll_window(
+        &self,
+        ended: &str,
+        next: Option<&str>,
+    ) -> std::collections::BTreeMap<String, stats::LatencySummary> {
+        let books: Vec<&stats::LatencyBook> = self
             .topology
             .crms()
             .map(|c| &c.metrics().latency)
             .chain(self.topology.connectors().map(|c| &c.metrics().latency))
-            .chain(std::iter::once(&*self.center.latency));
-        for book in books {
-            for (key, h) in book.take_phase(name) {
-                match merged.get_mut(&key) {
-                    // Same bounds everywhere, so `add` cannot fail.
-                    Some(m) => {
-                        let _ = m.add(&h);
-                    }
-                    None => {
-                        merged.insert(key, h);
-                    }
+            .chain(std::iter::once(&*self.center.latency))
+            .collect();
+        let keys: std::collections::BTreeSet<String> =
+            books.iter().flat_map(|b| b.phase_keys(ended)).collect();
+        let mut out = std::collections::BTreeMap::new();
+        // One scratch histogram, merged into key by key: percentiles of the merged
+        // distribution, without a copy of every component's histograms.
+        if let Some(mut scratch) = stats::latency::new_histogram(3) {
+            for key in keys {
+                scratch.reset();
+                for book in &books {
+                    book.add_phase_into(&key, ended, &mut scratch);
+                }
+                if !scratch.is_empty() {
+                    out.insert(key, stats::latency::summarize(&scratch));
                 }
             }
         }
-        merged
-            .iter()
-            .map(|(k, h)| (k.clone(), stats::latency::summarize(h)))
-            .collect()
+        for book in &books {
+            book.roll_window(ended, next);
+        }
+        out
     }
 
     /// From now on, latencies also count towards the window `name` of the current phase.
@@ -300,6 +307,24 @@ impl<'a> Session<'a> {
                 next_update = now + Duration::from_millis(500);
             }
             tokio::time::sleep(Duration::from_millis(20).min(deadline - now)).await;
+        }
+    }
+
+    /// Waits `wait`, looking once a second for a threshold broken for good; returns it if one
+    /// is.
+    async fn wait_unless_broken(&mut self, wait: Duration) -> Option<String> {
+        let end = Instant::now() + wait;
+        loop {
+            let t = &self.loaded.scenario.thresholds;
+            if let Some(why) = super::abort::certainly_broken(t, &self.topology, &self.center) {
+                return Some(why);
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.until(left.min(Duration::from_secs(1)), |_, _| false)
+                .await;
         }
     }
 
@@ -374,19 +399,31 @@ impl<'a> Session<'a> {
                 .map_or(end, |at| at.min(end))
                 .min(next_window);
             let wait = next.saturating_duration_since(Instant::now());
-            self.until(wait, |_, _| false).await;
+            if self.loaded.scenario.run.abort_on_fail {
+                if let Some(why) = self.wait_unless_broken(wait).await {
+                    let at = start.elapsed().as_secs_f64();
+                    self.progress.note(
+                        self.started.elapsed(),
+                        &format!("aborting the steady phase at {at:.1}s: {why}"),
+                    );
+                    self.center.timeline.mark(Instant::now(), "aborted");
+                    self.log.aborted = Some((at, why));
+                    break;
+                }
+            } else {
+                self.until(wait, |_, _| false).await;
+            }
             let now = Instant::now();
             if let Some(w) = &mut windows
                 && now >= w.current_end
             {
                 let totals = self.totals();
                 let mut mark = w.close(now, start, totals.since(&window_totals));
-                mark.latency_ms = self.take_window(&mark.name);
+                // After `close`, the windows' name is the next one's.
+                let next = (now < end).then(|| w.name());
+                mark.latency_ms = self.roll_window(&mark.name, next.as_deref());
                 self.log.windows.push(mark);
                 window_totals = totals;
-                if now < end {
-                    self.enter_window(&w.name());
-                }
             }
             if now >= end {
                 break;
@@ -394,6 +431,17 @@ impl<'a> Session<'a> {
             for due in timeline.take_due(now) {
                 self.apply(&due).await;
             }
+        }
+        if self.log.aborted.is_some() {
+            // Cut short: undo what was applied (a paused side resumes, a latency ends) so the
+            // drain can finish, but start no new fault.
+            let now = Instant::now();
+            for due in timeline.take_due(start + steady) {
+                if due.undo && start + due.spec.at <= now {
+                    self.apply(&due).await;
+                }
+            }
+            return;
         }
         // Faults that were meant to be undone by now are undone; the rest stay for the record.
         for due in timeline.take_due(start + steady) {
@@ -412,11 +460,17 @@ impl<'a> Session<'a> {
         {
             Ok(done) => {
                 tracing::info!("fault: {label}: {done}");
+                self.progress
+                    .note(self.started.elapsed(), &format!("fault {label}: {done}"));
                 self.center.timeline.mark(now, label);
                 self.log.faults.push((now, step.clone(), Ok(done)));
             }
             Err(why) => {
                 tracing::warn!("fault: {label} could not be applied: {why}");
+                self.progress.note(
+                    self.started.elapsed(),
+                    &format!("fault {label} could not be applied: {why}"),
+                );
                 self.center.timeline.mark(now, format!("{label} (failed)"));
                 self.log.faults.push((now, step.clone(), Err(why)));
             }
@@ -462,6 +516,11 @@ impl<'a> Session<'a> {
         for c in self.topology.connectors() {
             latency.absorb(&c.metrics().latency);
             timeline.absorb(&c.metrics().timeline);
+        }
+        // Killed instances measured until they died: their latencies and seconds count too.
+        for (book, seconds) in self.topology.past_books() {
+            latency.absorb(book);
+            timeline.absorb(seconds);
         }
         latency.absorb(&self.center.latency);
         timeline.absorb(&self.center.timeline);

@@ -8,6 +8,7 @@ pub mod capacity;
 pub mod duration;
 pub mod faults;
 mod model;
+mod overrides;
 pub mod server;
 mod source;
 
@@ -17,10 +18,11 @@ use std::time::Duration;
 pub use duration::show as show_duration;
 pub use faults::{FaultAction, FaultSpec};
 pub use model::{
-    CallsSection, ConnectorSection, CrmSection, Deployment, Dialects, Failback, Hangup, Logon,
-    OnMarkedDown, OnMarkedUp, ProxyCheck, ProxyEngine, ProxySection, RunSection, Scenario,
-    Thresholds, TlsSection,
+    CallsSection, ConnectorSection, CrmSection, Deployment, Dialects, Failback, Hangup,
+    LatencyLimits, Logon, OnMarkedDown, OnMarkedUp, ProxyCheck, ProxyEngine, ProxySection,
+    RunSection, Scenario, Thresholds, TlsSection,
 };
+pub use overrides::Override;
 pub use server::ServerSection;
 pub use source::{ScenarioError, Source, read_utf8};
 
@@ -30,6 +32,8 @@ pub struct LoadedScenario {
     pub path: PathBuf,
     pub name: String,
     pub scenario: Scenario,
+    /// The `--set` overrides applied over the file, as written (`calls.rate=50`).
+    pub overrides: Vec<String>,
 }
 
 impl LoadedScenario {
@@ -57,15 +61,52 @@ impl LoadedScenario {
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    load_with(path, &[])
+}
+
+/// Reads a scenario file, applies `--set` overrides over it and checks the result.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
     let text = source::read_utf8(path, "scenario")?;
-    parse(path, &text)
+    parse_with(path, &text, overrides)
 }
 
 /// Parses and checks scenario text; `path` names it in errors and anchors relative paths.
 pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, ScenarioError> {
-    let src = Source { file: path, text };
-    let scenario: Scenario =
-        toml::from_str(text).map_err(|e| src.error(e.span(), e.message().trim().to_owned()))?;
+    parse_with(path, text, &[])
+}
+
+/// Parses scenario text, applies the overrides in order and checks the result. The text must be
+/// a valid scenario on its own, so that its errors keep their line and column; an override's
+/// error names the override.
+pub fn parse_with(
+    path: &Path,
+    text: &str,
+    overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    let src = Source {
+        file: path,
+        text,
+        overrides,
+    };
+    let located = |e: toml::de::Error| src.error(e.span(), e.message().trim().to_owned());
+    let mut scenario: Scenario = toml::from_str(text).map_err(located)?;
+    if !overrides.is_empty() {
+        let mut table: toml::Table = toml::from_str(text).map_err(located)?;
+        for o in overrides {
+            let named = |why: String| ScenarioError {
+                file: path.to_path_buf(),
+                at: None,
+                message: format!("{o}: {why}"),
+            };
+            o.apply(&mut table).map_err(named)?;
+            scenario = toml::Value::Table(table.clone())
+                .try_into()
+                // Read from a value, the error has no line; its Display adds the key's path.
+                .map_err(|e: toml::de::Error| {
+                    named(e.to_string().trim().replace("\nin ", " in "))
+                })?;
+        }
+    }
     validate(&src, &scenario)?;
     let name = scenario.run.name.clone().unwrap_or_else(|| {
         path.file_stem().map_or_else(
@@ -77,6 +118,7 @@ pub fn parse(path: &Path, text: &str) -> Result<LoadedScenario, ScenarioError> {
         path: path.to_path_buf(),
         name,
         scenario,
+        overrides: overrides.iter().map(|o| o.text.clone()).collect(),
     };
     check_files(&src, &loaded)?;
     loaded.scenario.dialects = load_dialects(&src, &loaded)?;
@@ -108,6 +150,13 @@ fn load_dialects(src: &Source<'_>, loaded: &LoadedScenario) -> Result<Dialects, 
         crm: side(["crm", "dialect"], &s.crm.dialect)?,
         connector: side(["connector", "dialect"], &s.connector.dialect)?,
     })
+}
+
+/// The latency keys a run reports: every operation and event, the arrivals' lateness, and the
+/// connector's processing time per operation.
+fn is_latency_key(key: &str) -> bool {
+    let op = |k: &str| ici::Operation::ALL.iter().any(|o| o.key() == k);
+    key == "arrival.lateness" || op(key) || key.strip_prefix("server.").is_some_and(op)
 }
 
 /// Checks that go beyond types: ranges, combinations, what the seed allows.
@@ -152,6 +201,28 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
                  too (e.g. window = \"10m\")"
                     .into(),
             );
+        }
+    }
+    for (key, limits) in &s.thresholds.latency {
+        let path = |k: &'static str| ["thresholds", "latency", key.as_str(), k];
+        if !is_latency_key(key) {
+            let known: Vec<&str> = ici::Operation::ALL.iter().map(|o| o.key()).collect();
+            return err(
+                &["thresholds", "latency", key.as_str()],
+                format!(
+                    "crmsim measures no latency called {key:?}: give an operation or event ({}), \
+                     arrival.lateness, or server.<operation> for the connector's own time",
+                    known.join(", ")
+                ),
+            );
+        }
+        for (k, _, v, _) in limits.set() {
+            if !(v.is_finite() && v > 0.0) {
+                return err(
+                    &path(k),
+                    format!("{v}: give a positive number of milliseconds"),
+                );
+            }
         }
     }
     if let Logon::Rate(rate) = s.run.logon

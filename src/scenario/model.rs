@@ -132,6 +132,10 @@ pub struct RunSection {
     /// Log every agent off at the end (and check that it worked).
     #[serde(default = "yes")]
     pub logoff: bool,
+    /// End the steady phase as soon as a threshold is certainly broken (a count over its
+    /// limit, a latency over its `max_ms`); the drain, the logoff and the report follow.
+    #[serde(default)]
+    pub abort_on_fail: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -387,6 +391,41 @@ pub struct Thresholds {
     /// Windows (`run.window`): largest relative growth of resident memory from the end of the
     /// first window to the end of the last (0.05: under 5%).
     pub max_memory_growth: Option<f64>,
+    /// Per operation or event, limits on its steady-phase percentiles:
+    /// `[thresholds.latency."call.answer"] p95_ms = 50`.
+    pub latency: std::collections::BTreeMap<String, LatencyLimits>,
+}
+
+/// Limits on one operation's or event's steady-phase latency, in milliseconds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyLimits {
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub p999_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+/// Reads one percentile of a latency summary.
+pub type Pick = fn(&stats::LatencySummary) -> f64;
+
+impl LatencyLimits {
+    /// Each limit that is set: its key, the percentile's name in checks, the limit, and how to
+    /// read that percentile from a summary.
+    pub fn set(&self) -> impl Iterator<Item = (&'static str, &'static str, f64, Pick)> {
+        let all: [(&str, &str, Option<f64>, Pick); 6] = [
+            ("p50_ms", "p50", self.p50_ms, |l| l.p50),
+            ("p90_ms", "p90", self.p90_ms, |l| l.p90),
+            ("p95_ms", "p95", self.p95_ms, |l| l.p95),
+            ("p99_ms", "p99", self.p99_ms, |l| l.p99),
+            ("p999_ms", "p99.9", self.p999_ms, |l| l.p999),
+            ("max_ms", "max", self.max_ms, |l| l.max),
+        ];
+        all.into_iter()
+            .filter_map(|(key, name, v, pick)| v.map(|v| (key, name, v, pick)))
+    }
 }
 
 impl Default for Thresholds {
@@ -409,6 +448,7 @@ impl Default for Thresholds {
             max_events_lost: None,
             max_window_drift: None,
             max_memory_growth: None,
+            latency: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -33,6 +33,8 @@ impl std::error::Error for ScenarioError {}
 pub struct Source<'a> {
     pub file: &'a Path,
     pub text: &'a str,
+    /// `--set` overrides applied over the text: an error at a key one of them set names it.
+    pub overrides: &'a [super::Override],
 }
 
 impl Source<'_> {
@@ -59,6 +61,13 @@ impl Source<'_> {
     /// is absent (a default was used), or nowhere.
     pub fn error_at(&self, path: &[&str], message: impl Into<String>) -> ScenarioError {
         let message = format!("{}: {}", path.join("."), message.into());
+        if let Some(o) = self.overrides.iter().rev().find(|o| o.covers(path)) {
+            return ScenarioError {
+                file: self.file.to_path_buf(),
+                at: None,
+                message: format!("{o}: {message}"),
+            };
+        }
         self.error(self.span_of(path), message)
     }
 
@@ -144,6 +153,7 @@ mod tests {
         let src = Source {
             file: Path::new("s.toml"),
             text,
+            overrides: &[],
         };
         let e = src.error_at(&["calls", "rate"], "must be positive");
         assert_eq!(e.to_string(), "s.toml:5:8: calls.rate: must be positive");

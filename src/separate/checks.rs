@@ -429,7 +429,7 @@ fn event_path(out: &mut Checks, plan: &ContainerPlan, crm: &Value, proxy: &Value
 }
 
 /// The checks as JUnit XML: one test suite, one test case per check.
-pub fn junit(suite: &str, checks: &[Check]) -> String {
+pub fn junit(suite: &str, checks: &[Check], duration_s: f64) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -438,14 +438,15 @@ pub fn junit(suite: &str, checks: &[Check]) -> String {
     };
     let failures = checks.iter().filter(|c| !c.passed).count();
     let mut x = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" time=\"{duration_s:.3}\">\n",
         esc(suite),
         checks.len()
     );
     let class = suite.replace(' ', ".");
     for c in checks {
         x.push_str(&format!(
-            "  <testcase classname=\"{}\" name=\"{}\">",
+            // Each check judges the whole run, so it carries the run's time.
+            "  <testcase classname=\"{}\" name=\"{}\" time=\"{duration_s:.3}\">",
             esc(&class),
             esc(&c.name)
         ));

@@ -208,6 +208,7 @@ pub async fn run(
     };
     Ok(ProcessReport {
         scenario: loaded.name.clone(),
+        overrides: loaded.overrides.clone(),
         mode,
         deployment: s.run.deployment.as_str(),
         tls: s.tls.enabled,
@@ -241,6 +242,14 @@ fn refuse_what_cannot_run(
         // per window, which only the in-process runner keeps.
         return Err(ProcessError::Unsupported(format!(
             "{flag} cannot cut the steady phase into windows; {} sets run.window (run it in process)",
+            loaded.path.display()
+        )));
+    }
+    if s.run.abort_on_fail {
+        // Judging while the run goes needs the components' live books, which only the
+        // in-process runner reads; as processes they report once, at their end.
+        return Err(ProcessError::Unsupported(format!(
+            "{flag} judges the components' reports at their end and cannot abort early; {} sets run.abort_on_fail (run it in process)",
             loaded.path.display()
         )));
     }

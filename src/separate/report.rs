@@ -25,6 +25,8 @@ pub struct AppliedFault {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProcessReport {
     pub scenario: String,
+    /// `--set` overrides applied over the file, as given (`calls.rate=50`).
+    pub overrides: Vec<String>,
     pub mode: &'static str,
     pub deployment: &'static str,
     pub tls: bool,
@@ -56,6 +58,9 @@ impl ProcessReport {
                 .map_or_else(String::new, |e| format!(", proxy engine {e}")),
             self.duration_s
         );
+        if !self.overrides.is_empty() {
+            let _ = writeln!(out, "  set {}", self.overrides.join(", "));
+        }
         for f in &self.faults {
             let _ = writeln!(
                 out,
@@ -93,6 +98,10 @@ impl ProcessReport {
 
     /// The checks as JUnit XML.
     pub fn junit(&self) -> String {
-        checks::junit(&format!("{} {}", self.mode, self.scenario), &self.checks)
+        checks::junit(
+            &format!("{} {}", self.mode, self.scenario),
+            &self.checks,
+            self.duration_s,
+        )
     }
 }

@@ -33,6 +33,7 @@ impl ConfigFile {
         Source {
             file: &self.path,
             text: &self.text,
+            overrides: &[],
         }
     }
 

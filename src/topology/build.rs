@@ -193,6 +193,7 @@ pub async fn build(
             config,
             running: Some(connector),
             past: Vec::new(),
+            past_metrics: Vec::new(),
         });
     }
 
@@ -284,6 +285,7 @@ pub async fn build(
             logon,
             running: Some(crm),
             past: Vec::new(),
+            past_metrics: Vec::new(),
         });
     }
     Ok(Topology {

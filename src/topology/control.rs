@@ -114,11 +114,13 @@ impl Topology {
         // taken.
         center.set_desks(self.call_desks());
         let now = Instant::now();
+        let metrics = connector.metrics().clone();
         let report = connector.kill(&format!("{name} killed")).await;
         let dropped = report.killed.as_ref().map_or(0, |k| k.dropped_calls.len());
         let lost = report.killed.as_ref().map_or(0, |k| k.events_lost);
         if let Some(slot) = self.sides.iter_mut().find(|s| s.name == name) {
             slot.past.push((now, report));
+            slot.past_metrics.push(metrics);
         }
         Ok(format!(
             "{name} killed: {dropped} calls dropped, {lost} events lost with it"
@@ -158,6 +160,7 @@ impl Topology {
             .running
             .take()
             .ok_or_else(|| format!("{name} is not running"))?;
+        slot.past_metrics.push(crm.metrics().clone());
         slot.past.push((Instant::now(), crm.kill().await));
         Ok(format!("{name} killed"))
     }

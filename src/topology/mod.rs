@@ -49,6 +49,9 @@ pub struct ConnectorSlot {
     running: Option<Connector>,
     /// Killed instances: when, and their final account.
     past: Vec<(Instant, ConnectorReport)>,
+    /// Killed instances' latency books and timelines: what they measured before they died
+    /// belongs in the run's latencies and per-second timeline.
+    past_metrics: Vec<std::sync::Arc<sim_connector::metrics::ConnectorMetrics>>,
 }
 
 /// A CRM instance, likewise.
@@ -59,6 +62,8 @@ pub struct CrmSlot {
     running: Option<Crm>,
     /// Killed instances: when, and their final account.
     past: Vec<(Instant, CrmReport)>,
+    /// Killed instances' latency books and timelines.
+    past_metrics: Vec<std::sync::Arc<sim_crm::metrics::CrmMetrics>>,
 }
 
 /// The reverse proxy, likewise; its state changes outlive a killed instance.
@@ -114,6 +119,32 @@ impl Topology {
     /// Running connector sides.
     pub fn connectors(&self) -> impl Iterator<Item = &Connector> {
         self.sides.iter().filter_map(|s| s.running.as_ref())
+    }
+
+    /// The final accounts of connector instances that were killed: live figures add them, so
+    /// that a kill does not make calls already completed or lost vanish from the counts.
+    pub fn past_connectors(&self) -> impl Iterator<Item = &ConnectorReport> {
+        self.sides
+            .iter()
+            .flat_map(|s| s.past.iter().map(|(_, r)| r))
+    }
+
+    /// The final accounts of CRM instances that were killed.
+    pub fn past_crms(&self) -> impl Iterator<Item = &CrmReport> {
+        self.crms.iter().flat_map(|s| s.past.iter().map(|(_, r)| r))
+    }
+
+    /// The latency books and timelines of killed instances, CRMs and connectors.
+    pub fn past_books(&self) -> impl Iterator<Item = (&stats::LatencyBook, &stats::Timeline)> {
+        let crms = self
+            .crms
+            .iter()
+            .flat_map(|s| s.past_metrics.iter().map(|m| (&m.latency, &m.timeline)));
+        let sides = self
+            .sides
+            .iter()
+            .flat_map(|s| s.past_metrics.iter().map(|m| (&m.latency, &m.timeline)));
+        crms.chain(sides)
     }
 
     /// The running connector called `name`.

@@ -136,6 +136,7 @@ pub fn run_case(case: &Case) {
         return;
     }
     let image = image();
+    let started = Instant::now();
     let (name, tag) = image.rsplit_once(':').unwrap_or((image, "latest"));
     // Unique per test: tests of one binary run at once, and Docker allows two networks of one
     // name (then neither can be removed by name).
@@ -243,7 +244,11 @@ pub fn run_case(case: &Case) {
     if let Ok(dir) = std::env::var("CRMSIM_JUNIT_DIR") {
         let dir = Path::new(&dir);
         std::fs::create_dir_all(dir).unwrap();
-        let xml = junit(&format!("containers {}", case.name()), &checks);
+        let xml = junit(
+            &format!("containers {}", case.name()),
+            &checks,
+            started.elapsed().as_secs_f64(),
+        );
         std::fs::write(dir.join(format!("containers-{}.xml", case.name())), xml).unwrap();
     }
     let failed = checks.iter().filter(|c| !c.passed).count();
