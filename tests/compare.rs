@@ -3,57 +3,40 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SCENARIO: &str = r#"
-[run]
-deployment = "direct"
-logon = "storm"
-warmup = "500ms"
-steady = "2s"
-drain = "10s"
-[tls]
-enabled = true
-[crm]
-agents = 5
-ring_delay = "50ms"
-talk_time = "200ms"
-wrap_up = "100ms"
-[calls]
-rate = 5.0
-arrival = "constant"
-[thresholds]
-min_completed_calls = 1
-"#;
+mod support;
 
-fn crmsim(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
-        .args(args.iter().map(|a| a.as_ref()))
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use support::served::{SHORT_DIRECT, crmsim};
 
+/// A real run report (SSL on), written to `dir/base.json`.
 fn real_report(dir: &Path) -> PathBuf {
     let scenario = dir.join("s.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
+    std::fs::write(&scenario, SHORT_DIRECT).unwrap();
     let json = dir.join("base.json");
-    let (code, out, err) = crmsim(&[
-        &"run",
-        &scenario,
-        &"--progress",
-        &"quiet",
-        &"--quiet",
-        &"--json",
-        &json,
-    ]);
+    let args: [&OsStr; 9] = [
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--set".as_ref(),
+        "tls.enabled=true".as_ref(),
+        "--progress".as_ref(),
+        "quiet".as_ref(),
+        "--quiet".as_ref(),
+        "--json".as_ref(),
+        json.as_os_str(),
+    ];
+    let (code, out, err) = crmsim(&args);
     assert_eq!(code, Some(0), "{out}{err}");
     json
+}
+
+/// `crmsim compare ARGS`.
+fn compare(args: &[&OsStr]) -> (Option<i32>, String, String) {
+    let mut all: Vec<&OsStr> = vec!["compare".as_ref()];
+    all.extend_from_slice(args);
+    crmsim(&all)
 }
 
 fn junit_valid(file: &Path) {
@@ -76,15 +59,17 @@ fn a_report_against_itself_passes_and_against_a_doubled_p99_fails_naming_it() {
     let base = real_report(dir.path());
     let md = dir.path().join("c.md");
     let xml = dir.path().join("c.xml");
-    let (code, out, err) = crmsim(&[
-        &"compare",
-        &base,
-        &base,
-        &"--markdown",
-        &md,
-        &"--junit",
-        &xml,
-    ]);
+    let outputs = |b: &Path, n: &Path| {
+        compare(&[
+            b.as_os_str(),
+            n.as_os_str(),
+            "--markdown".as_ref(),
+            md.as_os_str(),
+            "--junit".as_ref(),
+            xml.as_os_str(),
+        ])
+    };
+    let (code, out, err) = outputs(&base, &base);
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("PASS: 0 regressions, 0 better"), "{out}");
     assert!(
@@ -101,15 +86,7 @@ fn a_report_against_itself_passes_and_against_a_doubled_p99_fails_naming_it() {
     *p99 = serde_json::json!(doubled);
     let new = dir.path().join("new.json");
     std::fs::write(&new, report.to_string()).unwrap();
-    let (code, out, err) = crmsim(&[
-        &"compare",
-        &base,
-        &new,
-        &"--markdown",
-        &md,
-        &"--junit",
-        &xml,
-    ]);
+    let (code, out, err) = outputs(&base, &new);
     assert_eq!(code, Some(1), "{out}{err}");
     let line = out
         .lines()
@@ -128,12 +105,11 @@ fn a_report_against_itself_passes_and_against_a_doubled_p99_fails_naming_it() {
     assert_eq!(junit.matches("<failure ").count(), 1, "{junit}");
 
     // A looser tolerance for that figure lets it pass.
-    let (code, out, err) = crmsim(&[
-        &"compare",
-        &base,
-        &new,
-        &"--tolerance",
-        &"steady.latency_ms.call.answer.p99=1000%",
+    let (code, out, err) = compare(&[
+        base.as_os_str(),
+        new.as_os_str(),
+        "--tolerance".as_ref(),
+        "steady.latency_ms.call.answer.p99=1000%".as_ref(),
     ]);
     assert_eq!(code, Some(0), "{out}{err}");
 }
@@ -142,35 +118,40 @@ fn a_report_against_itself_passes_and_against_a_doubled_p99_fails_naming_it() {
 fn bad_inputs_are_named_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let not_json = d.join("x.json");
-    std::fs::write(&not_json, "{\"verdict\": ").unwrap();
-    let other = d.join("o.json");
-    std::fs::write(&other, "{\"hello\": 1}").unwrap();
-    let cap = d.join("cap.json");
-    std::fs::write(&cap, "{\"rows\": []}").unwrap();
-    let run = d.join("run.json");
-    std::fs::write(&run, "{\"verdict\": \"pass\", \"latency_ms\": {}}").unwrap();
-    let tol = d.join("t.toml");
-    std::fs::write(&tol, "[tolerances]\nlatency = 20\n").unwrap();
+    let file = |name: &str, text: &str| {
+        let path = d.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let not_json = file("x.json", "{\"verdict\": ");
+    let other = file("o.json", "{\"hello\": 1}");
+    let cap = file("cap.json", "{\"rows\": []}");
+    let run = file("run.json", "{\"verdict\": \"pass\", \"latency_ms\": {}}");
+    let tol = file("t.toml", "[tolerances]\nlatency = 20\n");
     let missing = d.join("missing.json");
-    let cases: [(Vec<&dyn AsRef<std::ffi::OsStr>>, &str); 6] = [
-        (vec![&not_json, &run], "x.json:1:"),
-        (vec![&other, &run], "neither a run report"),
-        (vec![&run, &cap], "compare like with like"),
-        (vec![&missing, &run], "cannot read the report"),
+    let os = |p: &PathBuf| p.as_os_str().to_owned();
+    let cases: [(Vec<std::ffi::OsString>, &str); 6] = [
+        (vec![os(&not_json), os(&run)], "x.json:1:"),
+        (vec![os(&other), os(&run)], "neither a run report"),
+        (vec![os(&run), os(&cap)], "compare like with like"),
+        (vec![os(&missing), os(&run)], "cannot read the report"),
         (
-            vec![&run, &run, &"--tolerances", &tol],
+            vec![os(&run), os(&run), "--tolerances".into(), os(&tol)],
             "t.toml: latency: write the tolerance as a string",
         ),
         (
-            vec![&run, &run, &"--tolerance", &"latency=much"],
+            vec![
+                os(&run),
+                os(&run),
+                "--tolerance".into(),
+                "latency=much".into(),
+            ],
             "--tolerance latency=much",
         ),
     ];
     for (args, needle) in cases {
-        let mut all: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"compare"];
-        all.extend(args);
-        let (code, out, err) = crmsim(&all);
+        let args: Vec<&OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+        let (code, out, err) = compare(&args);
         assert_eq!(code, Some(2), "{needle}: {out}{err}");
         assert!(err.contains(needle), "no {needle:?} in {err}");
     }

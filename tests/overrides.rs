@@ -3,45 +3,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
 
-const SCENARIO: &str = r#"
-[run]
-deployment = "direct"
-logon = "storm"
-warmup = "500ms"
-steady = "2s"
-drain = "10s"
-[tls]
-enabled = false
-[crm]
-agents = 5
-ring_delay = "50ms"
-talk_time = "200ms"
-wrap_up = "100ms"
-[calls]
-rate = 5.0
-arrival = "constant"
-[thresholds]
-min_completed_calls = 1
-"#;
+mod support;
 
+use support::served::SHORT_DIRECT as SCENARIO;
+
+/// `crmsim run` on `scenario` (written to `dir/s.toml`) with `args`.
 fn crmsim(dir: &Path, scenario: &str, args: &[&str]) -> (Option<i32>, String, String) {
     let file = dir.join("s.toml");
     std::fs::write(&file, scenario).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
-        .arg("run")
-        .arg(&file)
-        .args(["--progress", "quiet"])
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let mut all = vec![OsString::from("run"), file.into_os_string()];
+    all.extend(
+        ["--progress", "quiet"]
+            .iter()
+            .chain(args)
+            .map(OsString::from),
+    );
+    support::served::crmsim(&all)
 }
 
 #[test]

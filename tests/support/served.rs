@@ -254,6 +254,29 @@ pub fn crmsim(args: &[impl AsRef<std::ffi::OsStr>]) -> (Option<i32>, String, Str
     )
 }
 
+/// A direct scenario of a few seconds (5 agents, 5 calls/s, SSL off) for tests of the
+/// command line and the reports; `rate = 5.0` is on line 16.
+pub const SHORT_DIRECT: &str = r#"
+[run]
+deployment = "direct"
+logon = "storm"
+warmup = "500ms"
+steady = "2s"
+drain = "10s"
+[tls]
+enabled = false
+[crm]
+agents = 5
+ring_delay = "50ms"
+talk_time = "200ms"
+wrap_up = "100ms"
+[calls]
+rate = 5.0
+arrival = "constant"
+[thresholds]
+min_completed_calls = 1
+"#;
+
 /// A proxy-events-direct scenario that freezes side A for 5 s from +2 s, with health checks
 /// quick enough (inter 300 ms, fall 2, timeout 1 s) to see it: for `--processes` (SIGSTOP) and
 /// `--containers` (docker pause) alike.
