@@ -30,6 +30,7 @@ pub mod sniff;
 pub mod tap;
 pub mod tls_failure;
 mod watched_io;
+mod witness;
 
 pub use client::{
     CallError, ClientOptions, ClientTls, ConnectionMode, Forwarded, Reply, SoapClient,

@@ -341,6 +341,16 @@ async fn handle_connection(
         }
         FirstBytes::TlsHandshake | FirstBytes::Unknown => {}
     }
+    // Per connection, a config whose ticketer reports a completed handshake (see `witness`).
+    let witnessed = shared
+        .options
+        .tls
+        .as_ref()
+        .and_then(crate::witness::witnessed);
+    let (acceptor, seen) = match witnessed {
+        Some((config, seen)) => (TlsAcceptor::from(config), Some(seen)),
+        None => (acceptor.clone(), None),
+    };
     let handshake = tokio::time::timeout(
         limits.handshake_timeout,
         acceptor.accept(stream).into_fallible(),
@@ -348,6 +358,14 @@ async fn handle_connection(
     .await;
     let tls_stream = match handshake {
         Ok(Ok(tls_stream)) => tls_stream,
+        Ok(Err((e, _))) if seen.as_ref().is_some_and(|s| s.completed()) => {
+            // The handshake was done; the client left before it took its session tickets
+            // (`openssl s_time`, a TLS health check). A handshake, not a failure.
+            let resumed = seen.as_ref().is_some_and(|s| s.resumed());
+            shared.stats.handshake(resumed);
+            tracing::debug!(server = %name, %peer, error = %e, "TLS handshake completed, then the peer closed the connection");
+            return;
+        }
         Ok(Err((e, tcp))) => {
             // rustls sees an old client only as a missing extension; the ClientHello's own
             // version says what the client really lacks.

@@ -87,3 +87,36 @@ async fn a_client_asking_only_for_http2_is_told_about_alpn_not_certificates() {
     assert!(said.contains("ALPN"), "{said}");
     assert!(!said.contains("certificate"), "{said}");
 }
+
+/// `openssl s_time` completes each handshake and hangs up before it reads the session tickets;
+/// those are handshakes, not refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_right_after_the_handshake_is_not_a_failed_handshake() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let addr = server.local_addr();
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let status = Command::new("openssl")
+            .arg("s_time")
+            .arg("-connect")
+            .arg(addr.to_string())
+            .arg("-cert")
+            .arg(d.join("pki/crm/crm.crt.pem"))
+            .arg("-key")
+            .arg(d.join("pki/crm/crm.key.pem"))
+            .args(["-new", "-time", "2"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "openssl s_time: {status}");
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let s = server.stats().snapshot();
+    assert!(s.handshakes_full >= 10, "{s:?}");
+    assert_eq!(s.handshake_failures, 0, "{:?}", s.failures);
+}
