@@ -6,27 +6,16 @@
 use std::path::Path;
 use std::process::Command;
 
-const SCENARIO: &str = r#"
-[run]
-deployment = "direct"
-logon = "storm"
-warmup = "500ms"
-steady = "2s"
-drain = "10s"
-[tls]
-enabled = false
-[crm]
-agents = 5
-ring_delay = "50ms"
-talk_time = "200ms"
-wrap_up = "100ms"
-[calls]
-rate = 5.0
-arrival = "constant"
-[thresholds]
-min_completed_calls = 2
-max_request_p99_ms = 1000.0
-"#;
+mod support;
+
+/// The shared short direct scenario with a request p99 limit, so that a threshold with a value
+/// is in every report.
+fn scenario() -> String {
+    format!(
+        "{}max_request_p99_ms = 1000.0\n",
+        support::served::SHORT_DIRECT
+    )
+}
 
 fn run(dir: &Path, scenario: &str) -> (Option<i32>, String) {
     let file = dir.join("s.toml");
@@ -68,7 +57,7 @@ fn schema() -> String {
 #[test]
 fn a_passing_run_writes_json_junit_and_html_that_tools_accept() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, stderr) = run(dir.path(), SCENARIO);
+    let (code, stderr) = run(dir.path(), &scenario());
     assert_eq!(code, Some(0), "{stderr}");
 
     let json: serde_json::Value =
@@ -122,7 +111,7 @@ fn a_passing_run_writes_json_junit_and_html_that_tools_accept() {
 #[test]
 fn a_failing_threshold_becomes_a_junit_failure_and_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
-    let failing = SCENARIO.replace("min_completed_calls = 2", "min_completed_calls = 100000");
+    let failing = scenario().replace("min_completed_calls = 1", "min_completed_calls = 100000");
     let (code, stderr) = run(dir.path(), &failing);
     assert_eq!(code, Some(1), "{stderr}");
     let junit = dir.path().join("r.xml");
@@ -141,7 +130,8 @@ fn progress_lines_announce_each_fault_when_it_is_applied() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.toml");
     let scenario = format!(
-        "{SCENARIO}\n[[fault]]\nat = \"500ms\"\naction = \"latency\"\ntarget = \"crm->connector\"\nlatency = \"20ms\"\nduration = \"500ms\"\n"
+        "{}\n[[fault]]\nat = \"500ms\"\naction = \"latency\"\ntarget = \"crm->connector\"\nlatency = \"20ms\"\nduration = \"500ms\"\n",
+        scenario()
     );
     std::fs::write(&file, scenario).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
