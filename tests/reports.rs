@@ -153,3 +153,25 @@ fn progress_lines_announce_each_fault_when_it_is_applied() {
         "{stderr}"
     );
 }
+
+#[test]
+fn logs_and_progress_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, scenario()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .arg("-v")
+        .arg("run")
+        .arg(&file)
+        .args(["--progress", "lines"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(" INFO "), "-v logs at info: {stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stdout.contains('\u{1b}'),
+        "escape codes in a pipe: {stderr:?}"
+    );
+}

@@ -15,12 +15,23 @@ use crate::exit;
 pub enum CertsCommand {
     /// Generate the material of one of the guide's four models, laid out as the connector's
     /// install folder (ssl.ini, CRMConnectorSAP_<name>.ini, ssl/*.pem) plus the SAP side.
+    #[command(after_help = "Examples:
+  crmsim certs new pki --crm-host crm01.corp.example --connector-host cti01.corp.example
+  crmsim certs new pki --layout ca-per-side --pem split --sides ab \\
+    --connector-host cti-a.corp.example --connector-host cti-b.corp.example \\
+    --service-host cti.corp.example")]
     New(Box<NewArgs>),
     /// The doctor: check an ssl.ini, a connector folder, the SAP-side folder, or PEM files.
     /// Exit 0: no error (warnings allowed); 1: errors found; 2: bad arguments.
+    #[command(after_help = "Examples:
+  crmsim certs check 'C:/Program Files (x86)/BucherSuter/MCAforSAP/CRMConnectorSAP'
+  crmsim certs check pki/connector --host cti01.corp.example --json")]
     Check(CheckArgs),
     /// Convert a certificate or key between DER (Windows .cer) and PEM, by the output's
     /// extension (.der/.cer → DER, anything else → PEM).
+    #[command(after_help = "Examples:
+  crmsim certs convert pki/crm/trust-ca.pem trust-ca.cer
+  crmsim certs convert exported.cer exported.pem")]
     Convert { input: PathBuf, output: PathBuf },
 }
 

@@ -11,6 +11,8 @@ use crate::exit;
 pub enum DialectCommand {
     /// Write the built-in dialect (crmsim's profile) as `crmsim.toml` into DIR, to copy and
     /// change what a real system says differently.
+    #[command(after_help = "Examples:
+  crmsim dialect write dialects")]
     Write {
         /// Folder to write into (created if missing).
         dir: PathBuf,
@@ -19,6 +21,9 @@ pub enum DialectCommand {
     /// template well-formed and naming real fields, every vocabulary complete, paths valid.
     /// With captures: decode every captured message with it and list each that does not read
     /// (exit 1 if any).
+    #[command(after_help = "Examples:
+  crmsim dialect check site.toml
+  crmsim dialect check site.toml capture.jsonl --json check.json")]
     Check {
         /// The dialect file (TOML).
         file: PathBuf,
@@ -32,6 +37,9 @@ pub enum DialectCommand {
     /// fields and value words it uses, each choice with its evidence, every guess marked
     /// CONFIRM. Exit 0 written, 1 written but it does not compile or read its own capture,
     /// 2 a bad capture, 3 cannot write.
+    #[command(after_help = "Examples:
+  crmsim dialect learn capture.jsonl --out site.toml
+  crmsim dialect learn monday.jsonl tuesday.jsonl --out site.toml --name customer")]
     Learn {
         /// Captures to learn from.
         #[arg(required = true)]

@@ -17,6 +17,9 @@ pub enum ExportCommand {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  crmsim export compose scenarios/proxy-events-direct.toml --out deploy
+  crmsim export compose scenarios/direct.toml --out deploy --set crm.agents=500")]
 pub struct ComposeArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,

@@ -12,6 +12,12 @@ use crate::record::{self, HopPlan, Material, RecordError, RecordPlan};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
+Examples:
+  crmsim record --out capture.jsonl --har capture.har \\
+    --requests-listen 0.0.0.0:8443 --connector https://cti01.corp.example:8443 \\
+    --events-listen 0.0.0.0:44300 --crm https://crm01.corp.example:44300 \\
+    --connector-dir connector-folder --crm-dir sap-side
+
 Place it where each peer would meet the other: SAP CRM's RFC destination (SM59) points at \
 --requests-listen; the connector's events reach --events-listen either through its static \
 proxy route (TpiDllParameter=SSL PROXY=<recorder>:<port>) or by resolving the CRM's host name \

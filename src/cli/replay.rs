@@ -10,6 +10,10 @@ use crate::exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
+Examples:
+  crmsim replay capture.jsonl --against https://cti01.corp.example:8443 \\
+    --crm-dir sap-side --password '...' --junit replay.xml
+
 Plays the SAP CRM side of the captures again (every agent's requests in recorded order and \
 pacing) against the connector at URL, with an event sink of its own, and compares every answer \
 and event with the recording: elements, attributes, value types and vocabulary words (ids and \

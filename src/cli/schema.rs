@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use crate::exit;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  crmsim schema --out schema
+  crmsim schema --dialect site.toml --out site-schema")]
 pub struct SchemaArgs {
     /// Folder to write into (created if missing).
     #[arg(long, default_value = "ici-schema")]

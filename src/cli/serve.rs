@@ -13,12 +13,20 @@ pub enum ServeCommand {
     /// A simulated SAP CRM: agents log on to the connector its CMS profile names, work calls,
     /// and log off when it stops; its receiver takes the connector's events.
     /// Config keys: see examples/serve-crm.toml.
+    #[command(after_help = "Examples:
+  crmsim serve crm --config examples/serve-crm.toml --json crm.json
+  crmsim serve crm --config crm.toml --dialect site.toml --record sap-side.jsonl")]
     Crm(ServeArgs),
     /// A simulated CRMConnectorSAP: the ICI endpoint, the contact center behind it, events to
     /// each agent's CRM. Config keys: see examples/serve-connector.toml.
+    #[command(after_help = "Examples:
+  crmsim serve connector --config examples/serve-connector.toml --json connector.json
+  crmsim serve connector --config connector.toml --record discovery.jsonl --unknown empty")]
     Connector(ServeArgs),
     /// crmsim's layer-4 reverse proxy: frontends, backends with primary and backup servers,
     /// health checks, static routes; TCP passthrough. Config keys: see examples/serve-proxy.toml.
+    #[command(after_help = "Examples:
+  crmsim serve proxy --config examples/serve-proxy.toml --json proxy.json")]
     Proxy(ServeArgs),
 }
 
