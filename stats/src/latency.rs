@@ -106,21 +106,6 @@ impl LatencyBook {
         inner.window = Some(index);
     }
 
-    /// Takes the histograms recorded during `phase` out of the book, by key: a window that
-    /// ended is summarised once and its histograms (up to 190 KB each at 3 digits) freed, so
-    /// a soak's windows do not grow the process they measure.
-    pub fn take_phase(&self, phase: &str) -> BTreeMap<String, Histogram<u64>> {
-        let mut inner = lock(&self.inner);
-        let Some(i) = inner.phases.iter().position(|p| p == phase) else {
-            return BTreeMap::new();
-        };
-        inner
-            .histograms
-            .iter_mut()
-            .filter_map(|(k, slots)| Some((k.clone(), slots.get_mut(1 + i)?.take()?)))
-            .collect()
-    }
-
     /// The keys recorded during `phase`.
     pub fn phase_keys(&self, phase: &str) -> Vec<String> {
         let inner = lock(&self.inner);
@@ -299,6 +284,41 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rolled_window_is_read_in_place_then_emptied_and_reused_for_the_next() {
+        let book = LatencyBook::default();
+        book.set_phase("steady");
+        book.set_window("w1");
+        for ms in [1, 2, 3] {
+            book.record("call.answer", Duration::from_millis(ms));
+        }
+        assert_eq!(book.phase_keys("w1"), ["call.answer"]);
+        let near = |micros: Option<u64>, want: u64| micros.is_some_and(|m| m.abs_diff(want) <= 10);
+        assert!(near(book.phase_max("call.answer", "w1"), 3000));
+        let mut merged = new_histogram(3).unwrap_or_else(|| panic!("histogram bounds"));
+        book.add_phase_into("call.answer", "w1", &mut merged);
+        book.add_phase_into("call.answer", "w1", &mut merged);
+        assert_eq!(merged.len(), 6, "added twice, read in place");
+
+        book.roll_window("w1", Some("w2"));
+        book.record("call.answer", Duration::from_millis(9));
+        assert!(book.phase_keys("w1").is_empty(), "w1's histograms moved on");
+        assert_eq!(
+            book.histogram("call.answer", Some("w2")).map(|h| h.len()),
+            Some(1)
+        );
+        assert_eq!(
+            book.histogram("call.answer", Some("steady"))
+                .map(|h| h.len()),
+            Some(4)
+        );
+
+        book.roll_window("w2", None);
+        book.record("call.answer", Duration::from_millis(9));
+        assert!(book.phase_keys("w2").is_empty(), "no window after the last");
+        assert!(near(book.phase_max("call.answer", "steady"), 9000));
+    }
 
     #[test]
     fn percentiles_come_out_in_milliseconds() {
