@@ -28,9 +28,10 @@ async fn server(dir: &Path) -> HttpServer {
     .unwrap()
 }
 
-fn s_client(addr: SocketAddr, dir: &Path, extra: &[&str]) {
-    let _ = Command::new("openssl")
-        .arg("s_client")
+/// `openssl TOOL -connect ADDR` with the CRM side's certificate and key, and `extra`.
+fn openssl(tool: &str, addr: SocketAddr, dir: &Path, extra: &[&str]) -> std::process::ExitStatus {
+    Command::new("openssl")
+        .arg(tool)
         .arg("-connect")
         .arg(addr.to_string())
         .arg("-cert")
@@ -42,7 +43,11 @@ fn s_client(addr: SocketAddr, dir: &Path, extra: &[&str]) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .unwrap();
+        .unwrap()
+}
+
+fn s_client(addr: SocketAddr, dir: &Path, extra: &[&str]) {
+    let _ = openssl("s_client", addr, dir, extra);
 }
 
 async fn example(server: &HttpServer) -> String {
@@ -97,20 +102,7 @@ async fn a_client_that_hangs_up_right_after_the_handshake_is_not_a_failed_handsh
     let addr = server.local_addr();
     let d = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let status = Command::new("openssl")
-            .arg("s_time")
-            .arg("-connect")
-            .arg(addr.to_string())
-            .arg("-cert")
-            .arg(d.join("pki/crm/crm.crt.pem"))
-            .arg("-key")
-            .arg(d.join("pki/crm/crm.key.pem"))
-            .args(["-new", "-time", "2"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
+        let status = openssl("s_time", addr, &d, &["-new", "-time", "2"]);
         assert!(status.success(), "openssl s_time: {status}");
     })
     .await
