@@ -135,106 +135,85 @@ fn sap_steps(
     let first_connector = connectors
         .first()
         .map_or("the connector", |(_, _, h)| h.as_str());
-    let lines: Vec<String> = {
-        let mut l = Vec::new();
-        let hosts: Vec<&str> = std::iter::once(crm.as_str())
-            .chain(connectors.iter().map(|(_, _, h)| h.as_str()))
-            .collect();
-        l.push(String::new());
-        l.push(format!(
-            "   0. Host names. The certificates name {}. SAP checks that the connector's certificate",
-            hosts.join(", ")
-        ));
-        l.push("      names the host SM59 dials, and the connector checks that the CRM's names the host".into());
-        l.push("      it sends events to.".into());
-        if hosts.iter().any(|h| is_placeholder(h)) {
-            l.push("      THESE ARE crmsim's PLACEHOLDER NAMES (*.crmsim.test): for a real system, generate".into());
-            l.push("      the folder again with the real fully qualified names:".into());
-            l.push("        crmsim certs new <folder> --crm-host <CRM host.domain> --connector-host <connector host.domain>".into());
-            l.push("      (with --sides ab, --connector-host twice; behind a proxy, --service-host <name SM59 dials>).".into());
-        }
-        l.push(String::new());
-        l.push(
-            "   1. STRUST, the SSL client identity (SAP calling the connector presents it):".into(),
+    let hosts: Vec<&str> = std::iter::once(crm.as_str())
+        .chain(connectors.iter().map(|(_, _, h)| h.as_str()))
+        .collect();
+    let _ = write!(
+        s,
+        "
+   0. Host names. The certificates name {hosts}. SAP checks that the connector's certificate
+      names the host SM59 dials, and the connector checks that the CRM's names the host
+      it sends events to.
+",
+        hosts = hosts.join(", ")
+    );
+    if hosts.iter().any(|h| is_placeholder(h)) {
+        s.push_str(
+            "      THESE ARE crmsim's PLACEHOLDER NAMES (*.crmsim.test): for a real system, generate
+      the folder again with the real fully qualified names:
+        crmsim certs new <folder> --crm-host <CRM host.domain> --connector-host <connector host.domain>
+      (with --sides ab, --connector-host twice; behind a proxy, --service-host <name SM59 dials>).
+",
         );
-        l.push("      create an identity of its own for the connector (STRUST: Environment > SSL Client".into());
-        l.push("      Identities, e.g. CTI), select its PSE, PSE > Import crm.p12, then PSE > Save as >".into());
-        l.push("      SSL Client > CTI. Add trust-ca.cer to its certificate list (Import certificate >".into());
-        l.push("      Add to Certificate List) and save. The standard client PSE (DFAULT) works too, but".into());
-        l.push("      then every RFC destination using DFAULT presents this certificate.".into());
-        l.push(String::new());
-        l.push("   2. STRUST, the SSL server PSE (the ICM receives the connector's events over HTTPS):".into());
-        l.push("      WARNING: the SSL server Standard PSE is the system's HTTPS identity, the certificate".into());
-        l.push("      every browser, IC WebClient user and HTTPS client of this system sees. Importing".into());
-        l.push("      crm.p12 as the SSL server PSE REPLACES it.".into());
-        l.push("      - A system that already serves HTTPS: keep its server PSE, add trust-ca.cer to its".into());
-        l.push(
-            "        certificate list (so the ICM accepts the connector's client certificate), and"
-                .into(),
-        );
-        l.push("        give the connector the CA that issued the system's server certificate: append it to its".into());
-        l.push(format!(
-            "        CA file ({trust_name}), which may hold several certificates."
-        ));
-        l.push(
-            "      - A test system with no HTTPS of its own: import crm.p12 and save it as the SSL"
-                .into(),
-        );
-        l.push("        server PSE, and add trust-ca.cer to its certificate list.".into());
-        l.push(String::new());
-        l.push("   3. Restart the ICM: it reads its PSEs when it starts, so until then the old certificates".into());
-        l.push("      stay in use (SMICM: Administration > ICM > Exit Soft > Global; the ICM starts again".into());
-        l.push("      by itself). Do it at a quiet time: open HTTP connections end.".into());
-        l.push(String::new());
-        l.push("   4. SM59, the RFC destination (type G, HTTP connection to external server) pointing at".into());
-        l.push("      the connector:".into());
-        l.push(format!(
-            "      - Technical Settings: Target Host = {first_connector} (behind a proxy: the name the"
-        ));
-        l.push("        proxy is reached by, which the connector certificates carry), Service No. = the".into());
-        l.push("        connector's ICI port, Path Prefix = the connector's ICI path (crmsim's own profile:".into());
-        l.push("        /ici; a real connector's from its documentation or a capture, see crmsim record).".into());
-        l.push("      - Logon & Security: SSL Active, SSL Certificate = the identity holding crm.p12 (CTI".into());
-        l.push("        above, or DFAULT). NOT ANONYM: \"SSL Client Anonymous\" sends no certificate, and".into());
-        l.push("        the connector, which asks for one, refuses the handshake.".into());
-        l.push(
-            "      - Connection Test: a certificate or TLS error shows here first; the ICM trace"
-                .into(),
-        );
-        l.push(
-            "        (SMICM: Goto > Trace File > Display All) says which certificate and why."
-                .into(),
-        );
-        l.push(String::new());
-        l.push("   5. The event sink: the connector sends its events over HTTPS to the URL SAP gives it,".into());
-        l.push(format!(
-            "      https://{crm}:<HTTPS port><path>. The host must be the name on the CRM's certificate;"
-        ));
-        l.push("      the port is the ICM's HTTPS port (SMICM: Goto > Services, often 443<instance no.>).".into());
-        if opts.proxy.is_some() {
-            l.push("      Events go through the proxy's static route (PROXY= in TpiDllParameter): the proxy".into());
-            l.push(
-                "      forwards what it receives on that port to the same port of the CRM host."
-                    .into(),
-            );
-        }
-        l.push("      The path is the one of the system's ICI service (SICF lists the services; it must be".into());
-        l.push(
-            "      active); crmsim's own profile uses /sap/bc/crm/ici/events, a guess, not SAP's."
-                .into(),
-        );
-        l.push(String::new());
-        l.push("   6. CRMM_BCB_ADM: the Communication Management Software system/profile must use that RFC".into());
-        l.push(
-            "      destination, so that the IC WebClient profile's calls go over SSL, and the"
-                .into(),
-        );
-        l.push("      communication server expects SSL too.".into());
-        l
-    };
-    for line in lines {
-        let _ = writeln!(s, "{line}");
     }
+    let _ = write!(
+        s,
+        "
+   1. STRUST, the SSL client identity (SAP calling the connector presents it):
+      create an identity of its own for the connector (STRUST: Environment > SSL Client
+      Identities, e.g. CTI), select its PSE, PSE > Import crm.p12, then PSE > Save as >
+      SSL Client > CTI. Add trust-ca.cer to its certificate list (Import certificate >
+      Add to Certificate List) and save. The standard client PSE (DFAULT) works too, but
+      then every RFC destination using DFAULT presents this certificate.
+
+   2. STRUST, the SSL server PSE (the ICM receives the connector's events over HTTPS):
+      WARNING: the SSL server Standard PSE is the system's HTTPS identity, the certificate
+      every browser, IC WebClient user and HTTPS client of this system sees. Importing
+      crm.p12 as the SSL server PSE REPLACES it.
+      - A system that already serves HTTPS: keep its server PSE, add trust-ca.cer to its
+        certificate list (so the ICM accepts the connector's client certificate), and
+        give the connector the CA that issued the system's server certificate: append it to its
+        CA file ({trust_name}), which may hold several certificates.
+      - A test system with no HTTPS of its own: import crm.p12 and save it as the SSL
+        server PSE, and add trust-ca.cer to its certificate list.
+
+   3. Restart the ICM: it reads its PSEs when it starts, so until then the old certificates
+      stay in use (SMICM: Administration > ICM > Exit Soft > Global; the ICM starts again
+      by itself). Do it at a quiet time: open HTTP connections end.
+
+   4. SM59, the RFC destination (type G, HTTP connection to external server) pointing at
+      the connector:
+      - Technical Settings: Target Host = {first_connector} (behind a proxy: the name the
+        proxy is reached by, which the connector certificates carry), Service No. = the
+        connector's ICI port, Path Prefix = the connector's ICI path (crmsim's own profile:
+        /ici; a real connector's from its documentation or a capture, see crmsim record).
+      - Logon & Security: SSL Active, SSL Certificate = the identity holding crm.p12 (CTI
+        above, or DFAULT). NOT ANONYM: \"SSL Client Anonymous\" sends no certificate, and
+        the connector, which asks for one, refuses the handshake.
+      - Connection Test: a certificate or TLS error shows here first; the ICM trace
+        (SMICM: Goto > Trace File > Display All) says which certificate and why.
+
+   5. The event sink: the connector sends its events over HTTPS to the URL SAP gives it,
+      https://{crm}:<HTTPS port><path>. The host must be the name on the CRM's certificate;
+      the port is the ICM's HTTPS port (SMICM: Goto > Services, often 443<instance no.>).
+"
+    );
+    if opts.proxy.is_some() {
+        s.push_str(
+            "      Events go through the proxy's static route (PROXY= in TpiDllParameter): the proxy
+      forwards what it receives on that port to the same port of the CRM host.
+",
+        );
+    }
+    s.push_str(
+        "      The path is the one of the system's ICI service (SICF lists the services; it must be
+      active); crmsim's own profile uses /sap/bc/crm/ici/events, a guess, not SAP's.
+
+   6. CRMM_BCB_ADM: the Communication Management Software system/profile must use that RFC
+      destination, so that the IC WebClient profile's calls go over SSL, and the
+      communication server expects SSL too.
+",
+    );
 }
 
 #[cfg(test)]
