@@ -135,15 +135,15 @@ wrap_up = "200ms"
     with open(os.path.join(root, "connector.json")) as f:
         k = json.load(f)
     messages = c["counts"]["requests"] + c["counts"]["events"]
-    answer = c["latency"].get("call.answer", {})
-    event = k["latency"].get("event.callChanged", {})
+    answer = c["latency_ms"].get("call.answer", {})
+    event = k["latency_ms"].get("event.callChanged", {})
     return {
         "messages_per_s": messages / DURATION,
         "answer_p50": answer.get("p50"), "answer_p99": answer.get("p99"),
         "event_p50": event.get("p50"), "event_p99": event.get("p99"),
         "recorder_cpu_us_per_message": (rec_cpu * 1e6 / messages) if rec_cpu else None,
         "busy": 100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]),
-        "logoff_p50": c["latency"].get("user.logoff", {}).get("p50"),
+        "logoff_p50": c["latency_ms"].get("user.logoff", {}).get("p50"),
         "errors": c["counts"]["request_errors"] + k["events"]["failed"],
     }
 

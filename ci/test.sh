@@ -12,6 +12,8 @@ missing_tools() {
   for tool in xmllint curl openssl haproxy; do
     command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
   done
+  # Validates real reports against schemas/ in the tests.
+  python3 -c 'import jsonschema' 2>/dev/null || missing+=("python3 jsonschema")
 }
 missing_tools
 # A newcomer types this one command: on Debian/Ubuntu it installs what is missing itself (as

@@ -11,6 +11,8 @@ use crmsim::capacity::search::Stop;
 use crmsim::runner::{RunOptions, progress::ProgressMode};
 use crmsim::scenario;
 
+mod support;
+
 /// The tests of this file one at a time: the paired check's raw measurements take every core,
 /// and the other test's callers, with 200 ms of patience, would hang up on a busy machine.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -91,6 +93,8 @@ async fn the_search_finds_a_known_agent_limit_from_real_runs() {
     assert!(report.render_table().contains("plain"));
     assert!(report.render_markdown().contains("| direct | plain |"));
     assert!(report.render_html().contains("<svg"));
+    let json = serde_json::to_value(&report).unwrap();
+    support::json_schema::assert_value_valid("capacity-report.schema.json", &json);
 }
 
 const FULL_HANDSHAKES: &str = r#"
@@ -163,6 +167,8 @@ async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
         "{notes:?}"
     );
     let json = serde_json::to_value(&report).unwrap();
+    // What `crmsim capacity --json` writes, with a paired check and raw rates in it.
+    support::json_schema::assert_value_valid("capacity-report.schema.json", &json);
     assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_ratio"].is_number());
     assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_tcp_ratio"].is_number());
 }

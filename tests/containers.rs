@@ -112,7 +112,7 @@ fn run_containers_applies_the_scenarios_faults_to_the_containers() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["name"] == name && c["passed"] == true)
+            .any(|c| c["name"] == name && c["ok"] == true)
     };
     assert!(
         passed("proxy marked connector-a DOWN after it was killed"),

@@ -11,6 +11,8 @@ use crmsim::report::{Report, Verdict};
 use crmsim::runner::{self, progress::ProgressMode};
 use crmsim::scenario;
 
+mod support;
+
 async fn run_shipped(name: &str) -> (Report, crmsim::scenario::Scenario) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
@@ -25,6 +27,9 @@ async fn run_shipped(name: &str) -> (Report, crmsim::scenario::Scenario) {
 }
 
 fn check(report: &Report, s: &crmsim::scenario::Scenario) {
+    // What `--json` writes, with the proxy's counters, state changes and faults in it.
+    let json = serde_json::to_value(report).unwrap();
+    support::json_schema::assert_value_valid("run-report.schema.json", &json);
     for c in report.invariants.iter().chain(&report.thresholds) {
         assert!(c.ok, "{}: {}", c.name, c.detail);
     }

@@ -1,5 +1,6 @@
-//! The report writers: JSON keys CI tools read, JUnit that validates against the JUnit schema
-//! (with `xmllint`), and an HTML page that parses and carries its SVG charts.
+//! The report writers: JSON keys CI tools read and JSON that validates against the shipped
+//! schema (with Python's `jsonschema`), JUnit that validates against the JUnit schema (with
+//! `xmllint`), and an HTML page that parses and carries its SVG charts.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
@@ -78,6 +79,8 @@ fn a_passing_run_writes_json_junit_and_html_that_tools_accept() {
     assert_eq!(json["verdict"], "pass");
     assert_eq!(json["agents"]["configured"], 5);
     assert!(json["latency_ms"]["call.answer"]["p99"].is_number());
+    support::json_schema::assert_valid("run-report.schema.json", &dir.path().join("r.json"));
+    a_renamed_key_breaks_the_schema(dir.path(), json.clone());
 
     let junit = dir.path().join("r.xml");
     let (ok, why) = xmllint(&["--noout", "--schema", &schema()], &junit);
@@ -106,6 +109,69 @@ fn a_passing_run_writes_json_junit_and_html_that_tools_accept() {
     assert!(html.matches("<svg").count() >= 4, "charts missing");
     assert!(!html.contains("<script"), "self-contained, no script");
     assert!(!html.contains("src=\"http"), "no external resources");
+}
+
+/// The schema is strict enough to catch drift: the report with a key renamed, at the top and
+/// deep down, fails validation, naming each place.
+fn a_renamed_key_breaks_the_schema(dir: &Path, mut json: serde_json::Value) {
+    let top = json.as_object_mut().unwrap();
+    let calls = top.remove("calls").unwrap();
+    top.insert("calls_total".to_owned(), calls);
+    let check = json["invariants"][0].as_object_mut().unwrap();
+    let ok = check.remove("ok").unwrap();
+    check.insert("passed".to_owned(), ok);
+    let file = dir.join("renamed.json");
+    std::fs::write(&file, json.to_string()).unwrap();
+    let errors = support::json_schema::errors("run-report.schema.json", &file).join("\n");
+    for want in [
+        "/: 'calls' is a required property",
+        "/: Additional properties are not allowed ('calls_total' was unexpected)",
+        "/invariants/0: 'ok' is a required property",
+    ] {
+        assert!(errors.contains(want), "{want:?} not in:\n{errors}");
+    }
+}
+
+/// `schemas/` holds what the code generates: a report type changed without regenerating them
+/// fails here, saying how to regenerate.
+#[test]
+fn the_shipped_report_schemas_are_what_crmsim_schema_reports_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .args(["schema", "--reports"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let names = [
+        "run-report.schema.json",
+        "capacity-report.schema.json",
+        "processes-report.schema.json",
+    ];
+    for name in names {
+        let generated = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let shipped = std::fs::read_to_string(support::json_schema::shipped(name));
+        assert!(
+            shipped.as_ref().is_ok_and(|s| *s == generated),
+            "schemas/{name} is not what the code generates: regenerate it with \
+             `cargo run -- schema --reports schemas` (and bump REPORT_VERSION in \
+             src/report/schema.rs if a key was renamed or removed)"
+        );
+        // Every time is a number named after its unit or an RFC 3339 string, never serde's
+        // `{secs, nanos}` or `{secs_since_epoch, nanos_since_epoch}`.
+        for raw in [
+            "\"secs\"",
+            "\"nanos\"",
+            "secs_since_epoch",
+            "\"Duration\"",
+            "\"SystemTime\"",
+        ] {
+            assert!(!generated.contains(raw), "{name} has {raw}");
+        }
+        let version = format!("\"const\": {}", crmsim::report::schema::REPORT_VERSION);
+        assert!(generated.contains(&version), "{name}: report_version");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), names.len());
 }
 
 #[test]

@@ -197,7 +197,10 @@ fn run_figures(r: &Value, out: &mut Vec<Figure>) {
             }
         }
     }
-    push(out, r, &["harness", "cpu_seconds"], Lower, Class::Cost);
+    // `cpu_seconds` until report_version 2: a baseline from before still compares.
+    if let Some(cpu) = at(r, &["harness", "cpu_s"]).or_else(|| at(r, &["harness", "cpu_seconds"])) {
+        out.push(figure("harness.cpu_s".into(), cpu, Lower, Class::Cost));
+    }
     push(out, r, &["harness", "peak_rss_mib"], Lower, Class::Cost);
 }
 
@@ -277,6 +280,19 @@ mod tests {
             "counts are not latencies"
         );
         assert!(!k.iter().any(|x| x == "detection_ms"), "{k:?}");
+    }
+
+    #[test]
+    fn cpu_time_is_one_figure_under_its_old_key_and_its_new_one() {
+        for harness in [json!({"cpu_s": 4.0}), json!({"cpu_seconds": 4.0})] {
+            let report = json!({"verdict": "pass", "latency_ms": {}, "harness": harness});
+            let Some((_, f)) = figures(&report) else {
+                panic!("a run report");
+            };
+            let cpu: Vec<_> = f.iter().filter(|x| x.key == "harness.cpu_s").collect();
+            assert_eq!(cpu.len(), 1, "{f:?}");
+            assert_eq!(cpu[0].value, 4.0);
+        }
     }
 
     #[test]

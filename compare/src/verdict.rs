@@ -291,6 +291,7 @@ fn checks(base: &Value, new: &Value) -> Vec<Row> {
 fn notes(base: &Value, new: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for key in [
+        "report_version",
         "scenario",
         "deployment",
         "tls",

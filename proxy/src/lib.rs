@@ -39,6 +39,7 @@ pub mod error;
 pub mod forward;
 pub mod haproxy;
 pub mod impair;
+pub mod json_time;
 pub mod proxy;
 pub mod relay;
 pub mod snapshot;

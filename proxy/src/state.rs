@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Whether a server gets new connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ServerState {
     /// Passing its health checks (or not yet failed enough of them).
@@ -27,11 +27,15 @@ impl fmt::Display for ServerState {
 }
 
 /// One transition of one server, as the proxy logged it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct StateChange {
     /// Wall-clock time of the transition.
+    #[serde(serialize_with = "crate::json_time::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub at: SystemTime,
     /// Time since the proxy started.
+    #[serde(rename = "since_start_ms", serialize_with = "crate::json_time::ms")]
+    #[schemars(with = "f64")]
     pub since_start: Duration,
     /// Monotonic time of the transition, to compare with the instants a harness records (e.g.
     /// the moment it killed a side) without clock steps in between.

@@ -153,6 +153,13 @@ async fn snapshots_and_state_changes_serialize_for_reports() {
     assert_eq!(changes[0]["from"], "UP");
     assert_eq!(changes[0]["to"], "DOWN");
     assert!(changes[0].get("at_instant").is_none());
-    assert!(changes[0]["since_start"].is_object());
+    // Times as the reports write them: milliseconds, and RFC 3339.
+    assert!(changes[0]["since_start_ms"].is_f64(), "{changes}");
+    assert!(
+        changes[0]["at"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{changes}"
+    );
+    let faults = &json["frontends"][0]["faults"];
+    assert_eq!(faults["latency_ms"], 0.0, "{faults}");
     proxy.shutdown().await;
 }

@@ -149,7 +149,7 @@ pub struct Connector {
 }
 
 /// What a killed connector took with it, so that the run accounts for it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Killed {
     pub reason: String,
     /// Calls active at the kill, ended as dropped with `reason`.
@@ -159,7 +159,7 @@ pub struct Killed {
 }
 
 /// Everything the connector counted, for the report.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct ConnectorReport {
     pub name: String,
     pub acd: AcdSnapshot,
@@ -171,6 +171,7 @@ pub struct ConnectorReport {
     pub requests_link: LinkSnapshot,
     /// Outgoing event connections (this connector as TLS client).
     pub events_link: LinkSnapshot,
+    #[serde(rename = "latency_ms")]
     pub latency: std::collections::BTreeMap<String, LatencySummary>,
     pub errors: Vec<ErrorEntry>,
 }

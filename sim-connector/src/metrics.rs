@@ -21,7 +21,7 @@ pub struct ConnectorMetrics {
 }
 
 /// Event delivery counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct EventCounts {
     /// Acknowledged by the CRM.
     pub delivered: u64,

@@ -40,7 +40,7 @@ struct Inner {
 }
 
 /// How many calls the CRM saw and how many ended.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct CallBookSummary {
     pub seen: u64,
     pub terminal: u64,

@@ -84,7 +84,7 @@ pub struct Crm {
 }
 
 /// Everything the CRM counted, for the report.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct CrmReport {
     pub name: String,
     pub agents: usize,
@@ -96,6 +96,7 @@ pub struct CrmReport {
     pub requests_link: LinkSnapshot,
     /// The CRM as TLS server (events).
     pub events_link: LinkSnapshot,
+    #[serde(rename = "latency_ms")]
     pub latency: BTreeMap<String, LatencySummary>,
     pub errors: Vec<ErrorEntry>,
     /// When the connector was out of reach and agents were missing, in wall-clock time.

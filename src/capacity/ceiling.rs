@@ -15,7 +15,7 @@ const NEAR: f64 = 0.9;
 pub const REMEDY: &str = "raise [capacity.call_rate] agents or shorten crm.talk_time";
 
 /// The agents' ceiling for one call-rate search.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct AgentCeiling {
     pub agents: usize,
     /// Mean time a call holds an agent, in seconds.

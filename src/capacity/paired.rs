@@ -29,7 +29,7 @@ use super::raw::RawBench;
 const RAW_SPELL: Duration = Duration::from_secs(2);
 
 /// One window and the raw rates around it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PairedRound {
     /// Raw full handshakes per second on all cores just before the window.
     pub raw_before_per_s: f64,
@@ -66,7 +66,7 @@ impl PairedRound {
 }
 
 /// The paired check of one variant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PairedCheck {
     /// The call rate of every window: 1.5 × the lowest the search failed at (beyond what the
     /// machine can do, so it is saturated), or its highest pass when no step failed.

@@ -21,7 +21,7 @@ use certs::{KeyAlgorithm, Layout, PartySpec, PkiSpec, TlsOptions};
 use rustls_pki_types::ServerName;
 
 /// When in the run a raw rate was measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Moment {
     /// Before the first search.
@@ -40,7 +40,7 @@ impl Moment {
 }
 
 /// Full handshakes per second, both ends in one process.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct RawHandshakes {
     pub key: KeyAlgorithm,
     pub when: Moment,

@@ -14,8 +14,12 @@ use crate::runner::session::Window;
 use crate::scenario::LoadedScenario;
 use crate::scenario::capacity::Variant;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CapacityReport {
+    // crate::report::schema::REPORT_VERSION; no doc comment, which would replace the
+    // description `version` gives it.
+    #[schemars(schema_with = "crate::report::schema::version")]
+    pub report_version: u32,
     pub crmsim_version: String,
     pub file: String,
     pub scenario: String,
@@ -26,6 +30,7 @@ pub struct CapacityReport {
     pub cores: usize,
     /// CPU seconds this process used over the whole run (None: not measurable here). The
     /// simulators, the harness and the raw measurements share it.
+    #[serde(rename = "cpu_s")]
     pub cpu_seconds: Option<f64>,
     /// Peak resident memory of this process in MiB (None: not measurable here).
     pub peak_rss_mib: Option<f64>,
@@ -35,7 +40,7 @@ pub struct CapacityReport {
 }
 
 /// One deployment and variant.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Row {
     pub deployment: String,
     pub variant: Variant,
@@ -44,7 +49,7 @@ pub struct Row {
 }
 
 /// One searched dimension.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Dimension {
     /// The other dimension, held fixed (agents for the call-rate search, calls/s for agents).
     pub at: f64,
@@ -68,7 +73,7 @@ pub struct Dimension {
 }
 
 /// What a capacity ratio is, when either capacity is only a lower bound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RatioKind {
     #[default]
@@ -82,7 +87,7 @@ pub enum RatioKind {
     Unknown,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StepRecord {
     pub load: f64,
     pub passed: bool,
@@ -169,6 +174,7 @@ impl CapacityReport {
     ) -> CapacityReport {
         fill_ratios(&mut rows);
         CapacityReport {
+            report_version: crate::report::schema::REPORT_VERSION,
             crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             file: loaded.path.display().to_string(),
             scenario: loaded.name.clone(),
@@ -807,6 +813,7 @@ mod tests {
     /// A report of `rows`, on 2 cores, with no raw rate.
     fn report(rows: Vec<Row>) -> CapacityReport {
         CapacityReport {
+            report_version: crate::report::schema::REPORT_VERSION,
             crmsim_version: String::new(),
             file: String::new(),
             scenario: String::new(),

@@ -1,4 +1,5 @@
-//! `crmsim schema [--dialect FILE] --out DIR`: the WSDL and XSDs a peer or a validator needs.
+//! `crmsim schema [--dialect FILE] --out DIR`: the WSDL and XSDs a peer or a validator needs;
+//! `crmsim schema --reports DIR`: the JSON Schemas of crmsim's own reports.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,8 @@ use crate::exit;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   crmsim schema --out schema
-  crmsim schema --dialect site.toml --out site-schema")]
+  crmsim schema --dialect site.toml --out site-schema
+  crmsim schema --reports schemas")]
 pub struct SchemaArgs {
     /// Folder to write into (created if missing).
     #[arg(long, default_value = "ici-schema")]
@@ -17,9 +19,16 @@ pub struct SchemaArgs {
     /// hand-documented ones.
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,
+    /// Write the JSON Schemas of the `--json` reports of `run`, `capacity` and `run --processes`
+    /// into this folder instead (created if missing); the repository's copies are `schemas/`.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "dialect"])]
+    pub reports: Option<PathBuf>,
 }
 
 pub fn run(args: &SchemaArgs) -> ExitCode {
+    if let Some(dir) = &args.reports {
+        return reports(dir);
+    }
     let Some(path) = &args.dialect else {
         return match std::fs::create_dir_all(&args.out)
             .and_then(|()| ici::schema::write_to(&args.out))
@@ -58,6 +67,26 @@ pub fn run(args: &SchemaArgs) -> ExitCode {
         args.out.display(),
         names.join(", "),
         args.out.join(ici::SCHEMA_DRIVER).display()
+    );
+    exit::code(exit::PASS)
+}
+
+fn reports(dir: &Path) -> ExitCode {
+    let files = crate::report::schema::files();
+    let written = std::fs::create_dir_all(dir).and_then(|()| {
+        files
+            .iter()
+            .try_for_each(|f| std::fs::write(dir.join(f.name), &f.text))
+    });
+    if let Err(e) = written {
+        return cannot_write(dir, &e);
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.name).collect();
+    println!(
+        "wrote the reports' JSON Schemas (report_version {}) to {}: {}",
+        crate::report::schema::REPORT_VERSION,
+        dir.display(),
+        names.join(", ")
     );
     exit::code(exit::PASS)
 }

@@ -7,6 +7,7 @@ pub mod html;
 pub mod junit;
 mod model;
 pub mod output;
+pub mod schema;
 mod summary;
 pub mod windows;
 pub use output::write_file;
@@ -186,6 +187,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         Verdict::Fail
     };
     Report {
+        report_version: schema::REPORT_VERSION,
         crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
         scenario: loaded.name.clone(),
         file: loaded.path.display().to_string(),

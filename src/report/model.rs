@@ -1,15 +1,17 @@
-//! The run report. Its JSON keys are a contract: CI tools read `verdict`, `calls.*`,
-//! `latency_ms.*`, `tls_handshakes.*`; add keys freely, never rename or remove one.
+//! The run report. Its JSON keys are a contract (`schemas/run-report.schema.json`): CI tools read
+//! `verdict`, `calls.*`, `latency_ms.*`, `tls_handshakes.*`; add keys freely, and bump
+//! `report_version` when one is renamed or removed (see [`super::schema`]).
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use sim_connector::ConnectorReport;
 use sim_crm::CrmReport;
 use stats::{ErrorEntry, LatencySummary, Marker, SecondSnapshot};
 use transport::LinkSnapshot;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -26,8 +28,12 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
+    // super::schema::REPORT_VERSION; no doc comment, which would replace the description
+    // `version` gives it.
+    #[schemars(schema_with = "super::schema::version")]
+    pub report_version: u32,
     pub crmsim_version: String,
     pub scenario: String,
     pub file: String,
@@ -70,7 +76,7 @@ pub struct Report {
 }
 
 /// Why and when a run stopped its steady phase early.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Aborted {
     /// Seconds into the steady phase.
     pub at_s: f64,
@@ -79,13 +85,13 @@ pub struct Aborted {
 
 /// Which wire dialect each simulator spoke: a report read later must say whether it measured
 /// crmsim's own profile or a real system's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DialectsReport {
     pub crm: DialectInfo,
     pub connector: DialectInfo,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DialectInfo {
     pub name: String,
     /// The file it was loaded from, or `built-in dialect crmsim`.
@@ -104,7 +110,7 @@ impl DialectInfo {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct AgentsReport {
     pub configured: u64,
     /// Agents logged on at the end of the logon phase.
@@ -119,7 +125,7 @@ pub struct AgentsReport {
     pub logon: LogonReport,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct LogonReport {
     /// `storm` (all at once) or `ramp`.
     pub mode: &'static str,
@@ -133,7 +139,7 @@ pub struct LogonReport {
     pub latency_ms: BTreeMap<String, LatencySummary>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct CallsReport {
     /// Calls that arrived at the contact center.
     pub offered: u64,
@@ -151,7 +157,7 @@ pub struct CallsReport {
     pub late_arrivals: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct MessagesReport {
     pub requests: u64,
     pub events: u64,
@@ -162,7 +168,7 @@ pub struct MessagesReport {
 }
 
 /// The measured phase.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct SteadyReport {
     pub duration_s: f64,
     pub target_calls_per_s: f64,
@@ -176,7 +182,7 @@ pub struct SteadyReport {
     pub windows: Vec<super::windows::WindowReport>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Handshakes {
     pub full: u64,
     pub resumed: u64,
@@ -184,7 +190,7 @@ pub struct Handshakes {
 }
 
 /// One invariant or threshold, as CI shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Check {
     pub name: String,
     pub ok: bool,
@@ -196,7 +202,7 @@ pub struct Check {
 }
 
 /// How events travelled from the connector side(s) to the CRM.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct EventPath {
     /// `direct` (connector → CRM) or `static-route` (connector → proxy:xy → CRM:xy).
     pub path: &'static str,
@@ -210,7 +216,7 @@ pub struct EventPath {
     pub explanation: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Components {
     pub crms: Vec<CrmReport>,
     pub connectors: Vec<ConnectorReport>,

@@ -18,7 +18,7 @@ use crate::scenario::Thresholds;
 const MIN_SAMPLES: u64 = 200;
 
 /// One window of the steady phase.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct WindowReport {
     /// 1 for the first window.
     pub index: usize,

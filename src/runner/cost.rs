@@ -51,7 +51,7 @@ pub struct CpuWatch {
 }
 
 /// CPU use over one stretch.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct CpuUse {
     pub wall_s: f64,
     pub cpu_s: Option<f64>,
@@ -89,9 +89,10 @@ impl CpuWatch {
 pub const SATURATED: f64 = 0.85;
 
 /// What a whole run cost, and whether the harness may have been the limit.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct HarnessCost {
     pub cores: usize,
+    #[serde(rename = "cpu_s")]
     pub cpu_seconds: Option<f64>,
     /// Share of all cores busy over the run (simulators and harness together).
     pub utilisation: Option<f64>,

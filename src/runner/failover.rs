@@ -16,7 +16,7 @@ use crate::scenario::FaultAction;
 use crate::topology::Topology;
 
 /// One fault and its consequences.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FailoverRecord {
     /// `kill connector-a`, `restart connector-a`…
     pub fault: String,

@@ -75,7 +75,7 @@ impl Window {
 }
 
 /// What one window of a running deployment showed (a capacity step).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Window {
     /// Calls per second asked for.
     pub rate: f64,

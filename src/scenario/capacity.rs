@@ -47,7 +47,7 @@ pub struct CapacitySection {
 }
 
 /// One SSL setting and connection mode.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
     pub name: String,

@@ -13,11 +13,12 @@ use serde_json::Value;
 use crate::containers::ContainerPlan;
 use crate::scenario::Deployment;
 
-/// One check: a name CI systems show, whether it held, and what was seen.
-#[derive(Debug, Clone, Serialize)]
+/// One check: a name CI systems show, whether it held, and what was seen (`ok`, as the
+/// in-process report's invariants say it).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Check {
     pub name: String,
-    pub passed: bool,
+    pub ok: bool,
     pub detail: String,
 }
 
@@ -26,16 +27,16 @@ pub struct Check {
 pub struct Checks(pub Vec<Check>);
 
 impl Checks {
-    pub fn add(&mut self, name: &str, passed: bool, detail: String) {
+    pub fn add(&mut self, name: &str, ok: bool, detail: String) {
         self.0.push(Check {
             name: name.to_owned(),
-            passed,
+            ok,
             detail,
         });
     }
 
     pub fn passed(&self) -> bool {
-        self.0.iter().all(|c| c.passed)
+        self.0.iter().all(|c| c.ok)
     }
 }
 
@@ -436,7 +437,7 @@ pub fn junit(suite: &str, checks: &[Check], duration_s: f64) -> String {
             .replace('>', "&gt;")
             .replace('"', "&quot;")
     };
-    let failures = checks.iter().filter(|c| !c.passed).count();
+    let failures = checks.iter().filter(|c| !c.ok).count();
     let mut x = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" time=\"{duration_s:.3}\">\n",
         esc(suite),
@@ -450,7 +451,7 @@ pub fn junit(suite: &str, checks: &[Check], duration_s: f64) -> String {
             esc(&class),
             esc(&c.name)
         ));
-        if c.passed {
+        if c.ok {
             x.push_str(&format!("<system-out>{}</system-out>", esc(&c.detail)));
         } else {
             x.push_str(&format!("<failure message=\"{}\"/>", esc(&c.detail)));

@@ -207,6 +207,7 @@ pub async fn run(
         _ => root.clone(),
     };
     Ok(ProcessReport {
+        report_version: crate::report::schema::REPORT_VERSION,
         scenario: loaded.name.clone(),
         overrides: loaded.overrides.clone(),
         mode,

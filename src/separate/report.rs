@@ -11,10 +11,13 @@ use super::checks::{self, Check};
 use crate::report::Verdict;
 
 /// A fault step as applied.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AppliedFault {
     /// From the start of the steady phase.
     pub at_ms: u64,
+    /// Wall-clock time, for the components' logs and reports.
+    #[serde(rename = "at", serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub at_unix_ms: u64,
     pub step: String,
     pub ok: bool,
@@ -22,8 +25,12 @@ pub struct AppliedFault {
 }
 
 /// What a run as processes found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProcessReport {
+    // crate::report::schema::REPORT_VERSION; no doc comment, which would replace the
+    // description `version` gives it.
+    #[schemars(schema_with = "crate::report::schema::version")]
+    pub report_version: u32,
     pub scenario: String,
     /// `--set` overrides applied over the file, as given (`calls.rate=50`).
     pub overrides: Vec<String>,
@@ -33,6 +40,8 @@ pub struct ProcessReport {
     pub engine: Option<&'static str>,
     /// Where the configs, logs (`logs/`) and the components' reports (`reports/`) are.
     pub workdir: PathBuf,
+    #[serde(rename = "started_at", serialize_with = "rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub started_unix_ms: u64,
     pub duration_s: f64,
     pub faults: Vec<AppliedFault>,
@@ -40,6 +49,12 @@ pub struct ProcessReport {
     pub relays: BTreeMap<String, RelaySnapshot>,
     pub checks: Vec<Check>,
     pub verdict: Verdict,
+}
+
+/// Milliseconds since the Unix epoch as RFC 3339, as the in-process report writes its times.
+fn rfc3339<S: serde::Serializer>(unix_ms: &u64, s: S) -> Result<S::Ok, S::Error> {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(*unix_ms);
+    s.collect_str(&humantime::format_rfc3339_millis(at))
 }
 
 impl ProcessReport {
@@ -82,7 +97,7 @@ impl ProcessReport {
             let _ = writeln!(
                 out,
                 "  [{}] {}: {}",
-                if c.passed { "PASS" } else { "FAIL" },
+                if c.ok { "PASS" } else { "FAIL" },
                 c.name,
                 c.detail
             );

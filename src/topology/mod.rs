@@ -100,7 +100,7 @@ pub struct SideChange {
 }
 
 /// What the proxy and relays saw, for the report.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct NetworkReport {
     /// `"embedded"` or `"haproxy"`; `None` without a proxy.
     pub engine: Option<&'static str>,

@@ -31,7 +31,7 @@ struct Inner {
 }
 
 /// Percentiles of one key, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct LatencySummary {
     pub count: u64,
     pub min: f64,

@@ -46,9 +46,10 @@ struct Buckets {
 
 /// Something that happened at one moment (a fault injected, a side marked down, the watchdog
 /// losing the connection), drawn as a vertical line on plots.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct Marker {
     /// Seconds since the timeline started.
+    #[serde(rename = "at_s")]
     pub at: f64,
     pub label: String,
 }
@@ -194,13 +195,16 @@ impl Buckets {
 }
 
 /// One bucket of a run (a second, or a few once a long run merged them).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct SecondSnapshot {
     /// Seconds since the timeline started, at the bucket's start.
+    #[serde(rename = "start_s")]
     pub second: u64,
     /// The bucket's length in seconds (1 unless a long run merged buckets).
+    #[serde(rename = "width_s")]
     pub seconds: u64,
     pub counters: BTreeMap<String, u64>,
+    #[serde(rename = "latency_ms")]
     pub latency: BTreeMap<String, LatencySummary>,
 }
 

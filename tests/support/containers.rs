@@ -251,11 +251,11 @@ pub fn run_case(case: &Case) {
         );
         std::fs::write(dir.join(format!("containers-{}.xml", case.name())), xml).unwrap();
     }
-    let failed = checks.iter().filter(|c| !c.passed).count();
+    let failed = checks.iter().filter(|c| !c.ok).count();
     let table: String = checks
         .iter()
         .map(|c| {
-            let mark = if c.passed { "ok  " } else { "FAIL" };
+            let mark = if c.ok { "ok  " } else { "FAIL" };
             format!("  [{mark}] {}: {}\n", c.name, c.detail)
         })
         .collect();

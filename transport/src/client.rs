@@ -20,7 +20,16 @@ use crate::tls_failure::TlsFailure;
 
 /// How connections are used for messages in one direction.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize, serde::Serialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Deserialize,
+    serde::Serialize,
+    schemars::JsonSchema,
 )]
 pub enum ConnectionMode {
     /// One handshake, then the connection is reused for every message.

@@ -34,7 +34,7 @@ struct LimitCounters {
 }
 
 /// A point-in-time copy of what a server's limits did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LimitSnapshot {
     /// Most connections open at once.
     pub peak_open: u64,
@@ -101,7 +101,7 @@ struct FailureTally {
 }
 
 /// A point-in-time copy of [`LinkStats`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LinkSnapshot {
     pub connections: u64,
     pub handshakes_full: u64,
@@ -113,7 +113,7 @@ pub struct LinkSnapshot {
     pub limits: LimitSnapshot,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FailureSummary {
     pub cause: &'static str,
     pub count: u64,

@@ -19,7 +19,9 @@ use crate::error::CertError;
 use crate::identity::{Identity, TrustStore};
 
 /// Key (and signature) algorithm of generated certificates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyAlgorithm {
     /// The guide's requirement: RSA-2048 keys, sha256WithRSAEncryption signatures.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::calls::Outcome;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct AcdCounters {
     /// Inbound calls offered to the queue.
     pub offered: u64,
@@ -58,7 +58,7 @@ impl AcdCounters {
 }
 
 /// Counters plus the gauges of the moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct AcdSnapshot {
     pub counters: AcdCounters,
     pub logged_on: u64,
