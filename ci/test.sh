@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 missing_tools() {
   missing=()
-  for tool in xmllint curl openssl haproxy; do
+  for tool in xmllint curl openssl haproxy prometheus; do
     command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
   done
   # Validates real reports against schemas/ in the tests.
@@ -24,7 +24,7 @@ if ((${#missing[@]})) && command -v apt-get >/dev/null; then
   missing_tools
 fi
 if ((${#missing[@]})); then
-  echo "ci/test.sh: missing ${missing[*]}; install them (Debian/Ubuntu, as root: ci/deps.sh, or apt-get install -y libxml2-utils curl openssl haproxy busybox-static)" >&2
+  echo "ci/test.sh: missing ${missing[*]}; install them (Debian/Ubuntu, as root: ci/deps.sh, or apt-get install -y libxml2-utils curl openssl haproxy busybox-static prometheus)" >&2
   exit 2
 fi
 
@@ -41,9 +41,9 @@ else
   echo "== container topology tests: SKIPPED (they run in ci/release-gate.sh, or here with CRMSIM_CONTAINERS=1 and a Docker engine)"
 fi
 echo "== cargo test"
-# HAProxy is installed by ci/deps.sh, so its tests must run, not skip. The container tests run
-# when a Docker engine answers and say SKIPPED otherwise.
-CRMSIM_REQUIRE_HAPROXY=1 cargo test --workspace --locked
+# HAProxy and Prometheus are installed by ci/deps.sh, so their tests must run, not skip. The
+# container tests run when a Docker engine answers and say SKIPPED otherwise.
+CRMSIM_REQUIRE_HAPROXY=1 CRMSIM_REQUIRE_PROMETHEUS=1 cargo test --workspace --locked
 echo "== scenarios (release build)"
 cargo build --release --locked
 mkdir -p target/reports

@@ -12,12 +12,14 @@
 //! - [`scenario`]: scenario files, strictly checked;
 //! - [`topology`]: a deployment built in one process;
 //! - [`runner`]: the phases of a run;
+//! - [`live`]: live metrics of the running components (`--metrics ADDR`);
 //! - [`report`]: report, invariants, thresholds, JSON and terminal output;
 //! - [`serve`]: one simulator alone in its own process (`crmsim serve crm|connector|proxy`);
 //! - [`containers`]: a deployment's configs for separate containers (and processes);
 //! - [`separate`]: a deployment as separate processes, faults applied to them (`run --processes`);
 //! - [`capacity`]: sizing: the highest call rate and agent count that meet the thresholds;
 //! - [`record`]: `crmsim record`, the recorder between a real SAP CRM and a real connector;
+//! - [`wire_trace`]: every SOAP message in the log (`RUST_LOG=crmsim::wire=trace`);
 //! - [`cli`]: the `crmsim` command;
 //! - [`exit`]: exit codes.
 
@@ -25,6 +27,7 @@ pub mod capacity;
 pub mod cli;
 pub mod containers;
 pub mod exit;
+pub mod live;
 pub mod record;
 pub mod report;
 pub mod runner;
@@ -32,3 +35,4 @@ pub mod scenario;
 pub mod separate;
 pub mod serve;
 pub mod topology;
+pub mod wire_trace;

@@ -25,6 +25,7 @@ async fn size(name: &str, text: &str) -> crmsim::capacity::report::CapacityRepor
     let options = RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     crmsim::capacity::run::run(&loaded, &section, &options)
         .await

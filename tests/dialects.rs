@@ -50,6 +50,7 @@ async fn run(text: &str) -> crmsim::report::Report {
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     runner::run(&loaded, &options).await.unwrap()
 }

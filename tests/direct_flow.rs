@@ -47,6 +47,7 @@ async fn run(tls: bool, mode: &str) -> crmsim::report::Report {
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     runner::run(&loaded, &options).await.unwrap()
 }
@@ -104,6 +105,7 @@ async fn two_crms_share_one_connector_and_each_gets_its_own_events() {
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     let r = runner::run(&loaded, &options).await.unwrap();
     for c in r.invariants.iter().chain(&r.thresholds) {

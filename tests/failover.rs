@@ -21,6 +21,7 @@ async fn run_shipped(name: &str) -> (Report, crmsim::scenario::Scenario) {
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     let report = runner::run(&loaded, &options).await.unwrap();
     (report, loaded.scenario)

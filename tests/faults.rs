@@ -45,6 +45,7 @@ min_completed_calls = 1
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     runner::run(&loaded, &options).await.unwrap()
 }

@@ -38,6 +38,7 @@ async fn run(name: &str, engine: ProxyEngine) -> (Report, Scenario) {
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     let report = runner::run(&loaded, &options).await.unwrap();
     (report, loaded.scenario)

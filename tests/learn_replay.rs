@@ -99,6 +99,7 @@ min_completed_calls = 30
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     let report = runner::run(&loaded, &options).await.unwrap();
     for check in report.invariants.iter().chain(&report.thresholds) {

@@ -241,3 +241,53 @@ fn logs_and_progress_carry_no_colour_codes_when_stderr_is_not_a_terminal() {
         "escape codes in a pipe: {stderr:?}"
     );
 }
+
+/// `RUST_LOG=crmsim::wire=trace`: every request and event, at both ends, with its target shown
+/// and the agents' logon password masked.
+#[test]
+fn the_wire_trace_shows_each_soap_message_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, support::served::SHORT_DIRECT).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .env("RUST_LOG", "crmsim::wire=trace")
+        .arg("run")
+        .arg(&file)
+        .args(["--progress", "quiet", "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("crmsim::wire"))
+        .collect();
+    let logon_requests: Vec<&&str> = lines
+        .iter()
+        .filter(|l| {
+            l.contains("request ") && l.contains("hop=\"requests\"") && l.contains(":logon>")
+        })
+        .collect();
+    // Five agents log on; each logon is logged by the CRM that sends it and the connector that
+    // receives it.
+    assert_eq!(logon_requests.len(), 10, "{}", lines.join("\n"));
+    for line in &logon_requests {
+        assert!(line.contains("***"), "password not masked: {line}");
+        assert!(line.contains("redacted="), "{line}");
+        assert!(!line.contains(";crmsim;"), "password in the log: {line}");
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("hop=\"events\"") && l.contains("response ")),
+        "event acknowledgements are traced: {}",
+        lines.join("\n")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("component=connector") || l.contains("component=connector-a")),
+        "{}",
+        lines.join("\n")
+    );
+}

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 mod support;
 use support::served::{Served, crm_config, json, write};
@@ -398,4 +398,87 @@ fn an_address_in_use_exits_3() {
     let (code, stderr) = refused("connector", &config);
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("cannot listen on"), "{stderr}");
+}
+
+/// A served connector's endpoint, read with curl while it runs: agents by state, calls, the
+/// ICI requests it answered.
+#[test]
+fn a_served_connector_shows_its_agents_and_calls_and_a_taken_port_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    pki(root);
+    let metrics = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let connector = connector_config(root, 5.0);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crmsim"));
+    cmd.args(["serve", "connector", "--config"])
+        .arg(&connector)
+        .arg("--json")
+        .arg(root.join("connector.json"))
+        .arg("--metrics")
+        .arg(format!("127.0.0.1:{metrics}"));
+    let mut served = Served::spawn_command(cmd);
+    let addr = served.listening();
+    let crm = crm_config(root, addr.port(), 3, "30s", "1s");
+    let mut crm = Served::start("crm", &crm, &root.join("crm.json"));
+    crm.listening();
+    let url = format!("http://127.0.0.1:{metrics}/metrics");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let text = Command::new(CURL)
+            .args(["-sf", "--max-time", "5", &url])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if text.contains("crmsim_calls_total{component=\"connector\",outcome=\"completed\"} ")
+            && !text
+                .contains("crmsim_calls_total{component=\"connector\",outcome=\"completed\"} 0\n")
+        {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no completed call within 20 s:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let logged_on: f64 = text
+        .lines()
+        .filter(|l| l.starts_with("crmsim_agents{component=\"connector\""))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(logged_on, 3.0, "{text}");
+    assert!(
+        text.contains(
+            "crmsim_connector_requests_total{component=\"connector\",operation=\"user.logon\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE crmsim_event_delivery_duration_seconds histogram"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("# EOF"), "{text}");
+
+    // A second component cannot have the same port: exit 3, with the flag and the port named.
+    let second = Command::new(env!("CARGO_BIN_EXE_crmsim"))
+        .args(["serve", "connector", "--config"])
+        .arg(&connector)
+        .arg("--metrics")
+        .arg(format!("127.0.0.1:{metrics}"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--metrics 127.0.0.1:{metrics}")),
+        "{stderr}"
+    );
+    crm.terminate();
+    crm.wait(Duration::from_secs(20));
+    served.terminate();
+    served.wait(Duration::from_secs(20));
 }

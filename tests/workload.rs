@@ -14,6 +14,7 @@ async fn run(text: &str) -> Report {
     let options = runner::RunOptions {
         progress: ProgressMode::Quiet,
         keep_pki: None,
+        metrics: None,
     };
     runner::run(&loaded, &options).await.unwrap()
 }

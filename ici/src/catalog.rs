@@ -77,6 +77,11 @@ impl Operation {
         Operation::UserChanged,
     ];
 
+    /// The operation's place in [`Operation::ALL`], for tables indexed by operation.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The interface the operation belongs to.
     pub fn interface(self) -> Interface {
         use Operation::*;
@@ -137,6 +142,13 @@ impl Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_is_the_place_in_all() {
+        for (i, op) in Operation::ALL.into_iter().enumerate() {
+            assert_eq!(op.index(), i, "{op:?}");
+        }
+    }
 
     #[test]
     fn keys_are_found_back() {

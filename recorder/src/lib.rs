@@ -14,13 +14,15 @@
 //!
 //! - [`hop_tap`]: the tap that turns what a server or client carries into capture lines and
 //!   counts the operations seen (also what `serve … --record` uses);
-//! - [`relay`]: one hop: a server that forwards to the real peer.
+//! - [`relay`]: one hop: a server that forwards to the real peer;
+//! - [`wire_trace`]: the same view of the wire as log lines (`RUST_LOG=crmsim::wire=trace`).
 //!
 //! It never decides anything about the traffic: no retries, no rewriting, no answers of its
 //! own but a `502` that names the peer it could not reach.
 
 pub mod hop_tap;
 pub mod relay;
+pub mod wire_trace;
 
 pub use hop_tap::{HopTap, Side};
 pub use relay::{Relay, RelayReport, RelaySpec};

@@ -146,8 +146,9 @@ impl EventOutlet for StreamOutlet {
             timestamp: rfc3339_now(),
             body,
         };
+        let op = outgoing.body.operation();
         if self.lane(sink, user).send(outgoing).is_err() {
-            self.shared.metrics.event_failed();
+            self.shared.metrics.event_failed(op);
             self.shared.metrics.errors.record(
                 "event.lane-closed",
                 format!("event for {user} dropped: its sender stopped"),
@@ -225,7 +226,7 @@ impl Senders {
                     }
                 }
                 Err(why) => {
-                    self.metrics.event_failed();
+                    self.metrics.event_failed(out.body.operation());
                     self.metrics.errors.record(
                         "event.sink",
                         format!("events for {} cannot be sent: {why}", out.user),
@@ -249,7 +250,7 @@ impl Senders {
         let xml = match d.encode_event(&event) {
             Ok(xml) => Bytes::from(xml),
             Err(e) => {
-                self.metrics.event_failed();
+                self.metrics.event_failed(op);
                 self.metrics
                     .errors
                     .record("event.unsupported", format!("{} for {user}: {e}", op.key()));
@@ -273,7 +274,7 @@ impl Senders {
                     tokio::time::sleep(self.delivery.retry_backoff * attempt).await;
                 }
                 Err(e) => {
-                    self.metrics.event_failed();
+                    self.metrics.event_failed(op);
                     self.metrics.errors.record(
                         &format!("event.delivery.{}", e.key()),
                         format!(
@@ -301,21 +302,21 @@ impl Senders {
     ) {
         match self.dialect.decode_as(&reply.body, ici::Expect::Reply(op)) {
             Ok(Message::EventAck(acked)) if acked == op && reply.status == 200 => {
-                self.metrics.event_delivered();
+                self.metrics.event_delivered(op);
                 let now = Instant::now();
                 self.metrics.latency.record(op.key(), now - at);
                 self.metrics.timeline.count("events", now, 1);
                 self.metrics.timeline.latency("event", now, now - at);
             }
             Ok(Message::Fault(fault)) => {
-                self.metrics.event_refused();
+                self.metrics.event_refused(op);
                 self.metrics.errors.record(
                     "event.refused",
                     format!("{url} refused {} #{sequence} for {user}: {fault}", op.key()),
                 );
             }
             Ok(other) => {
-                self.metrics.event_refused();
+                self.metrics.event_refused(op);
                 self.metrics.errors.record(
                     "event.bad-ack",
                     format!(
@@ -325,7 +326,7 @@ impl Senders {
                 );
             }
             Err(e) => {
-                self.metrics.event_refused();
+                self.metrics.event_refused(op);
                 self.metrics.errors.record(
                     "event.bad-ack",
                     format!(

@@ -302,6 +302,11 @@ impl Connector {
         &self.gate
     }
 
+    /// Agents by work mode and calls right now, for live metrics.
+    pub fn acd_gauges(&self) -> acd::AcdGauges {
+        lock(&self.shared.acd).gauges()
+    }
+
     /// Agents, calls and counters right now.
     pub fn acd_snapshot(&self) -> AcdSnapshot {
         lock(&self.shared.acd).snapshot()

@@ -3,7 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use stats::{ErrorLog, LatencyBook, Timeline};
+use ici::Operation;
+use stats::{ErrorLog, LatencyBook, Outcome, OutcomeTally, Timeline};
 
 /// Shared by the connector's tasks; read by the harness.
 #[derive(Debug)]
@@ -13,6 +14,9 @@ pub struct ConnectorMetrics {
     pub latency: LatencyBook,
     pub timeline: Timeline,
     pub errors: ErrorLog,
+    /// Events by operation ([`Operation::index`]) and outcome: acknowledged (`ok`), refused
+    /// (`fault`), given up (`error`); for live metrics.
+    pub event_outcomes: OutcomeTally,
     events_delivered: AtomicU64,
     events_failed: AtomicU64,
     events_retried: AtomicU64,
@@ -46,6 +50,7 @@ impl ConnectorMetrics {
             latency: LatencyBook::default(),
             timeline: Timeline::new(start),
             errors: ErrorLog::default(),
+            event_outcomes: OutcomeTally::new(Operation::ALL.len()),
             events_delivered: AtomicU64::new(0),
             events_failed: AtomicU64::new(0),
             events_retried: AtomicU64::new(0),
@@ -54,17 +59,20 @@ impl ConnectorMetrics {
         }
     }
 
-    pub(crate) fn event_delivered(&self) {
+    pub(crate) fn event_delivered(&self, op: Operation) {
         self.events_delivered.fetch_add(1, Ordering::Relaxed);
+        self.event_outcomes.add(op.index(), Outcome::Ok);
     }
-    pub(crate) fn event_failed(&self) {
+    pub(crate) fn event_failed(&self, op: Operation) {
         self.events_failed.fetch_add(1, Ordering::Relaxed);
+        self.event_outcomes.add(op.index(), Outcome::Error);
     }
     pub(crate) fn event_retried(&self) {
         self.events_retried.fetch_add(1, Ordering::Relaxed);
     }
-    pub(crate) fn event_refused(&self) {
+    pub(crate) fn event_refused(&self, op: Operation) {
         self.events_refused.fetch_add(1, Ordering::Relaxed);
+        self.event_outcomes.add(op.index(), Outcome::Fault);
     }
     pub(crate) fn late_arrival(&self) {
         self.late_arrivals.fetch_add(1, Ordering::Relaxed);

@@ -177,6 +177,12 @@ impl IciClient {
             }
             Err(_) => metrics.timeline.count("request_errors", now, 1),
         }
+        let tallied = match &outcome {
+            Ok(_) => stats::Outcome::Ok,
+            Err(RequestError::Fault(_)) => stats::Outcome::Fault,
+            Err(_) => stats::Outcome::Error,
+        };
+        metrics.outcomes.add(op.index(), tallied);
         match &outcome {
             Ok(_) => CrmMetrics::count(&metrics.counters.responses),
             Err(RequestError::Fault(f)) => {

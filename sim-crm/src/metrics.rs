@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
-use stats::{ErrorLog, Flips, LatencyBook, Moments, Timeline};
+use stats::{ErrorLog, Flips, LatencyBook, Moments, OutcomeTally, Timeline};
 
 macro_rules! counters {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
@@ -67,6 +67,8 @@ pub struct CrmMetrics {
     pub timeline: Timeline,
     pub errors: ErrorLog,
     pub counters: CrmCounters,
+    /// Requests by operation ([`ici::Operation::index`]) and outcome, for live metrics.
+    pub outcomes: OutcomeTally,
     /// Whether requests get answers: false from the first transport failure, true again at the
     /// next answer. The failover gap is read off it.
     pub reachable: Flips,
@@ -86,6 +88,7 @@ impl CrmMetrics {
             timeline: Timeline::new(start),
             errors: ErrorLog::default(),
             counters: CrmCounters::default(),
+            outcomes: OutcomeTally::new(ici::Operation::ALL.len()),
             reachable: Flips::new(true),
             full_strength: Flips::new(false),
             request_failures: Moments::default(),

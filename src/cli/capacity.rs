@@ -31,6 +31,10 @@ pub struct CapacityArgs {
     pub html: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ProgressMode::Quiet)]
     pub progress: ProgressMode,
+    /// Serve live metrics (OpenMetrics, for Prometheus) on GET http://ADDR/metrics during the
+    /// search, e.g. 127.0.0.1:9464 (port 0: any free port, printed at start).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 pub fn run(args: &CapacityArgs) -> ExitCode {
@@ -59,11 +63,20 @@ pub fn run(args: &CapacityArgs) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
+    let live = match super::start_metrics(&runtime, args.metrics) {
+        Ok(live) => live,
+        Err(code) => return code,
+    };
     let options = RunOptions {
         progress: args.progress,
         keep_pki: None,
+        metrics: live.as_ref().map(crate::live::LiveMetrics::publisher),
     };
-    let report = match runtime.block_on(crate::capacity::run::run(&loaded, &section, &options)) {
+    let outcome = runtime.block_on(crate::capacity::run::run(&loaded, &section, &options));
+    if let Some(live) = live {
+        runtime.block_on(live.shutdown());
+    }
+    let report = match outcome {
         Ok(report) => report,
         Err(e) => {
             eprintln!("crmsim: {}: {e}", loaded.path.display());

@@ -44,6 +44,8 @@ Examples:
   crmsim run scenarios/direct.toml --dialect customer.toml --progress lines
   crmsim run scenarios/direct.toml --set calls.rate=50 --set crm.agents=500
   crmsim run scenarios/direct.toml --abort-on-fail --junit junit.xml
+  crmsim run scenarios/proxy-events-direct.toml --metrics 127.0.0.1:9464
+  RUST_LOG=crmsim::wire=trace crmsim run scenarios/direct.toml   (every SOAP message, secrets masked)
 
 Exit codes:
   0    pass: every invariant and threshold held
@@ -58,6 +60,7 @@ Examples:
   crmsim capacity scenarios/capacity.toml --markdown sizing.md --html sizing.html
   crmsim capacity scenarios/capacity.toml --json sizing.json --dialect customer.toml
   crmsim capacity scenarios/capacity.toml --set capacity.handshake_rounds=0
+  crmsim capacity scenarios/capacity.toml --metrics 127.0.0.1:9464 --progress lines
 
 Exit codes:
   0    the search ran, whatever capacity it found (read the table or --json)
@@ -137,6 +140,10 @@ pub struct RunArgs {
     /// Write a self-contained HTML report with charts to this file.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Serve live metrics (OpenMetrics, for Prometheus) on GET http://ADDR/metrics during the
+    /// run, e.g. 127.0.0.1:9464 (port 0: any free port, printed at start). In process only.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
     /// How to show progress: a bar on a terminal, lines in CI.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
@@ -245,7 +252,9 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(colour)
-        .with_target(false)
+        // Targets shown: `RUST_LOG` filters by them (crmsim::wire, proxy, transport…), so a
+        // reader needs to see which one a line came from to narrow it down.
+        .with_target(true)
         .try_init();
 }
 
@@ -262,6 +271,30 @@ fn completions(shell: clap_complete::Shell) -> ExitCode {
 }
 
 /// A multi-threaded runtime, or the reason there is none.
+/// Starts `--metrics ADDR` when given and says on stderr where to scrape; a port that cannot
+/// be bound ends the command with exit 3 before anything runs.
+pub(crate) fn start_metrics(
+    runtime: &tokio::runtime::Runtime,
+    addr: Option<std::net::SocketAddr>,
+) -> Result<Option<crate::live::LiveMetrics>, ExitCode> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    match runtime.block_on(crate::live::LiveMetrics::start(addr)) {
+        Ok(live) => {
+            eprintln!(
+                "crmsim: live metrics on http://{}/metrics",
+                live.local_addr()
+            );
+            Ok(Some(live))
+        }
+        Err(e) => {
+            eprintln!("crmsim: {e}");
+            Err(exit::code(exit::CANNOT_RUN))
+        }
+    }
+}
+
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

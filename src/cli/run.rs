@@ -37,17 +37,34 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     };
     if args.processes || args.containers {
+        if args.metrics.is_some() {
+            // Each component is its own process there, with its own counters: one endpoint
+            // of the harness would show none of them.
+            eprintln!(
+                "crmsim: --metrics goes with an in-process run; with --processes or --containers, run the components with `crmsim serve … --metrics ADDR` (see crmsim export compose)"
+            );
+            return exit::code(exit::BAD_INPUT);
+        }
         return run_separate(&runtime, &loaded, args);
     }
     if args.workdir.is_some() {
         eprintln!("crmsim: --workdir goes with --processes or --containers");
         return exit::code(exit::BAD_INPUT);
     }
+    let live = match super::start_metrics(&runtime, args.metrics) {
+        Ok(live) => live,
+        Err(code) => return code,
+    };
     let options = runner::RunOptions {
         progress: args.progress,
         keep_pki: args.pki_dir.clone(),
+        metrics: live.as_ref().map(crate::live::LiveMetrics::publisher),
     };
-    let report = match runtime.block_on(runner::run(&loaded, &options)) {
+    let outcome = runtime.block_on(runner::run(&loaded, &options));
+    if let Some(live) = live {
+        runtime.block_on(live.shutdown());
+    }
+    let report = match outcome {
         Ok(report) => report,
         Err(e) => {
             eprintln!("crmsim: {}: {e}", loaded.path.display());

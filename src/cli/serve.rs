@@ -21,12 +21,14 @@ pub enum ServeCommand {
     /// each agent's CRM. Config keys: see examples/serve-connector.toml.
     #[command(after_help = "Examples:
   crmsim serve connector --config examples/serve-connector.toml --json connector.json
-  crmsim serve connector --config connector.toml --record discovery.jsonl --unknown empty")]
+  crmsim serve connector --config connector.toml --record discovery.jsonl --unknown empty
+  crmsim serve connector --config connector.toml --metrics 0.0.0.0:9464")]
     Connector(ServeArgs),
     /// crmsim's layer-4 reverse proxy: frontends, backends with primary and backup servers,
     /// health checks, static routes; TCP passthrough. Config keys: see examples/serve-proxy.toml.
     #[command(after_help = "Examples:
-  crmsim serve proxy --config examples/serve-proxy.toml --json proxy.json")]
+  crmsim serve proxy --config examples/serve-proxy.toml --json proxy.json
+  crmsim serve proxy --config proxy.toml --metrics 127.0.0.1:9465")]
     Proxy(ServeArgs),
 }
 
@@ -53,6 +55,10 @@ pub struct ServeArgs {
     /// SOAP fault naming it) or `empty` (an empty SOAP body, 200).
     #[arg(long, value_enum, default_value_t = UnknownArg::Fault)]
     pub unknown: UnknownArg,
+    /// Serve live metrics (OpenMetrics, for Prometheus) on GET http://ADDR/metrics while the
+    /// component runs, e.g. 127.0.0.1:9464 (port 0: any free port, printed at start).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// `--unknown`.
@@ -101,19 +107,32 @@ pub fn run(command: ServeCommand) -> ExitCode {
             return exit::code(exit::CANNOT_RUN);
         }
     };
+    let live = match super::start_metrics(&runtime, args.metrics) {
+        Ok(live) => live,
+        Err(code) => return code,
+    };
+    let published = live.as_ref().map(crate::live::LiveMetrics::publisher);
     let outcome = runtime.block_on(async {
+        let published = published.as_ref();
         match &command {
             ServeCommand::Crm(args) => {
                 let (config, json) = (&args.config, args.json.as_deref());
-                serve::run_crm(config, json, args.dialect.as_deref(), &args.discovery()).await
+                let dialect = args.dialect.as_deref();
+                serve::run_crm(config, json, dialect, &args.discovery(), published).await
             }
             ServeCommand::Connector(args) => {
                 let (config, json) = (&args.config, args.json.as_deref());
-                serve::run_connector(config, json, args.dialect.as_deref(), &args.discovery()).await
+                let dialect = args.dialect.as_deref();
+                serve::run_connector(config, json, dialect, &args.discovery(), published).await
             }
-            ServeCommand::Proxy(args) => serve::run_proxy(&args.config, args.json.as_deref()).await,
+            ServeCommand::Proxy(args) => {
+                serve::run_proxy(&args.config, args.json.as_deref(), published).await
+            }
         }
     });
+    if let Some(live) = live {
+        runtime.block_on(live.shutdown());
+    }
     match outcome {
         Ok(()) => exit::code(exit::PASS),
         Err(e) => {

@@ -95,6 +95,8 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// Keep the generated certificates in this folder (a `crmsim certs new` layout).
     pub keep_pki: Option<std::path::PathBuf>,
+    /// Where to publish live metrics once a second (`--metrics`), if anywhere.
+    pub metrics: Option<exposition::Published>,
 }
 
 /// Runs a scenario to its report.

@@ -23,6 +23,17 @@ pub struct Session<'a> {
     pub(super) started_at: SystemTime,
     pub(super) log: PhaseLog,
     cpu: super::cost::CpuWatch,
+    /// Live metrics: where to publish, when next, and what only the run loop knows.
+    live: Option<LiveState>,
+}
+
+/// The run loop's side of `--metrics`.
+struct LiveState {
+    published: exposition::Published,
+    next: Instant,
+    phase: String,
+    /// Fault steps applied, by action and whether they worked.
+    faults: std::collections::BTreeMap<(&'static str, bool), u64>,
 }
 
 impl Window {
@@ -128,6 +139,12 @@ impl<'a> Session<'a> {
             started_at,
             log: PhaseLog::default(),
             cpu: super::cost::CpuWatch::start(),
+            live: options.metrics.clone().map(|published| LiveState {
+                published,
+                next: started,
+                phase: "setup".to_owned(),
+                faults: std::collections::BTreeMap::new(),
+            }),
         })
     }
 
@@ -235,6 +252,32 @@ impl<'a> Session<'a> {
         self.center.latency.set_phase(phase);
         self.center.timeline.mark(Instant::now(), phase);
         self.progress.phase(phase);
+        if let Some(live) = &mut self.live {
+            live.phase = phase.to_owned();
+            live.next = Instant::now();
+        }
+    }
+
+    /// Publishes the live metrics when a second has passed since the last time.
+    fn publish_live(&mut self, now: Instant) {
+        let Some(live) = &mut self.live else {
+            return;
+        };
+        if now < live.next {
+            return;
+        }
+        live.next = now + crate::live::PUBLISH_EVERY;
+        let s = &self.loaded.scenario;
+        let info = crate::live::RunInfo {
+            scenario: &self.loaded.name,
+            deployment: s.run.deployment.as_str(),
+            tls: s.tls.enabled,
+            phase: &live.phase,
+            elapsed_s: self.started.elapsed().as_secs_f64(),
+            faults: &live.faults,
+        };
+        let families = crate::live::topology(&self.topology, &self.center.stats.counts(), info);
+        live.published.publish(families);
     }
 
     /// The latencies of window `ended` across every component, summarised; then each
@@ -301,6 +344,7 @@ impl<'a> Session<'a> {
             if now >= deadline {
                 return false;
             }
+            self.publish_live(now);
             if now >= next_update {
                 let live = observe::live(&self.topology, &self.center);
                 self.progress.update(self.started.elapsed(), live);
@@ -453,11 +497,20 @@ impl<'a> Session<'a> {
     async fn apply(&mut self, step: &super::faults::Due) {
         let label = step.label();
         let now = Instant::now();
-        match self
+        let applied = self
             .topology
             .apply(&step.spec, step.undo, &self.center)
-            .await
-        {
+            .await;
+        if let Some(live) = &mut self.live {
+            let action = if step.undo {
+                "undo"
+            } else {
+                step.spec.action.as_str()
+            };
+            *live.faults.entry((action, applied.is_ok())).or_default() += 1;
+            live.next = now;
+        }
+        match applied {
             Ok(done) => {
                 tracing::info!("fault: {label}: {done}");
                 self.progress
@@ -505,7 +558,13 @@ impl<'a> Session<'a> {
     }
 
     /// Shuts everything down and judges the run.
-    pub async fn finish(self) -> Report {
+    pub async fn finish(mut self) -> Report {
+        // A last scrape after the run shows its final counts, not a second before the end.
+        if let Some(live) = &mut self.live {
+            live.phase = "done".to_owned();
+            live.next = Instant::now();
+        }
+        self.publish_live(Instant::now());
         self.progress.finish();
         let latency = LatencyBook::default();
         let timeline = Timeline::new(self.started);

@@ -15,6 +15,7 @@ pub async fn run(
     json: Option<&Path>,
     dialect: Option<&Path>,
     options: &DiscoveryOptions,
+    live: Option<&exposition::Published>,
 ) -> Result<(), ServeError> {
     let mut plan = connector_config::load(config)?;
     if let Some(path) = dialect {
@@ -26,6 +27,11 @@ pub async fn run(
         plan.config.server_tap = Some(r.requests.clone());
         plan.config.events.client.tap = Some(r.events.clone());
     }
+    let (name, dialect) = (plan.config.name.clone(), plan.config.dialect.clone());
+    let traced = |tap, hop| crate::wire_trace::with_trace(tap, &name, hop, &dialect);
+    plan.config.server_tap = traced(plan.config.server_tap.take(), capture::Hop::Requests);
+    plan.config.events.client.tap =
+        traced(plan.config.events.client.tap.take(), capture::Hop::Events);
     for warning in &plan.warnings {
         eprintln!("crmsim: warning: {warning}");
     }
@@ -55,7 +61,13 @@ pub async fn run(
             None => ", until Ctrl-C or SIGTERM".to_owned(),
         }
     );
-    let reason = stopper.wait().await;
+    let reason = stopper
+        .wait_publishing(live, || {
+            let mut f = exposition::Families::default();
+            crate::live::connector(&mut f, &connector);
+            f
+        })
+        .await;
     let report = connector
         .stop(GRACE, &format!("connector stopped ({reason})"))
         .await;

@@ -25,6 +25,7 @@ pub async fn run(
     json: Option<&Path>,
     dialect: Option<&Path>,
     options: &DiscoveryOptions,
+    live: Option<&exposition::Published>,
 ) -> Result<(), ServeError> {
     let mut plan = crm_config::load(config)?;
     if let Some(path) = dialect {
@@ -36,6 +37,10 @@ pub async fn run(
         plan.config.server_tap = Some(r.events.clone());
         plan.config.client.tap = Some(r.requests.clone());
     }
+    let (name, dialect) = (plan.config.name.clone(), plan.config.dialect.clone());
+    let traced = |tap, hop| crate::wire_trace::with_trace(tap, &name, hop, &dialect);
+    plan.config.server_tap = traced(plan.config.server_tap.take(), capture::Hop::Events);
+    plan.config.client.tap = traced(plan.config.client.tap.take(), capture::Hop::Requests);
     for warning in &plan.warnings {
         eprintln!("crmsim: warning: {warning}");
     }
@@ -70,7 +75,13 @@ pub async fn run(
             None => ", until Ctrl-C or SIGTERM".to_owned(),
         }
     );
-    let reason = stopper.wait().await;
+    let reason = stopper
+        .wait_publishing(live, || {
+            let mut f = exposition::Families::default();
+            crate::live::crm(&mut f, &crm);
+            f
+        })
+        .await;
     let logged_off = log_off(&crm, plan.logoff_timeout).await;
     let report = crm.shutdown(GRACE).await;
     let summary = summary::crm(&report, reason, started.elapsed(), logged_off);

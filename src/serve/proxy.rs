@@ -58,7 +58,11 @@ impl From<&StateChange> for StateChangeEntry {
 }
 
 /// Loads the config, resolves the servers, serves until stopped, writes `json` if asked.
-pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
+pub async fn run(
+    config: &Path,
+    json: Option<&Path>,
+    live: Option<&exposition::Published>,
+) -> Result<(), ServeError> {
     let plan = proxy_config::load(config)?;
     let mut stopper = Stopper::install(plan.file.duration)
         .map_err(|e| ServeError::Start(format!("cannot install signal handlers: {e}")))?;
@@ -83,7 +87,24 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
     print_start_line(&proxy, &cfg, &plan.tls_line, engine.name());
 
     let mut printed = 0;
+    let publish = || {
+        if let Some(live) = live {
+            let mut f = exposition::Families::default();
+            crate::live::network(
+                &mut f,
+                engine.name(),
+                &proxy.snapshot(),
+                &proxy.state_changes(),
+            );
+            live.publish(f);
+        }
+    };
+    let mut next_publish = Instant::now();
     let reason = loop {
+        if Instant::now() >= next_publish {
+            publish();
+            next_publish = Instant::now() + crate::live::PUBLISH_EVERY;
+        }
         tokio::select! {
             reason = stopper.wait() => break reason,
             () = tokio::time::sleep(Duration::from_millis(100)) => {
@@ -92,6 +113,7 @@ pub async fn run(config: &Path, json: Option<&Path>) -> Result<(), ServeError> {
         }
     };
     print_changes(&proxy, printed);
+    publish();
     let report = ProxyReport {
         name: cfg.name.clone(),
         engine: engine.name(),

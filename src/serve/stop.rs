@@ -30,7 +30,9 @@ impl fmt::Display for StopReason {
 /// Signal handlers installed up front: a signal that arrives right after the start line is
 /// then a graceful stop, never the default action (an abrupt exit without report).
 pub struct Stopper {
-    duration: Option<Duration>,
+    /// When the configured duration ends: a deadline, not a duration, so that waiting again
+    /// (the proxy's and the metrics' loops wait in slices) does not start it over.
+    deadline: Option<tokio::time::Instant>,
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -44,22 +46,46 @@ impl Stopper {
         {
             use tokio::signal::unix::{SignalKind, signal};
             Ok(Stopper {
-                duration,
+                deadline: duration.map(|d| tokio::time::Instant::now() + d),
                 interrupt: signal(SignalKind::interrupt())?,
                 terminate: signal(SignalKind::terminate())?,
             })
         }
         #[cfg(not(unix))]
         {
-            Ok(Stopper { duration })
+            Ok(Stopper {
+                deadline: duration.map(|d| tokio::time::Instant::now() + d),
+            })
+        }
+    }
+
+    /// Waits like [`wait`](Self::wait), publishing live metrics (`--metrics`) from `gather`
+    /// once a second meanwhile, and once more at the stop so a last scrape sees the end.
+    pub async fn wait_publishing(
+        &mut self,
+        live: Option<&exposition::Published>,
+        gather: impl Fn() -> exposition::Families,
+    ) -> StopReason {
+        let Some(live) = live else {
+            return self.wait().await;
+        };
+        loop {
+            live.publish(gather());
+            tokio::select! {
+                reason = self.wait() => {
+                    live.publish(gather());
+                    return reason;
+                }
+                () = tokio::time::sleep(crate::live::PUBLISH_EVERY) => {}
+            }
         }
     }
 
     /// Waits for the first of: the duration, Ctrl-C, SIGTERM.
     pub async fn wait(&mut self) -> StopReason {
         let elapsed = async {
-            match self.duration {
-                Some(d) => tokio::time::sleep(d).await,
+            match self.deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
                 None => std::future::pending().await,
             }
         };

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use capture::Hop;
 use sim_connector::ConnectorConfig;
 use sim_connector::acd::AcdConfig;
 use sim_connector::arrivals::ArrivalConfig;
@@ -33,6 +34,7 @@ pub fn connector_config(
     client.request_timeout = s.connector.event_timeout;
     client.max_connections = s.connector.event_connections;
     client.resolve = resolve;
+    client.tap = crate::wire_trace::tap(name, Hop::Events, &s.dialects.connector);
     let acd = AcdConfig {
         side: name.to_owned(),
         login_type,
@@ -72,7 +74,7 @@ pub fn connector_config(
         },
         dialect: s.dialects.connector.clone(),
         server_limits: s.server.limits(),
-        server_tap: None,
+        server_tap: crate::wire_trace::tap(name, Hop::Requests, &s.dialects.connector),
         unknown: ici::UnknownAnswer::Fault,
     }
 }
@@ -99,6 +101,7 @@ pub fn crm_config(
     client.request_timeout = s.crm.request_timeout;
     client.max_connections = s.crm.connections;
     client.resolve = resolve;
+    client.tap = crate::wire_trace::tap(name, Hop::Requests, &s.dialects.crm);
     let offset = instance as u32 * 10_000;
     let agents = AgentsConfig {
         count: s.crm.agents,
@@ -151,7 +154,7 @@ pub fn crm_config(
         },
         dialect: s.dialects.crm.clone(),
         server_limits: s.server.limits(),
-        server_tap: None,
+        server_tap: crate::wire_trace::tap(name, Hop::Events, &s.dialects.crm),
         unknown: ici::UnknownAnswer::Fault,
     };
     let logon = match s.run.logon {

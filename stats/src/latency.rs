@@ -196,6 +196,11 @@ impl LatencyBook {
             .collect()
     }
 
+    /// Every key recorded so far, in order.
+    pub fn keys(&self) -> Vec<String> {
+        lock(&self.inner).histograms.keys().cloned().collect()
+    }
+
     /// A copy of one key's histogram over the whole run, or over `phase`.
     pub fn histogram(&self, key: &str, phase: Option<&str>) -> Option<Histogram<u64>> {
         let inner = lock(&self.inner);

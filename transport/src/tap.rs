@@ -42,3 +42,54 @@ pub trait Tap: Send + Sync + 'static {
     /// The answer to exchange `exchange`.
     fn response(&self, exchange: u64, response: &TappedResponse<'_>);
 }
+
+/// Two taps on one server or client (a capture and the wire trace): each numbers exchanges its
+/// own way, so the second's numbers are kept by the first's until the answer comes.
+pub struct Tee {
+    first: std::sync::Arc<dyn Tap>,
+    second: std::sync::Arc<dyn Tap>,
+    open: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
+}
+
+impl Tee {
+    pub fn new(first: std::sync::Arc<dyn Tap>, second: std::sync::Arc<dyn Tap>) -> Tee {
+        Tee {
+            first,
+            second,
+            open: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, u64>> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One tap, or both teed, or none.
+pub fn combine(
+    a: Option<std::sync::Arc<dyn Tap>>,
+    b: Option<std::sync::Arc<dyn Tap>>,
+) -> Option<std::sync::Arc<dyn Tap>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(std::sync::Arc::new(Tee::new(a, b))),
+        (a, b) => a.or(b),
+    }
+}
+
+impl Tap for Tee {
+    fn request(&self, request: &TappedRequest<'_>) -> u64 {
+        let exchange = self.first.request(request);
+        let theirs = self.second.request(request);
+        self.open().insert(exchange, theirs);
+        exchange
+    }
+
+    fn response(&self, exchange: u64, response: &TappedResponse<'_>) {
+        self.first.response(exchange, response);
+        if let Some(theirs) = self.open().remove(&exchange) {
+            self.second.response(theirs, response);
+        }
+    }
+}

@@ -57,6 +57,17 @@ impl AcdCounters {
     }
 }
 
+/// The gauges of the moment, without the counters' maps or the call list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcdGauges {
+    /// Logged-on agents by work mode (`loggedOff` stays 0: such agents are gone).
+    pub agents_by_mode: [(ici::WorkMode, u64); 5],
+    /// Calls waiting in the queue for an agent.
+    pub queued: u64,
+    /// Calls not yet ended (queued, alerting, connected, held).
+    pub active_calls: u64,
+}
+
 /// Counters plus the gauges of the moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct AcdSnapshot {

@@ -27,7 +27,7 @@ use stats::DurationDist;
 
 pub use agents::{Agent, ReadySet};
 pub use calls::{Call, CallPhase, Direction, Outcome};
-pub use counters::{AcdCounters, AcdSnapshot};
+pub use counters::{AcdCounters, AcdGauges, AcdSnapshot};
 
 /// How the contact center behaves.
 #[derive(Debug, Clone)]
@@ -222,6 +222,22 @@ impl Acd {
     /// The counters alone (cheaper than a snapshot: no call list).
     pub fn counters(&self) -> &AcdCounters {
         &self.counters
+    }
+
+    /// What live metrics show of this moment: agents by work mode (a scan of the agents, done
+    /// once per scrape, not per call), calls waiting and calls in progress.
+    pub fn gauges(&self) -> AcdGauges {
+        let mut by_mode = WorkMode::ALL.map(|m| (m, 0u64));
+        for agent in self.agents.values() {
+            if let Some(slot) = by_mode.iter_mut().find(|(m, _)| *m == agent.mode) {
+                slot.1 += 1;
+            }
+        }
+        AcdGauges {
+            agents_by_mode: by_mode,
+            queued: self.queue.len() as u64,
+            active_calls: self.calls.len() as u64,
+        }
     }
 
     /// Counters and gauges, for reports and invariants.
