@@ -119,7 +119,7 @@ pub fn load_crm_folder(dir: &Path) -> Result<CrmMaterial, CertError> {
     let key = need(CRM_KEY)?;
     let trust = need(CRM_TRUST)?;
     Ok(CrmMaterial {
-        identity: crate::pem::load_identity(&cert, Some(&key))?,
-        trust: crate::pem::load_trust(&trust)?,
+        identity: crate::identity::Identity::load(&cert, Some(&key))?,
+        trust: crate::identity::TrustStore::load(&trust)?,
     })
 }

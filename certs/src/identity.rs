@@ -1,7 +1,8 @@
 //! What one party presents (its [`Identity`]) and what it trusts for its peers (its [`TrustStore`]).
 //!
-//! Both are plain DER data: turning them into rustls configurations is [`crate::tls`]'s job, loading them
-//! from the customer's files is [`crate::pem`]'s.
+//! Both are plain DER data: turning them into rustls configurations is [`crate::tls`]'s job;
+//! reading PEM is [`crate::pem`]'s, which knows blocks and encodings but not what an identity is
+//! (so the dependency runs one way: `Identity::load` reads through `pem`, never back).
 
 use std::fmt;
 use std::path::Path;
@@ -23,6 +24,17 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// An identity from the guide's two layouts: `key_path` `None` means cert and key share one file
+    /// (`PEM_FILE`), otherwise `CRT_FILE` + `KEY_FILE`.
+    pub fn load(cert_path: &Path, key_path: Option<&Path>) -> Result<Identity, CertError> {
+        let cert_file = crate::pem::load_file(cert_path)?;
+        let (key, key_origin) = match key_path {
+            None => (cert_file.single_key()?, cert_path),
+            Some(k) => (crate::pem::load_key(k)?, k),
+        };
+        Self::from_parts(cert_file.certificates()?, key, cert_path, key_origin)
+    }
+
     /// From PEM text: `cert_pem` holds the chain (leaf first), `key_pem` the key. Both may be the same
     /// text (the guide's "one PEM file for certificate and key").
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Identity, CertError> {
@@ -121,6 +133,17 @@ pub struct TrustStore {
 }
 
 impl TrustStore {
+    /// The CA certificates of a `CA_FILE`.
+    pub fn load(path: &Path) -> Result<TrustStore, CertError> {
+        let file = crate::pem::load_file(path)?;
+        if file.certs.is_empty() {
+            return Err(CertError::EmptyTrustStore {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Self::new(file.certs))
+    }
+
     /// All certificates in the PEM text (other blocks are ignored). At least one is required.
     pub fn from_pem(pem: &str) -> Result<TrustStore, CertError> {
         let origin = in_memory();

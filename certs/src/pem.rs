@@ -14,7 +14,6 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::der;
 use crate::error::CertError;
-use crate::identity::{Identity, TrustStore};
 
 /// What kind of binary DER a file seems to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,28 +266,6 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, CertError
 /// The one private key of a PEM file.
 pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, CertError> {
     load_file(path)?.single_key()
-}
-
-/// An identity from the guide's two layouts: `key_path` `None` means cert and key share one file
-/// (`PEM_FILE`), otherwise `CRT_FILE` + `KEY_FILE`.
-pub fn load_identity(cert_path: &Path, key_path: Option<&Path>) -> Result<Identity, CertError> {
-    let cert_file = load_file(cert_path)?;
-    let (key, key_origin) = match key_path {
-        None => (cert_file.single_key()?, cert_path),
-        Some(k) => (load_key(k)?, k),
-    };
-    Identity::from_parts(cert_file.certificates()?, key, cert_path, key_origin)
-}
-
-/// The CA certificates of a `CA_FILE`.
-pub fn load_trust(path: &Path) -> Result<TrustStore, CertError> {
-    let file = load_file(path)?;
-    if file.certs.is_empty() {
-        return Err(CertError::EmptyTrustStore {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(TrustStore::new(file.certs))
 }
 
 fn encode(tag: &str, der: &[u8]) -> String {

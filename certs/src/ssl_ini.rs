@@ -330,8 +330,8 @@ impl SslIni {
                 return Err(not_found(f));
             }
         }
-        let identity = crate::pem::load_identity(&cert.path, key.map(|k| k.path.as_path()))?;
-        let trust = crate::pem::load_trust(&ca.path)?;
+        let identity = crate::identity::Identity::load(&cert.path, key.map(|k| k.path.as_path()))?;
+        let trust = crate::identity::TrustStore::load(&ca.path)?;
         Ok((identity, trust))
     }
 

@@ -239,8 +239,8 @@ pub fn configs_from_files(
     ca: &Path,
     opts: &TlsOptions,
 ) -> Result<(ServerConfig, ClientConfig), CertError> {
-    let identity = crate::pem::load_identity(cert, key)?;
-    let trust = crate::pem::load_trust(ca)?;
+    let identity = crate::identity::Identity::load(cert, key)?;
+    let trust = crate::identity::TrustStore::load(ca)?;
     let with_path = |e: CertError| match e {
         CertError::Tls { what, source, .. } => CertError::Tls {
             what,

@@ -217,7 +217,7 @@ fn keys_load_as_pkcs8_pkcs1_and_sec1_in_one_or_two_files() {
         ("ec.crt", "ec.pk8"),
         ("ec.crt", "ec.sec1"),
     ] {
-        let id = certs::pem::load_identity(&p(crt), Some(&p(key))).unwrap();
+        let id = certs::Identity::load(&p(crt), Some(&p(key))).unwrap();
         // One file with certificate and key (the guide's PEM_FILE), with CRLF as Notepad saves it.
         let combined = format!(
             "{}{}",
@@ -225,7 +225,7 @@ fn keys_load_as_pkcs8_pkcs1_and_sec1_in_one_or_two_files() {
             std::fs::read_to_string(p(key)).unwrap()
         );
         std::fs::write(p("one.pem"), combined.replace('\n', "\r\n")).unwrap();
-        let one = certs::pem::load_identity(&p("one.pem"), None).unwrap();
+        let one = certs::Identity::load(&p("one.pem"), None).unwrap();
         assert_eq!(id.leaf(), one.leaf());
         // And rustls takes it.
         certs::server_config(
@@ -235,7 +235,7 @@ fn keys_load_as_pkcs8_pkcs1_and_sec1_in_one_or_two_files() {
         )
         .unwrap();
     }
-    let err = certs::pem::load_identity(&p("rsa.crt"), Some(&p("ec.pk8"))).unwrap_err();
+    let err = certs::Identity::load(&p("rsa.crt"), Some(&p("ec.pk8"))).unwrap_err();
     assert!(matches!(err, certs::CertError::KeyMismatch { .. }), "{err}");
 }
 
@@ -269,7 +269,7 @@ fn der_files_are_refused_with_advice_and_converted() {
 
     certs::convert::convert_to_pem(&p("c.cer"), &p("c2.pem")).unwrap();
     certs::convert::convert_to_pem(&p("k.der"), &p("k2.pem")).unwrap();
-    let id = certs::pem::load_identity(&p("c2.pem"), Some(&p("k2.pem"))).unwrap();
+    let id = certs::Identity::load(&p("c2.pem"), Some(&p("k2.pem"))).unwrap();
     assert_eq!(id.leaf(), rsa.identity.leaf());
     assert_eq!(std::fs::read_to_string(p("c2.pem")).unwrap(), rsa.cert_pem);
 

@@ -102,11 +102,11 @@ pub fn from_table(
         )
     };
     // The error names its file; point at the key that names that file.
-    let identity = certs::pem::load_identity(&cert, key.as_deref()).map_err(|e| {
+    let identity = certs::Identity::load(&cert, key.as_deref()).map_err(|e| {
         let about_key = key.is_some() && e.path().is_some_and(|p| Some(p) == key.as_deref());
         certs_error(if about_key { "key" } else { "cert" }, e)
     })?;
-    let peer_roots = certs::pem::load_trust(&ca).map_err(|e| certs_error("ca", e))?;
+    let peer_roots = certs::TrustStore::load(&ca).map_err(|e| certs_error("ca", e))?;
     let origin = ca.display().to_string();
     Ok(Some((
         SideMaterial {
