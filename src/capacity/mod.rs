@@ -8,9 +8,11 @@
 //!   them is not read as the system's limit;
 //! - [`raw`]: the machine's raw handshake rate, measured in the same run for comparison;
 //! - [`paired`]: a full-handshake variant's saturated windows, each between two raw measurements;
-//! - [`report`]: the sizing table (terminal, Markdown, JSON, HTML with curves).
+//! - [`report`]: the sizing table (terminal, Markdown, JSON);
+//! - [`html`]: the same as a page, with the searches' curves.
 
 pub mod ceiling;
+pub mod html;
 pub mod paired;
 pub mod raw;
 pub mod report;

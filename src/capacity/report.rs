@@ -5,11 +5,9 @@ use std::fmt::Write;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-use stats::Marker;
 
 use super::ceiling::AgentCeiling;
 use super::search::{Outcome, Stop};
-use crate::report::html::escape;
 use crate::runner::session::Window;
 use crate::scenario::LoadedScenario;
 use crate::scenario::capacity::Variant;
@@ -37,6 +35,10 @@ pub struct CapacityReport {
     /// This machine's raw handshake rate, measured in this run.
     pub raw_handshakes: Vec<super::raw::RawHandshakes>,
     pub rows: Vec<Row>,
+    /// The latency limits the steps were judged by, drawn on the HTML curves. Not a JSON key:
+    /// the scenario file has them.
+    #[serde(skip)]
+    pub limits: super::html::Limits,
 }
 
 /// One deployment and variant.
@@ -150,7 +152,7 @@ impl Dimension {
 
     /// `1520`, `≥ 3200` (reached the maximum), `≥ 2400 (agents)` (reached the agents'
     /// ceiling), `< 50` (failed at the start).
-    fn shown(&self, unit: &str) -> String {
+    pub(super) fn shown(&self, unit: &str) -> String {
         match (self.capacity, self.stopped) {
             (Some(c), _) if self.agent_bound => format!("≥ {c:.0}{unit} (agents)"),
             (Some(c), Stop::ReachedMax) => format!("≥ {c:.0}{unit}"),
@@ -186,12 +188,13 @@ impl CapacityReport {
             peak_rss_mib: crate::runner::cost::peak_rss_mib(),
             raw_handshakes,
             rows,
+            limits: super::html::Limits::of(&loaded.scenario.thresholds),
         }
     }
 
     /// What the run took: wall time, cores, and the process's own CPU time and peak memory
     /// where they could be read (a sizing run on a shared machine should say what it cost it).
-    fn cost(&self) -> String {
+    pub(super) fn cost(&self) -> String {
         let mut out = format!("{:.0} s on {} cores", self.duration_s, self.cores);
         if let Some(cpu) = self.cpu_seconds {
             let _ = write!(out, ", {cpu:.0} CPU s");
@@ -417,7 +420,7 @@ impl CapacityReport {
         out
     }
 
-    fn header(&self) -> Vec<String> {
+    pub(super) fn header(&self) -> Vec<String> {
         let rate_at = self
             .rows
             .iter()
@@ -438,7 +441,7 @@ impl CapacityReport {
         h
     }
 
-    fn cells(&self) -> Vec<Vec<String>> {
+    pub(super) fn cells(&self) -> Vec<Vec<String>> {
         let ratio = |d: &Dimension| match (d.ratio, d.ratio_is) {
             (None, _) => "—".to_owned(),
             (Some(_), RatioKind::Unknown) => "— (both ≥)".to_owned(),
@@ -466,127 +469,6 @@ impl CapacityReport {
                 cells
             })
             .collect()
-    }
-
-    /// A self-contained HTML page: the table and latency-vs-load curves, plain vs SSL.
-    pub fn render_html(&self) -> String {
-        let mut out = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\" /><title>crmsim capacity — {}</title><style>body{{font-family:system-ui,sans-serif;margin:2em auto;max-width:900px}}table{{border-collapse:collapse}}td,th{{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}}</style></head><body>\n<h1>crmsim capacity — {}</h1>\n<p>{}, {}, from <code>{}</code></p>\n",
-            escape(&self.scenario),
-            escape(&self.scenario),
-            escape(&self.started_at),
-            escape(&self.cost()),
-            escape(&self.file)
-        );
-        let header = self.header();
-        out.push_str("<table><tr>");
-        for h in &header {
-            let _ = write!(out, "<th>{}</th>", escape(h));
-        }
-        out.push_str("</tr>\n");
-        for row in self.cells() {
-            out.push_str("<tr>");
-            for c in row {
-                let _ = write!(out, "<td>{}</td>", escape(&c));
-            }
-            out.push_str("</tr>\n");
-        }
-        out.push_str("</table>\n");
-        for (title, notes) in [
-            ("Searches the agents stopped", self.ceiling_notes()),
-            ("Handshakes against the raw rate", self.handshake_notes()),
-            ("CPU per call against the baseline", self.cpu_notes()),
-        ] {
-            if notes.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "<h2>{title}</h2><ul>");
-            for note in notes {
-                let _ = writeln!(out, "<li>{}</li>", escape(&note));
-            }
-            out.push_str("</ul>\n");
-        }
-        for (title, pick) in [
-            (
-                "Call rate",
-                (|r: &Row| r.call_rate.as_ref()) as fn(&Row) -> Option<&Dimension>,
-            ),
-            ("Agents", |r: &Row| r.agents.as_ref()),
-        ] {
-            if !self.rows.iter().any(|r| pick(r).is_some()) {
-                continue;
-            }
-            for (what, p99) in [
-                (
-                    "request p99",
-                    (|w: &Window| w.request_p99_ms) as fn(&Window) -> Option<f64>,
-                ),
-                ("event p99", |w: &Window| w.event_p99_ms),
-            ] {
-                let series = self
-                    .rows
-                    .iter()
-                    .filter_map(|r| {
-                        let d = pick(r)?;
-                        let mut points: Vec<(f64, f64)> = d
-                            .steps
-                            .iter()
-                            .filter_map(|s| Some((s.load, p99(s.window.as_ref()?)?)))
-                            .collect();
-                        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                        Some(crate::report::charts::Series {
-                            label: format!("{} / {}", r.deployment, r.variant.name),
-                            points,
-                        })
-                    })
-                    .collect();
-                let no_markers: [Marker; 0] = [];
-                let title = format!("{title}: {what} vs load");
-                let chart = crate::report::charts::Chart {
-                    title: &title,
-                    x_label: if title.starts_with("Call") {
-                        "calls/s"
-                    } else {
-                        "agents"
-                    },
-                    y_label: "ms",
-                    series,
-                    markers: &no_markers,
-                };
-                out.push_str(&crate::report::charts::render(&chart));
-            }
-        }
-        out.push_str("<h2>Steps</h2><table><tr><th>deployment / variant</th><th>dimension</th><th>load</th><th>result</th><th>achieved calls/s</th><th>request p99 ms</th><th>event p99 ms</th><th>CPU busy</th><th>why</th></tr>\n");
-        for r in &self.rows {
-            for (dim, d) in [("calls/s", &r.call_rate), ("agents", &r.agents)] {
-                let Some(d) = d else { continue };
-                for s in &d.steps {
-                    let w = s.window.as_ref();
-                    let f =
-                        |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"));
-                    let _ = writeln!(
-                        out,
-                        "<tr><td>{} / {}</td><td>{dim}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        escape(&r.deployment),
-                        escape(&r.variant.name),
-                        s.load,
-                        match (s.passed, s.repeated) {
-                            (true, _) => "pass",
-                            (false, true) => "fail, run again",
-                            (false, false) => "fail",
-                        },
-                        f(w.map(|w| w.achieved_rate)),
-                        f(w.and_then(|w| w.request_p99_ms)),
-                        f(w.and_then(|w| w.event_p99_ms)),
-                        w.and_then(|w| w.cpu.utilisation)
-                            .map_or_else(|| "—".to_owned(), |u| format!("{:.0}%", u * 100.0)),
-                        escape(&s.reasons.join("; "))
-                    );
-                }
-            }
-        }
-        out.push_str("</table></body></html>\n");
-        out
     }
 }
 
@@ -825,6 +707,7 @@ mod tests {
             peak_rss_mib: None,
             raw_handshakes: Vec::new(),
             rows,
+            limits: super::super::html::Limits::default(),
         }
     }
 

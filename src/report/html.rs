@@ -6,15 +6,22 @@
 
 use std::fmt::Write;
 
-use stats::SecondSnapshot;
-
-use super::charts::{self, Chart, Series};
 use super::model::{Check, Report, Verdict};
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:900px;color:#222}\
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}\
-table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}\
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\
+/// Wide screens get two columns of charts and of tables; a narrow one gets one. Charts are
+/// drawn 800 px wide and scale to their cell.
+pub const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em auto;padding:0 24px;max-width:1800px;color:#222;font-size:15px}\
+h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(620px,1fr));gap:0 40px;align-items:start}.grid>div{overflow-x:auto}\
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(680px,1fr));gap:20px 32px}\
+figure.chart{margin:0;border:1px solid #e4e4e4;border-radius:6px;padding:8px 8px 0}\
+figcaption{font-weight:600;margin:0 0 2px 8px}svg.chart{width:100%;height:auto;display:block}\
+.legend span{margin-right:1.4em;white-space:nowrap}svg.swatch{vertical-align:middle}\
+table{border-collapse:collapse;margin:.5em 0;width:100%}\
+td,th{padding:.3em .7em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}\
+th{background:#f6f8fa;font-weight:600}tr:nth-child(even) td{background:#fbfcfd}\
+table.marks,table.sizing{width:auto;min-width:50%}td.name{white-space:nowrap}\
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
 .pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.note{color:#666}\
 code{background:#f6f8fa;padding:0 .2em}";
 
@@ -54,14 +61,19 @@ pub fn render(r: &Report) -> String {
         escape(&r.file),
         escape(&r.crmsim_version),
     );
+    out.push_str("<div class=\"grid\"><div>\n");
     checks(&mut out, "Invariants", &r.invariants);
+    out.push_str("</div><div>\n");
     checks(&mut out, "Thresholds", &r.thresholds);
     figures(&mut out, r);
+    out.push_str("</div></div>\n");
     failover(&mut out, r);
-    charts_section(&mut out, r);
+    super::timecharts::section(&mut out, r);
     latency(&mut out, r);
+    out.push_str("<div class=\"grid\"><div>\n");
     hops(&mut out, r);
     errors(&mut out, r);
+    out.push_str("</div></div>\n");
     out.push_str("</body></html>\n");
     out
 }
@@ -82,7 +94,7 @@ fn checks(out: &mut String, title: &str, list: &[Check]) {
         };
         let _ = writeln!(
             out,
-            "<tr><td>{mark}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{mark}</td><td class=\"name\">{}</td><td>{}</td></tr>",
             escape(&c.name),
             escape(&c.detail)
         );
@@ -147,98 +159,6 @@ fn figures(out: &mut String, r: &Report) {
         let _ = writeln!(out, "<tr><th>{k}</th><td>{}</td></tr>", escape(&v));
     }
     out.push_str("</table>\n");
-}
-
-/// A counter per second, as a series.
-fn counter(timeline: &[SecondSnapshot], name: &str, label: &str) -> Series {
-    Series {
-        label: label.to_owned(),
-        points: timeline
-            .iter()
-            .map(|s| {
-                (
-                    s.second as f64,
-                    s.counters.get(name).copied().unwrap_or(0) as f64,
-                )
-            })
-            .collect(),
-    }
-}
-
-/// A latency percentile per second, as a series (seconds without samples are left out).
-fn percentile(
-    timeline: &[SecondSnapshot],
-    name: &str,
-    pick: fn(&stats::LatencySummary) -> f64,
-    label: &str,
-) -> Series {
-    Series {
-        label: label.to_owned(),
-        points: timeline
-            .iter()
-            .filter_map(|s| s.latency.get(name).map(|l| (s.second as f64, pick(l))))
-            .collect(),
-    }
-}
-
-fn charts_section(out: &mut String, r: &Report) {
-    let t = &r.timeline;
-    out.push_str("<h2>Over time</h2>\n");
-    let throughput = Chart {
-        title: "Calls per second",
-        x_label: "seconds since start",
-        y_label: "calls/s",
-        series: vec![
-            counter(t, "calls.generated", "arrived"),
-            counter(t, "calls.offered", "offered to a connector"),
-        ],
-        markers: &r.markers,
-    };
-    out.push_str(&charts::render(&throughput));
-    let messages = Chart {
-        title: "Messages per second",
-        x_label: "seconds since start",
-        y_label: "messages/s",
-        series: vec![
-            counter(t, "requests", "requests answered"),
-            counter(t, "events", "events delivered"),
-        ],
-        markers: &r.markers,
-    };
-    out.push_str(&charts::render(&messages));
-    let latency = Chart {
-        title: "Latency percentiles per second",
-        x_label: "seconds since start",
-        y_label: "ms",
-        series: vec![
-            percentile(t, "request", |l| l.p50, "request p50"),
-            percentile(t, "request", |l| l.p99, "request p99"),
-            percentile(t, "event", |l| l.p50, "event p50"),
-            percentile(t, "event", |l| l.p99, "event p99"),
-        ],
-        markers: &r.markers,
-    };
-    out.push_str(&charts::render(&latency));
-    let errors = Chart {
-        title: "Errors per second",
-        x_label: "seconds since start",
-        y_label: "errors/s",
-        series: vec![counter(t, "request_errors", "requests without answer")],
-        markers: &r.markers,
-    };
-    out.push_str(&charts::render(&errors));
-    if !r.markers.is_empty() {
-        out.push_str("<table><tr><th class=\"num\">at (s)</th><th>event</th></tr>\n");
-        for m in &r.markers {
-            let _ = writeln!(
-                out,
-                "<tr><td class=\"num\">{:.2}</td><td>{}</td></tr>",
-                m.at,
-                escape(&m.label)
-            );
-        }
-        out.push_str("</table>\n");
-    }
 }
 
 fn failover(out: &mut String, r: &Report) {

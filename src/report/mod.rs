@@ -5,10 +5,16 @@ pub mod charts;
 mod checks;
 pub mod html;
 pub mod junit;
+mod lanes;
+mod layout;
+pub mod marks;
 mod model;
 pub mod output;
+mod overlay;
 pub mod schema;
+pub mod sides;
 mod summary;
+mod timecharts;
 pub mod windows;
 pub use output::write_file;
 
@@ -41,6 +47,8 @@ pub struct RunOutcome {
     pub latency: LatencyBook,
     /// Every component's per-second figures on one time axis.
     pub timeline: Timeline,
+    /// Each connector side's per-second figures on the same axis (see [`sides`]).
+    pub timeline_by_side: BTreeMap<String, Vec<stats::SecondSnapshot>>,
     /// Problems found while building the deployment.
     pub setup_warnings: Vec<String>,
     /// The contact center's own account of arrivals.
@@ -64,6 +72,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         connectors,
         latency,
         timeline,
+        timeline_by_side,
         setup_warnings,
         center,
         failover,
@@ -214,6 +223,7 @@ pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {
         errors,
         timeline: timeline.snapshot(),
         markers: timeline.markers(),
+        timeline_by_side,
         failover,
         network,
         event_path,

@@ -63,6 +63,11 @@ pub struct Report {
     pub errors: Vec<ErrorEntry>,
     pub timeline: Vec<SecondSnapshot>,
     pub markers: Vec<Marker>,
+    /// Each connector side's own per-second counts (`calls.offered`, `events`; its killed
+    /// instances' included), for the HTML report's traffic per side. Not a JSON key: the
+    /// merged `timeline` carries the same counts.
+    #[serde(skip)]
+    pub timeline_by_side: BTreeMap<String, Vec<SecondSnapshot>>,
     /// One record per fault: detection, request gap, failed requests, re-logon time, what was
     /// dropped or lost.
     pub failover: Vec<crate::runner::failover::FailoverRecord>,

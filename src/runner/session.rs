@@ -583,6 +583,8 @@ impl<'a> Session<'a> {
         }
         latency.absorb(&self.center.latency);
         timeline.absorb(&self.center.timeline);
+        let timeline_by_side =
+            report::sides::per_side(self.topology.side_timelines(), self.started);
         self.center.stop();
         let center = self.center.stats.counts();
         let setup_warnings = self.topology.warnings.clone();
@@ -603,6 +605,7 @@ impl<'a> Session<'a> {
                 connectors,
                 latency,
                 timeline,
+                timeline_by_side,
                 setup_warnings,
                 center,
                 failover,

@@ -147,6 +147,20 @@ impl Topology {
         crms.chain(sides)
     }
 
+    /// Each connector side's timelines by side name, its killed instances' first, for the
+    /// report's traffic per side.
+    pub fn side_timelines(&self) -> Vec<(&str, Vec<&stats::Timeline>)> {
+        self.sides
+            .iter()
+            .map(|s| {
+                let mut timelines: Vec<&stats::Timeline> =
+                    s.past_metrics.iter().map(|m| &m.timeline).collect();
+                timelines.extend(s.running.as_ref().map(|c| &c.metrics().timeline));
+                (s.name.as_str(), timelines)
+            })
+            .collect()
+    }
+
     /// The running connector called `name`.
     pub fn connector(&self, name: &str) -> Option<&Connector> {
         self.sides
