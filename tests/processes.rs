@@ -87,12 +87,18 @@ fn a_latency_fault_on_a_hop_between_processes_delays_its_requests() {
 deployment = "direct"
 warmup = "3s"
 steady = "8s"
+logon = "storm"
 [tls]
 enabled = true
 [crm]
 agents = 10
+ring_delay = "uniform(200ms, 600ms)"
+talk_time = "uniform(2s, 4s)"
+wrap_up = "500ms"
 [calls]
 rate = 3.0
+arrival = "constant"
+patience = "30s"
 [[fault]]
 at = "0s"
 action = "latency"
@@ -192,4 +198,85 @@ fn pausing_side_a_process_fails_over_and_back() {
     ] {
         assert_eq!(check(&r, name)["ok"], true, "{name}: {r}");
     }
+}
+
+/// A short direct scenario with distinctive talk and wrap-up times.
+const WORKLOAD: &str = r#"
+[run]
+deployment = "direct"
+warmup = "3s"
+steady = "10s"
+logon = "storm"
+[tls]
+enabled = true
+[crm]
+agents = 16
+ring_delay = "200ms"
+talk_time = "1500ms"
+wrap_up = "700ms"
+[calls]
+rate = 4.0
+arrival = "constant"
+"#;
+
+/// The same scenario in process and as processes: both reports show the scenario's call rate
+/// in the steady phase and the agents' talk and wrap-up times, so the processes ran the
+/// scenario's workload and not one of their own.
+#[test]
+fn processes_run_the_scenarios_workload_as_in_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(&dir.path().join("workload.toml"), WORKLOAD);
+    let run = |extra: &[&str], name: &str| {
+        let report = dir.path().join(name);
+        let mut args = vec!["run", scenario.to_str().unwrap(), "--json"];
+        args.push(report.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = crmsim(&args);
+        assert_eq!(code, Some(0), "{name}:\n{stdout}\n{stderr}");
+        json(&report)
+    };
+    let inside = run(&[], "in-process.json");
+    let apart = run(&["--processes"], "processes.json");
+    let rate = |r: &serde_json::Value| r["steady"]["calls_per_s"].as_f64().unwrap();
+    let (a, b) = (rate(&inside), rate(&apart));
+    for (what, r) in [("in process", a), ("as processes", b)] {
+        assert!((r - 4.0).abs() / 4.0 <= 0.05, "{what}: {r} calls/s");
+    }
+    assert!((a - b).abs() / a <= 0.05, "{a} against {b} calls/s");
+    for r in [&inside, &apart] {
+        let keys = &r["steady"]["latency_ms"];
+        let talk = keys["agent.talk"]["p50"].as_f64().unwrap();
+        assert!(
+            (1500.0..1800.0).contains(&talk),
+            "talk p50 {talk} ms: {keys}"
+        );
+        let wrap = keys["agent.wrap_up"]["p50"].as_f64().unwrap();
+        assert!(
+            (700.0..1000.0).contains(&wrap),
+            "wrap-up p50 {wrap} ms: {keys}"
+        );
+    }
+}
+
+/// A latency threshold holds for a run as processes too, judged on the CRM's steady phase: a
+/// p99 limit no request can meet fails the run.
+#[test]
+fn a_latency_threshold_fails_a_run_as_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = WORKLOAD.replace("steady = \"10s\"", "steady = \"3s\"")
+        + "[thresholds]\nmax_request_p99_ms = 0.001\n";
+    let scenario = write(&dir.path().join("tight.toml"), &text);
+    let report = dir.path().join("r.json");
+    let (code, stdout, stderr) = crmsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--processes",
+        "--json",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    let r = json(&report);
+    let p99 = check(&r, "request p99 (steady)");
+    assert_eq!(p99["ok"], false, "{p99}");
+    assert!(stdout.contains("[FAIL] request p99 (steady)"), "{stdout}");
 }

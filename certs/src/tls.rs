@@ -19,7 +19,7 @@ use crate::identity::{Identity, TrustStore};
 
 /// Which TLS versions a side speaks. An older connector may speak only TLS 1.2; TLS 1.3 always signs
 /// handshakes with RSA-PSS, which a PKCS#1-v1.5-only peer cannot do (STACK-NOTES trap 10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 pub enum TlsVersions {
     #[serde(rename = "1.2")]
     Tls12,
@@ -46,7 +46,7 @@ impl TlsVersions {
 
 /// The key-exchange group(s) offered. A visible setting because rustls offers the post-quantum hybrid
 /// first by default (+45 µs per handshake) while OpenSSL 3.0 peers negotiate X25519 (STACK-NOTES trap 11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyExchange {
     /// rustls' default list (X25519, secp256r1, secp384r1 and the X25519MLKEM768 hybrid; the hybrid comes

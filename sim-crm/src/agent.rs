@@ -89,7 +89,20 @@ pub(crate) struct Agent {
     /// The relogon epoch of the agent's last completed logon: when it equals `relogon_epoch`, no
     /// relogon wave has happened since, so a lost session is news for the watchdog.
     logon_epoch: u64,
+    /// The call connected (its id) and when that was seen: the start of a talk.
+    talking: Option<(String, Instant)>,
+    /// When wrap-up began, as the connector said.
+    wrapping: Option<Instant>,
 }
+
+/// Latency-book keys of the work the agents do, as the CRM saw it from the connector's events:
+/// connected → disconnected, and wrap-up → the next work mode. They show what workload a run
+/// carried (a talk time set in the scenario reads back here, in process and as processes);
+/// they are not ICI messages, so request and event percentiles leave them out.
+pub const TALK_KEY: &str = "agent.talk";
+pub const WRAP_UP_KEY: &str = "agent.wrap_up";
+/// What the keys of the agents' work start with.
+pub const WORK_PREFIX: &str = "agent.";
 
 impl Agent {
     pub fn new(
@@ -133,6 +146,8 @@ impl Agent {
             plan: None,
             relogon_epoch: 0,
             logon_epoch: 0,
+            talking: None,
+            wrapping: None,
         }
     }
 
@@ -204,6 +219,7 @@ impl Agent {
                 }
                 CallState::Initiated => self.call = Some(change.call_id),
                 CallState::Connected => {
+                    self.talking = Some((change.call_id.clone(), now));
                     if let Some(talk) = self.ctx.config.talk_time {
                         let talk = self.sample(talk);
                         self.plan(now + talk, Action::HangUp(change.call_id));
@@ -211,6 +227,14 @@ impl Agent {
                 }
                 CallState::Held => {}
                 CallState::Disconnected | CallState::Transferred => {
+                    if let Some((_, since)) =
+                        self.talking.take_if(|(call, _)| *call == change.call_id)
+                    {
+                        self.ctx
+                            .metrics
+                            .latency
+                            .record(TALK_KEY, now.saturating_duration_since(since));
+                    }
                     if self.call.as_deref() == Some(change.call_id.as_str()) {
                         self.call = None;
                     }
@@ -225,6 +249,20 @@ impl Agent {
     }
 
     fn on_mode(&mut self, mode: WorkMode, logged_on: bool, phase: Phase, now: Instant) {
+        // A wrap-up ends in the mode the agent (or the connector's timer) chose; one cut short
+        // by a logoff is not a wrap-up of the workload's.
+        match (mode, self.wrapping) {
+            (WorkMode::WrapUp, None) if logged_on => self.wrapping = Some(now),
+            (WorkMode::WrapUp, _) => {}
+            (WorkMode::Ready | WorkMode::NotReady, Some(since)) if logged_on => {
+                self.ctx
+                    .metrics
+                    .latency
+                    .record(WRAP_UP_KEY, now.saturating_duration_since(since));
+                self.wrapping = None;
+            }
+            _ => self.wrapping = None,
+        }
         if !logged_on {
             if self.logged_on && phase == Phase::Work {
                 self.lose_session("the connector logged the agent off");
@@ -288,6 +326,8 @@ impl Agent {
         }
         drop(probe);
         self.call = None;
+        self.talking = None;
+        self.wrapping = None;
         let jitter = Duration::from_millis(self.rng.random_range(0..200));
         self.plan(Instant::now() + jitter, Action::LogOn);
     }

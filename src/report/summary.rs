@@ -189,9 +189,10 @@ fn windows(out: &mut String, windows: &[super::windows::WindowReport]) {
     }
 }
 
-/// Keys of ICI messages (`user.logon`, `event.callChanged`), not of servers or arrivals.
+/// Keys of ICI messages (`user.logon`, `event.callChanged`), not of servers, arrivals or the
+/// agents' work (`agent.talk`): what request and event percentiles are made of.
 fn is_message_key(key: &str) -> bool {
-    !key.starts_with("server.") && !key.starts_with("arrival.")
+    ici::Operation::from_key(key).is_some()
 }
 
 fn section(out: &mut String, title: &str, checks: &[Check]) {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use stats::DurationDist;
 use transport::ConnectionMode;
 
@@ -81,7 +81,7 @@ impl Deployment {
 }
 
 /// How agents log on at the start.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Logon {
     /// Agents per second.
@@ -90,7 +90,7 @@ pub enum Logon {
     Storm(StormWord),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StormWord {
     Storm,
@@ -305,7 +305,7 @@ impl Default for ConnectorSection {
 }
 
 /// Who ends a connected call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Hangup {
     /// The agent, after `crm.talk_time`.
@@ -314,7 +314,8 @@ pub enum Hangup {
     Caller,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+// Serialize: `crmsim run --processes` writes it into each connector's serve config.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallsSection {
     /// Inbound calls per second during warm-up and steady.
@@ -322,19 +323,19 @@ pub struct CallsSection {
     /// The warm-up starts with a linear ramp from no calls to `rate` over this long (and each
     /// capacity step ramps from the step before). Not longer than the warm-up: the steady phase
     /// measures the target rate.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub ramp: Duration,
     /// `"poisson"` or `"constant"`.
     pub arrival: sim_connector::arrivals::ArrivalProcess,
     /// A queued caller gives up after this long (counted lost).
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub patience: Duration,
     pub hangup: Hangup,
     pub caller_talk_time: DurationDist,
     /// Caller numbers: this E.164 prefix plus random digits.
     pub ani_prefix: String,
     /// An arrival later than this after its schedule counts as a late start.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub late_tolerance: Duration,
 }
 

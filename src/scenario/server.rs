@@ -3,24 +3,25 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use transport::ServerLimits;
 
 use super::duration;
 
 /// Connection limit and timeouts, per server. Defaults: [`ServerLimits::default`].
-#[derive(Debug, Clone, Deserialize)]
+/// Serialize: `crmsim run --processes` writes it into each component's serve config.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSection {
     /// Connections open at once, per server (default 4096, or half the open-file limit).
     pub max_connections: usize,
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub handshake_timeout: Duration,
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub header_timeout: Duration,
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub idle_timeout: Duration,
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub request_timeout: Duration,
 }
 

@@ -18,13 +18,15 @@
 //! - [`docker`]: the docker CLI;
 //! - [`net`]: addresses and relays (processes);
 //! - [`report`]: what a run found, for the terminal, JSON and JUnit;
-//! - [`checks`]: what the reports must show.
+//! - [`checks`]: what the reports must show;
+//! - [`steady`]: the steady phase's call rate and latencies, and the thresholds on them.
 
 pub mod checks;
 mod child;
 mod docker;
 mod net;
 mod report;
+pub mod steady;
 
 pub use report::{AppliedFault, ProcessReport};
 
@@ -194,6 +196,9 @@ pub async fn run(
         }
     };
     let mut checks = checks::evaluate(&plan, &root, &facts);
+    let steady_from = facts.crm_started + s.run.warmup.as_millis() as u64;
+    let steady = steady::figures(s, &root, &plan.sides(), steady_from);
+    steady::thresholds(&mut checks, s, &steady);
     for f in faults.iter().filter(|f| !f.ok) {
         checks.add(&format!("fault {}", f.step), false, f.detail.clone());
     }
@@ -219,6 +224,7 @@ pub async fn run(
         duration_s: started.elapsed().as_secs_f64(),
         faults,
         relays: relay_counts,
+        steady,
         checks: checks.0,
         verdict,
     })
@@ -329,8 +335,8 @@ async fn drive(
     let crm_started = unix_ms(SystemTime::now());
     let steady = Instant::now() + s.run.warmup;
     let work = s.run.warmup + s.run.steady;
-    // The CRM logs off after its work; give it that, its logoff and a margin.
-    let crm_deadline = Instant::now() + work + Duration::from_secs(15) + STOP_WITHIN;
+    // The CRM logs off after its work; give it that, its logoff (the drain) and a margin.
+    let crm_deadline = Instant::now() + work + s.run.drain + STOP_WITHIN;
     let mut timeline = Timeline::new(&s.faults, steady);
     let mut applied = Vec::new();
     let mut side_events = Vec::new();

@@ -45,6 +45,9 @@ pub struct ProcessReport {
     pub started_unix_ms: u64,
     pub duration_s: f64,
     pub faults: Vec<AppliedFault>,
+    /// The steady phase: calls offered per second, the CRM's latencies (keys as in the
+    /// in-process report's `steady`).
+    pub steady: super::steady::SteadyFigures,
     /// What each relay on a faulted hop carried.
     pub relays: BTreeMap<String, RelaySnapshot>,
     pub checks: Vec<Check>,
@@ -84,6 +87,19 @@ impl ProcessReport {
                 f.step,
                 if f.ok { "" } else { "FAILED: " },
                 f.detail
+            );
+        }
+        let s = &self.steady;
+        let _ = writeln!(
+            out,
+            "  steady {:.0}s: {} calls offered, {:.2}/s (target {:.2}/s)",
+            s.duration_s, s.calls_offered, s.calls_per_s, s.target_calls_per_s
+        );
+        for (key, l) in &s.latency_ms {
+            let _ = writeln!(
+                out,
+                "    {key:<24} {:>7} × p50 {:>9.2} ms  p99 {:>9.2} ms  max {:>9.2} ms",
+                l.count, l.p50, l.p99, l.max
             );
         }
         for (hop, r) in &self.relays {

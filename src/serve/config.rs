@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Scenario, ScenarioError, Source};
 
@@ -89,7 +89,7 @@ impl ConfigFile {
 
 /// `[tls]`: SSL from PEM files, or only the protocol settings when the certificates come from a
 /// folder (`config_dir` / `material_dir`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsTable {
     /// SSL on (HTTPS with client certificates, both directions) or off (plain HTTP). Default on.

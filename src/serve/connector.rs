@@ -7,7 +7,7 @@ use sim_connector::Connector;
 
 use super::discovery::{self, Discovery, DiscoveryOptions};
 use super::stop::Stopper;
-use super::{GRACE, ServeError, connector_config, summary};
+use super::{GRACE, ServeError, connector_config, summary, timing};
 
 /// Loads the config, serves until stopped, prints the summary, writes `json` if asked.
 pub async fn run(
@@ -68,9 +68,15 @@ pub async fn run(
             f
         })
         .await;
+    let metrics = connector.metrics().clone();
     let report = connector
         .stop(GRACE, &format!("connector stopped ({reason})"))
         .await;
     let summary = summary::connector(&report, reason, started.elapsed());
+    let report = timing::Timed {
+        report: &report,
+        timeline: timing::seconds(&metrics.timeline),
+        steady: None,
+    };
     discovery::finish(recording, options, &report, &summary, json)
 }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sim_connector::ConnectorConfig;
 use transport::ConnectionMode;
 
@@ -24,7 +24,7 @@ use crate::scenario::{
 use crate::topology::{SideMaterial, configs};
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorFile {
     /// Names logs, errors and the report. Default `"connector"`.
@@ -42,7 +42,12 @@ pub struct ConnectorFile {
     #[serde(default)]
     pub dialect: Option<PathBuf>,
     /// Stop after this long (`"10m"`, `"90s"`); without it, run until Ctrl-C or SIGTERM.
-    #[serde(default, deserialize_with = "duration::de_opt")]
+    #[serde(
+        default,
+        deserialize_with = "duration::de_opt",
+        serialize_with = "duration::ser_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<Duration>,
     /// Seed of every random draw (arrivals, talk times), so that a run can be repeated.
     #[serde(default = "config::default_seed")]
@@ -70,7 +75,7 @@ pub struct ConnectorFile {
 }
 
 /// `[events]`: how events reach the CRM's event sink (the URL each agent's subscription names).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventsTable {
     /// `"keep-alive"` (default), `"resume"` (new connection per event, TLS session resumed) or
@@ -79,7 +84,7 @@ pub struct EventsTable {
     /// Extra delivery attempts before an event counts as failed.
     pub retries: u32,
     /// Per delivery attempt.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub timeout: Duration,
     /// Connections (lanes) per CRM; each agent's events keep to one, in order.
     pub connections: usize,
@@ -106,7 +111,7 @@ impl Default for EventsTable {
 }
 
 /// `[acd]`: the contact center's rules (defaults as in scenarios).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AcdTable {
     /// `AgentLoginType` (0, 1, 2 or 5) the login strings are read with; the folder's wins.
@@ -114,15 +119,15 @@ pub struct AcdTable {
     /// Agents enter wrap-up after a call.
     pub wrap_up: bool,
     /// The connector ends wrap-up after this long; `"0s"` leaves it to the agent.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub wrap_up_timer: Duration,
     /// An alerting call not answered within this is taken back and queued again.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub ring_no_answer: Duration,
     /// Work-mode reason (> 999) an agent who let a call ring out is set not ready with.
     pub ring_no_answer_reason: Option<u16>,
     /// A CRM silent for this long counts as gone and its agents are logged off; `"0s"` off.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub session_timeout: Duration,
 }
 
@@ -265,6 +270,14 @@ fn plan(file: &ConfigFile, c: &ConnectorFile) -> Result<ConnectorPlan, ScenarioE
     };
     if let Some(m) = &material.side {
         warnings.extend(tls::date_warnings(&m.identity));
+    }
+    if !c.calls.ramp.is_zero() {
+        // The generator here takes one rate at a time; a ramp needs the in-process contact
+        // center's rate curve. Said rather than silently dropped.
+        warnings.push(format!(
+            "calls.ramp = {:?} is not applied by a served connector: calls are offered at calls.rate from the start",
+            crate::scenario::show_duration(c.calls.ramp)
+        ));
     }
     let options = c.tls.as_ref().map(TlsTable::options).unwrap_or_default();
     let side_tls = match &material.side {

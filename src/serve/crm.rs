@@ -13,7 +13,7 @@ use sim_crm::Crm;
 
 use super::discovery::{self, Discovery, DiscoveryOptions};
 use super::stop::Stopper;
-use super::{GRACE, ServeError, crm_config, summary};
+use super::{GRACE, ServeError, crm_config, summary, timing};
 use crate::scenario::ScenarioError;
 
 /// After the last logoff, events keep arriving for this long at most once they stop coming.
@@ -60,6 +60,9 @@ pub async fn run(
             }),
         })?;
     let started = Instant::now();
+    let phases = plan
+        .warmup
+        .map(|w| timing::Phases::start(crm.metrics().clone(), w));
     crm.start_work();
     println!(
         "crm {name:?} listening on {} for events at {}, {}; {} agents log on to {} (CMS profile {}, RFC destination {}){}",
@@ -82,9 +85,18 @@ pub async fn run(
             f
         })
         .await;
+    if let Some(p) = &phases {
+        p.stop();
+    }
     let logged_off = log_off(&crm, plan.logoff_timeout).await;
+    let timeline = timing::seconds(&crm.metrics().timeline);
     let report = crm.shutdown(GRACE).await;
     let summary = summary::crm(&report, reason, started.elapsed(), logged_off);
+    let report = timing::Timed {
+        report: &report,
+        timeline,
+        steady: phases.map(|p| p.steady()),
+    };
     discovery::finish(recording, options, &report, &summary, json)
 }
 

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sim_crm::{CmsProfile, CrmConfig, LogonPlan};
 use stats::DurationDist;
 use transport::ConnectionMode;
@@ -25,7 +25,7 @@ use crate::scenario::{
 use crate::topology::{SideMaterial, configs};
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CrmFile {
     /// Names logs, errors and the report. Default `"crm"`.
@@ -44,10 +44,29 @@ pub struct CrmFile {
     #[serde(default)]
     pub dialect: Option<PathBuf>,
     /// Stop after this long; without it, run until Ctrl-C or SIGTERM.
-    #[serde(default, deserialize_with = "duration::de_opt")]
+    #[serde(
+        default,
+        deserialize_with = "duration::de_opt",
+        serialize_with = "duration::ser_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<Duration>,
+    /// Latencies of the first this long are kept apart from the steady phase's, as a
+    /// scenario's `run.warmup`: the report's `steady.latency_ms` holds those from then until
+    /// the stop (the logoff is apart too). Without it the report has no `steady`.
+    #[serde(
+        default,
+        deserialize_with = "duration::de_opt",
+        serialize_with = "duration::ser_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub warmup: Option<Duration>,
     /// On stop, agents log off first (finishing their calls); this bounds the wait.
-    #[serde(default = "default_logoff_timeout", deserialize_with = "duration::de")]
+    #[serde(
+        default = "default_logoff_timeout",
+        deserialize_with = "duration::de",
+        serialize_with = "duration::ser"
+    )]
     pub logoff_timeout: Duration,
     /// Seed of every random draw (ring delays, talk times, not-ready choices).
     #[serde(default = "config::default_seed")]
@@ -71,13 +90,13 @@ pub struct CrmFile {
 }
 
 /// `[requests]`: how requests reach the connector.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RequestsTable {
     /// `"keep-alive"` (default), `"resume"` or `"full"` (see the connector's `[events]`).
     pub mode: ConnectionMode,
     /// Whole-request timeout (SM59's, in effect).
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub timeout: Duration,
     /// Connections to the connector at most (requests in flight); more wait their turn.
     pub connections: usize,
@@ -106,7 +125,7 @@ impl Default for RequestsTable {
 }
 
 /// `[agents]`: the IC WebClient users (defaults as in a scenario's `[crm]`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AgentsTable {
     pub count: usize,
@@ -131,7 +150,7 @@ pub struct AgentsTable {
     pub not_ready_time: DurationDist,
     pub outbound_ratio: f64,
     /// SAP's heartbeat interval; `"0s"` off.
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub heartbeat: Duration,
     /// Heartbeat with watchdog: re-logon agents after the connection comes back.
     pub watchdog: bool,
@@ -168,6 +187,7 @@ pub struct CrmPlan {
     pub config: CrmConfig,
     pub logon: LogonPlan,
     pub duration: Option<Duration>,
+    pub warmup: Option<Duration>,
     pub logoff_timeout: Duration,
     /// The connector's URL, from the CMS profile.
     pub connector_url: String,
@@ -371,6 +391,7 @@ fn plan(file: &ConfigFile, c: &CrmFile) -> Result<CrmPlan, ScenarioError> {
         config,
         logon,
         duration: c.duration,
+        warmup: c.warmup,
         logoff_timeout: c.logoff_timeout,
         connector_url,
         tls_line: tls::describe(material.as_ref(), &ca_origin),

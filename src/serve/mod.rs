@@ -16,7 +16,9 @@
 //! - [`proxy_config`] / `proxy`: `serve proxy`, crmsim's layer-4 proxy alone (commented example:
 //!   `examples/serve-proxy.toml`);
 //! - `connector` / `crm`: running one component from start line to final report;
-//! - `summary`: the short human account printed at the end.
+//! - `summary`: the short human account printed at the end;
+//! - `timing`: the report's seconds in wall-clock time and the CRM's steady phase, which
+//!   `crmsim run --processes` reads.
 
 pub mod config;
 mod connector;
@@ -28,6 +30,7 @@ mod proxy;
 pub mod proxy_config;
 pub(crate) mod stop;
 mod summary;
+mod timing;
 mod tls;
 
 use std::path::Path;

@@ -21,7 +21,7 @@ use proxy::{
     ProxyConfig, RouteConfig, ServerSpec,
 };
 use rustls_pki_types::ServerName;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::config::{ConfigFile, TlsTable};
 use super::tls;
@@ -30,7 +30,7 @@ use crate::scenario::duration;
 use crate::topology::engine::CheckerPem;
 
 /// The whole file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyFile {
     /// Names logs, errors and the report. Default `"proxy"`.
@@ -42,11 +42,20 @@ pub struct ProxyFile {
     #[serde(default)]
     pub engine: EngineName,
     /// Stop after this long; without it, run until Ctrl-C or SIGTERM.
-    #[serde(default, deserialize_with = "duration::de_opt")]
+    #[serde(
+        default,
+        deserialize_with = "duration::de_opt",
+        serialize_with = "duration::ser_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<Duration>,
     /// How long to keep retrying the resolution of server and route host names at start.
     /// Default 30 s.
-    #[serde(default = "default_resolve", deserialize_with = "duration::de")]
+    #[serde(
+        default = "default_resolve",
+        deserialize_with = "duration::de",
+        serialize_with = "duration::ser"
+    )]
     pub resolve_timeout: Duration,
     /// The health checker's own client certificate, key and the CA it trusts for the servers
     /// (`cert`, `key`, `ca`, `versions`, `key_exchange`); needed only by `check.kind = "tls"`.
@@ -61,7 +70,7 @@ pub struct ProxyFile {
 }
 
 /// `[[frontend]]`: a listener whose connections go to one backend.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontendTable {
     pub name: String,
@@ -72,7 +81,7 @@ pub struct FrontendTable {
 }
 
 /// `[[backend]]`: servers tried in order, primaries before backups.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendTable {
     pub name: String,
@@ -91,12 +100,16 @@ pub struct BackendTable {
     #[serde(default)]
     pub failback: Failback,
     /// How long to wait for a server to accept a forwarded connection. Default 5 s.
-    #[serde(default = "default_connect", deserialize_with = "duration::de")]
+    #[serde(
+        default = "default_connect",
+        deserialize_with = "duration::de",
+        serialize_with = "duration::ser"
+    )]
     pub connect_timeout: Duration,
 }
 
 /// One server of a backend.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerTable {
     pub name: String,
@@ -107,24 +120,24 @@ pub struct ServerTable {
 }
 
 /// `[backend.check]`: HAProxy's `check` / `check-ssl`, `inter`, `fall`, `rise`, `timeout check`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CheckTable {
     /// `"tcp"` (connect only, default) or `"tls"` (a full handshake with the checker's
     /// certificate from `[tls]`).
     pub kind: CheckKindName,
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub inter: Duration,
     pub fall: u32,
     pub rise: u32,
-    #[serde(deserialize_with = "duration::de")]
+    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub timeout: Duration,
     /// With `kind = "tls"`: the name the servers' certificates must carry (HAProxy
     /// `verifyhost`). Default: the host part of the first server's address.
     pub server_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineName {
     #[default]
@@ -132,7 +145,7 @@ pub enum EngineName {
     Haproxy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKindName {
     #[default]
@@ -156,7 +169,7 @@ impl Default for CheckTable {
 }
 
 /// `[[route]]`: listen on port xy, forward every connection to `target`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteTable {
     pub name: String,

@@ -295,3 +295,59 @@ fn the_static_route_comes_from_tpi_dll_parameter() {
         Some("10.0.0.6:9443".parse().unwrap())
     );
 }
+
+/// `crmsim run --processes` writes serve configs with `toml::to_string`: what it writes must
+/// read back, through the same strict loaders, as the same values.
+#[test]
+fn every_config_reads_back_as_written() {
+    fn again<T: serde::Serialize>(value: &T, name: &str) -> (ConfigFile, String) {
+        let text = toml::to_string(value).unwrap();
+        (file(name, &text), text)
+    }
+    let crm = crm_config::parse(&file("crm.toml", CRM_EXAMPLE)).unwrap();
+    let (back, text) = again(&crm, "crm.toml");
+    let reread = crm_config::parse(&back).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(again(&reread, "crm.toml").1, text);
+    assert_eq!(reread.agents.talk_time, crm.agents.talk_time);
+    assert_eq!(reread.logoff_timeout, crm.logoff_timeout);
+
+    let connector = connector_config::parse(&file("c.toml", CONNECTOR_EXAMPLE)).unwrap();
+    let (back, text) = again(&connector, "c.toml");
+    let reread = connector_config::parse(&back).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(again(&reread, "c.toml").1, text);
+    assert_eq!(reread.calls.patience, connector.calls.patience);
+
+    let proxy: proxy_config::ProxyFile = file("p.toml", PROXY_EXAMPLE).parse().unwrap();
+    let (back, text) = again(&proxy, "p.toml");
+    let reread: proxy_config::ProxyFile = back.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(again(&reread, "p.toml").1, text);
+}
+
+/// Durations and distributions that are not whole units, and a storm logon, survive the trip.
+#[test]
+fn odd_durations_and_a_storm_read_back() {
+    let text = CRM_EXAMPLE
+        .replace("logon = 200.0", "logon = \"storm\"")
+        .replace(
+            "talk_time = \"exp(8s)\"",
+            "talk_time = \"uniform(1500ms, 2s)\"",
+        )
+        .replace("wrap_up = \"2s\"", "wrap_up = \"normal(700ms, 1us)\"")
+        .replace(
+            "logoff_timeout = \"10s\"",
+            "logoff_timeout = \"1m 30s 5ms\"",
+        );
+    let crm = crm_config::parse(&file("crm.toml", &text)).unwrap();
+    let written = toml::to_string(&crm).unwrap();
+    let back = crm_config::parse(&file("crm.toml", &written)).unwrap();
+    assert!(matches!(
+        back.agents.logon,
+        crate::scenario::Logon::Storm(_)
+    ));
+    assert_eq!(back.agents.talk_time, crm.agents.talk_time);
+    assert_eq!(back.agents.wrap_up, crm.agents.wrap_up);
+    assert_eq!(
+        back.logoff_timeout,
+        std::time::Duration::from_millis(90_005)
+    );
+}

@@ -201,6 +201,42 @@ mod tests {
         }
     }
 
+    /// Display (and Serialize, which writes it) is what the parser reads back, exactly: configs
+    /// crmsim writes for its own components carry distributions this way.
+    #[test]
+    fn display_reads_back_as_the_same_distribution() {
+        let ms = Duration::from_millis;
+        for d in [
+            DurationDist::Constant(Duration::ZERO),
+            DurationDist::Constant(ms(500)),
+            DurationDist::Constant(Duration::new(90, 5_000_001)),
+            DurationDist::Exponential { mean: ms(8_000) },
+            DurationDist::Uniform {
+                low: ms(200),
+                high: ms(1_500),
+            },
+            DurationDist::Normal {
+                mean: ms(700),
+                std_dev: Duration::from_micros(1),
+            },
+        ] {
+            let text = d.to_string();
+            assert_eq!(text.parse::<DurationDist>(), Ok(d), "{text}");
+        }
+        assert_eq!(
+            DurationDist::Uniform {
+                low: ms(200),
+                high: ms(600)
+            }
+            .to_string(),
+            "uniform(200ms, 600ms)"
+        );
+        assert_eq!(
+            DurationDist::Exponential { mean: ms(8_000) }.to_string(),
+            "exp(8s)"
+        );
+    }
+
     #[test]
     fn exponential_samples_average_to_the_mean() {
         let d: DurationDist = "exp(2s)".parse().unwrap();

@@ -149,10 +149,16 @@ pub fn run_case(case: &Case) {
     );
     let domain = format!("r{run}.crmsim.test");
     let network = format!("crmsim-{run}");
+    // Short calls the CRM's logoff sees end, quick timeouts, and the shipped proxy scenarios'
+    // failover settings (fail back together; a side nobody talks to logs its agents off).
     let text = format!(
-        "[run]\ndeployment = \"{}\"\nwarmup = \"2s\"\nsteady = \"30s\"\n\
+        "[run]\ndeployment = \"{}\"\nwarmup = \"2s\"\nsteady = \"30s\"\nlogon = \"storm\"\n\
          [tls]\nenabled = {}\n[crm]\nagents = 20\nheartbeat = \"500ms\"\n\
-         [calls]\nrate = 2.0\n[proxy]\nengine = \"{}\"\ninter = \"500ms\"\nfall = 2\nrise = 2\ncheck_timeout = \"1s\"\n",
+         ring_delay = \"uniform(200ms, 600ms)\"\ntalk_time = \"uniform(2s, 4s)\"\nwrap_up = \"500ms\"\n\
+         request_timeout = \"3s\"\n[connector]\nsession_timeout = \"5s\"\nevent_timeout = \"5s\"\n\
+         [calls]\nrate = 2.0\narrival = \"constant\"\npatience = \"30s\"\n\
+         [proxy]\nengine = \"{}\"\ninter = \"500ms\"\nfall = 2\nrise = 2\ncheck_timeout = \"1s\"\n\
+         on_marked_up = \"shutdown-backup-sessions\"\n",
         case.deployment.as_str(),
         case.tls,
         case.engine.as_str()

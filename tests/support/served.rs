@@ -279,24 +279,37 @@ min_completed_calls = 1
 
 /// A proxy-events-direct scenario that freezes side A for 5 s from +2 s, with health checks
 /// quick enough (inter 300 ms, fall 2, timeout 1 s) to see it: for `--processes` (SIGSTOP) and
-/// `--containers` (docker pause) alike.
+/// `--containers` (docker pause) alike. Calls short enough for the CRM's logoff to see them
+/// end, quick timeouts, and the failover settings of the shipped proxy scenarios (fail back
+/// together; a side nobody talks to logs its agents off).
 pub const PAUSE_SIDE_A: &str = r#"
 [run]
 deployment = "proxy-events-direct"
 warmup = "3s"
 steady = "16s"
+logon = "storm"
 [tls]
 enabled = true
 [crm]
 agents = 20
 heartbeat = "500ms"
+ring_delay = "uniform(200ms, 600ms)"
+talk_time = "uniform(2s, 4s)"
+wrap_up = "500ms"
+request_timeout = "3s"
+[connector]
+session_timeout = "5s"
+event_timeout = "5s"
 [calls]
 rate = 3.0
+arrival = "constant"
+patience = "30s"
 [proxy]
 inter = "300ms"
 fall = 2
 rise = 2
 check_timeout = "1s"
+on_marked_up = "shutdown-backup-sessions"
 [[fault]]
 at = "2s"
 action = "pause"

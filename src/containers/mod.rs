@@ -6,20 +6,35 @@
 //! container tests start them with testcontainers; `crmsim export compose` writes the same plan
 //! as a `docker-compose.yml`, so a topology that passed in CI can be run by hand.
 //!
+//! Each serve config is the scenario's workload (agents, their timings, calls, timeouts, TLS
+//! protocol, server limits, seed) in the serve config's own terms, built as the typed config
+//! and written with `toml::to_string`, so that a run as processes measures what the same
+//! scenario measures in process; only what the deployment decides (addresses, host names,
+//! certificate and dialect paths, how long the CRM works) is the plan's own.
+//!
+//! - [`crm`], [`connector`], [`proxy`]: each component's config;
+//! - [`compose`]: the `docker-compose.yml` of `crmsim export compose`.
+//!
 //! Everything a container needs is in one folder mounted at [`MOUNT`]; reports go to
 //! `MOUNT/reports/<component>-{started}.json` (`{started}`: the process's start time, so a
 //! container stopped and started again leaves one report per life).
 
+mod compose;
+mod connector;
+mod crm;
+mod proxy;
+
+pub use compose::{compose_addresses, compose_file};
+
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use certs::Layout;
 use certs::layout::{NewOptions, Sides};
 
 use crate::scenario::{Deployment, ProxyEngine, Scenario};
+use crate::serve::config::TlsTable;
 
 /// Where the plan's folder is mounted in every container.
 pub const MOUNT: &str = "/work";
@@ -36,12 +51,11 @@ pub struct ContainerPlan {
     pub engine: ProxyEngine,
     /// `<run>.crmsim.test`: every host is `<component>.<domain>`.
     pub domain: String,
+    /// The CRM's agents, which the checks expect to log on and off.
     pub agents: usize,
-    pub call_rate: f64,
     /// How long the CRM works before it logs its agents off and stops.
     pub crm_duration: Duration,
-    pub heartbeat: Duration,
-    /// The proxy's health check, as in the scenario.
+    /// The proxy's health check, as in the scenario, for the checks' detection bounds.
     pub inter: Duration,
     pub fall: u32,
     pub rise: u32,
@@ -52,6 +66,8 @@ pub struct ContainerPlan {
     pub local: Option<LocalNet>,
     /// The wire dialects, carried into each component as a file next to its config.
     pub dialects: crate::scenario::Dialects,
+    /// The scenario whose workload every component's config carries.
+    pub scenario: Scenario,
 }
 
 /// Who listens where, and what each hop dials, when the components are processes on one
@@ -90,8 +106,8 @@ pub struct Service {
 }
 
 impl ContainerPlan {
-    /// The plan of a scenario's deployment: its agents, call rate and proxy settings; the CRM
-    /// works for the scenario's warm-up plus steady phase.
+    /// The plan of a scenario's deployment, carrying its workload; the CRM works for the
+    /// scenario's warm-up plus steady phase.
     pub fn from_scenario(s: &Scenario, domain: &str) -> ContainerPlan {
         ContainerPlan {
             deployment: s.run.deployment,
@@ -99,15 +115,14 @@ impl ContainerPlan {
             engine: s.proxy.engine,
             domain: domain.to_owned(),
             agents: s.crm.agents,
-            call_rate: s.calls.rate,
             crm_duration: s.run.warmup + s.run.steady,
-            heartbeat: s.crm.heartbeat,
             inter: s.proxy.inter,
             fall: s.proxy.fall,
             rise: s.proxy.rise,
             check_timeout: s.proxy.check_timeout,
             local: None,
             dialects: s.dialects.clone(),
+            scenario: s.clone(),
         }
     }
 
@@ -203,9 +218,15 @@ impl ContainerPlan {
             &dir.join("dialects/connector.toml"),
             self.dialects.connector.text(),
         )?;
-        write(&dir.join("crm.toml"), &self.crm_config())?;
+        write(
+            &dir.join("crm.toml"),
+            &config_text("crm", &self.crm_file())?,
+        )?;
         if self.proxied() {
-            write(&dir.join("proxy.toml"), &self.proxy_config())?;
+            write(
+                &dir.join("proxy.toml"),
+                &config_text("proxy", &self.proxy_file())?,
+            )?;
         }
         Ok(side_dirs)
     }
@@ -227,8 +248,11 @@ impl ContainerPlan {
             return Err("the static route needs the proxy's IP address".to_owned());
         }
         for (i, side) in self.sides().iter().enumerate() {
-            let text = self.connector_config(side, folders.get(i), proxy_ip);
-            write(&dir.join(format!("{side}.toml")), &text)?;
+            let file = self.connector_file(side, folders.get(i), proxy_ip);
+            write(
+                &dir.join(format!("{side}.toml")),
+                &config_text(side, &file)?,
+            )?;
         }
         Ok(())
     }
@@ -239,6 +263,9 @@ impl ContainerPlan {
         } else {
             NewOptions::default()
         };
+        // The scenario's key and CA model: handshake costs depend on them.
+        o.key = self.scenario.tls.key;
+        o.layout = self.scenario.tls.layout;
         o.crm_host = self.host("crm");
         o.connector_hosts = self.sides().iter().map(|s| self.host(s)).collect();
         if self.proxied() {
@@ -247,180 +274,34 @@ impl ContainerPlan {
             o.connector_sans = vec![self.host("proxy")];
         }
         if self.deployment == Deployment::ProxyStaticRoute {
-            // As in the guide's static-route deployment: each side its own CA.
-            o.layout = Layout::CaPerSide;
             o.proxy = Some((self.host("proxy"), self.event_port()));
         }
         o
     }
 
-    fn connector_config(
-        &self,
-        side: &str,
-        folder: Option<&PathBuf>,
-        proxy_ip: Option<IpAddr>,
-    ) -> String {
-        let mut t = String::new();
-        let _ = writeln!(t, "# {side}: generated by crmsim for a container topology");
-        let _ = writeln!(t, "name = \"{side}\"");
-        let _ = writeln!(t, "listen = \"{}\"", self.listen(side, ICI_PORT));
-        let _ = writeln!(t, "dialect = \"dialects/connector.toml\"");
-        match folder {
-            Some(f) => {
-                let _ = writeln!(t, "config_dir = \"{}\"", f.display());
-            }
-            None => {
-                let _ = writeln!(t, "[tls]\nenabled = false");
-            }
+    /// The `[tls]` table of a component that takes its certificates from a folder (or has SSL
+    /// off): only the scenario's protocol settings.
+    fn protocol_tls(&self) -> TlsTable {
+        let t = &self.scenario.tls;
+        TlsTable {
+            enabled: (!self.tls).then_some(false),
+            cert: None,
+            key: None,
+            ca: None,
+            versions: t.versions,
+            key_exchange: t.key_exchange,
+            resumption: true,
         }
-        let _ = writeln!(t, "[events]\nretries = 2\ntimeout = \"5s\"");
-        if let Some(local) = &self.local {
-            let (peer, hop) = if self.deployment == Deployment::ProxyStaticRoute {
-                ("proxy", format!("{side}->proxy"))
-            } else {
-                ("crm", format!("{side}->crm"))
-            };
-            if let Some(to) = local.dial(&hop) {
-                if folder.is_none() && peer == "proxy" {
-                    let _ = writeln!(t, "proxy_route = \"{to}\"");
-                } else {
-                    let _ = writeln!(
-                        t,
-                        "[events.hosts]\n\"{}\" = \"{}\"",
-                        self.host(peer),
-                        to.ip()
-                    );
-                }
-            }
-        } else if let (Deployment::ProxyStaticRoute, Some(ip)) = (self.deployment, proxy_ip) {
-            if folder.is_some() {
-                // TpiDllParameter says PROXY=proxy.<domain>:9443; the connector takes an address.
-                let _ = writeln!(t, "[events.hosts]\n\"{}\" = \"{ip}\"", self.host("proxy"));
-            } else {
-                let _ = writeln!(t, "proxy_route = \"{ip}:{EVENT_PORT}\"");
-            }
-        }
-        let _ = writeln!(t, "[acd]\nsession_timeout = \"5s\"");
-        let _ = writeln!(
-            t,
-            "[calls]\nrate = {}\narrival = \"constant\"\npatience = \"30s\"",
-            self.call_rate
-        );
-        t
     }
+}
 
-    fn crm_config(&self) -> String {
-        let scheme = if self.tls { "https" } else { "http" };
-        let (peer, hop) = if self.proxied() {
-            ("proxy", "crm->proxy")
-        } else {
-            ("connector", "crm->connector")
-        };
-        let dial = self.host(peer);
-        let to = self.dial(hop);
-        let mut t = String::new();
-        let _ = writeln!(t, "# crm: generated by crmsim for a container topology");
-        let _ = writeln!(t, "name = \"crm\"");
-        let _ = writeln!(t, "listen = \"{}\"", self.listen("crm", EVENT_PORT));
-        let _ = writeln!(t, "dialect = \"dialects/crm.toml\"");
-        let _ = writeln!(
-            t,
-            "sink_url = \"{scheme}://{}:{{port}}{}\"",
-            self.host("crm"),
-            self.dialects.crm.event_path()
-        );
-        let _ = writeln!(t, "duration = \"{}ms\"", self.crm_duration.as_millis());
-        let _ = writeln!(t, "logoff_timeout = \"15s\"");
-        if self.tls {
-            let _ = writeln!(t, "material_dir = \"pki/crm\"");
-        } else {
-            let _ = writeln!(t, "[tls]\nenabled = false");
-        }
-        let _ = writeln!(
-            t,
-            "[cms]\nname = \"ZCMS_CONNECTS\"\nsystem_id = \"BS_CONNECTS\"\nserver_ssl = {}",
-            self.tls
-        );
-        let _ = writeln!(
-            t,
-            "[cms.destination]\nname = \"ICI_CONNECTOR\"\nhost = \"{dial}\"\nport = {}\npath = \"{}\"\nssl = {}",
-            to.map_or(ICI_PORT, |a| a.port()),
-            self.dialects.crm.connector_path(),
-            self.tls
-        );
-        let _ = writeln!(t, "[requests]\ntimeout = \"3s\"");
-        if let Some(to) = to {
-            let _ = writeln!(t, "[requests.hosts]\n\"{dial}\" = \"{}\"", to.ip());
-        }
-        let _ = writeln!(
-            t,
-            "[agents]\ncount = {}\nlogon = \"storm\"\nring_delay = \"uniform(200ms, 600ms)\"\ntalk_time = \"uniform(2s, 4s)\"\nwrap_up = \"500ms\"\nheartbeat = \"{}ms\"\nwatchdog = true",
-            self.agents,
-            self.heartbeat.as_millis()
-        );
-        t
-    }
-
-    fn proxy_config(&self) -> String {
-        let engine = self.engine.as_str();
-        let mut t = String::new();
-        let _ = writeln!(t, "# proxy: generated by crmsim for a container topology");
-        let _ = writeln!(
-            t,
-            "name = \"proxy\"\nengine = \"{engine}\"\nresolve_timeout = \"60s\""
-        );
-        if self.tls {
-            let _ = writeln!(
-                t,
-                "[tls]\ncert = \"pki/crm/crm.crt.pem\"\nkey = \"pki/crm/crm.key.pem\"\nca = \"pki/crm/trust-ca.pem\""
-            );
-        }
-        let _ = writeln!(
-            t,
-            "[[frontend]]\nname = \"ici\"\nlisten = \"{}\"\nbackend = \"connectors\"",
-            self.listen("proxy", ICI_PORT)
-        );
-        let _ = writeln!(t, "[[backend]]\nname = \"connectors\"\nservers = [");
-        for (i, side) in self.sides().iter().enumerate() {
-            let backup = if i > 0 { ", backup = true" } else { "" };
-            let address = self.dial(&format!("proxy->{side}")).map_or_else(
-                || format!("{}:{ICI_PORT}", self.host(side)),
-                |a| a.to_string(),
-            );
-            let _ = writeln!(
-                t,
-                "  {{ name = \"{side}\", address = \"{address}\"{backup} }},"
-            );
-        }
-        let _ = writeln!(
-            t,
-            "]\non_marked_down = \"shutdown-sessions\"\non_marked_up = \"shutdown-backup-sessions\"\nconnect_timeout = \"2s\""
-        );
-        let _ = writeln!(
-            t,
-            "[backend.check]\nkind = \"{}\"\ninter = \"{}ms\"\nfall = {}\nrise = {}\ntimeout = \"{}ms\"",
-            if self.tls { "tls" } else { "tcp" },
-            self.inter.as_millis(),
-            self.fall,
-            self.rise,
-            self.check_timeout.as_millis()
-        );
-        if self.tls {
-            let _ = writeln!(t, "server_name = \"{}\"", self.host("proxy"));
-        }
-        if self.deployment == Deployment::ProxyStaticRoute {
-            let _ = writeln!(
-                t,
-                "[[route]]\nname = \"events\"\nlisten = \"{}\"\ntarget = \"{}\"",
-                self.listen("route", EVENT_PORT),
-                self.dial("proxy->crm").map_or_else(
-                    || format!("{}:{EVENT_PORT}", self.host("crm")),
-                    |a| a.to_string()
-                )
-            );
-        }
-        t
-    }
+/// A config file's text: a line saying where it comes from, then the TOML.
+fn config_text<T: serde::Serialize>(component: &str, config: &T) -> Result<String, String> {
+    let toml = toml::to_string(config)
+        .map_err(|e| format!("cannot write {component}'s serve config: {e}"))?;
+    Ok(format!(
+        "# {component}: generated by crmsim from the scenario, for separate processes or containers\n{toml}"
+    ))
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
@@ -429,76 +310,6 @@ fn relative(root: &Path, path: &Path) -> PathBuf {
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// The fixed addresses `export compose` gives the services (`subnet` is a /24 like
-/// `172.29.83.0/24`): a static route needs the proxy's address before anything starts.
-pub fn compose_addresses(subnet: &str, services: &[Service]) -> Result<Vec<String>, String> {
-    let base = subnet
-        .strip_suffix(".0/24")
-        .filter(|b| b.split('.').count() == 3 && b.split('.').all(|p| p.parse::<u8>().is_ok()))
-        .ok_or_else(|| {
-            format!("subnet {subnet:?}: give an IPv4 /24 ending in .0/24, e.g. 172.29.83.0/24")
-        })?;
-    Ok((0..services.len())
-        .map(|i| format!("{base}.{}", 10 + i))
-        .collect())
-}
-
-/// A `docker-compose.yml` for the plan's services, with the plan's folder (`.`, next to the file)
-/// mounted at [`MOUNT`], each service named and addressed as its host, on one network.
-pub fn compose_file(
-    plan: &ContainerPlan,
-    image: &str,
-    subnet: &str,
-    addresses: &[String],
-) -> String {
-    let mut y = String::new();
-    let _ = writeln!(
-        y,
-        "# Generated by `crmsim export compose`: the {} deployment, SSL {}, as containers.",
-        plan.deployment.as_str(),
-        if plan.tls { "on" } else { "off" }
-    );
-    let _ = writeln!(
-        y,
-        "#   docker compose up            # the CRM works for {}s, then logs off and exits",
-        plan.crm_duration.as_secs()
-    );
-    let _ = writeln!(
-        y,
-        "#   docker compose stop connector-a   # fail side A over (proxy deployments); start it again later"
-    );
-    let _ = writeln!(
-        y,
-        "#   docker compose down          # the others stop on SIGTERM and write reports/"
-    );
-    let _ = writeln!(
-        y,
-        "# Reports: ./reports/<component>-<start unix ms>.json. Image: {image} (ci/images.sh builds it)."
-    );
-    let _ = writeln!(y, "services:");
-    for (service, ip) in plan.services().iter().zip(addresses) {
-        let _ = writeln!(y, "  {}:", service.name);
-        let _ = writeln!(y, "    image: {image}");
-        let _ = writeln!(y, "    container_name: {}", service.host);
-        let _ = writeln!(y, "    hostname: {}", service.host);
-        let args: Vec<String> = service.args.iter().map(|a| format!("\"{a}\"")).collect();
-        let _ = writeln!(y, "    command: [{}]", args.join(", "));
-        let _ = writeln!(y, "    volumes: [\".:{MOUNT}\"]");
-        let _ = writeln!(y, "    stop_grace_period: 15s");
-        let _ = writeln!(y, "    networks:");
-        let _ = writeln!(y, "      crmsim:");
-        let _ = writeln!(y, "        ipv4_address: {ip}");
-        let _ = writeln!(y, "        aliases: [\"{}\"]", service.host);
-    }
-    let _ = writeln!(y, "networks:");
-    let _ = writeln!(y, "  crmsim:");
-    let _ = writeln!(y, "    driver: bridge");
-    let _ = writeln!(y, "    ipam:");
-    let _ = writeln!(y, "      config:");
-    let _ = writeln!(y, "        - subnet: {subnet}");
-    y
 }
 
 #[cfg(test)]

@@ -1,0 +1,226 @@
+//! The steady phase of a run as processes, read off the components' reports, with the keys of
+//! the in-process report's `steady`: the calls offered per second from the connectors' seconds
+//! (`calls.offered`, placed in wall-clock time), the latencies from the CRM's own steady phase
+//! (its config's `warmup` ends where the runner's warm-up ends). The scenario's latency
+//! thresholds are judged on them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+use stats::LatencySummary;
+
+use super::checks::{self, Checks};
+use crate::scenario::Scenario;
+
+/// What the steady phase showed.
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+pub struct SteadyFigures {
+    pub duration_s: f64,
+    pub target_calls_per_s: f64,
+    /// Calls the connector sides offered in the steady phase (a life killed without a report
+    /// offered calls nobody can count).
+    pub calls_offered: u64,
+    pub calls_per_s: f64,
+    /// The CRM's latencies in the steady phase: requests from their intended start, events,
+    /// and the agents' work (`agent.talk`, `agent.wrap_up`).
+    pub latency_ms: BTreeMap<String, LatencySummary>,
+}
+
+/// The figures of the steady phase that began at `start_unix_ms` (the CRM's start plus the
+/// warm-up) and lasted the scenario's `run.steady`.
+pub fn figures(s: &Scenario, root: &Path, sides: &[String], start_unix_ms: u64) -> SteadyFigures {
+    let length_ms = s.run.steady.as_millis() as f64;
+    let (from, to) = (start_unix_ms as f64, start_unix_ms as f64 + length_ms);
+    let offered: f64 = sides
+        .iter()
+        .flat_map(|side| checks::reports(root, side))
+        .map(|r| counted(&r["timeline"], "calls.offered", from, to))
+        .sum();
+    let calls_offered = offered.round() as u64;
+    let duration_s = length_ms / 1000.0;
+    let latency_ms = checks::reports(root, "crm")
+        .pop()
+        .and_then(|crm| crm["steady"]["latency_ms"].as_object().cloned())
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|(k, v)| Some((k.clone(), summary(v)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    SteadyFigures {
+        duration_s,
+        target_calls_per_s: s.calls.rate,
+        calls_offered,
+        calls_per_s: if duration_s > 0.0 {
+            calls_offered as f64 / duration_s
+        } else {
+            0.0
+        },
+        latency_ms,
+    }
+}
+
+/// Counter `name` of a report's timeline between two Unix times (ms). A second the window
+/// cuts counts in proportion: arrivals are spread over their second.
+fn counted(timeline: &Value, name: &str, from: f64, to: f64) -> f64 {
+    let Some(started) = timeline["started_unix_ms"].as_f64() else {
+        return 0.0;
+    };
+    let seconds = timeline["seconds"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    seconds
+        .iter()
+        .map(|b| {
+            let start = started + b["start_s"].as_f64().unwrap_or(0.0) * 1000.0;
+            let width = b["width_s"].as_f64().unwrap_or(1.0).max(1.0) * 1000.0;
+            let overlap = (to.min(start + width) - from.max(start)).max(0.0);
+            b["counters"][name].as_f64().unwrap_or(0.0) * overlap / width
+        })
+        .sum()
+}
+
+/// A latency summary as a component's report writes it.
+fn summary(v: &Value) -> Option<LatencySummary> {
+    let f = |key: &str| v[key].as_f64();
+    Some(LatencySummary {
+        count: v["count"].as_u64()?,
+        min: f("min")?,
+        p50: f("p50")?,
+        p90: f("p90")?,
+        p95: f("p95")?,
+        p99: f("p99")?,
+        p999: f("p999")?,
+        max: f("max")?,
+        mean: f("mean")?,
+    })
+}
+
+/// The scenario's latency and call-rate thresholds, on the steady phase's figures. The CRM
+/// reports a summary per operation, not the histograms the in-process run merges, so
+/// `max_request_p99_ms` and `max_event_p99_ms` hold the largest p99 of any one operation to the
+/// limit: of a mix of operations, 99% are faster than the slowest operation's p99, so this is
+/// the stricter reading.
+pub fn thresholds(out: &mut Checks, s: &Scenario, steady: &SteadyFigures) {
+    let t = &s.thresholds;
+    let mut limit = |name: &str, value: Option<f64>, max: f64, what: &str| {
+        let detail = match value {
+            Some(v) => format!("{v:.3} ms{what} (limit ≤ {max} ms)"),
+            None => format!("none measured (limit ≤ {max} ms)"),
+        };
+        out.add(name, value.is_some_and(|v| v <= max), detail);
+    };
+    for (key, limits) in &t.latency {
+        let summary = steady.latency_ms.get(key).filter(|l| l.count > 0);
+        for (_, pct, max, pick) in limits.set() {
+            limit(&format!("{key} {pct} (steady)"), summary.map(pick), max, "");
+        }
+    }
+    let worst = |events: bool| {
+        steady
+            .latency_ms
+            .iter()
+            .filter(|(k, l)| {
+                l.count > 0 && ici::Operation::from_key(k).is_some_and(|op| op.is_event() == events)
+            })
+            .max_by(|a, b| a.1.p99.total_cmp(&b.1.p99))
+            .map(|(k, l)| (l.p99, format!(" ({k}, the slowest operation)")))
+    };
+    for (name, max, events) in [
+        ("request p99 (steady)", t.max_request_p99_ms, false),
+        ("event p99 (steady)", t.max_event_p99_ms, true),
+    ] {
+        if let Some(max) = max {
+            let found = worst(events);
+            let what = found.as_ref().map_or("", |(_, w)| w.as_str());
+            limit(name, found.as_ref().map(|(v, _)| *v), max, what);
+        }
+    }
+    if let Some(max) = t.max_rate_deviation
+        && steady.target_calls_per_s > 0.0
+    {
+        let deviation =
+            (steady.calls_per_s - steady.target_calls_per_s).abs() / steady.target_calls_per_s;
+        out.add(
+            "call rate accuracy (steady)",
+            deviation <= max,
+            format!(
+                "{:.2} calls/s for a target of {:.2}: {:.2}% off (limit {:.2}%)",
+                steady.calls_per_s,
+                steady.target_calls_per_s,
+                deviation * 100.0,
+                max * 100.0
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+    use super::*;
+
+    #[test]
+    fn a_second_cut_by_the_window_counts_in_proportion() {
+        let timeline = serde_json::json!({
+            "started_unix_ms": 10_000,
+            "seconds": [
+                {"start_s": 0, "width_s": 1, "counters": {"calls.offered": 4}},
+                {"start_s": 1, "width_s": 1, "counters": {"calls.offered": 4}},
+                {"start_s": 2, "width_s": 2, "counters": {"calls.offered": 8}},
+            ]
+        });
+        // 10.5 s .. 13 s: half of the first second, the second, half of the merged two.
+        let n = counted(&timeline, "calls.offered", 10_500.0, 13_000.0);
+        assert!((n - 10.0).abs() < 1e-9, "{n}");
+        assert_eq!(counted(&Value::Null, "calls.offered", 0.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn latency_limits_are_judged_on_the_crms_steady_summaries() {
+        let text = "[run]\ndeployment = \"direct\"\nsteady = \"10s\"\n\
+                    [thresholds]\nmax_request_p99_ms = 5.0\n\
+                    [thresholds.latency.\"call.answer\"]\np95_ms = 50\n\
+                    [thresholds.latency.\"user.logoff\"]\nmax_ms = 50\n";
+        let s = crate::scenario::parse(Path::new("t.toml"), text)
+            .unwrap()
+            .scenario;
+        let l = |p: f64| LatencySummary {
+            count: 10,
+            min: p,
+            p50: p,
+            p90: p,
+            p95: p,
+            p99: p,
+            p999: p,
+            max: p,
+            mean: p,
+        };
+        let steady = SteadyFigures {
+            latency_ms: BTreeMap::from([
+                ("call.answer".to_owned(), l(3.0)),
+                ("call.hangUp".to_owned(), l(7.0)),
+                ("event.callChanged".to_owned(), l(90.0)),
+                ("agent.talk".to_owned(), l(1500.0)),
+            ]),
+            ..SteadyFigures::default()
+        };
+        let mut out = Checks::default();
+        thresholds(&mut out, &s, &steady);
+        let by = |name: &str| out.0.iter().find(|c| c.name == name).unwrap();
+        assert!(by("call.answer p95 (steady)").ok);
+        // Never measured: fails, saying so.
+        let logoff = by("user.logoff max (steady)");
+        assert!(!logoff.ok && logoff.detail.contains("none measured"));
+        // The slowest request (not an event, not the agents' work) is held to the limit.
+        let p99 = by("request p99 (steady)");
+        assert!(
+            !p99.ok && p99.detail.contains("call.hangUp"),
+            "{}",
+            p99.detail
+        );
+    }
+}
