@@ -43,10 +43,9 @@ impl Window {
             r.steady
                 .latency_ms
                 .iter()
+                // ICI messages only: not the connector's own time, arrivals or agents' work.
                 .filter(|(k, _)| {
-                    k.starts_with("event.") == events
-                        && !k.starts_with("server.")
-                        && !k.starts_with("arrival.")
+                    k.starts_with("event.") == events && ici::Operation::from_key(k).is_some()
                 })
                 .map(|(_, l)| l.p99)
                 .reduce(f64::max)
