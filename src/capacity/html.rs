@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use super::report::{CapacityReport, Dimension, Row};
 use crate::report::charts::{self, Chart, Mark, MarkKind, Series};
-use crate::report::html::{STYLE, escape};
+use crate::report::escape::markup as escape;
+use crate::report::html::STYLE;
 use crate::runner::session::Window;
 use crate::scenario::Thresholds;
 

@@ -6,6 +6,7 @@
 
 use std::fmt::Write;
 
+use super::escape::markup as escape;
 use super::model::{Check, Report, Verdict};
 
 /// Wide screens get two columns of charts and of tables; a narrow one gets one. Charts are
@@ -254,20 +255,4 @@ fn errors(out: &mut String, r: &Report) {
         );
     }
     out.push_str("</table>\n");
-}
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -109,28 +109,11 @@ fn timestamp(rfc3339: &str) -> &str {
     rfc3339.get(..19).unwrap_or(rfc3339)
 }
 
-/// Escapes for an attribute value; control characters XML 1.0 forbids become spaces.
+/// Escapes for an attribute value (one line); see [`super::escape`].
 fn attr(s: &str) -> String {
-    escape(s, true)
+    super::escape::attribute(s)
 }
 
 fn text(s: &str) -> String {
-    escape(s, false)
-}
-
-fn escape(s: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' | '\t' if attribute => out.push(' '),
-            '\n' | '\t' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape::markup(s)
 }

@@ -3,14 +3,11 @@
 
 pub mod charts;
 mod checks;
+pub mod escape;
 pub mod html;
 pub mod junit;
-mod lanes;
-mod layout;
-pub mod marks;
 mod model;
 pub mod output;
-mod overlay;
 pub mod schema;
 pub mod sides;
 mod summary;

@@ -7,9 +7,9 @@ use std::fmt::Write;
 
 use stats::SecondSnapshot;
 
+use super::charts::marks;
 use super::charts::{self, Chart, Mark, MarkKind, Series};
-use super::html::escape;
-use super::marks;
+use super::escape::markup as escape;
 use super::model::Report;
 
 const X_LABEL: &str = "seconds since start";

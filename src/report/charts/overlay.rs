@@ -10,11 +10,11 @@ use std::fmt::Write;
 
 use plotters::style::RGBColor;
 
-use super::charts::{Chart, X_AXIS};
-use super::html::escape;
 use super::lanes;
 use super::layout::{FONT, LANE_HEIGHT, LEGEND_ROW, Layout, Swatch, phase_row_height, short};
 use super::marks::{MarkKind, RED, Stroke};
+use super::model::{Chart, X_AXIS, number};
+use crate::report::escape::markup as escape;
 
 const BAND_FILL: &str = "#f0b400";
 
@@ -96,8 +96,8 @@ fn under(chart: &Chart<'_>, layout: &Layout, g: &Geometry) -> String {
             a.min(b),
             (b - a).abs(),
             g.bottom - row_top,
-            super::charts::number(from),
-            super::charts::number(to),
+            number(from),
+            number(to),
         );
     }
     for (i, m) in chart.marks.iter().enumerate() {
@@ -116,7 +116,7 @@ fn under(chart: &Chart<'_>, layout: &Layout, g: &Geometry) -> String {
             g.bottom,
             stroke_attrs(m.kind.stroke()),
             escape(&m.label),
-            super::charts::number(m.at),
+            number(m.at),
         );
     }
     out

@@ -53,7 +53,7 @@ fn per_second(f: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
 #[test]
 fn the_steady_phase_is_shaded_and_every_mark_kind_is_drawn_its_own_way() {
     let marks = failover_marks();
-    let band = super::super::marks::steady_span(&marks, 38.0);
+    let band = super::marks::steady_span(&marks, 38.0);
     let chart = Chart::new(
         "Calls per second",
         "seconds since start",

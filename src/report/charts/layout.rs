@@ -1,9 +1,9 @@
 //! Where a chart's parts go, decided before plotters draws: the axes' ranges, the mark labels'
 //! lanes above the plot and the legend's rows below it, which together set the chart's height.
 
-use super::charts::{Chart, MARGIN_LEFT, MARGIN_RIGHT, PLOT_HEIGHT, Scale, WIDTH, X_AXIS, Y_AXIS};
 use super::lanes::{self, Flag, Placed};
 use super::marks::MarkKind;
+use super::model::{Chart, MARGIN_LEFT, MARGIN_RIGHT, PLOT_HEIGHT, Scale, WIDTH, X_AXIS, Y_AXIS};
 
 const TOP_PAD: u32 = 4;
 pub const LANE_HEIGHT: u32 = 16;
