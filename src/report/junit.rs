@@ -69,30 +69,8 @@ fn suite(out: &mut String, r: &Report) {
     }
     out.push_str("    </properties>\n");
     for (kind, check) in cases(r) {
-        // A check judges the run it ends, so its time is the run's: a CI's test-time chart then
-        // shows a scenario whose runs grow longer (a logon or a drain that drags).
-        let _ = write!(
-            out,
-            "    <testcase classname=\"crmsim.{}.{kind}\" name=\"{}\" time=\"{:.3}\"",
-            attr(&r.scenario),
-            attr(&check.name),
-            r.duration_s
-        );
-        if check.ok {
-            let _ = writeln!(
-                out,
-                "><system-out>{}</system-out></testcase>",
-                text(&check.detail)
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                attr(&check.detail),
-                &kind[..kind.len() - 1],
-                text(&check.detail)
-            );
-        }
+        let class = format!("crmsim.{}.{kind}", r.scenario);
+        case(out, &class, &kind[..kind.len() - 1], check, r.duration_s);
     }
     if !r.errors.is_empty() {
         out.push_str("    <system-err>");
@@ -102,6 +80,56 @@ fn suite(out: &mut String, r: &Report) {
         out.push_str("</system-err>\n");
     }
     out.push_str("  </testsuite>\n");
+}
+
+/// One check as a test case. A check judges the run it ends, so its time is the run's: a CI's
+/// test-time chart then shows a scenario whose runs grow longer (a logon or a drain that drags).
+fn case(out: &mut String, class: &str, kind: &str, check: &Check, time_s: f64) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"{time_s:.3}\"",
+        attr(class),
+        attr(&check.name),
+    );
+    if check.ok {
+        let _ = writeln!(
+            out,
+            "><system-out>{}</system-out></testcase>",
+            text(&check.detail)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            ">\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>",
+            attr(&check.detail),
+            text(&check.detail)
+        );
+    }
+}
+
+/// A run judged outside the in-process report (`--processes`, `--containers`): one suite of
+/// `checks`, each a test case carrying the run's time, in the same layout as [`render`].
+pub fn checks_suite(suite: &str, checks: &[Check], duration_s: f64) -> String {
+    let failures = checks.iter().filter(|c| !c.ok).count();
+    let mut out = String::with_capacity(1024);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"crmsim\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{duration_s:.3}\">",
+        checks.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{duration_s:.3}\">",
+        attr(suite),
+        checks.len()
+    );
+    let class = suite.replace(' ', ".");
+    for check in checks {
+        case(&mut out, &class, "check", check, duration_s);
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
 }
 
 /// JUnit's timestamp has no zone and no fraction (xs:dateTime as ISO 8601 local).
@@ -116,4 +144,35 @@ fn attr(s: &str) -> String {
 
 fn text(s: &str) -> String {
     super::escape::markup(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+    use super::*;
+
+    #[test]
+    fn a_processes_suite_counts_failures_and_escapes_what_the_components_wrote() {
+        let check = |name: &str, ok: bool, detail: &str| Check {
+            name: name.to_owned(),
+            ok,
+            detail: detail.to_owned(),
+            limit: None,
+            value: None,
+        };
+        let checks = [
+            check("crm exited 0", true, "exit code Some(0)"),
+            check("event p99 (steady)", false, "9 ms <limit> & \"more\""),
+        ];
+        let xml = checks_suite("direct processes", &checks, 38.5);
+        assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+        assert!(xml.contains("classname=\"direct.processes\""), "{xml}");
+        assert!(xml.contains("time=\"38.500\""), "{xml}");
+        assert!(
+            xml.contains("message=\"9 ms &lt;limit&gt; &amp; &quot;more&quot;\" type=\"check\""),
+            "{xml}"
+        );
+        assert!(!xml.contains("<limit>"), "{xml}");
+    }
 }

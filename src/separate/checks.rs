@@ -7,20 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::containers::ContainerPlan;
 use crate::scenario::Deployment;
 
-/// One check: a name CI systems show, whether it held, and what was seen (`ok`, as the
-/// in-process report's invariants say it).
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
+pub use crate::report::Check;
 
 /// Collects checks.
 #[derive(Debug, Default)]
@@ -32,6 +24,8 @@ impl Checks {
             name: name.to_owned(),
             ok,
             detail,
+            limit: None,
+            value: None,
         });
     }
 
@@ -427,37 +421,4 @@ fn event_path(out: &mut Checks, plan: &ContainerPlan, crm: &Value, proxy: &Value
             ),
         );
     }
-}
-
-/// The checks as JUnit XML: one test suite, one test case per check.
-pub fn junit(suite: &str, checks: &[Check], duration_s: f64) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let failures = checks.iter().filter(|c| !c.ok).count();
-    let mut x = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" time=\"{duration_s:.3}\">\n",
-        esc(suite),
-        checks.len()
-    );
-    let class = suite.replace(' ', ".");
-    for c in checks {
-        x.push_str(&format!(
-            // Each check judges the whole run, so it carries the run's time.
-            "  <testcase classname=\"{}\" name=\"{}\" time=\"{duration_s:.3}\">",
-            esc(&class),
-            esc(&c.name)
-        ));
-        if c.ok {
-            x.push_str(&format!("<system-out>{}</system-out>", esc(&c.detail)));
-        } else {
-            x.push_str(&format!("<failure message=\"{}\"/>", esc(&c.detail)));
-        }
-        x.push_str("</testcase>\n");
-    }
-    x.push_str("</testsuite>\n</testsuites>\n");
-    x
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use proxy::RelaySnapshot;
 use serde::Serialize;
 
-use super::checks::{self, Check};
+use super::checks::Check;
 use crate::report::Verdict;
 
 /// A fault step as applied.
@@ -129,7 +129,7 @@ impl ProcessReport {
 
     /// The checks as JUnit XML.
     pub fn junit(&self) -> String {
-        checks::junit(
+        crate::report::junit::checks_suite(
             &format!("{} {}", self.mode, self.scenario),
             &self.checks,
             self.duration_s,

@@ -14,7 +14,8 @@ use crmsim::scenario::{self, Deployment, ProxyEngine};
 use testcontainers::clients::Cli;
 
 use super::served::now_ms;
-use crmsim::separate::checks::{RunFacts, SideEvent, evaluate, junit};
+use crmsim::report::junit::checks_suite;
+use crmsim::separate::checks::{RunFacts, SideEvent, evaluate};
 use testcontainers::core::WaitFor;
 use testcontainers::{Container, Image, ImageArgs, RunnableImage};
 
@@ -250,7 +251,7 @@ pub fn run_case(case: &Case) {
     if let Ok(dir) = std::env::var("CRMSIM_JUNIT_DIR") {
         let dir = Path::new(&dir);
         std::fs::create_dir_all(dir).unwrap();
-        let xml = junit(
+        let xml = checks_suite(
             &format!("containers {}", case.name()),
             &checks,
             started.elapsed().as_secs_f64(),
