@@ -10,7 +10,7 @@ command -v openssl >/dev/null || need+=(openssl)
 # HAProxy as the second proxy engine; a static busybox as the shell of the container image.
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need+=(busybox-static)
-# A real Prometheus scrapes `--metrics` in tests/live_metrics.rs.
+# A real Prometheus scrapes `--metrics` in tests/e2e/live_metrics.rs.
 [ -x /usr/bin/prometheus ] || need+=(prometheus)
 # Python's jsonschema validates real reports against schemas/ (Draft 2020-12: 4.x).
 python3 -c 'import jsonschema' 2>/dev/null ||
