@@ -15,14 +15,32 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 /// The faults currently set on a leg.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Faults {
     /// Added to every chunk going from the dialing side to the listening side.
-    #[serde(rename = "latency_ms", serialize_with = "crate::json_time::ms")]
+    #[serde(
+        rename = "latency_ms",
+        serialize_with = "crate::json_time::ms",
+        deserialize_with = "crate::json_time::from_ms"
+    )]
     #[schemars(with = "f64")]
     pub latency: Duration,
     /// ± uniform jitter on `latency`.
-    #[serde(rename = "jitter_ms", serialize_with = "crate::json_time::ms")]
+    #[serde(
+        rename = "jitter_ms",
+        serialize_with = "crate::json_time::ms",
+        deserialize_with = "crate::json_time::from_ms"
+    )]
     #[schemars(with = "f64")]
     pub jitter: Duration,
     /// Data vanishes; new connections get nowhere.

@@ -11,7 +11,7 @@ use crate::impair::Faults;
 use crate::state::ServerState;
 
 /// Everything a proxy counted, by part.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ProxySnapshot {
     /// The proxy's name.
     pub name: String,
@@ -24,7 +24,7 @@ pub struct ProxySnapshot {
 }
 
 /// One frontend.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct FrontendSnapshot {
     /// The frontend's name.
     pub name: String,
@@ -47,7 +47,7 @@ pub struct FrontendSnapshot {
 }
 
 /// One backend.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct BackendSnapshot {
     /// The backend's name.
     pub name: String,
@@ -58,7 +58,7 @@ pub struct BackendSnapshot {
 }
 
 /// One server of a backend.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ServerSnapshot {
     /// The server's name.
     pub name: String,
@@ -93,7 +93,7 @@ pub struct ServerSnapshot {
 }
 
 /// One static route or one relay: a listener forwarding to one fixed target.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ForwardSnapshot {
     /// The route's or relay's name.
     pub name: String,

@@ -8,7 +8,17 @@ use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Whether a server gets new connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum ServerState {
     /// Passing its health checks (or not yet failed enough of them).

@@ -149,7 +149,7 @@ pub struct Connector {
 }
 
 /// What a killed connector took with it, so that the run accounts for it.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Killed {
     pub reason: String,
     /// Calls active at the kill, ended as dropped with `reason`.
@@ -159,7 +159,7 @@ pub struct Killed {
 }
 
 /// Everything the connector counted, for the report.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConnectorReport {
     pub name: String,
     pub acd: AcdSnapshot,

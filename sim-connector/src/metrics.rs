@@ -25,7 +25,17 @@ pub struct ConnectorMetrics {
 }
 
 /// Event delivery counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct EventCounts {
     /// Acknowledged by the CRM.
     pub delivered: u64,

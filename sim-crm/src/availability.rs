@@ -8,7 +8,7 @@ use stats::Flips;
 
 /// Spans of trouble, each `[from, to)` in milliseconds since the Unix epoch; `to` is `None`
 /// when the trouble lasted until the report.
-#[derive(Debug, Clone, Default, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Availability {
     /// Requests got no answer (transport failures) from `from` until the next answer.
     pub unreachable: Vec<Span>,
@@ -17,7 +17,7 @@ pub struct Availability {
 }
 
 /// One span of trouble.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Span {
     pub from_unix_ms: u64,
     pub to_unix_ms: Option<u64>,

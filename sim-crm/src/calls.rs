@@ -40,7 +40,9 @@ struct Inner {
 }
 
 /// How many calls the CRM saw and how many ended.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct CallBookSummary {
     pub seen: u64,
     pub terminal: u64,

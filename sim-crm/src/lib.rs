@@ -84,7 +84,7 @@ pub struct Crm {
 }
 
 /// Everything the CRM counted, for the report.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct CrmReport {
     pub name: String,
     pub agents: usize,

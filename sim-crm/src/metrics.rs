@@ -12,7 +12,7 @@ macro_rules! counters {
         pub struct CrmCounters { $($(#[$doc])* pub $name: AtomicU64,)* }
 
         /// A copy of [`CrmCounters`].
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
         pub struct CrmCounts { $($(#[$doc])* pub $name: u64,)* }
 
         impl CrmCounters {

@@ -5,12 +5,14 @@
 //! Times in these reports are Unix milliseconds, so the runner's fault times, the proxy's state
 //! changes and the CRM's availability spans line up across processes (and containers).
 
-use std::path::{Path, PathBuf};
+use proxy::ServerState;
 
-use serde_json::Value;
+use sim_connector::ConnectorReport;
 
+use super::reports::{CrmFile, Reports, SideFile};
 use crate::containers::ContainerPlan;
 use crate::scenario::Deployment;
+use crate::serve::proxy::ProxyReport;
 
 pub use crate::report::Check;
 
@@ -64,72 +66,39 @@ pub struct RunFacts {
     pub max_failover_gap_ms: Option<u64>,
 }
 
-/// Every report `component` left (one per life of its process), oldest first.
-pub fn reports(dir: &Path, component: &str) -> Vec<Value> {
-    report_files(dir, component)
-        .iter()
-        .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
-        .filter_map(|t| serde_json::from_str(&t).ok())
-        .collect()
-}
-
-/// `(start unix ms, path)` of `component`'s reports, oldest first.
-fn report_files(dir: &Path, component: &str) -> Vec<(u64, PathBuf)> {
-    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(dir.join("reports"))
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|p| {
-            let started = p
-                .file_name()?
-                .to_str()?
-                .strip_prefix(component)?
-                .strip_prefix('-')?
-                .strip_suffix(".json")?
-                .parse()
-                .ok()?;
-            Some((started, p))
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-fn u(v: &Value) -> u64 {
-    v.as_u64().unwrap_or(0)
-}
-
-/// Evaluates the run in `root` (which holds `reports/`).
-pub fn evaluate(plan: &ContainerPlan, root: &Path, facts: &RunFacts) -> Checks {
+/// Evaluates the run from the components' `reports`.
+pub fn evaluate(plan: &ContainerPlan, reports: &Reports, facts: &RunFacts) -> Checks {
     let mut out = Checks::default();
     out.add(
         "crm exited 0",
         facts.crm_exit == Some(0),
         format!("exit code {:?}", facts.crm_exit),
     );
-    let Some(crm) = reports(root, "crm").pop() else {
+    if !reports.unreadable.is_empty() {
+        out.add(
+            "components' reports readable",
+            false,
+            reports.unreadable.join("; "),
+        );
+    }
+    let Some((crm_started, crm)) = &reports.crm else {
         out.add("crm report", false, "no report in reports/".to_owned());
         return out;
     };
-    let connectors: Vec<Value> = plan.sides().iter().flat_map(|s| reports(root, s)).collect();
     let killed: Vec<String> = facts
         .side_events
         .iter()
         .filter(|e| e.what == "killed")
         .map(|e| e.side.clone())
         .collect();
-    invariants(&mut out, plan, &crm, &connectors, &killed);
+    invariants(&mut out, plan, crm, &reports.sides, &killed);
     if plan.deployment != Deployment::Direct {
-        let Some(proxy) = reports(root, "proxy").pop() else {
+        let Some(proxy) = &reports.proxy else {
             out.add("proxy report", false, "no report in reports/".to_owned());
             return out;
         };
-        failovers(&mut out, plan, root, facts, &crm, &proxy);
-        event_path(&mut out, plan, &crm, &proxy);
+        failovers(&mut out, plan, *crm_started, facts, crm, proxy);
+        event_path(&mut out, plan, crm, proxy);
     }
     out
 }
@@ -142,39 +111,40 @@ pub fn evaluate(plan: &ContainerPlan, root: &Path, facts: &RunFacts) -> Checks {
 fn invariants(
     out: &mut Checks,
     plan: &ContainerPlan,
-    crm: &Value,
-    connectors: &[Value],
+    crm: &CrmFile,
+    connectors: &[SideFile],
     killed_sides: &[String],
 ) {
     let killed = killed_sides.len();
-    let c = &crm["counts"];
+    let crm = &crm.report;
+    let c = &crm.counts;
     let agents = plan.agents as u64;
     out.add(
         "all agents logged on",
-        u(&c["logons"]) == agents,
+        c.logons == agents,
         format!(
             "{} logons, {} re-logons of {agents} agents",
-            c["logons"], c["relogons"]
+            c.logons, c.relogons
         ),
     );
     out.add(
         "all agents logged off",
-        u(&crm["logged_on"]) == 0,
-        format!("{} still logged on at the CRM's stop", crm["logged_on"]),
+        crm.logged_on == 0,
+        format!("{} still logged on at the CRM's stop", crm.logged_on),
     );
     out.add(
         "every request answered",
-        crm["in_flight"].as_i64() == Some(0),
+        crm.in_flight == 0,
         format!(
             "{} sent, {} answered, {} faults, {} failed, {} pending",
-            c["requests"], c["responses"], c["faults"], c["request_errors"], crm["in_flight"]
+            c.requests, c.responses, c.faults, c.request_errors, crm.in_flight
         ),
     );
-    let sum = |f: &dyn Fn(&Value) -> u64| connectors.iter().map(f).sum::<u64>();
-    let delivered = sum(&|r| u(&r["events"]["delivered"]));
-    let failed = sum(&|r| u(&r["events"]["failed"]) + u(&r["events"]["refused"]));
-    let received = u(&c["events"]);
-    let duplicates = u(&c["duplicate_events"]);
+    let sum =
+        |f: &dyn Fn(&ConnectorReport) -> u64| connectors.iter().map(|r| f(&r.report)).sum::<u64>();
+    let delivered = sum(&|r| r.events.delivered);
+    let failed = sum(&|r| r.events.failed + r.events.refused);
+    let (received, duplicates) = (c.events, c.duplicate_events);
     let (name, held) = if killed == 0 {
         (
             "events sent == events received",
@@ -194,25 +164,25 @@ fn invariants(
             connectors.len()
         ),
     );
-    let gaps = u(&c["sequence_gaps"]) + u(&c["out_of_order"]);
+    let gaps = c.sequence_gaps + c.out_of_order;
     out.add(
         "no event lost or out of order",
         failed == 0 && gaps == 0,
         format!("{failed} events failed or refused, {gaps} gaps or reorderings"),
     );
-    let active_of = |r: &Value| r["acd"]["active_calls"].as_array().map_or(0, Vec::len);
-    let active: usize = connectors.iter().map(active_of).sum();
-    let completed = sum(&|r| u(&r["acd"]["counters"]["completed"]));
-    let dropped = sum(&|r| u(&r["acd"]["counters"]["dropped"]));
+    let active = sum(&|r| r.acd.active_calls.len() as u64);
+    let completed = sum(&|r| r.acd.counters.completed);
+    let dropped = sum(&|r| r.acd.counters.dropped);
     let per_side: Vec<String> = connectors
         .iter()
         .map(|r| {
+            let r = &r.report;
             format!(
                 "{}: {} active, {} queued, {} dropped",
-                r["name"].as_str().unwrap_or("?"),
-                active_of(r),
-                r["acd"]["queued"],
-                r["acd"]["counters"]["dropped"]
+                r.name,
+                r.acd.active_calls.len(),
+                r.acd.queued,
+                r.acd.counters.dropped
             )
         })
         .collect();
@@ -227,12 +197,9 @@ fn invariants(
     // A call id is `<side>-<life tag>-<sequence>`. Calls of a life killed without a report
     // stay open at the CRM (nobody is left to end them, as with a crashed connector); any
     // other open call must have been dropped, with a reason, by its side.
-    let open: Vec<&str> = crm["calls"]["open"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let open = &crm.calls.open;
     let side_of = |call: &str| call.rsplitn(3, '-').nth(2).unwrap_or(call).to_owned();
-    let (of_killed, others): (Vec<&str>, Vec<&str>) = open
+    let (of_killed, others): (Vec<&String>, Vec<&String>) = open
         .iter()
         .partition(|call| killed_sides.contains(&side_of(call)));
     out.add(
@@ -245,9 +212,11 @@ fn invariants(
             others.len()
         ),
     );
-    for link in ["requests_link", "events_link"] {
-        let l = &crm[link];
-        let (full, fails) = (u(&l["handshakes_full"]), u(&l["handshake_failures"]));
+    for (link, l) in [
+        ("requests_link", &crm.requests_link),
+        ("events_link", &crm.events_link),
+    ] {
+        let (full, fails) = (l.handshakes_full, l.handshake_failures);
         out.add(
             &format!("TLS on the CRM's {link}"),
             // A failover may cut a connection mid-handshake (the proxy shuts A's sessions
@@ -269,21 +238,13 @@ fn invariants(
 fn failovers(
     out: &mut Checks,
     plan: &ContainerPlan,
-    root: &Path,
+    crm_start: u64,
     facts: &RunFacts,
-    crm: &Value,
-    proxy: &Value,
+    crm: &CrmFile,
+    proxy: &ProxyReport,
 ) {
     let engine = plan.engine.as_str();
-    out.add(
-        "proxy engine",
-        proxy["engine"] == engine,
-        format!("{}", proxy["engine"]),
-    );
-    let changes = proxy["state_changes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    out.add("proxy engine", proxy.engine == engine, proxy.engine.clone());
     let inter = plan.inter.as_millis() as u64;
     let timeout = plan.check_timeout.as_millis() as u64;
     // A dead side refuses checks at once; a frozen one lets each of `fall` checks time out.
@@ -292,23 +253,19 @@ fn failovers(
         .unwrap_or(facts.stop_grace_ms + u64::from(plan.fall) * (inter + timeout) + 1_000);
     let up_bound = u64::from(plan.rise) * inter + timeout + facts.start_allowance_ms;
     // The CRM works for its duration from its start; its logoff after that is not a fault's.
-    let crm_start = report_files(root, "crm")
-        .last()
-        .map_or(facts.crm_started, |(s, _)| *s);
     let crm_end = crm_start + plan.crm_duration.as_millis() as u64;
-    let spans = |key: &str| {
-        crm["availability"][key]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    };
+    let availability = &crm.report.availability;
     for (i, event) in facts.side_events.iter().enumerate() {
-        let to = if event.down { "DOWN" } else { "UP" };
-        let bound = if event.down { down_bound } else { up_bound };
-        let seen = changes
+        let (to, bound) = if event.down {
+            (ServerState::Down, down_bound)
+        } else {
+            (ServerState::Up, up_bound)
+        };
+        let seen = proxy
+            .state_changes
             .iter()
-            .filter(|ch| ch["server"] == event.side.as_str() && ch["to"] == to)
-            .map(|ch| u(&ch["at_unix_ms"]))
+            .filter(|ch| ch.server == event.side && ch.to == to)
+            .map(|ch| ch.at_unix_ms)
             .find(|at| *at >= event.at_unix_ms);
         out.add(
             &format!(
@@ -327,12 +284,12 @@ fn failovers(
             .get(i + 1)
             .map_or(crm_end.saturating_sub(1_000), |next| next.at_unix_ms);
         let mut back: Result<Option<u64>, String> = Ok(None);
-        for s in spans("below_full_strength") {
-            let from = u(&s["from_unix_ms"]);
+        for s in &availability.below_full_strength {
+            let from = s.from_unix_ms;
             if from < event.at_unix_ms || from >= until {
                 continue;
             }
-            match (s["to_unix_ms"].as_u64(), &back) {
+            match (s.to_unix_ms, &back) {
                 (Some(t), Ok(last)) => back = Ok(Some(t.max(last.unwrap_or(0)))),
                 (None, _) => {
                     back = Err(format!(
@@ -367,14 +324,11 @@ fn failovers(
     }
     if let Some(first) = facts.side_events.first() {
         // Each span in which the CRM's requests went unanswered; None: never answered again.
-        let gaps: Vec<Option<u64>> = spans("unreachable")
+        let gaps: Vec<Option<u64>> = availability
+            .unreachable
             .iter()
-            .filter(|s| u(&s["from_unix_ms"]) >= first.at_unix_ms)
-            .map(|s| {
-                s["to_unix_ms"]
-                    .as_u64()
-                    .map(|t| t.saturating_sub(u(&s["from_unix_ms"])))
-            })
+            .filter(|s| s.from_unix_ms >= first.at_unix_ms)
+            .map(|s| s.to_unix_ms.map(|t| t.saturating_sub(s.from_unix_ms)))
             .collect();
         let shown: Vec<String> = gaps
             .iter()
@@ -395,21 +349,17 @@ fn failovers(
 }
 
 /// Events went through the proxy's static route, or straight to the CRM, as the deployment says.
-fn event_path(out: &mut Checks, plan: &ContainerPlan, crm: &Value, proxy: &Value) {
-    let routes = proxy["proxy"]["routes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let events_link = u(&crm["events_link"]["connections"]);
+fn event_path(out: &mut Checks, plan: &ContainerPlan, crm: &CrmFile, proxy: &ProxyReport) {
+    let routes = &proxy.proxy.routes;
+    let events_link = crm.report.events_link.connections;
     if plan.deployment == Deployment::ProxyStaticRoute {
-        let r = routes.first().cloned().unwrap_or_default();
+        let (connections, bytes) = routes
+            .first()
+            .map_or((0, 0), |r| (r.connections, r.bytes_in));
         out.add(
             "events crossed the proxy's static route",
-            u(&r["connections"]) > 0 && u(&r["bytes_in"]) > 0,
-            format!(
-                "route: {} connections, {} bytes",
-                r["connections"], r["bytes_in"]
-            ),
+            connections > 0 && bytes > 0,
+            format!("route: {connections} connections, {bytes} bytes"),
         );
     } else {
         out.add(

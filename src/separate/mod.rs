@@ -26,6 +26,7 @@ mod child;
 mod docker;
 mod net;
 mod report;
+pub mod reports;
 pub mod steady;
 
 pub use report::{AppliedFault, ProcessReport};
@@ -195,9 +196,10 @@ pub async fn run(
             )));
         }
     };
-    let mut checks = checks::evaluate(&plan, &root, &facts);
+    let reports = reports::Reports::read(&root, &plan.sides());
+    let mut checks = checks::evaluate(&plan, &reports, &facts);
     let steady_from = facts.crm_started + s.run.warmup.as_millis() as u64;
-    let steady = steady::figures(s, &root, &plan.sides(), steady_from);
+    let steady = steady::figures(s, &reports, steady_from);
     steady::thresholds(&mut checks, s, &steady);
     for f in faults.iter().filter(|f| !f.ok) {
         checks.add(&format!("fault {}", f.step), false, f.detail.clone());

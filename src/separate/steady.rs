@@ -5,14 +5,14 @@
 //! thresholds are judged on them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
-use serde_json::Value;
-use stats::LatencySummary;
+use stats::{LatencySummary, SecondSnapshot};
 
-use super::checks::{self, Checks};
+use super::checks::Checks;
+use super::reports::Reports;
 use crate::scenario::Scenario;
+use crate::serve::timing::Seconds;
 
 /// What the steady phase showed.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
@@ -36,31 +36,26 @@ pub struct SteadyFigures {
 
 /// The figures of the steady phase that began at `start_unix_ms` (the CRM's start plus the
 /// warm-up) and lasted the scenario's `run.steady`.
-pub fn figures(s: &Scenario, root: &Path, sides: &[String], start_unix_ms: u64) -> SteadyFigures {
+pub fn figures(s: &Scenario, reports: &Reports, start_unix_ms: u64) -> SteadyFigures {
     let length_ms = s.run.steady.as_millis() as f64;
     let (from, to) = (start_unix_ms as f64, start_unix_ms as f64 + length_ms);
-    let side_reports: Vec<Value> = sides
+    let offered: f64 = reports
+        .sides
         .iter()
-        .flat_map(|side| checks::reports(root, side))
-        .collect();
-    let offered: f64 = side_reports
-        .iter()
-        .map(|r| counted(&r["timeline"], "calls.offered", from, to))
+        .map(|r| counted(&r.timeline, "calls.offered", from, to))
         .sum();
-    let event_p99_bound_ms = side_reports
+    let event_p99_bound_ms = reports
+        .sides
         .iter()
-        .filter_map(|r| worst_p99(&r["timeline"], "event", from, to))
+        .filter_map(|r| worst_p99(&r.timeline, "event", from, to))
         .reduce(f64::max);
     let calls_offered = offered.round() as u64;
     let duration_s = length_ms / 1000.0;
-    let latency_ms = checks::reports(root, "crm")
-        .pop()
-        .and_then(|crm| crm["steady"]["latency_ms"].as_object().cloned())
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|(k, v)| Some((k.clone(), summary(v)?)))
-                .collect()
-        })
+    let latency_ms = reports
+        .crm
+        .as_ref()
+        .and_then(|(_, crm)| crm.steady.as_ref())
+        .map(|steady| steady.latency_ms.clone())
         .unwrap_or_default();
     SteadyFigures {
         duration_s,
@@ -76,57 +71,34 @@ pub fn figures(s: &Scenario, root: &Path, sides: &[String], start_unix_ms: u64) 
     }
 }
 
-/// Counter `name` of a report's timeline between two Unix times (ms). A second the window
-/// cuts counts in proportion: arrivals are spread over their second.
-fn counted(timeline: &Value, name: &str, from: f64, to: f64) -> f64 {
-    let Some(started) = timeline["started_unix_ms"].as_f64() else {
-        return 0.0;
-    };
-    let seconds = timeline["seconds"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice);
-    seconds
-        .iter()
-        .map(|b| {
-            let start = started + b["start_s"].as_f64().unwrap_or(0.0) * 1000.0;
-            let width = b["width_s"].as_f64().unwrap_or(1.0).max(1.0) * 1000.0;
+/// The seconds of a timeline with their span in Unix milliseconds.
+fn spans(timeline: &Seconds) -> impl Iterator<Item = (f64, f64, &SecondSnapshot)> {
+    let started = timeline.started_unix_ms as f64;
+    timeline.seconds.iter().map(move |b| {
+        let start = started + b.second as f64 * 1000.0;
+        (start, b.seconds.max(1) as f64 * 1000.0, b)
+    })
+}
+
+/// Counter `name` of a timeline between two Unix times (ms). A second the window cuts counts
+/// in proportion: arrivals are spread over their second.
+fn counted(timeline: &Seconds, name: &str, from: f64, to: f64) -> f64 {
+    spans(timeline)
+        .map(|(start, width, b)| {
             let overlap = (to.min(start + width) - from.max(start)).max(0.0);
-            b["counters"][name].as_f64().unwrap_or(0.0) * overlap / width
+            b.counters.get(name).copied().unwrap_or(0) as f64 * overlap / width
         })
         .sum()
 }
 
-/// The largest p99 of latency category `name` in the seconds of a report's timeline that
-/// overlap the window between two Unix times (ms).
-fn worst_p99(timeline: &Value, name: &str, from: f64, to: f64) -> Option<f64> {
-    let started = timeline["started_unix_ms"].as_f64()?;
-    timeline["seconds"]
-        .as_array()?
-        .iter()
-        .filter(|b| {
-            let start = started + b["start_s"].as_f64().unwrap_or(0.0) * 1000.0;
-            let width = b["width_s"].as_f64().unwrap_or(1.0).max(1.0) * 1000.0;
-            start < to && start + width > from
-        })
-        .filter(|b| b["latency_ms"][name]["count"].as_u64().unwrap_or(0) > 0)
-        .filter_map(|b| b["latency_ms"][name]["p99"].as_f64())
+/// The largest p99 of latency category `name` in the seconds of a timeline that overlap the
+/// window between two Unix times (ms).
+fn worst_p99(timeline: &Seconds, name: &str, from: f64, to: f64) -> Option<f64> {
+    spans(timeline)
+        .filter(|(start, width, _)| *start < to && start + width > from)
+        .filter_map(|(_, _, b)| b.latency.get(name).filter(|l| l.count > 0))
+        .map(|l| l.p99)
         .reduce(f64::max)
-}
-
-/// A latency summary as a component's report writes it.
-fn summary(v: &Value) -> Option<LatencySummary> {
-    let f = |key: &str| v[key].as_f64();
-    Some(LatencySummary {
-        count: v["count"].as_u64()?,
-        min: f("min")?,
-        p50: f("p50")?,
-        p90: f("p90")?,
-        p95: f("p95")?,
-        p99: f("p99")?,
-        p999: f("p999")?,
-        max: f("max")?,
-        mean: f("mean")?,
-    })
 }
 
 /// The scenario's latency and call-rate thresholds, on the steady phase's figures. The CRM
@@ -198,39 +170,73 @@ pub fn thresholds(out: &mut Checks, s: &Scenario, steady: &SteadyFigures) {
 mod tests {
     #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+    use std::path::Path;
+
     use super::*;
+
+    fn flat(p: f64, count: u64) -> LatencySummary {
+        LatencySummary {
+            count,
+            min: p,
+            p50: p,
+            p90: p,
+            p95: p,
+            p99: p,
+            p999: p,
+            max: p,
+            mean: p,
+        }
+    }
+
+    fn second(
+        start: u64,
+        width: u64,
+        offered: u64,
+        event_p99: Option<(f64, u64)>,
+    ) -> SecondSnapshot {
+        SecondSnapshot {
+            second: start,
+            seconds: width,
+            counters: BTreeMap::from([("calls.offered".to_owned(), offered)]),
+            latency: event_p99
+                .map(|(p, n)| BTreeMap::from([("event".to_owned(), flat(p, n))]))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn timeline(seconds: Vec<SecondSnapshot>) -> Seconds {
+        Seconds {
+            started_unix_ms: 10_000,
+            seconds,
+        }
+    }
 
     #[test]
     fn a_second_cut_by_the_window_counts_in_proportion() {
-        let timeline = serde_json::json!({
-            "started_unix_ms": 10_000,
-            "seconds": [
-                {"start_s": 0, "width_s": 1, "counters": {"calls.offered": 4}},
-                {"start_s": 1, "width_s": 1, "counters": {"calls.offered": 4}},
-                {"start_s": 2, "width_s": 2, "counters": {"calls.offered": 8}},
-            ]
-        });
+        let t = timeline(vec![
+            second(0, 1, 4, None),
+            second(1, 1, 4, None),
+            second(2, 2, 8, None),
+        ]);
         // 10.5 s .. 13 s: half of the first second, the second, half of the merged two.
-        let n = counted(&timeline, "calls.offered", 10_500.0, 13_000.0);
+        let n = counted(&t, "calls.offered", 10_500.0, 13_000.0);
         assert!((n - 10.0).abs() < 1e-9, "{n}");
-        assert_eq!(counted(&Value::Null, "calls.offered", 0.0, 1.0), 0.0);
+        assert_eq!(counted(&timeline(vec![]), "calls.offered", 0.0, 1.0), 0.0);
     }
 
     #[test]
     fn the_event_bound_is_the_worst_p99_of_the_seconds_the_window_touches() {
-        let second = |start: u64, p99: f64, count: u64| {
-            serde_json::json!({"start_s": start, "width_s": 1,
-                "latency_ms": {"event": {"count": count, "p99": p99}}})
-        };
-        let timeline = serde_json::json!({
-            "started_unix_ms": 10_000,
-            "seconds": [second(0, 90.0, 5), second(1, 4.0, 5), second(2, 6.0, 5),
-                        second(3, 0.0, 0), second(4, 70.0, 5)]
-        });
+        let t = timeline(vec![
+            second(0, 1, 0, Some((90.0, 5))),
+            second(1, 1, 0, Some((4.0, 5))),
+            second(2, 1, 0, Some((6.0, 5))),
+            second(3, 1, 0, Some((0.0, 0))),
+            second(4, 1, 0, Some((70.0, 5))),
+        ]);
         // 11.5 s .. 13.5 s touches seconds 1, 2 and 3 (3 timed nothing): not the logon's 90
         // nor the logoff's 70.
-        assert_eq!(worst_p99(&timeline, "event", 11_500.0, 13_500.0), Some(6.0));
-        assert_eq!(worst_p99(&timeline, "event", 13_000.0, 13_900.0), None);
+        assert_eq!(worst_p99(&t, "event", 11_500.0, 13_500.0), Some(6.0));
+        assert_eq!(worst_p99(&t, "event", 13_000.0, 13_900.0), None);
     }
 
     #[test]

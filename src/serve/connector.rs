@@ -74,7 +74,7 @@ pub async fn run(
         .await;
     let summary = summary::connector(&report, reason, started.elapsed());
     let report = timing::Timed {
-        report: &report,
+        report,
         timeline: timing::seconds(&metrics.timeline),
         steady: None,
     };

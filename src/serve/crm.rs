@@ -93,7 +93,7 @@ pub async fn run(
     let report = crm.shutdown(GRACE).await;
     let summary = summary::crm(&report, reason, started.elapsed(), logged_off);
     let report = timing::Timed {
-        report: &report,
+        report,
         timeline,
         steady: phases.map(|p| p.steady()),
     };

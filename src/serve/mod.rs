@@ -26,11 +26,11 @@ pub mod connector_config;
 mod crm;
 pub mod crm_config;
 pub mod discovery;
-mod proxy;
+pub mod proxy;
 pub mod proxy_config;
 pub(crate) mod stop;
 mod summary;
-mod timing;
+pub mod timing;
 mod tls;
 
 use std::path::Path;

@@ -16,11 +16,11 @@ use super::{ServeError, write_json};
 use crate::topology::engine::{EngineSpec, RunningProxy};
 
 /// What `serve proxy --json` writes.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ProxyReport {
     pub name: String,
     /// `"embedded"` or `"haproxy"`.
-    pub engine: &'static str,
+    pub engine: String,
     /// Wall-clock start and stop, milliseconds since the Unix epoch.
     pub started_unix_ms: u64,
     pub stopped_unix_ms: u64,
@@ -32,7 +32,7 @@ pub struct ProxyReport {
 }
 
 /// One transition, with a wall-clock time other processes' reports can be lined up with.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct StateChangeEntry {
     pub at_unix_ms: u64,
     pub since_start_ms: u64,
@@ -116,7 +116,7 @@ pub async fn run(
     publish();
     let report = ProxyReport {
         name: cfg.name.clone(),
-        engine: engine.name(),
+        engine: engine.name().to_owned(),
         started_unix_ms: unix_ms(started_at),
         stopped_unix_ms: unix_ms(SystemTime::now()),
         stop_reason: reason,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// What ended the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StopReason {
     /// The configured `duration` elapsed.

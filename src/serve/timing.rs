@@ -7,23 +7,25 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sim_crm::metrics::CrmMetrics;
 use stats::{LatencySummary, SecondSnapshot, Timeline};
 
-/// A component's report with its timeline beside it.
-#[derive(Serialize)]
-pub struct Timed<'a, R: Serialize> {
+/// A component's report with its timeline beside it: what `serve crm|connector --json` writes,
+/// and what a run of separate processes reads back (into the same types, so a renamed or
+/// missing key is an error naming the file, not a silent 0).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timed<R> {
     #[serde(flatten)]
-    pub report: &'a R,
+    pub report: R,
     pub timeline: Seconds,
     /// The CRM's steady phase: from the end of its `warmup` to its stop.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steady: Option<Steady>,
 }
 
 /// Per-second counts (`calls.offered`, `requests`, `events` …) and latencies.
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Seconds {
     /// Wall-clock time of second 0, in Unix milliseconds: lines the seconds up with other
     /// processes' and with the runner's phases.
@@ -32,7 +34,7 @@ pub struct Seconds {
 }
 
 /// Latency summaries of the steady phase (keys as in the report's `latency_ms`).
-#[derive(Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Steady {
     pub latency_ms: BTreeMap<String, LatencySummary>,
 }

@@ -15,7 +15,9 @@ pub struct ErrorLog {
 }
 
 /// One kind of error: how often, and the first message seen.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ErrorEntry {
     pub kind: String,
     pub count: u64,

@@ -31,7 +31,9 @@ struct Inner {
 }
 
 /// Percentiles of one key, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct LatencySummary {
     pub count: u64,
     pub min: f64,

@@ -46,7 +46,7 @@ struct Buckets {
 
 /// Something that happened at one moment (a fault injected, a side marked down, the watchdog
 /// losing the connection), drawn as a vertical line on plots.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Marker {
     /// Seconds since the timeline started.
     #[serde(rename = "at_s")]
@@ -195,7 +195,7 @@ impl Buckets {
 }
 
 /// One bucket of a run (a second, or a few once a long run merged them).
-#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct SecondSnapshot {
     /// Seconds since the timeline started, at the bucket's start.
     #[serde(rename = "start_s")]

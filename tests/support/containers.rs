@@ -16,6 +16,7 @@ use testcontainers::clients::Cli;
 use super::served::now_ms;
 use crmsim::report::junit::checks_suite;
 use crmsim::separate::checks::{RunFacts, SideEvent, evaluate};
+use crmsim::separate::reports::Reports;
 use testcontainers::core::WaitFor;
 use testcontainers::{Container, Image, ImageArgs, RunnableImage};
 
@@ -247,7 +248,8 @@ pub fn run_case(case: &Case) {
         max_relogon_ms: None,
         max_failover_gap_ms: None,
     };
-    let checks = evaluate(&plan, root, &facts).0;
+    let reports = Reports::read(root, &plan.sides());
+    let checks = evaluate(&plan, &reports, &facts).0;
     if let Ok(dir) = std::env::var("CRMSIM_JUNIT_DIR") {
         let dir = Path::new(&dir);
         std::fs::create_dir_all(dir).unwrap();

@@ -34,7 +34,9 @@ struct LimitCounters {
 }
 
 /// A point-in-time copy of what a server's limits did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct LimitSnapshot {
     /// Most connections open at once.
     pub peak_open: u64,
@@ -101,7 +103,9 @@ struct FailureTally {
 }
 
 /// A point-in-time copy of [`LinkStats`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct LinkSnapshot {
     pub connections: u64,
     pub handshakes_full: u64,
@@ -113,9 +117,12 @@ pub struct LinkSnapshot {
     pub limits: LimitSnapshot,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct FailureSummary {
-    pub cause: &'static str,
+    // `Cow`: static where counted, owned where a report is read back.
+    pub cause: std::borrow::Cow<'static, str>,
     pub count: u64,
     pub example: String,
 }
@@ -185,7 +192,7 @@ impl LinkStats {
         let failures: Vec<FailureSummary> = failures
             .iter()
             .map(|(cause, t)| FailureSummary {
-                cause,
+                cause: std::borrow::Cow::Borrowed(*cause),
                 count: t.count,
                 example: t.example.clone(),
             })

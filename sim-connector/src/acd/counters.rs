@@ -1,10 +1,13 @@
 //! What the contact center counted: calls by outcome, requests by operation, faults by error.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::calls::Outcome;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct AcdCounters {
     /// Inbound calls offered to the queue.
     pub offered: u64,
@@ -30,8 +33,9 @@ pub struct AcdCounters {
     pub logoffs: u64,
     /// Agents logged off because their CRM went silent.
     pub session_expiries: u64,
-    pub requests: BTreeMap<&'static str, u64>,
-    pub faults: BTreeMap<&'static str, u64>,
+    // `Cow`: the names are static where counted, owned where a report is read back.
+    pub requests: BTreeMap<Cow<'static, str>, u64>,
+    pub faults: BTreeMap<Cow<'static, str>, u64>,
     /// Events handed to the sender.
     pub events_emitted: u64,
     /// Events not produced because nobody had subscribed to them.
@@ -69,7 +73,9 @@ pub struct AcdGauges {
 }
 
 /// Counters plus the gauges of the moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct AcdSnapshot {
     pub counters: AcdCounters,
     pub logged_on: u64,

@@ -21,7 +21,7 @@ impl Acd {
     /// now), counted by error code.
     pub fn handle(&mut self, request: Request, now: Instant) -> Result<Response, Fault> {
         let op = request.operation();
-        *self.counters.requests.entry(op.key()).or_default() += 1;
+        *self.counters.requests.entry(op.key().into()).or_default() += 1;
         let user = request.user().map(str::to_owned);
         let result = self.dispatch(request, now);
         if let Some(user) = user {
@@ -29,7 +29,7 @@ impl Acd {
         }
         if let Err(fault) = &result {
             let code = fault.error.map_or("unspecified", |e| e.as_str());
-            *self.counters.faults.entry(code).or_default() += 1;
+            *self.counters.faults.entry(code.into()).or_default() += 1;
         }
         result
     }
