@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use crmsim::capacity::search::Stop;
-use crmsim::runner::{RunOptions, progress::ProgressMode};
 use crmsim::scenario;
 
 mod support;
@@ -22,12 +21,7 @@ async fn size(name: &str, text: &str) -> crmsim::capacity::report::CapacityRepor
     let _alone = SERIAL.lock().await;
     let loaded = scenario::parse(Path::new(name), text).unwrap();
     let section = loaded.scenario.capacity.clone().unwrap();
-    let options = RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    crmsim::capacity::run::run(&loaded, &section, &options)
+    crmsim::capacity::run::run(&loaded, &section, &support::in_process::quiet())
         .await
         .unwrap()
 }

@@ -7,10 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::support::in_process::run_text;
 use crate::support::served::crmsim;
 use crmsim::report::Verdict;
-use crmsim::runner::{self, progress::ProgressMode};
-use crmsim::scenario;
 
 fn foreign() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dialects/foreign.toml")
@@ -44,13 +43,7 @@ min_completed_calls = 10
 }
 
 async fn run(text: &str) -> crmsim::report::Report {
-    let loaded = scenario::parse(Path::new("dialect.toml"), text).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    runner::run(&loaded, &options).await.unwrap()
+    run_text("dialect.toml", text).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,11 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::path::Path;
-
+use crate::support::in_process::run_text;
 use crmsim::report::Verdict;
-use crmsim::runner::{self, progress::ProgressMode};
-use crmsim::scenario;
 
 fn scenario(tls: bool, mode: &str) -> String {
     format!(
@@ -43,13 +40,7 @@ min_completed_calls = 20
 }
 
 async fn run(tls: bool, mode: &str) -> crmsim::report::Report {
-    let loaded = scenario::parse(Path::new("flow.toml"), &scenario(tls, mode)).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    runner::run(&loaded, &options).await.unwrap()
+    run_text("flow.toml", &scenario(tls, mode)).await
 }
 
 fn assert_clean(r: &crmsim::report::Report) {
@@ -101,13 +92,7 @@ async fn the_direct_flow_passes_with_ssl_and_counts_handshakes_in_both_direction
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_crms_share_one_connector_and_each_gets_its_own_events() {
     let text = scenario(true, "keep-alive").replace("agents = 30", "agents = 15\ninstances = 2");
-    let loaded = scenario::parse(Path::new("two.toml"), &text).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    let r = runner::run(&loaded, &options).await.unwrap();
+    let r = run_text("two.toml", &text).await;
     for c in r.invariants.iter().chain(&r.thresholds) {
         assert!(c.ok, "{}: {}", c.name, c.detail);
     }

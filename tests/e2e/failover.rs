@@ -5,24 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::path::Path;
-
+use crate::support::in_process;
 use crmsim::report::{Report, Verdict};
-use crmsim::runner::{self, progress::ProgressMode};
-use crmsim::scenario;
 
 async fn run_shipped(name: &str) -> (Report, crmsim::scenario::Scenario) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name);
-    let loaded = scenario::load(&path).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    let report = runner::run(&loaded, &options).await.unwrap();
-    (report, loaded.scenario)
+    in_process::run_shipped(name, |_| {}).await
 }
 
 fn check(report: &Report, s: &crmsim::scenario::Scenario) {

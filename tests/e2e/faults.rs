@@ -5,11 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::path::Path;
-
+use crate::support::in_process::run_text;
 use crmsim::report::Report;
-use crmsim::runner::{self, progress::ProgressMode};
-use crmsim::scenario;
 
 /// A small direct run with `faults` (TOML `[[fault]]` tables), steady phase `steady`.
 async fn run(tls: bool, steady: &str, faults: &str, extra: &str) -> Report {
@@ -41,13 +38,7 @@ min_completed_calls = 1
 {faults}
 "#
     );
-    let loaded = scenario::parse(Path::new("faults.toml"), &text).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    runner::run(&loaded, &options).await.unwrap()
+    run_text("faults.toml", &text).await
 }
 
 fn p50(r: &Report, key: &str) -> f64 {

@@ -8,12 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::path::Path;
-
+use crate::support::in_process::run_shipped;
 use crmsim::report::{Report, Verdict};
 use crmsim::runner::failover::FailoverRecord as FailoverReport;
-use crmsim::runner::{self, progress::ProgressMode};
-use crmsim::scenario::{self, ProxyEngine, Scenario};
+use crmsim::scenario::{ProxyEngine, Scenario};
 
 fn haproxy_present() -> bool {
     if proxy::haproxy::HaproxyOptions::find_binary().is_some() {
@@ -30,18 +28,7 @@ fn haproxy_present() -> bool {
 }
 
 async fn run(name: &str, engine: ProxyEngine) -> (Report, Scenario) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name);
-    let mut loaded = scenario::load(&path).unwrap();
-    loaded.scenario.proxy.engine = engine;
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    let report = runner::run(&loaded, &options).await.unwrap();
-    (report, loaded.scenario)
+    run_shipped(name, |s| s.proxy.engine = engine).await
 }
 
 fn passed(report: &Report, what: &str) {

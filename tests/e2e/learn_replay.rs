@@ -15,7 +15,6 @@ use std::time::Duration;
 use crate::support::recording::{foreign, record};
 use crate::support::served::{Served, crmsim, write};
 use crmsim::report::Verdict;
-use crmsim::runner::{self, progress::ProgressMode};
 
 fn learn(root: &Path) -> PathBuf {
     let learned = root.join("learned.toml");
@@ -94,12 +93,7 @@ min_completed_calls = 30
         foreign = foreign().display().to_string(),
     );
     let loaded = crmsim::scenario::parse(&root.join("learned-direct.toml"), &scenario).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    let report = runner::run(&loaded, &options).await.unwrap();
+    let report = crate::support::in_process::run_loaded(&loaded).await;
     for check in report.invariants.iter().chain(&report.thresholds) {
         assert!(check.ok, "{}: {}", check.name, check.detail);
     }

@@ -5,18 +5,12 @@
 
 use std::path::Path;
 
+use crate::support::in_process::run_text;
 use crmsim::report::{Report, Verdict};
-use crmsim::runner::{self, progress::ProgressMode};
 use crmsim::scenario;
 
 async fn run(text: &str) -> Report {
-    let loaded = scenario::parse(Path::new("workload.toml"), text).unwrap();
-    let options = runner::RunOptions {
-        progress: ProgressMode::Quiet,
-        keep_pki: None,
-        metrics: None,
-    };
-    runner::run(&loaded, &options).await.unwrap()
+    run_text("workload.toml", text).await
 }
 
 fn scenario(ramp: &str, logon: &str, extra_thresholds: &str) -> String {
