@@ -154,7 +154,7 @@ async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
         check.median_tcp_ratio.is_some_and(|r| r > 0.0),
         "{check:#?}"
     );
-    let notes = report.handshake_notes();
+    let notes: Vec<&str> = report.findings.iter().map(|f| f.text.as_str()).collect();
     assert!(
         notes
             .iter()
@@ -166,4 +166,13 @@ async fn a_full_handshake_variant_is_paired_with_the_raw_rate_round_by_round() {
     support::json_schema::assert_value_valid("capacity-report.schema.json", &json);
     assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_ratio"].is_number());
     assert!(json["rows"][0]["call_rate"]["handshake_check"]["median_tcp_ratio"].is_number());
+    // The findings carry their figures, typed by kind, beside their sentence.
+    let kinds: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["figures"]["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"raw-handshakes"), "{kinds:?}");
+    assert!(kinds.contains(&"paired-handshakes"), "{kinds:?}");
 }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::findings::Section;
 use super::report::{CapacityReport, Dimension, Row};
 use crate::report::charts::{self, Chart, Mark, MarkKind, Series};
 use crate::report::escape::markup as escape;
@@ -70,17 +71,18 @@ impl CapacityReport {
             );
         }
         self.table(&mut out);
-        for (title, notes) in [
-            ("Searches the agents stopped", self.ceiling_notes()),
-            ("Handshakes against the raw rate", self.handshake_notes()),
-            ("CPU per call against the baseline", self.cpu_notes()),
-        ] {
-            if notes.is_empty() {
+        for (section, title) in Section::ALL {
+            let mut findings = self
+                .findings
+                .iter()
+                .filter(|f| f.figures.section() == section)
+                .peekable();
+            if findings.peek().is_none() {
                 continue;
             }
             let _ = writeln!(out, "<h2>{title}</h2><ul>");
-            for note in notes {
-                let _ = writeln!(out, "<li>{}</li>", escape(&note));
+            for finding in findings {
+                let _ = writeln!(out, "<li>{}</li>", escape(&finding.text));
             }
             out.push_str("</ul>\n");
         }

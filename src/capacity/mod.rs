@@ -12,6 +12,7 @@
 //! - [`html`]: the same as a page, with the searches' curves.
 
 pub mod ceiling;
+pub mod findings;
 pub mod html;
 pub mod paired;
 pub mod raw;

@@ -35,6 +35,9 @@ pub struct CapacityReport {
     /// This machine's raw handshake rate, measured in this run.
     pub raw_handshakes: Vec<super::raw::RawHandshakes>,
     pub rows: Vec<Row>,
+    /// What the table does not show: searches the agents stopped, handshakes against the raw
+    /// rate, CPU per call against the baseline; each with its figures and its sentence.
+    pub findings: Vec<super::findings::Finding>,
     /// The latency limits the steps were judged by, drawn on the HTML curves. Not a JSON key:
     /// the scenario file has them.
     #[serde(skip)]
@@ -175,7 +178,7 @@ impl CapacityReport {
         raw_handshakes: Vec<super::raw::RawHandshakes>,
     ) -> CapacityReport {
         fill_ratios(&mut rows);
-        CapacityReport {
+        let mut report = CapacityReport {
             report_version: crate::report::schema::REPORT_VERSION,
             crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             file: loaded.path.display().to_string(),
@@ -188,8 +191,11 @@ impl CapacityReport {
             peak_rss_mib: crate::runner::cost::peak_rss_mib(),
             raw_handshakes,
             rows,
+            findings: Vec::new(),
             limits: super::html::Limits::of(&loaded.scenario.thresholds),
-        }
+        };
+        report.findings = super::findings::analyse(&report);
+        report
     }
 
     /// What the run took: wall time, cores, and the process's own CPU time and peak memory
@@ -243,148 +249,10 @@ impl CapacityReport {
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
-        for note in self.notes() {
-            let _ = writeln!(out, "{note}");
+        for finding in &self.findings {
+            let _ = writeln!(out, "{}", finding.text);
         }
         out
-    }
-
-    /// What the table does not show: searches the agents stopped, handshakes against the raw
-    /// rate, then CPU per call.
-    fn notes(&self) -> Vec<String> {
-        let mut notes = self.ceiling_notes();
-        notes.extend(self.handshake_notes());
-        notes.extend(self.cpu_notes());
-        notes
-    }
-
-    /// For each call-rate search that failed first near the agents' ceiling: the table's
-    /// figure is the workload's limit, and what to change to find the system's.
-    pub fn ceiling_notes(&self) -> Vec<String> {
-        self.rows
-            .iter()
-            .filter_map(|row| {
-                let d = row.call_rate.as_ref()?;
-                let ceiling = d.agent_ceiling.filter(|_| d.agent_bound)?;
-                Some(format!(
-                    "{} / {}: the call-rate search ran into the agents, not the system: {}; it failed first at {:.0} calls/s. The system may take more: {}",
-                    row.deployment,
-                    row.variant.name,
-                    ceiling.describe(),
-                    d.first_failure.unwrap_or(ceiling.calls_per_s),
-                    super::ceiling::REMEDY,
-                ))
-            })
-            .collect()
-    }
-
-    /// For each variant after its deployment's baseline: the CPU one call cost (both simulators
-    /// and the harness, over a step's measured window) at the highest call rate both passed.
-    /// A capacity is where latency gives, and on a shared VM one stall can decide that; CPU per
-    /// unit of work drifts far less, so this ratio is the steadier figure of what SSL costs.
-    /// One window can still catch the host in a slow spell (seen: keep-alive SSL "0.76×" of
-    /// plain at 3,200 calls/s, where whole runs at that rate measured 1.07×), so when the two
-    /// passed several rates alike the note adds the median ratio over all of them and its range.
-    pub fn cpu_notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        for row in &self.rows {
-            let Some(base) = self.rows.iter().find(|r| r.deployment == row.deployment) else {
-                continue;
-            };
-            if std::ptr::eq(base, row) {
-                continue;
-            }
-            let (Some(theirs), Some(ours)) = (&base.call_rate, &row.call_rate) else {
-                continue;
-            };
-            let theirs = cpu_per_call_by_load(theirs);
-            let common: Vec<(f64, f64, f64)> = cpu_per_call_by_load(ours)
-                .into_iter()
-                .filter_map(|(load, ms)| {
-                    theirs
-                        .iter()
-                        .find(|(l, _)| *l == load)
-                        .map(|(_, base_ms)| (load, *base_ms, ms))
-                })
-                .collect();
-            let Some(&(load, base_ms, ms)) = common.iter().max_by(|a, b| a.0.total_cmp(&b.0))
-            else {
-                continue;
-            };
-            let ratios: Vec<f64> = common.iter().map(|(_, b, m)| m / b).collect();
-            let across = match (
-                super::paired::median(&ratios),
-                ratios.iter().copied().reduce(f64::min),
-                ratios.iter().copied().reduce(f64::max),
-                common.iter().map(|c| c.0).reduce(f64::min),
-            ) {
-                (Some(median), Some(lo), Some(hi), Some(lowest)) if ratios.len() > 1 => format!(
-                    "; over the {} rates both passed ({lowest:.0}–{load:.0} calls/s) median {median:.2}× ({lo:.2}–{hi:.2}×)",
-                    ratios.len()
-                ),
-                _ => String::new(),
-            };
-            notes.push(format!(
-                "{} / {}: CPU per call at {load:.0} calls/s {ms:.2} ms against {} {base_ms:.2} ms ({:.2}×){across}",
-                row.deployment,
-                row.variant.name,
-                base.variant.name,
-                ms / base_ms
-            ));
-        }
-        notes
-    }
-
-    /// For each variant that opens a connection per message: the most full handshakes per
-    /// second it did (at any step, saturation included) against the raw rate of this run (the
-    /// mean of its measurements before and after the searches).
-    pub fn handshake_notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        for raw in &self.raw_handshakes {
-            let when = raw.when.as_str();
-            let over_tcp = raw.over_tcp_per_s.map_or_else(String::new, |tcp| {
-                format!(
-                    "; over loopback TCP (connect, handshake, close) {tcp:.0}/s = {:.0}% of in memory",
-                    100.0 * tcp / raw.all_cores_per_s
-                )
-            });
-            notes.push(format!(
-                "raw mTLS handshakes ({:?}, {when} the searches): in memory {:.0}/s on one core, {:.0}/s on all {} cores{over_tcp}",
-                raw.key, raw.per_core_per_s, raw.all_cores_per_s, raw.cores
-            ));
-        }
-        for row in &self.rows {
-            let Some(d) = &row.call_rate else { continue };
-            notes.extend(paired_note(row, d));
-            let peak = d
-                .steps
-                .iter()
-                .filter_map(|s| s.window.as_ref().map(|w| w.full_handshakes_per_s))
-                .fold(0.0, f64::max);
-            let key = row.variant.key;
-            let Some(raw) = RawMean::of(
-                self.raw_handshakes
-                    .iter()
-                    .filter(|r| key.is_none_or(|k| k == r.key)),
-            ) else {
-                continue;
-            };
-            if peak < 1.0 || !row.variant.handshakes_per_message() {
-                continue;
-            }
-            let over_tcp = raw.over_tcp.map_or_else(String::new, |tcp| {
-                format!(", {:.0}% of the rate over TCP", 100.0 * peak / tcp)
-            });
-            let mean = if raw.measurements > 1 { "mean " } else { "" };
-            notes.push(format!(
-                "{} / {}: up to {peak:.0} full handshakes/s = {:.0}% of the {mean}raw rate on all cores ({:.0}% of one core's{over_tcp})",
-                row.deployment,
-                row.variant.name,
-                100.0 * peak / raw.all_cores,
-                100.0 * peak / raw.per_core
-            ));
-        }
-        notes
     }
 
     /// The table as Markdown.
@@ -414,8 +282,8 @@ impl CapacityReport {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         out.push_str("\nRatios are to the first variant of the same deployment. A capacity is the highest load at which every threshold held for the whole measured window; `≥` marks a lower bound (the search reached its maximum, or the agents' ceiling), `<` an upper one (even the search's lowest load failed), and a ratio with either is a bound too.\n");
-        for note in self.notes() {
-            let _ = writeln!(out, "\n- {note}");
+        for finding in &self.findings {
+            let _ = writeln!(out, "\n- {}", finding.text);
         }
         out
     }
@@ -472,93 +340,6 @@ impl CapacityReport {
     }
 }
 
-/// The paired check of a row, in words: each round's ratio and their median.
-fn paired_note(row: &Row, d: &Dimension) -> Option<String> {
-    let check = d.handshake_check.as_ref()?;
-    let median = check.median_ratio.map_or_else(
-        || "no ratio".to_owned(),
-        |m| format!("median {:.0}%", 100.0 * m),
-    );
-    let busy: Vec<f64> = check.rounds.iter().filter_map(|r| r.utilisation).collect();
-    let busy = match (
-        busy.iter().copied().reduce(f64::min),
-        busy.iter().copied().reduce(f64::max),
-    ) {
-        (Some(lo), Some(hi)) => {
-            let (lo, hi) = ((100.0 * lo).round(), (100.0 * hi).round());
-            if lo == hi {
-                format!(", cores {lo:.0}% busy")
-            } else {
-                format!(", cores {lo:.0}–{hi:.0}% busy")
-            }
-        }
-        _ => String::new(),
-    };
-    let tcp = check.median_tcp_ratio.map_or_else(String::new, |m| {
-        format!(
-            "; against the raw rate over loopback TCP measured with them: {} (median {:.0}%)",
-            check.tcp_percentages().join(", "),
-            100.0 * m
-        )
-    });
-    let unsettled = check.rounds.iter().filter(|r| !r.settled).count();
-    let unsettled = match unsettled {
-        0 => String::new(),
-        n => format!(
-            "; {n} of them had calls still in flight after `settle` while the raw rate was measured (lengthen `settle`)"
-        ),
-    };
-    Some(format!(
-        "{} / {}: paired with the raw rate on all cores measured just before and after each window, {} rounds at {:.0} calls/s{busy}: {} ({median}){tcp}{unsettled}",
-        row.deployment,
-        row.variant.name,
-        check.rounds.len(),
-        check.load,
-        check.percentages().join(", "),
-    ))
-}
-
-/// The mean of a key's raw-rate measurements (before and after the searches).
-struct RawMean {
-    measurements: usize,
-    per_core: f64,
-    all_cores: f64,
-    over_tcp: Option<f64>,
-}
-
-impl RawMean {
-    fn of<'a>(raws: impl Iterator<Item = &'a super::raw::RawHandshakes>) -> Option<RawMean> {
-        let raws: Vec<_> = raws.collect();
-        let mean = |values: &[f64]| {
-            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-        };
-        let per_core: Vec<f64> = raws.iter().map(|r| r.per_core_per_s).collect();
-        let all_cores: Vec<f64> = raws.iter().map(|r| r.all_cores_per_s).collect();
-        let over_tcp: Vec<f64> = raws.iter().filter_map(|r| r.over_tcp_per_s).collect();
-        Some(RawMean {
-            measurements: raws.len(),
-            per_core: mean(&per_core)?,
-            all_cores: mean(&all_cores)?,
-            over_tcp: mean(&over_tcp),
-        })
-    }
-}
-
-/// Milliseconds of CPU per call at each load that passed: (load, ms), in step order.
-fn cpu_per_call_by_load(d: &Dimension) -> Vec<(f64, f64)> {
-    d.steps
-        .iter()
-        .filter(|s| s.passed)
-        .filter_map(|s| {
-            let w = s.window.as_ref()?;
-            let calls = w.achieved_rate * w.duration_s;
-            let cpu = w.cpu.cpu_s?;
-            // No CPU read (0 s) would make a ratio infinite: leave such a step out.
-            (calls >= 1.0 && cpu > 0.0).then(|| (s.load, 1000.0 * cpu / calls))
-        })
-        .collect()
-}
-
 /// Each dimension's capacity relative to the first variant of its deployment.
 fn fill_ratios(rows: &mut [Row]) {
     // Per row: its deployment, and each dimension's capacity and whether it is a lower bound.
@@ -608,35 +389,8 @@ fn fill_ratios(rows: &mut [Row]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::raw::{Moment, RawHandshakes};
+    use super::super::findings::Section;
     use super::*;
-
-    fn raw(when: Moment, per_core: f64, all: f64, tcp: Option<f64>) -> RawHandshakes {
-        RawHandshakes {
-            key: certs::KeyAlgorithm::Rsa2048,
-            when,
-            cores: 2,
-            per_core_per_s: per_core,
-            all_cores_per_s: all,
-            over_tcp_per_s: tcp,
-        }
-    }
-
-    /// The deployment is compared with the mean of the rates before and after the searches; a
-    /// TCP rate that one of them could not measure does not count as zero.
-    #[test]
-    fn the_raw_rate_is_the_mean_of_before_and_after() {
-        let raws = [
-            raw(Moment::Before, 1000.0, 2000.0, Some(1600.0)),
-            raw(Moment::After, 1200.0, 2400.0, None),
-        ];
-        let mean = RawMean::of(raws.iter()).expect("two measurements");
-        assert_eq!(mean.measurements, 2);
-        assert!((mean.per_core - 1100.0).abs() < 1e-9);
-        assert!((mean.all_cores - 2200.0).abs() < 1e-9);
-        assert_eq!(mean.over_tcp, Some(1600.0));
-        assert!(RawMean::of(raws[..0].iter()).is_none());
-    }
 
     fn step(load: f64, passed: bool, cpu_s: f64) -> StepRecord {
         StepRecord {
@@ -694,7 +448,7 @@ mod tests {
 
     /// A report of `rows`, on 2 cores, with no raw rate.
     fn report(rows: Vec<Row>) -> CapacityReport {
-        CapacityReport {
+        let mut report = CapacityReport {
             report_version: crate::report::schema::REPORT_VERSION,
             crmsim_version: String::new(),
             file: String::new(),
@@ -707,8 +461,21 @@ mod tests {
             peak_rss_mib: None,
             raw_handshakes: Vec::new(),
             rows,
+            findings: Vec::new(),
             limits: super::super::html::Limits::default(),
-        }
+        };
+        report.findings = super::super::findings::analyse(&report);
+        report
+    }
+
+    /// The sentences of the findings shown under one heading.
+    fn texts(report: &CapacityReport, section: Section) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.figures.section() == section)
+            .map(|f| f.text.clone())
+            .collect()
     }
 
     /// CPU per call is compared at the highest rate both variants passed, not at each one's
@@ -736,7 +503,7 @@ mod tests {
                 ],
             ),
         ]);
-        let notes = report.cpu_notes();
+        let notes = texts(&report, Section::Cpu);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
             notes[0].contains("at 200 calls/s 1.25 ms against plain 1.00 ms (1.25×)"),
@@ -779,7 +546,7 @@ mod tests {
             )))
         });
         let report = report(vec![full]);
-        let notes = report.handshake_notes();
+        let notes = texts(&report, Section::Handshakes);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
             notes[0]
@@ -791,6 +558,13 @@ mod tests {
             "{notes:?}"
         );
         assert!(report.render_markdown().contains("(median 79%)"));
+        // The JSON carries the figures, not only the sentence.
+        let json = serde_json::to_value(&report).unwrap();
+        let paired = &json["findings"][0];
+        assert_eq!(paired["figures"]["kind"], "paired-handshakes", "{paired}");
+        assert_eq!(paired["figures"]["rounds"], 3);
+        assert!((paired["figures"]["median_ratio"].as_f64().unwrap() - 0.79).abs() < 1e-9);
+        assert_eq!(paired["text"].as_str().unwrap(), notes[0]);
     }
 
     /// A call-rate search found `capacity`, failing first at `failed`, with 3,000 agents that
@@ -856,7 +630,7 @@ mod tests {
             "{cells:?}"
         );
         assert_eq!(cells[2][2..], ["225", "≤ 0.09"], "{cells:?}");
-        let notes = report.ceiling_notes();
+        let notes = texts(&report, Section::Ceilings);
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(
             notes[0].contains("3000 agents take about 2308 calls/s")
