@@ -2,7 +2,7 @@
 //! each one ended.
 //!
 //! Only open calls are kept, with counts of the rest: a CRM that runs for hours must not keep
-//! every call it ever saw (a soak of 150,000 calls did). A call that ended is remembered a
+//! every call it ever saw (the hour's soak in `benches/README.md` showed one that did). A call that ended is remembered a
 //! little longer by id alone, because a connector may offer it again after ring-no-answer: the
 //! same call reopening must not count twice.
 
@@ -17,8 +17,8 @@ use crate::lock;
 /// How long an ended call is remembered by id for a reopen. A connector offers a call again
 /// after ring-no-answer once another agent is free, which callers do not wait minutes for.
 /// Counted in time rather than calls, so the memory it takes levels off within the first
-/// minutes of a run: bounded by a count alone (65,536), it grew for half an hour of a 40
-/// calls/s soak, which read as a leak.
+/// minutes of a run: bounded by a count alone, it grew for half an hour of the soak, which read
+/// as a leak (`benches/README.md`, "Soak").
 const REMEMBER_ENDED: Duration = Duration::from_secs(300);
 
 /// And at most this many, whatever the call rate.

@@ -371,9 +371,9 @@ fn paired(row: &Row, d: &Dimension) -> Option<Finding> {
 /// and the harness, over a step's measured window) at the highest call rate both passed.
 /// A capacity is where latency gives, and on a shared VM one stall can decide that; CPU per
 /// unit of work drifts far less, so this ratio is the steadier figure of what SSL costs.
-/// One window can still catch the host in a slow spell (a keep-alive window has read 0.76× of
-/// plain where whole runs at that rate read 1.07×), so when the two passed several rates alike
-/// the finding adds the median ratio over all of them and its range.
+/// One window can still catch the host in a slow spell (`benches/README.md`, "Capacity: plain
+/// vs SSL"), so when the two passed several rates alike the finding adds the median ratio over
+/// all of them and its range.
 fn cpu(rows: &[Row]) -> Vec<Finding> {
     let mut out = Vec::new();
     for row in rows {

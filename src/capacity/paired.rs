@@ -9,8 +9,7 @@
 //! rate and the deployment's is crmsim's own (HTTP, SOAP, the simulators, the runtime).
 //!
 //! Why not the searches' figures alone: on a shared VM the machine's speed drifts by a tenth or
-//! more within minutes (seen in one run: the all-core raw rate 875/s and 1,031/s), and a search
-//! runs for minutes. The busiest of a search's windows set against raw rates measured before and
+//! more within minutes (`benches/README.md`, "The machine"), and a search runs for minutes. The busiest of a search's windows set against raw rates measured before and
 //! after all the searches mixes that drift into the ratio, and, being the best of many windows,
 //! leans high. A round compares a window with raw rates taken seconds away from it, with the
 //! deployment idle while they are taken; the median of the rounds is the figure to quote.

@@ -8,7 +8,7 @@
 //! between the TCP rate and the deployment's is the harness's (HTTP, SOAP, the simulators).
 //!
 //! The rate is measured before the searches and again after them: on a shared VM the machine's
-//! own speed drifts (seen here: one core's rate 924/s and 1,333/s minutes apart), and a ratio
+//! own speed drifts by a third within minutes (`benches/README.md`, "The machine"), and a ratio
 //! whose denominator was caught in a slow or a fast spell would mislead. Both are reported, and
 //! the deployment is compared with their mean.
 

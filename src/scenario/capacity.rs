@@ -40,8 +40,8 @@ pub struct CapacitySection {
     /// For a variant with a full handshake per message both ways: after its call-rate search,
     /// this many saturated windows each paired with the raw handshake rate measured just before
     /// and after it (see `capacity::paired`). 0: none. Five by default: a single round moves by
-    /// five points or more with the host (seen: 66% to 91% in one afternoon), and the median of
-    /// five is steadier than of three for some 20 s more.
+    /// five points or more with the host (`benches/README.md`, "Paired rounds"), and the median
+    /// of five is steadier than of three for some 20 s more.
     #[serde(default = "five_rounds")]
     pub handshake_rounds: usize,
 }

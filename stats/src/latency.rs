@@ -149,9 +149,9 @@ impl LatencyBook {
     /// Ends window `ended`: its histograms are emptied and become those of window `next`, which
     /// latencies count towards from now on; with no `next` they are freed. A soak's windows so
     /// allocate their histograms (up to 190 KB each) once, not once per window: freed on one
-    /// thread and allocated again on the recording ones, they left the allocator holding a few
+    /// thread and allocated again on the recording ones, they left the allocator holding
     /// megabytes more after the first window than before it, which the memory-growth check
-    /// read as growth.
+    /// read as growth (`benches/README.md`, "Soak").
     pub fn roll_window(&self, ended: &str, next: Option<&str>) {
         let mut inner = lock(&self.inner);
         let next = next.map(|n| inner.phase_index(n));

@@ -3,7 +3,8 @@
 //!
 //! Memory stays bounded however long a run lasts, and levels off early. A bucket's latencies
 //! keep only the HDR histogram's non-empty buckets (a second holds a few hundred values: a few
-//! hundred bytes instead of a full 27 KB histogram; a one-hour soak grew 200 MB before this),
+//! hundred bytes instead of a full 27 KB histogram, which made an hour's soak grow by hundreds
+//! of MB: `benches/README.md`, "Soak"),
 //! past [`MAX_BUCKETS`] buckets neighbouring buckets merge, so a long run is drawn in 2-, 4-,
 //! 8-second steps, and a bucket keeps at most [`MAX_VALUES`] distinct values: past that its
 //! values lose one bit of precision (neighbours merge), so merged buckets take no more memory
