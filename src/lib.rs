@@ -12,6 +12,7 @@
 //! - [`scenario`]: scenario files, strictly checked;
 //! - [`topology`]: a deployment built in one process;
 //! - [`runner`]: the phases of a run;
+//! - [`outcome`]: what a run leaves behind, handed from the runner to the report;
 //! - [`live`]: live metrics of the running components (`--metrics ADDR`);
 //! - [`report`]: report, invariants, thresholds, JSON and terminal output;
 //! - [`serve`]: one simulator alone in its own process (`crmsim serve crm|connector|proxy`);
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod containers;
 pub mod exit;
 pub mod live;
+pub mod outcome;
 pub mod record;
 pub mod report;
 pub mod runner;

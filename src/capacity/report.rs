@@ -413,7 +413,7 @@ mod tests {
                 event_p99_ms: None,
                 full_handshakes_per_s: 0.0,
                 resumed_handshakes_per_s: 0.0,
-                cpu: crate::runner::cost::CpuUse {
+                cpu: crate::outcome::CpuUse {
                     wall_s: 5.0,
                     cpu_s: Some(cpu_s),
                     utilisation: None,

@@ -3,7 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
-use crate::report::Verdict;
+use crate::report::{Report, Verdict};
 use crate::runner::session::{Session, Window};
 use crate::runner::{self, RunError, RunOptions};
 use crate::scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
@@ -289,7 +289,7 @@ async fn agents(
         s.run.warmup = section.step_warmup;
         s.run.steady = section.step_steady;
         s.run.logoff = false;
-        let report = runner::run(&loaded, options).await?;
+        let report = crate::report::assemble(&loaded, runner::run(&loaded, options).await?);
         let failed: Vec<&crate::report::Check> = report
             .invariants
             .iter()
@@ -312,7 +312,7 @@ async fn agents(
             passed,
             reasons,
             repeated,
-            window: Some(Window::from_report(&report)),
+            window: Some(window_of(&report)),
         });
     }
     Ok(Dimension::new(spec.rate, searcher.outcome(), records))
@@ -408,10 +408,55 @@ const MIN_SERVED: f64 = 0.9;
 /// Fewer calls than this in a window are too few to judge the share.
 const MIN_CALLS_TO_JUDGE_SERVICE: u64 = 20;
 
+/// The steady phase of a whole run (an agent-count step), as a window.
+fn window_of(r: &Report) -> Window {
+    let p99 = |events: bool| {
+        r.steady
+            .latency_ms
+            .iter()
+            // ICI messages only: not the connector's own time, arrivals or agents' work.
+            .filter(|(k, _)| {
+                k.starts_with("event.") == events && ici::Operation::from_key(k).is_some()
+            })
+            .map(|(_, l)| l.p99)
+            .reduce(f64::max)
+    };
+    let messages = r.messages.requests + r.messages.events;
+    let failures = r.messages.request_errors
+        + r.messages.faults
+        + r.messages.events_failed
+        + r.messages.events_refused;
+    Window {
+        rate: r.steady.target_calls_per_s,
+        duration_s: r.steady.duration_s,
+        achieved_rate: r.steady.calls_per_s,
+        offered: r.steady.calls_offered,
+        completed: r.calls.completed,
+        lost: r.calls.lost,
+        failures,
+        messages,
+        error_rate: if messages == 0 {
+            0.0
+        } else {
+            failures as f64 / messages as f64
+        },
+        late_arrivals: r.calls.late_arrivals,
+        request_p99_ms: p99(false),
+        event_p99_ms: p99(true),
+        full_handshakes_per_s: r.tls_handshakes.full as f64 / r.duration_s.max(f64::EPSILON),
+        resumed_handshakes_per_s: r.tls_handshakes.resumed as f64 / r.duration_s.max(f64::EPSILON),
+        cpu: crate::outcome::CpuUse {
+            wall_s: r.duration_s,
+            cpu_s: r.harness.cpu_seconds,
+            utilisation: r.harness.utilisation,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::cost::CpuUse;
+    use crate::outcome::CpuUse;
 
     fn window(offered: u64, completed: u64) -> Window {
         Window {

@@ -65,7 +65,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         runtime.block_on(live.shutdown());
     }
     let report = match outcome {
-        Ok(report) => report,
+        Ok(outcome) => report::assemble(&loaded, outcome),
         Err(e) => {
             eprintln!("crmsim: {}: {e}", loaded.path.display());
             return exit::code(exit::CANNOT_RUN);

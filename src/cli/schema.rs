@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::exit;
+use crate::report::schema::{self, SchemaFile};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -72,7 +73,7 @@ pub fn run(args: &SchemaArgs) -> ExitCode {
 }
 
 fn reports(dir: &Path) -> ExitCode {
-    let files = crate::report::schema::files();
+    let files = report_files();
     let written = std::fs::create_dir_all(dir).and_then(|()| {
         files
             .iter()
@@ -97,4 +98,19 @@ fn cannot_write(out: &Path, e: &std::io::Error) -> ExitCode {
         out.display()
     );
     exit::code(exit::CANNOT_RUN)
+}
+
+/// The three reports' schemas, as the repository ships them.
+fn report_files() -> Vec<SchemaFile> {
+    vec![
+        schema::file::<crate::report::Report>("run-report.schema.json", "crmsim run --json"),
+        schema::file::<crate::capacity::report::CapacityReport>(
+            "capacity-report.schema.json",
+            "crmsim capacity --json",
+        ),
+        schema::file::<crate::separate::ProcessReport>(
+            "processes-report.schema.json",
+            "crmsim run --processes|--containers --json",
+        ),
+    ]
 }

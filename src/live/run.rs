@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use exposition::Families;
 
-use crate::runner::contact_center::CenterCounts;
+use crate::outcome::CenterCounts;
 use crate::topology::Topology;
 
 /// What the run loop knows about itself that no component does.

@@ -10,8 +10,7 @@ use sim_crm::CrmReport;
 use stats::LatencyBook;
 
 use super::model::{CallsReport, Check, MessagesReport};
-use crate::runner::PhaseLog;
-use crate::runner::contact_center::CenterCounts;
+use crate::outcome::{CenterCounts, FailoverRecord, PhaseLog};
 use crate::scenario::Scenario;
 
 /// Checks that judge latency, not correctness nor keeping up: a system that did all its work,
@@ -409,7 +408,7 @@ fn sample(ids: &[&String]) -> String {
 /// Failover limits, per fault, and the run's dropped calls and lost events.
 pub fn failover_thresholds(
     s: &Scenario,
-    records: &[crate::runner::failover::FailoverRecord],
+    records: &[FailoverRecord],
     connectors: &[ConnectorReport],
 ) -> Vec<Check> {
     let t = &s.thresholds;

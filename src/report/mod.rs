@@ -9,18 +9,13 @@ pub mod junit;
 mod model;
 pub mod output;
 pub mod schema;
-pub mod sides;
 mod summary;
 mod timecharts;
 pub mod windows;
 pub use output::write_file;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
 
-use sim_connector::ConnectorReport;
-use sim_crm::CrmReport;
-use stats::{LatencyBook, Timeline};
 use transport::LinkSnapshot;
 
 pub use checks::judges_latency;
@@ -30,33 +25,8 @@ pub use model::{
 };
 pub use summary::render as render_summary;
 
-use crate::runner::PhaseLog;
+use crate::outcome::RunOutcome;
 use crate::scenario::{LoadedScenario, Logon};
-
-/// What the runner hands over at the end of a run.
-pub struct RunOutcome {
-    pub started_at: SystemTime,
-    pub elapsed: Duration,
-    pub log: PhaseLog,
-    pub crms: Vec<CrmReport>,
-    pub connectors: Vec<ConnectorReport>,
-    /// Every component's latencies in one book (phases kept).
-    pub latency: LatencyBook,
-    /// Every component's per-second figures on one time axis.
-    pub timeline: Timeline,
-    /// Each connector side's per-second figures on the same axis (see [`sides`]).
-    pub timeline_by_side: BTreeMap<String, Vec<stats::SecondSnapshot>>,
-    /// Problems found while building the deployment.
-    pub setup_warnings: Vec<String>,
-    /// The contact center's own account of arrivals.
-    pub center: crate::runner::contact_center::CenterCounts,
-    /// What each fault cost.
-    pub failover: Vec<crate::runner::failover::FailoverRecord>,
-    /// What the proxy and the relays saw.
-    pub network: crate::topology::NetworkReport,
-    /// What the run cost the machine.
-    pub harness: crate::runner::cost::HarnessCost,
-}
 
 /// Builds the report and its verdict.
 pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {

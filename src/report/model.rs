@@ -70,13 +70,13 @@ pub struct Report {
     pub timeline_by_side: BTreeMap<String, Vec<SecondSnapshot>>,
     /// One record per fault: detection, request gap, failed requests, re-logon time, what was
     /// dropped or lost.
-    pub failover: Vec<crate::runner::failover::FailoverRecord>,
+    pub failover: Vec<crate::outcome::FailoverRecord>,
     /// The proxy's and relays' counters and the proxy's state changes.
     pub network: crate::topology::NetworkReport,
     /// Which way the events went, with the counters that show it.
     pub event_path: EventPath,
     /// CPU and memory of the run, and a warning when the machine may have been the limit.
-    pub harness: crate::runner::cost::HarnessCost,
+    pub harness: crate::outcome::HarnessCost,
     pub components: Components,
 }
 

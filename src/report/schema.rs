@@ -20,22 +20,10 @@ pub struct SchemaFile {
     pub text: String,
 }
 
-/// The three reports' schemas, as the repository ships them.
-pub fn files() -> Vec<SchemaFile> {
-    vec![
-        file::<super::Report>("run-report.schema.json", "crmsim run --json"),
-        file::<crate::capacity::report::CapacityReport>(
-            "capacity-report.schema.json",
-            "crmsim capacity --json",
-        ),
-        file::<crate::separate::ProcessReport>(
-            "processes-report.schema.json",
-            "crmsim run --processes|--containers --json",
-        ),
-    ]
-}
-
-fn file<T: JsonSchema>(name: &'static str, command: &str) -> SchemaFile {
+/// The schema of report type `T`, written by `command`, as file `name` (the list of files is
+/// the CLI's: `crmsim schema --reports`, which knows every report; this module knows none but
+/// its own).
+pub fn file<T: JsonSchema>(name: &'static str, command: &str) -> SchemaFile {
     // Serialize: what the reports write (every field without `skip_serializing_if` is present,
     // null where it is an empty Option).
     let mut schema = SchemaSettings::draft2020_12()

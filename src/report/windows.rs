@@ -10,7 +10,7 @@ use serde::Serialize;
 use stats::LatencySummary;
 
 use super::model::Check;
-use crate::runner::WindowMark;
+use crate::outcome::WindowMark;
 use crate::scenario::Thresholds;
 
 /// Keys with fewer samples than this in the first or the last window are not compared: a

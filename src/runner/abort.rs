@@ -7,10 +7,10 @@
 //! maximum (one sample over `max_ms` stays the maximum). A percentile or a rate can still come
 //! back, so it is judged at the end as usual.
 
-use super::contact_center::ContactCenter;
 use super::observe;
 use crate::scenario::Thresholds;
 use crate::topology::Topology;
+use crate::topology::contact_center::ContactCenter;
 
 /// The first threshold the run can no longer meet, said as the check's name and the figure.
 pub fn certainly_broken(

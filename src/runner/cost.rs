@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::outcome::{CpuUse, HarnessCost};
+
 /// Clock ticks per second of `/proc/*/stat` times: `USER_HZ`, fixed at 100 by the Linux ABI on
 /// every architecture crmsim runs on.
 const USER_HZ: f64 = 100.0;
@@ -50,15 +52,6 @@ pub struct CpuWatch {
     cpu: Option<f64>,
 }
 
-/// CPU use over one stretch.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
-pub struct CpuUse {
-    pub wall_s: f64,
-    pub cpu_s: Option<f64>,
-    /// CPU seconds per wall second per core: 1.0 means every core was busy all the time.
-    pub utilisation: Option<f64>,
-}
-
 impl CpuWatch {
     pub fn start() -> CpuWatch {
         CpuWatch {
@@ -87,19 +80,6 @@ impl CpuWatch {
 
 /// Above this share of all cores, the machine (harness included) is the likely limit.
 pub const SATURATED: f64 = 0.85;
-
-/// What a whole run cost, and whether the harness may have been the limit.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
-pub struct HarnessCost {
-    pub cores: usize,
-    #[serde(rename = "cpu_s")]
-    pub cpu_seconds: Option<f64>,
-    /// Share of all cores busy over the run (simulators and harness together).
-    pub utilisation: Option<f64>,
-    pub peak_rss_mib: Option<f64>,
-    /// Set when the figures may measure the machine rather than the deployment.
-    pub warning: Option<String>,
-}
 
 impl HarnessCost {
     /// Reads the cost since `since`; `late_arrivals` are the generator's missed schedules.

@@ -9,41 +9,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use serde::Serialize;
-
-use super::PhaseLog;
+use crate::outcome::{FailoverRecord, PhaseLog};
 use crate::scenario::FaultAction;
 use crate::topology::Topology;
-
-/// One fault and its consequences.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct FailoverRecord {
-    /// `kill connector-a`, `restart connector-a`…
-    pub fault: String,
-    /// `failover` (a side lost), `failback` (a side back), or `fault` (anything else).
-    pub kind: &'static str,
-    pub target: String,
-    /// Seconds since the run started.
-    pub at_s: f64,
-    /// Fault → the proxy marks the side down (failover) or up (fail-back).
-    pub detection_ms: Option<f64>,
-    /// Fault → the first request that got no answer: near 0 when a side dies (connections
-    /// refused), about the request timeout when packets vanish (a black hole).
-    pub first_failure_ms: Option<f64>,
-    /// First unanswered request after the fault → the first answered one after it.
-    pub request_gap_ms: Option<f64>,
-    /// Requests that got no answer from the fault until requests were answered again.
-    pub failed_requests: u64,
-    /// Fault → every agent logged on again (0 when no agent lost its session).
-    pub relogon_ms: Option<f64>,
-    /// Calls ended as dropped because of this fault, by reason.
-    pub calls_dropped: BTreeMap<String, u64>,
-    /// Events that died with a killed side (queued, or sent and never acknowledged).
-    pub events_lost: u64,
-    /// Whether the fault could be applied at all.
-    pub applied: bool,
-    pub note: String,
-}
 
 /// Measures every applied fault step (undo steps are part of their fault).
 pub fn measure(

@@ -1,44 +1,11 @@
 //! The faults of a scenario as a timeline of steps: each fault at its time, and its undo after
 //! its `duration` when it has one.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::scenario::{FaultAction, FaultSpec};
+use crate::scenario::FaultSpec;
 
-/// One step to apply.
-#[derive(Debug, Clone)]
-pub struct Due {
-    pub spec: FaultSpec,
-    /// The end of a timed fault (latency, blackhole, pause): undo it.
-    pub undo: bool,
-    /// When it is due.
-    pub at: Instant,
-}
-
-impl Due {
-    /// How the step reads on plots and in logs: `kill connector-a`, `end of latency on crm->connector`.
-    pub fn label(&self) -> String {
-        let action = self.spec.action.as_str();
-        let target = &self.spec.target;
-        match (self.undo, self.spec.action) {
-            (true, _) => format!("end of {action} on {target}"),
-            (false, FaultAction::Latency) => {
-                let latency = self.spec.latency.unwrap_or_default();
-                let jitter = self.spec.jitter.unwrap_or_default();
-                if jitter.is_zero() {
-                    format!("latency {} on {target}", ms(latency))
-                } else {
-                    format!("latency {}±{} on {target}", ms(latency), ms(jitter))
-                }
-            }
-            (false, _) => format!("{action} {target}"),
-        }
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{}ms", d.as_millis())
-}
+pub use crate::outcome::Due;
 
 /// The steps not yet applied, earliest first.
 #[derive(Debug)]
@@ -82,7 +49,10 @@ impl Timeline {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::scenario::FaultAction;
 
     fn fault(at: u64, action: FaultAction, duration: Option<u64>) -> FaultSpec {
         FaultSpec {

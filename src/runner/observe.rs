@@ -2,9 +2,9 @@
 
 use sim_connector::Connector;
 
-use super::contact_center::ContactCenter;
 use super::progress::Live;
 use crate::topology::Topology;
+use crate::topology::contact_center::ContactCenter;
 
 pub fn logged_on(t: &Topology) -> u64 {
     t.crms().map(|c| c.metrics().logged_on()).sum()

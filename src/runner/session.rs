@@ -5,12 +5,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use stats::{LatencyBook, Timeline};
 
-use super::contact_center::{CenterConfig, ContactCenter};
 use super::observe::{self, Totals};
 use super::progress::Progress;
-use super::{PhaseLog, RunError, RunOptions};
-use crate::report::{self, Report, RunOutcome};
+use super::{RunError, RunOptions};
+use crate::outcome::{PhaseLog, RunOutcome, WindowMark, window_name};
 use crate::scenario::{LoadedScenario, Scenario};
+use crate::topology::contact_center::{CenterConfig, ContactCenter};
 use crate::topology::{self, Topology};
 
 /// A running deployment and what has been seen of it.
@@ -36,54 +36,6 @@ struct LiveState {
     faults: std::collections::BTreeMap<(&'static str, bool), u64>,
 }
 
-impl Window {
-    /// The steady phase of a whole run, as a window.
-    pub fn from_report(r: &Report) -> Window {
-        let p99 = |events: bool| {
-            r.steady
-                .latency_ms
-                .iter()
-                // ICI messages only: not the connector's own time, arrivals or agents' work.
-                .filter(|(k, _)| {
-                    k.starts_with("event.") == events && ici::Operation::from_key(k).is_some()
-                })
-                .map(|(_, l)| l.p99)
-                .reduce(f64::max)
-        };
-        let messages = r.messages.requests + r.messages.events;
-        let failures = r.messages.request_errors
-            + r.messages.faults
-            + r.messages.events_failed
-            + r.messages.events_refused;
-        Window {
-            rate: r.steady.target_calls_per_s,
-            duration_s: r.steady.duration_s,
-            achieved_rate: r.steady.calls_per_s,
-            offered: r.steady.calls_offered,
-            completed: r.calls.completed,
-            lost: r.calls.lost,
-            failures,
-            messages,
-            error_rate: if messages == 0 {
-                0.0
-            } else {
-                failures as f64 / messages as f64
-            },
-            late_arrivals: r.calls.late_arrivals,
-            request_p99_ms: p99(false),
-            event_p99_ms: p99(true),
-            full_handshakes_per_s: r.tls_handshakes.full as f64 / r.duration_s.max(f64::EPSILON),
-            resumed_handshakes_per_s: r.tls_handshakes.resumed as f64
-                / r.duration_s.max(f64::EPSILON),
-            cpu: super::cost::CpuUse {
-                wall_s: r.duration_s,
-                cpu_s: r.harness.cpu_seconds,
-                utilisation: r.harness.utilisation,
-            },
-        }
-    }
-}
-
 /// What one window of a running deployment showed (a capacity step).
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Window {
@@ -104,7 +56,7 @@ pub struct Window {
     /// Full TLS handshakes per second, both directions.
     pub full_handshakes_per_s: f64,
     pub resumed_handshakes_per_s: f64,
-    pub cpu: super::cost::CpuUse,
+    pub cpu: crate::outcome::CpuUse,
 }
 
 impl<'a> Session<'a> {
@@ -556,8 +508,8 @@ impl<'a> Session<'a> {
             .await;
     }
 
-    /// Shuts everything down and judges the run.
-    pub async fn finish(mut self) -> Report {
+    /// Shuts everything down and hands over what the run left (`report::assemble` judges it).
+    pub async fn finish(mut self) -> RunOutcome {
         // A last scrape after the run shows its final counts, not a second before the end.
         if let Some(live) = &mut self.live {
             live.phase = "done".to_owned();
@@ -582,8 +534,7 @@ impl<'a> Session<'a> {
         }
         latency.absorb(&self.center.latency);
         timeline.absorb(&self.center.timeline);
-        let timeline_by_side =
-            report::sides::per_side(self.topology.side_timelines(), self.started);
+        let timeline_by_side = super::sides::per_side(self.topology.side_timelines(), self.started);
         self.center.stop();
         let center = self.center.stats.counts();
         let setup_warnings = self.topology.warnings.clone();
@@ -592,26 +543,23 @@ impl<'a> Session<'a> {
         let window_end = self.log.steady_end.unwrap_or_else(Instant::now);
         let failover =
             super::failover::measure(&self.log, &self.topology, self.started, window_end);
-        let harness = super::cost::HarnessCost::measure(&self.cpu, center.late);
+        let harness = crate::outcome::HarnessCost::measure(&self.cpu, center.late);
         let (crms, connectors, network) = self.topology.shut_down().await;
-        report::assemble(
-            self.loaded,
-            RunOutcome {
-                started_at: self.started_at,
-                elapsed: self.started.elapsed(),
-                log: self.log,
-                crms,
-                connectors,
-                latency,
-                timeline,
-                timeline_by_side,
-                setup_warnings,
-                center,
-                failover,
-                network,
-                harness,
-            },
-        )
+        RunOutcome {
+            started_at: self.started_at,
+            elapsed: self.started.elapsed(),
+            log: self.log,
+            crms,
+            connectors,
+            latency,
+            timeline,
+            timeline_by_side,
+            setup_warnings,
+            center,
+            failover,
+            network,
+            harness,
+        }
     }
 }
 
@@ -637,7 +585,7 @@ impl Windows {
 
     /// The current window's name, as its latencies are kept under.
     fn name(&self) -> String {
-        super::window_name(self.index)
+        window_name(self.index)
     }
 
     /// Ends the current window at `now` and starts the next one.
@@ -646,8 +594,8 @@ impl Windows {
         now: Instant,
         steady_start: Instant,
         during: super::observe::Totals,
-    ) -> super::WindowMark {
-        let mark = super::WindowMark {
+    ) -> WindowMark {
+        let mark = WindowMark {
             name: self.name(),
             start_s: self
                 .current_start

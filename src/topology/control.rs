@@ -14,8 +14,8 @@ use sim_connector::{Connector, ConnectorReport};
 use sim_crm::{Crm, CrmReport};
 
 use super::build::{BACKEND, FRONTEND, ROUTE};
+use super::contact_center::ContactCenter;
 use super::{NetworkReport, Topology};
-use crate::runner::contact_center::ContactCenter;
 use crate::scenario::{FaultAction, FaultSpec};
 
 /// How long a graceful shutdown may take at the end of a run.

@@ -7,6 +7,8 @@
 //!
 //! - `build`: addresses, material and start order of each deployment;
 //! - [`configs`]: each component's configuration from the scenario;
+//! - [`contact_center`]: where calls come from: arrivals, the queue before any side has
+//!   agents, and which side a call goes to (`rate_curve`: the arrival rate over a ramp);
 //! - `control`: faults applied to components and hops, and the final shutdown;
 //! - `engine`: the proxy, embedded or HAProxy, behind one interface;
 //! - `material`: certificates (the customer's folders or a generated set);
@@ -14,15 +16,17 @@
 
 mod build;
 pub mod configs;
+pub mod contact_center;
 pub(crate) mod control;
 pub(crate) mod engine;
 mod loopback;
 mod material;
+mod rate_curve;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use proxy::{ProxyConfig, ProxySnapshot, Relay, RelaySnapshot, ServerState, StateChange};
+use proxy::{ProxyConfig, ProxySnapshot, Relay, ServerState, StateChange};
 use sim_connector::{CallDesk, Connector, ConnectorConfig, ConnectorReport, Killed};
 use sim_crm::{Crm, CrmConfig, CrmReport, LogonPlan};
 
@@ -99,16 +103,7 @@ pub struct SideChange {
     pub reason: String,
 }
 
-/// What the proxy and relays saw, for the report.
-#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
-pub struct NetworkReport {
-    /// `"embedded"` or `"haproxy"`; `None` without a proxy.
-    pub engine: Option<&'static str>,
-    pub proxy: Option<ProxySnapshot>,
-    /// Every UP/DOWN transition, across proxy restarts.
-    pub state_changes: Vec<StateChange>,
-    pub relays: BTreeMap<String, Vec<RelaySnapshot>>,
-}
+pub use crate::outcome::NetworkReport;
 
 impl Topology {
     /// Running CRM instances.

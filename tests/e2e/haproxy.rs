@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use crate::support::in_process::run_shipped;
+use crmsim::outcome::FailoverRecord as FailoverReport;
 use crmsim::report::{Report, Verdict};
-use crmsim::runner::failover::FailoverRecord as FailoverReport;
 use crmsim::scenario::{ProxyEngine, Scenario};
 
 fn haproxy_present() -> bool {

@@ -24,6 +24,7 @@ mod failover;
 mod faults;
 mod haproxy;
 mod help;
+mod layering;
 mod learn_replay;
 mod live_metrics;
 mod mtls_refusals;

@@ -22,7 +22,7 @@ pub fn quiet() -> RunOptions {
 /// Runs a parsed scenario; a run that cannot start fails the test with the runner's message.
 pub async fn run_loaded(loaded: &LoadedScenario) -> Report {
     match runner::run(loaded, &quiet()).await {
-        Ok(report) => report,
+        Ok(outcome) => crmsim::report::assemble(loaded, outcome),
         Err(e) => panic!("{}: the run did not start: {e}", loaded.name),
     }
 }

@@ -117,7 +117,7 @@ const FAULTS: [&str; 5] = ["kill ", "pause ", "blackhole ", "latency ", "reset "
 const RECOVERIES: [&str; 3] = ["restart ", "resume ", "end of "];
 
 /// The kind of a timeline label, as the runner and the components write them (see
-/// `runner::faults::Due::label` and `Session::enter`).
+/// `outcome::Due::label` and `Session::enter`).
 pub fn classify(label: &str) -> MarkKind {
     if label == "aborted" {
         MarkKind::Abort

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::rate_curve::RateCurve;
+use crate::outcome::CenterCounts;
 
 /// How often waiting calls are offered again.
 const RETRY: Duration = Duration::from_millis(50);
@@ -32,21 +33,6 @@ pub struct CenterStats {
     abandoned: AtomicU64,
     late: AtomicU64,
     waiting: AtomicU64,
-}
-
-/// A copy of [`CenterStats`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct CenterCounts {
-    /// Calls that arrived.
-    pub generated: u64,
-    /// Calls handed to a connector side.
-    pub routed: u64,
-    /// Callers who gave up before any side had agents (lost).
-    pub abandoned: u64,
-    /// Arrivals generated later than the tolerance after their schedule.
-    pub late: u64,
-    /// Calls waiting for a side with agents right now.
-    pub waiting: u64,
 }
 
 impl CenterStats {
