@@ -248,17 +248,7 @@ mod tests {
         let s = crate::scenario::parse(Path::new("t.toml"), text)
             .unwrap()
             .scenario;
-        let l = |p: f64| LatencySummary {
-            count: 10,
-            min: p,
-            p50: p,
-            p90: p,
-            p95: p,
-            p99: p,
-            p999: p,
-            max: p,
-            mean: p,
-        };
+        let l = |p: f64| flat(p, 10);
         let steady = SteadyFigures {
             latency_ms: BTreeMap::from([
                 ("call.answer".to_owned(), l(3.0)),
