@@ -27,7 +27,7 @@ pub struct RunOutcome {
     pub latency: LatencyBook,
     /// Every component's per-second figures on one time axis.
     pub timeline: Timeline,
-    /// Each connector side's per-second figures on the same axis (see [`sides`]).
+    /// Each connector side's per-second figures on the same axis (`runner::sides`).
     pub timeline_by_side: BTreeMap<String, Vec<stats::SecondSnapshot>>,
     /// Problems found while building the deployment.
     pub setup_warnings: Vec<String>,
