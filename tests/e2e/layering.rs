@@ -42,26 +42,48 @@ fn imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .map(|(name, files)| {
             let mut used = BTreeSet::new();
             for file in files {
-                for line in std::fs::read_to_string(file).unwrap().lines() {
-                    if line.trim_start().starts_with("//") {
-                        continue;
-                    }
-                    for (i, _) in line.match_indices("crate::") {
-                        let rest = &line[i + "crate::".len()..];
-                        let target: String = rest
-                            .chars()
-                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                            .collect();
-                        // `crmsim::crate::` never occurs; `$crate::` is a macro's own crate.
-                        if !line[..i].ends_with('$') && target != *name && names.contains(&target) {
-                            used.insert(target);
-                        }
+                let text: String = std::fs::read_to_string(file)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                for target in named_modules(&text) {
+                    if target != *name && names.contains(&target) {
+                        used.insert(target);
                     }
                 }
             }
             (name.clone(), used)
         })
         .collect()
+}
+
+/// The first path segment after each `crate::`, and each item's first segment in a
+/// `crate::{a, b::c}` group (over several lines too, as rustfmt writes long ones). A macro's
+/// `$crate::` names the macro's crate, not a module.
+fn named_modules(text: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::") {
+        if text[..i].ends_with('$') {
+            continue;
+        }
+        let rest = &text[i + "crate::".len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                out.extend(group.split(',').map(ident).filter(|m| !m.is_empty()));
+            }
+            None => out.push(ident(rest)),
+        }
+    }
+    out
 }
 
 /// A loop through `from`, if any: the path back to it.
@@ -96,6 +118,12 @@ fn no_top_level_module_imports_one_that_imports_it_back() {
         .map(|path| path.join(" → "))
         .collect();
     assert!(loops.is_empty(), "import cycles: {loops:#?}");
+}
+
+#[test]
+fn grouped_and_macro_paths_are_read_as_rust_reads_them() {
+    let text = "use crate::{\n    report::Report,\n    runner,\n};\nlet x = crate::outcome::Due;\n$crate::cli::main()";
+    assert_eq!(named_modules(text), ["report", "runner", "outcome"]);
 }
 
 #[test]
