@@ -88,24 +88,6 @@ impl PairedCheck {
             rounds,
         }
     }
-
-    /// The rounds' ratios in run order, as percentages.
-    pub fn percentages(&self) -> Vec<String> {
-        percentages(&self.rounds, PairedRound::ratio)
-    }
-
-    /// The rounds' ratios to the raw rate over TCP in run order, as percentages.
-    pub fn tcp_percentages(&self) -> Vec<String> {
-        percentages(&self.rounds, PairedRound::tcp_ratio)
-    }
-}
-
-fn percentages(rounds: &[PairedRound], ratio: fn(&PairedRound) -> Option<f64>) -> Vec<String> {
-    rounds
-        .iter()
-        .filter_map(ratio)
-        .map(|r| format!("{:.0}%", 100.0 * r))
-        .collect()
 }
 
 /// The middle value (the mean of the two middle ones for an even count); None when empty.
@@ -277,9 +259,17 @@ mod tests {
             ],
         );
         assert_eq!(check.median_ratio, Some(0.78));
-        assert_eq!(check.percentages(), ["70%", "90%", "78%"]);
+        let percent = |ratio: fn(&PairedRound) -> Option<f64>| -> Vec<String> {
+            check
+                .rounds
+                .iter()
+                .filter_map(ratio)
+                .map(|r| format!("{:.0}%", 100.0 * r))
+                .collect()
+        };
+        assert_eq!(percent(PairedRound::ratio), ["70%", "90%", "78%"]);
         // The TCP rates are 0.9 of the in-memory ones here, so each ratio to them is a ninth up.
-        assert_eq!(check.tcp_percentages(), ["78%", "100%", "87%"]);
+        assert_eq!(percent(PairedRound::tcp_ratio), ["78%", "100%", "87%"]);
         let tcp_median = check.median_tcp_ratio.unwrap_or_default();
         assert!((tcp_median - 0.78 / 0.9).abs() < 1e-9, "{tcp_median}");
         // An even count: the mean of the middle two; a round without a ratio does not count.

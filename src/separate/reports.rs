@@ -62,7 +62,7 @@ fn read<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| {
         format!(
-            "{}: not the report this crmsim writes ({e}); was it written by another version?",
+            "{}: not the report this crmsim writes ({e}); every component must run this crmsim (`crmsim --version`): rebuild the container image (ci/images.sh) or the binary the processes start",
             path.display()
         )
     })
