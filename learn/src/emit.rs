@@ -467,8 +467,12 @@ fn vocabularies(inf: &Inference, facts: &Facts, flags: &mut Flags) -> String {
             flags.push(format!("{name}: the word {w:?} matched no crmsim value"));
         }
     }
+    // The fault codes are SOAP's, not the dialect's: written always, because crmsim's own
+    // words for them ("client", "server") are neither SOAP 1.1's nor 1.2's.
     if facts.soap12 {
         out.push_str("\n[vocabulary.fault_code]  # SOAP 1.2's own codes\nclient = \"Sender\"\nserver = \"Receiver\"\n");
+    } else {
+        out.push_str("\n[vocabulary.fault_code]  # SOAP 1.1's own codes\nclient = \"Client\"\nserver = \"Server\"\n");
     }
     out
 }
