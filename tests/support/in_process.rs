@@ -48,3 +48,32 @@ pub async fn run_shipped(file: &str, edit: impl FnOnce(&mut Scenario)) -> (Repor
     let report = run_loaded(&loaded).await;
     (report, loaded.scenario)
 }
+
+/// Asserts that `report` passed every invariant and every threshold, except that a check
+/// judging latency alone ([`crmsim::report::judges_latency`]: a p99, the generator's
+/// punctuality) may fail: tests that use this measure something else (failover figures,
+/// routes), run as a debug build beside other deployments on two cores, and one stall of the
+/// machine breaks a 50 ms tolerance without anything being wrong. Those failures are printed,
+/// never hidden; every other failing check is named in the assertion, all at once.
+pub fn assert_passed_but_for_latency(report: &Report, what: &str) {
+    let failed: Vec<_> = report
+        .invariants
+        .iter()
+        .chain(&report.thresholds)
+        .filter(|c| !c.ok)
+        .collect();
+    let (latency, wrong): (Vec<_>, Vec<_>) = failed
+        .into_iter()
+        .partition(|c| crmsim::report::judges_latency(&c.name));
+    for c in &latency {
+        eprintln!(
+            "{what}: latency check failed on a shared machine (not judged here): {}: {}",
+            c.name, c.detail
+        );
+    }
+    let named: Vec<String> = wrong
+        .iter()
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    assert!(named.is_empty(), "{what} failed:\n{}", named.join("\n"));
+}
