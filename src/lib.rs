@@ -5,11 +5,11 @@
 //! out of a simulated CRM and a simulated connector, drives agents and calls through them,
 //! checks that nothing is lost, and measures what SSL costs.
 //!
-//! This crate is the harness and the CLI; the parts live in their own crates:
-//! `ici` (the protocol profile), `certs` (PKI, ini files, doctor), `transport` (HTTP over mutual
-//! TLS), `stats` (what we measure), `sim-crm` and `sim-connector` (the simulators).
+//! This crate is the harness and the CLI; the parts live in their own crates: `scenario`
+//! (scenario files, strictly checked), `ici` (the protocol profile), `certs` (PKI, ini files,
+//! doctor), `transport` (HTTP over mutual TLS), `stats` (what we measure), `sim-crm` and
+//! `sim-connector` (the simulators).
 //!
-//! - [`scenario`]: scenario files, strictly checked;
 //! - [`topology`]: a deployment built in one process;
 //! - [`runner`]: the phases of a run;
 //! - [`outcome`]: what a run leaves behind, handed from the runner to the report;
@@ -33,7 +33,6 @@ pub mod outcome;
 pub mod record;
 pub mod report;
 pub mod runner;
-pub mod scenario;
 pub mod separate;
 pub mod serve;
 pub mod topology;

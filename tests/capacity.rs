@@ -8,7 +8,6 @@
 use std::path::Path;
 
 use crmsim::capacity::search::Stop;
-use crmsim::scenario;
 
 mod support;
 

@@ -24,7 +24,7 @@ mod support;
 use support::containers::{Case, run_case};
 use support::served::{PAUSE_SIDE_A, crmsim, write};
 
-use crmsim::scenario::{Deployment, ProxyEngine};
+use scenario::{Deployment, ProxyEngine};
 
 fn case(deployment: Deployment, tls: bool, engine: ProxyEngine) {
     run_case(&Case {

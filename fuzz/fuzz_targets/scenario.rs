@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     // A folder that does not exist: relative paths in the scenario resolve against it and are
     // found missing, never against whatever the fuzzer's working folder holds.
     let path = Path::new("/nonexistent/crmsim-fuzz/scenario.toml");
-    if let Err(e) = crmsim::scenario::parse(path, text) {
+    if let Err(e) = scenario::parse(path, text) {
         let _ = e.to_string();
     }
 });

@@ -5,7 +5,7 @@
 //! say so: otherwise plain and SSL both stop at the agents' limit and their ratio reads as
 //! "SSL costs nothing".
 
-use crate::scenario::{Hangup, Scenario};
+use scenario::{Hangup, Scenario};
 
 /// A first failure at or above this share of the ceiling may be the agents' doing: calls
 /// start to queue for agents before every agent is busy (arrivals and talk times vary).
@@ -66,7 +66,7 @@ mod tests {
 
     fn scenario(talk: &str) -> Scenario {
         let text = "[run]\ndeployment = \"direct\"\nsteady = \"5s\"\n";
-        let loaded = crate::scenario::parse(std::path::Path::new("t.toml"), text);
+        let loaded = scenario::parse(std::path::Path::new("t.toml"), text);
         let mut s = loaded.expect("a minimal scenario").scenario;
         s.crm.ring_delay = DurationDist::Constant(Duration::from_millis(100));
         s.crm.talk_time = talk.parse().expect("a distribution");

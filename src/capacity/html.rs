@@ -10,7 +10,7 @@ use crate::report::charts::{self, Chart, Mark, MarkKind, Series};
 use crate::report::escape::markup as escape;
 use crate::report::html::STYLE;
 use crate::runner::session::Window;
-use crate::scenario::Thresholds;
+use scenario::Thresholds;
 
 /// The latency limits the steps were judged by, for the curves' limit lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

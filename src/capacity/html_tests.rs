@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use super::super::report::{CapacityReport, Dimension, Row, StepRecord};
 use super::super::search::{Outcome, Stop};
 use crate::runner::session::Window;
-use crate::scenario::capacity::Variant;
+use scenario::capacity::Variant;
 
 const SCENARIO: &str = r#"
 [run]
@@ -56,7 +56,7 @@ fn step(load: f64, passed: bool, p99: f64) -> StepRecord {
 
 fn report(thresholds: &str) -> CapacityReport {
     let text = SCENARIO.replace("max_request_p99_ms = 250.0\n", thresholds);
-    let loaded = crate::scenario::parse(Path::new("limit.toml"), &text).unwrap();
+    let loaded = scenario::parse(Path::new("limit.toml"), &text).unwrap();
     let steps = vec![
         step(2.0, true, 3.0),
         step(4.0, true, 4.0),

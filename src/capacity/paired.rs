@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::runner::session::Session;
-use crate::scenario::capacity::CapacitySection;
+use scenario::capacity::CapacitySection;
 
 use super::raw::RawBench;
 

@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::ceiling::AgentCeiling;
 use super::search::{Outcome, Stop};
 use crate::runner::session::Window;
-use crate::scenario::LoadedScenario;
-use crate::scenario::capacity::Variant;
+use scenario::LoadedScenario;
+use scenario::capacity::Variant;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CapacityReport {

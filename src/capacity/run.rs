@@ -6,8 +6,8 @@ use std::time::{Instant, SystemTime};
 use crate::report::{Report, Verdict};
 use crate::runner::session::{Session, Window};
 use crate::runner::{self, RunError, RunOptions};
-use crate::scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
-use crate::scenario::{Deployment, LoadedScenario, Thresholds};
+use scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
+use scenario::{Deployment, LoadedScenario, Thresholds};
 
 use super::ceiling::AgentCeiling;
 use super::raw::{Moment, RawHandshakes};

@@ -16,7 +16,7 @@ pub struct CapacityArgs {
     /// crm.agents=500`. Values read as TOML (`50`, `true`, `[1001, 1002]`); other text is a
     /// string (`run.steady=5m`). Checked like the file; the report lists them.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::parse_override)]
-    pub set: Vec<crate::scenario::Override>,
+    pub set: Vec<scenario::Override>,
     /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,

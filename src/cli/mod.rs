@@ -180,7 +180,7 @@ pub struct RunArgs {
     /// crm.agents=500`. Values read as TOML (`50`, `true`, `[1001, 1002]`); other text is a
     /// string (`run.steady=5m`). Checked like the file; the report lists them.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
-    pub set: Vec<crate::scenario::Override>,
+    pub set: Vec<scenario::Override>,
     /// Both sides speak this dialect file (wins over the scenario's `dialect` keys).
     #[arg(long, value_name = "FILE")]
     pub dialect: Option<PathBuf>,
@@ -197,11 +197,11 @@ pub enum EngineArg {
     Haproxy,
 }
 
-impl From<EngineArg> for crate::scenario::ProxyEngine {
+impl From<EngineArg> for scenario::ProxyEngine {
     fn from(e: EngineArg) -> Self {
         match e {
-            EngineArg::Embedded => crate::scenario::ProxyEngine::Embedded,
-            EngineArg::Haproxy => crate::scenario::ProxyEngine::Haproxy,
+            EngineArg::Embedded => scenario::ProxyEngine::Embedded,
+            EngineArg::Haproxy => scenario::ProxyEngine::Haproxy,
         }
     }
 }
@@ -326,7 +326,7 @@ pub(crate) fn parse_resolve(text: &str) -> Result<(String, std::net::SocketAddr)
 }
 
 /// `--set KEY=VALUE`, for clap: a malformed one is refused before anything runs.
-fn parse_override(text: &str) -> Result<crate::scenario::Override, String> {
+fn parse_override(text: &str) -> Result<scenario::Override, String> {
     text.parse()
 }
 
@@ -334,9 +334,9 @@ fn parse_override(text: &str) -> Result<crate::scenario::Override, String> {
 pub(crate) fn load_scenario(
     path: &std::path::Path,
     dialect: Option<&std::path::Path>,
-    overrides: &[crate::scenario::Override],
-) -> Result<crate::scenario::LoadedScenario, ExitCode> {
-    let mut loaded = crate::scenario::load_with(path, overrides).map_err(|e| {
+    overrides: &[scenario::Override],
+) -> Result<scenario::LoadedScenario, ExitCode> {
+    let mut loaded = scenario::load_with(path, overrides).map_err(|e| {
         eprintln!("crmsim: {e}");
         exit::code(exit::BAD_INPUT)
     })?;

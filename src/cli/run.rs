@@ -6,7 +6,6 @@ use super::RunArgs;
 use crate::exit;
 use crate::report::{self, Verdict};
 use crate::runner;
-use crate::scenario;
 use crate::separate;
 
 pub fn run(args: &RunArgs) -> ExitCode {

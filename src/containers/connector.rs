@@ -5,9 +5,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::{ContainerPlan, EVENT_PORT, ICI_PORT};
-use crate::scenario::Deployment;
 use crate::serve::config::Hosts;
 use crate::serve::connector_config::{AcdTable, ConnectorFile, EventsTable};
+use scenario::Deployment;
 
 impl ContainerPlan {
     /// `folder`: the side's connector install folder under the plan's folder (SSL on); `proxy_ip`

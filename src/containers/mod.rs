@@ -33,8 +33,8 @@ use std::time::Duration;
 
 use certs::layout::{NewOptions, Sides};
 
-use crate::scenario::{Deployment, ProxyEngine, Scenario};
 use crate::serve::config::TlsTable;
+use scenario::{Deployment, ProxyEngine, Scenario};
 
 /// Where the plan's folder is mounted in every container.
 pub const MOUNT: &str = "/work";
@@ -65,7 +65,7 @@ pub struct ContainerPlan {
     /// name mapped to one, instead of by Docker's DNS.
     pub local: Option<LocalNet>,
     /// The wire dialects, carried into each component as a file next to its config.
-    pub dialects: crate::scenario::Dialects,
+    pub dialects: scenario::Dialects,
     /// The scenario whose workload every component's config carries.
     pub scenario: Scenario,
 }
@@ -321,7 +321,7 @@ mod tests {
             "[run]\ndeployment = \"{}\"\nsteady = \"10s\"\n[tls]\nenabled = {tls}\n",
             deployment.as_str()
         );
-        let loaded = crate::scenario::parse(Path::new("t.toml"), &text).unwrap();
+        let loaded = scenario::parse(Path::new("t.toml"), &text).unwrap();
         ContainerPlan::from_scenario(&loaded.scenario, "r1.crmsim.test")
     }
 

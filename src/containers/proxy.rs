@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use super::{ContainerPlan, EVENT_PORT, ICI_PORT};
-use crate::scenario::{self, Deployment, ProxyCheck, ProxyEngine};
 use crate::serve::config::TlsTable;
 use crate::serve::proxy_config::{
     BackendTable, CheckKindName, CheckTable, EngineName, FrontendTable, ProxyFile, RouteTable,
     ServerTable,
 };
+use scenario::{self, Deployment, ProxyCheck, ProxyEngine};
 
 impl ContainerPlan {
     pub(super) fn proxy_file(&self) -> ProxyFile {

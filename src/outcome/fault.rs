@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::scenario::{FaultAction, FaultSpec};
+use scenario::{FaultAction, FaultSpec};
 
 /// One step to apply.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use stats::LatencyBook;
 
 use super::model::{CallsReport, Check, MessagesReport};
 use crate::outcome::{CenterCounts, FailoverRecord, PhaseLog};
-use crate::scenario::Scenario;
+use scenario::Scenario;
 
 /// Checks that judge latency, not correctness nor keeping up: a system that did all its work,
 /// only slowly at some moment. On a shared machine one stall of a few hundred milliseconds
@@ -55,7 +55,7 @@ pub fn invariants(
             "{}/{agents} logged on after {:.1}s (timeout {})",
             log.logged_on_after_logon,
             log.logon_s,
-            crate::scenario::show_duration(s.run.logon_timeout)
+            scenario::show_duration(s.run.logon_timeout)
         ),
     )];
 

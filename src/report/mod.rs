@@ -26,7 +26,7 @@ pub use model::{
 pub use summary::render as render_summary;
 
 use crate::outcome::RunOutcome;
-use crate::scenario::{LoadedScenario, Logon};
+use scenario::{LoadedScenario, Logon};
 
 /// Builds the report and its verdict.
 pub fn assemble(loaded: &LoadedScenario, outcome: RunOutcome) -> Report {

@@ -11,7 +11,7 @@ use stats::LatencySummary;
 
 use super::model::Check;
 use crate::outcome::WindowMark;
-use crate::scenario::Thresholds;
+use scenario::Thresholds;
 
 /// Keys with fewer samples than this in the first or the last window are not compared: a
 /// percentile of a handful of values moves with a single one.

@@ -8,9 +8,9 @@
 //! back, so it is judged at the end as usual.
 
 use super::observe;
-use crate::scenario::Thresholds;
 use crate::topology::Topology;
 use crate::topology::contact_center::ContactCenter;
+use scenario::Thresholds;
 
 /// The first threshold the run can no longer meet, said as the check's name and the figure.
 pub fn certainly_broken(

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::outcome::{FailoverRecord, PhaseLog};
-use crate::scenario::FaultAction;
 use crate::topology::Topology;
+use scenario::FaultAction;
 
 /// Measures every applied fault step (undo steps are part of their fault).
 pub fn measure(

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::scenario::FaultSpec;
+use scenario::FaultSpec;
 
 pub use crate::outcome::Due;
 
@@ -52,7 +52,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::scenario::FaultAction;
+    use scenario::FaultAction;
 
     fn fault(at: u64, action: FaultAction, duration: Option<u64>) -> FaultSpec {
         FaultSpec {

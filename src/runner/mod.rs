@@ -31,8 +31,8 @@ use progress::ProgressMode;
 pub use session::Session;
 
 use crate::outcome::RunOutcome;
-use crate::scenario::LoadedScenario;
 use crate::topology::BuildError;
+use scenario::LoadedScenario;
 
 /// The run could not be carried out (as opposed to: it ran and failed its checks).
 #[derive(Debug, thiserror::Error)]

@@ -9,9 +9,9 @@ use super::observe::{self, Totals};
 use super::progress::Progress;
 use super::{RunError, RunOptions};
 use crate::outcome::{PhaseLog, RunOutcome, WindowMark, window_name};
-use crate::scenario::{LoadedScenario, Scenario};
 use crate::topology::contact_center::{CenterConfig, ContactCenter};
 use crate::topology::{self, Topology};
+use scenario::{LoadedScenario, Scenario};
 
 /// A running deployment and what has been seen of it.
 pub struct Session<'a> {

@@ -11,8 +11,8 @@ use sim_connector::ConnectorReport;
 
 use super::reports::{CrmFile, Reports, SideFile};
 use crate::containers::ContainerPlan;
-use crate::scenario::Deployment;
 use crate::serve::proxy::ProxyReport;
+use scenario::Deployment;
 
 pub use crate::report::Check;
 

@@ -40,10 +40,10 @@ use proxy::RelaySnapshot;
 use crate::containers::ContainerPlan;
 use crate::report::Verdict;
 use crate::runner::faults::{Due, Timeline};
-use crate::scenario::{Deployment, FaultAction, LoadedScenario};
 use crate::topology::control::{impair, undo_of};
 use checks::{RunFacts, SideEvent};
 use child::{Component, Launch};
+use scenario::{Deployment, FaultAction, LoadedScenario};
 
 /// How long a component may take to stop after SIGTERM before it is killed.
 const STOP_WITHIN: Duration = Duration::from_secs(20);
@@ -263,7 +263,7 @@ fn refuse_what_cannot_run(
         )));
     }
     for f in &s.faults {
-        let at = crate::scenario::show_duration(f.at);
+        let at = scenario::show_duration(f.at);
         if f.action == FaultAction::Reset && f.target == "proxy" {
             return Err(ProcessError::Unsupported(format!(
                 "reset of the proxy at {at}: a proxy process has no switch to cut its connections; reset a hop instead (e.g. crm->proxy)"
@@ -327,7 +327,7 @@ async fn start_all(
 
 /// Applies the fault timeline while the CRM works; waits for the CRM to finish.
 async fn drive(
-    s: &crate::scenario::Scenario,
+    s: &scenario::Scenario,
     opts: &ProcessOptions,
     components: &mut [Component],
     crm: &mut Component,

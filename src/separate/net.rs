@@ -12,8 +12,8 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use proxy::Relay;
 
 use crate::containers::LocalNet;
-use crate::scenario::{Deployment, Scenario};
 use crate::topology::Loopback;
+use scenario::{Deployment, Scenario};
 
 /// The addresses, and the relays already listening.
 pub struct Net {

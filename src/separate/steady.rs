@@ -11,8 +11,8 @@ use stats::{LatencySummary, SecondSnapshot};
 
 use super::checks::Checks;
 use super::reports::Reports;
-use crate::scenario::Scenario;
 use crate::serve::timing::Seconds;
+use scenario::Scenario;
 
 /// What the steady phase showed.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
@@ -245,9 +245,7 @@ mod tests {
                     [thresholds]\nmax_request_p99_ms = 5.0\n\
                     [thresholds.latency.\"call.answer\"]\np95_ms = 50\n\
                     [thresholds.latency.\"user.logoff\"]\nmax_ms = 50\n";
-        let s = crate::scenario::parse(Path::new("t.toml"), text)
-            .unwrap()
-            .scenario;
+        let s = scenario::parse(Path::new("t.toml"), text).unwrap().scenario;
         let l = |p: f64| flat(p, 10);
         let steady = SteadyFigures {
             latency_ms: BTreeMap::from([
@@ -277,9 +275,7 @@ mod tests {
     #[test]
     fn the_event_limit_reads_the_connectors_bound_and_fails_when_none_was_timed() {
         let text = "[run]\ndeployment = \"direct\"\nsteady = \"10s\"\n[thresholds]\nmax_event_p99_ms = 5.0\n";
-        let s = crate::scenario::parse(Path::new("t.toml"), text)
-            .unwrap()
-            .scenario;
+        let s = scenario::parse(Path::new("t.toml"), text).unwrap().scenario;
         let judge = |bound: Option<f64>| {
             let steady = SteadyFigures {
                 event_p99_bound_ms: bound,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::{Scenario, ScenarioError, Source};
+use scenario::{Scenario, ScenarioError, Source};
 
 /// A config file's text, kept to locate errors in it and to resolve the paths it names.
 pub struct ConfigFile {
@@ -22,7 +22,7 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads the file; an unreadable file is a config error naming it.
     pub fn read(path: &Path) -> Result<ConfigFile, ScenarioError> {
-        let text = crate::scenario::read_utf8(path, "config file")?;
+        let text = scenario::read_utf8(path, "config file")?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             text,

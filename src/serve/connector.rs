@@ -42,7 +42,7 @@ pub async fn run(
     let dialect_name = plan.config.dialect.name().to_owned();
     let connector = Connector::start(plan.config).await.map_err(|e| match e {
         sim_connector::StartError::Listen(e) => ServeError::Start(e.to_string()),
-        other => ServeError::Config(crate::scenario::ScenarioError {
+        other => ServeError::Config(scenario::ScenarioError {
             file: config.to_path_buf(),
             at: None,
             message: other.to_string(),
@@ -57,7 +57,7 @@ pub async fn run(
         plan.tls_line,
         plan.rate,
         match plan.duration {
-            Some(d) => format!(", for {}", crate::scenario::show_duration(d)),
+            Some(d) => format!(", for {}", scenario::show_duration(d)),
             None => ", until Ctrl-C or SIGTERM".to_owned(),
         }
     );

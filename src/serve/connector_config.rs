@@ -17,11 +17,11 @@ use transport::ConnectionMode;
 
 use super::config::{self, ConfigFile, Hosts, TlsTable};
 use super::tls;
-use crate::scenario::duration;
-use crate::scenario::{
+use crate::topology::{SideMaterial, configs};
+use scenario::duration;
+use scenario::{
     CallsSection, ConnectorSection, Scenario, ScenarioError, ServerSection, TlsSection,
 };
-use crate::topology::{SideMaterial, configs};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -276,7 +276,7 @@ fn plan(file: &ConfigFile, c: &ConnectorFile) -> Result<ConnectorPlan, ScenarioE
         // center's rate curve. Said rather than silently dropped.
         warnings.push(format!(
             "calls.ramp = {:?} is not applied by a served connector: calls are offered at calls.rate from the start",
-            crate::scenario::show_duration(c.calls.ramp)
+            scenario::show_duration(c.calls.ramp)
         ));
     }
     let options = c.tls.as_ref().map(TlsTable::options).unwrap_or_default();

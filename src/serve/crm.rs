@@ -14,7 +14,7 @@ use sim_crm::Crm;
 use super::discovery::{self, Discovery, DiscoveryOptions};
 use super::stop::Stopper;
 use super::{GRACE, ServeError, crm_config, summary, timing};
-use crate::scenario::ScenarioError;
+use scenario::ScenarioError;
 
 /// After the last logoff, events keep arriving for this long at most once they stop coming.
 const SETTLE: Duration = Duration::from_millis(500);
@@ -74,7 +74,7 @@ pub async fn run(
         cms.name,
         cms.destination.name,
         match plan.duration {
-            Some(d) => format!(", for {}", crate::scenario::show_duration(d)),
+            Some(d) => format!(", for {}", scenario::show_duration(d)),
             None => ", until Ctrl-C or SIGTERM".to_owned(),
         }
     );

@@ -18,11 +18,9 @@ use transport::ConnectionMode;
 
 use super::config::{self, ConfigFile, Hosts, TlsTable};
 use super::tls;
-use crate::scenario::duration;
-use crate::scenario::{
-    CrmSection, Hangup, Logon, Scenario, ScenarioError, ServerSection, TlsSection,
-};
 use crate::topology::{SideMaterial, configs};
+use scenario::duration;
+use scenario::{CrmSection, Hangup, Logon, Scenario, ScenarioError, ServerSection, TlsSection};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -42,7 +42,7 @@ pub use proxy::{ProxyReport, run as run_proxy};
 pub use stop::StopReason;
 
 use crate::exit;
-use crate::scenario::ScenarioError;
+use scenario::ScenarioError;
 
 /// How long a stopping component gives requests and events in flight to finish.
 const GRACE: Duration = Duration::from_secs(5);
@@ -119,7 +119,7 @@ fn load_dialect(path: &std::path::Path) -> Result<std::sync::Arc<ici::Dialect>, 
     ici::Dialect::load(path)
         .map(std::sync::Arc::new)
         .map_err(|e| {
-            ServeError::Config(crate::scenario::ScenarioError {
+            ServeError::Config(scenario::ScenarioError {
                 file: path.to_path_buf(),
                 at: None,
                 message: e.to_string(),

@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{ConfigFile, TlsTable};
 use super::tls;
-use crate::scenario::ScenarioError;
-use crate::scenario::duration;
 use crate::topology::engine::CheckerPem;
+use scenario::ScenarioError;
+use scenario::duration;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -340,10 +340,7 @@ fn odd_durations_and_a_storm_read_back() {
     let crm = crm_config::parse(&file("crm.toml", &text)).unwrap();
     let written = toml::to_string(&crm).unwrap();
     let back = crm_config::parse(&file("crm.toml", &written)).unwrap();
-    assert!(matches!(
-        back.agents.logon,
-        crate::scenario::Logon::Storm(_)
-    ));
+    assert!(matches!(back.agents.logon, scenario::Logon::Storm(_)));
     assert_eq!(back.agents.talk_time, crm.agents.talk_time);
     assert_eq!(back.agents.wrap_up, crm.agents.wrap_up);
     assert_eq!(

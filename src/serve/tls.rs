@@ -5,8 +5,8 @@
 use certs::{Identity, TlsOptions, TrustStore};
 
 use super::config::{ConfigFile, TlsTable};
-use crate::scenario::ScenarioError;
 use crate::topology::{SideMaterial, SideTls};
+use scenario::ScenarioError;
 
 /// A `[tls]` table next to a folder may only tune the protocol: the folder has the files and
 /// says whether SSL is on.

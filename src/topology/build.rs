@@ -25,7 +25,7 @@ use super::configs::{connector_config, crm_config};
 use super::engine::{CheckerPem, EngineSpec};
 use super::material::{self, Names};
 use super::{BuildError, ConnectorSlot, CrmSlot, Loopback, ProxySlot, Topology};
-use crate::scenario::{self, Deployment, LoadedScenario, Scenario};
+use scenario::{self, Deployment, LoadedScenario, Scenario};
 
 /// The frontend the CRM dials, the backend of connector sides, the static route.
 pub const FRONTEND: &str = "ici";

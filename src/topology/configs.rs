@@ -13,7 +13,7 @@ use sim_crm::{AgentsConfig, CmsProfile, CrmConfig, HeartbeatConfig, LogonPlan};
 use transport::ClientOptions;
 
 use super::SideTls;
-use crate::scenario::{Hangup, Logon, Scenario};
+use scenario::{Hangup, Logon, Scenario};
 
 /// A connector side as the scenario describes it. `resolve` maps the CRM's host name to the
 /// address events are sent to; `proxy_route` is the static route (`TpiDllParameter ... PROXY=`).

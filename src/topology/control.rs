@@ -16,7 +16,7 @@ use sim_crm::{Crm, CrmReport};
 use super::build::{BACKEND, FRONTEND, ROUTE};
 use super::contact_center::ContactCenter;
 use super::{NetworkReport, Topology};
-use crate::scenario::{FaultAction, FaultSpec};
+use scenario::{FaultAction, FaultSpec};
 
 /// How long a graceful shutdown may take at the end of a run.
 const GRACE: Duration = Duration::from_secs(5);

@@ -12,7 +12,7 @@ use certs::layout::{NewOptions, Sides};
 use certs::{Identity, TlsOptions, TrustStore};
 use transport::ClientTls;
 
-use crate::scenario::{LoadedScenario, Scenario};
+use scenario::{LoadedScenario, Scenario};
 
 /// One side's certificate and the CAs it trusts for its peers.
 #[derive(Clone)]

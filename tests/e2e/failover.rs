@@ -8,11 +8,11 @@
 use crate::support::in_process;
 use crmsim::report::{Report, Verdict};
 
-async fn run_shipped(name: &str) -> (Report, crmsim::scenario::Scenario) {
+async fn run_shipped(name: &str) -> (Report, scenario::Scenario) {
     in_process::run_shipped(name, |_| {}).await
 }
 
-fn check(report: &Report, s: &crmsim::scenario::Scenario) {
+fn check(report: &Report, s: &scenario::Scenario) {
     // What `--json` writes, with the proxy's counters, state changes and faults in it.
     let json = serde_json::to_value(report).unwrap();
     crate::support::json_schema::assert_value_valid("run-report.schema.json", &json);

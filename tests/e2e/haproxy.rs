@@ -11,7 +11,7 @@
 use crate::support::in_process::{assert_passed_but_for_latency, run_shipped};
 use crmsim::outcome::FailoverRecord as FailoverReport;
 use crmsim::report::Report;
-use crmsim::scenario::{ProxyEngine, Scenario};
+use scenario::{ProxyEngine, Scenario};
 
 fn haproxy_present() -> bool {
     if proxy::haproxy::HaproxyOptions::find_binary().is_some() {

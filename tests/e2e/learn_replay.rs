@@ -101,7 +101,7 @@ min_completed_calls = 30
         learned = learned.display().to_string(),
         foreign = foreign().display().to_string(),
     );
-    let loaded = crmsim::scenario::parse(&root.join("learned-direct.toml"), &scenario).unwrap();
+    let loaded = scenario::parse(&root.join("learned-direct.toml"), &scenario).unwrap();
     let report = crate::support::in_process::run_loaded(&loaded).await;
     for check in report.invariants.iter().chain(&report.thresholds) {
         assert!(check.ok, "{}: {}", check.name, check.detail);

@@ -7,7 +7,6 @@
 use std::path::Path;
 
 use certs::{KeyExchange, PkiSpec, TlsOptions, TlsVersions, TrustStore};
-use crmsim::scenario;
 use crmsim::topology::{self, Topology};
 use ici::Request;
 use transport::{CallError, ClientOptions, ClientTls, ConnectionMode, SoapClient, TlsFailure};

@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crmsim::scenario;
 use crmsim::topology;
 
 const SCENARIO: &str = r#"

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use crate::support::in_process::run_text;
 use crmsim::report::{Report, Verdict};
-use crmsim::scenario;
 
 async fn run(text: &str) -> Report {
     run_text("workload.toml", text).await

@@ -10,7 +10,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use crmsim::containers::{ContainerPlan, MOUNT};
-use crmsim::scenario::{self, Deployment, ProxyEngine};
+use scenario::{self, Deployment, ProxyEngine};
 use testcontainers::clients::Cli;
 
 use super::served::now_ms;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crmsim::report::Report;
 use crmsim::runner::{self, RunOptions, progress::ProgressMode};
-use crmsim::scenario::{self, LoadedScenario, Scenario};
+use scenario::{self, LoadedScenario, Scenario};
 
 /// `crmsim run --quiet`: no progress, no kept certificates, no live metrics.
 pub fn quiet() -> RunOptions {

@@ -1,8 +1,20 @@
-//! Scenario files: what to build, how to drive it, what must hold.
+//! # scenario: crmsim's scenario files, read strictly
 //!
-//! A scenario is TOML. Reading it is strict: unknown keys, wrong types and values that make no
-//! sense are errors that name `file:line:col`, because a typo silently ignored means a run that
-//! measured something else than the user thinks.
+//! A scenario says what to build (the deployment, its TLS and certificate model, the proxy),
+//! how to drive it (agents, calls, faults, phases) and what must hold (thresholds). It is TOML,
+//! and reading it is strict: unknown keys, wrong types and values that make no sense are errors
+//! that name `file:line:col` (or the `--set` override), because a typo silently ignored means a
+//! run that measured something else than the user thinks.
+//!
+//! - [`Scenario`] and its sections: the typed scenario, with defaults;
+//! - [`load`], [`parse`] and their `_with` forms: a file (and overrides) into a
+//!   [`LoadedScenario`], or a [`ScenarioError`] that says where and what;
+//! - [`faults`]: the faults a run injects; [`capacity`]: the capacity search's own file;
+//! - [`server`]: the limits of the servers the scenario starts; [`duration`]: written times.
+//!
+//! It builds and runs nothing and opens no socket: its only I/O is reading the scenario file
+//! and the dialect files it names. The harness (`crmsim`) turns a scenario into a running
+//! deployment.
 
 pub mod capacity;
 pub mod duration;
