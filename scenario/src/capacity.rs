@@ -10,6 +10,7 @@ use transport::ConnectionMode;
 use super::Deployment;
 use super::duration;
 
+/// `[capacity]`: what `crmsim capacity` sizes, and how each load step is run and judged.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CapacitySection {
@@ -50,10 +51,14 @@ pub struct CapacitySection {
 #[derive(Debug, Clone, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
+    /// The variant's name in the capacity report; names must be unique.
     pub name: String,
+    /// SSL on or off for this variant (replaces `tls.enabled`).
     pub tls: bool,
+    /// CRM → connector: `"keep-alive"` (default), `"resume"` or `"full"`; replaces `tls.requests`.
     #[serde(default)]
     pub requests: ConnectionMode,
+    /// Connector → CRM: `"keep-alive"` (default), `"resume"` or `"full"`; replaces `tls.events`.
     #[serde(default)]
     pub events: ConnectionMode,
     /// Certificate key; the scenario's `[tls] key` when absent.
@@ -79,38 +84,56 @@ impl Variant {
     }
 }
 
+/// `[capacity.call_rate]`: the search for the highest call rate a fixed number of agents serves.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateSearch {
     /// Agents logged on while the call rate is searched.
     pub agents: usize,
+    /// First call rate tried, in calls per second.
     pub start: f64,
+    /// Each step up multiplies the rate by this (and a failing `start` divides it); above 1,
+    /// default 2.
     #[serde(default = "two")]
     pub factor: f64,
+    /// Highest call rate tried: if it passes, the capacity is at least this.
     pub max: f64,
     /// The lowest rate tried when `start` fails (default: four steps below `start`).
     #[serde(default)]
     pub min: Option<f64>,
+    /// Bisection stops once (lowest failure − highest pass) / highest pass is at most this
+    /// (default 0.05).
     #[serde(default = "five_percent")]
     pub precision: f64,
+    /// Most steps run, whatever the precision: a time budget (repeats of slow steps do not
+    /// count); default 12.
     #[serde(default = "twelve")]
     pub max_steps: usize,
 }
 
+/// `[capacity.agents]`: the search for the most agents the deployment serves at a fixed call rate.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentSearch {
     /// Calls per second while the agent count is searched.
     pub rate: f64,
+    /// First agent count tried.
     pub start: usize,
+    /// Each step up multiplies the count by this (and a failing `start` divides it); above 1,
+    /// default 2.
     #[serde(default = "two")]
     pub factor: f64,
+    /// Most agents tried: if it passes, the capacity is at least this.
     pub max: usize,
     /// The fewest agents tried when `start` fails (default: four steps below `start`).
     #[serde(default)]
     pub min: Option<usize>,
+    /// Bisection stops once (lowest failure − highest pass) / highest pass is at most this, or they
+    /// are one agent apart; default 0.1.
     #[serde(default = "ten_percent")]
     pub precision: f64,
+    /// Most steps run, whatever the precision: a time budget (repeats of slow steps do not
+    /// count); default 8.
     #[serde(default = "eight")]
     pub max_steps: usize,
 }

@@ -14,6 +14,7 @@ pub struct FaultSpec {
     /// When, counted from the start of the steady phase.
     #[serde(deserialize_with = "duration::de")]
     pub at: Duration,
+    /// What happens: `kill`, `restart`, `pause`, `resume`, `latency`, `reset` or `blackhole`.
     pub action: FaultAction,
     /// A component (`crm`, `connector`, `connector-a`, `connector-b`, `proxy`) or a hop
     /// (`crm->connector`, `crm->proxy`, `proxy->connector-a`, `connector-a->crm`…).
@@ -30,6 +31,7 @@ pub struct FaultSpec {
     pub duration: Option<Duration>,
 }
 
+/// What a fault does. Some apply to components, some to hops, some to both (see [`check`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FaultAction {
@@ -51,6 +53,7 @@ pub enum FaultAction {
 }
 
 impl FaultAction {
+    /// As scenario files and reports spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             FaultAction::Kill => "kill",

@@ -16,6 +16,8 @@
 //! and the dialect files it names. The harness (`crmsim`) turns a scenario into a running
 //! deployment.
 
+#![warn(missing_docs)]
+
 pub mod capacity;
 pub mod duration;
 pub mod faults;
@@ -41,8 +43,11 @@ pub use source::{ScenarioError, Source, read_utf8};
 /// A scenario read from a file, with where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
+    /// The scenario file, as given; paths written in it are relative to its folder.
     pub path: PathBuf,
+    /// Name in reports: `run.name`, or else the file's stem.
     pub name: String,
+    /// The scenario, checked, with the overrides applied and the dialects loaded.
     pub scenario: Scenario,
     /// The `--set` overrides applied over the file, as written (`calls.rate=50`).
     pub overrides: Vec<String>,
@@ -311,15 +316,15 @@ fn validate(src: &Source<'_>, s: &Scenario) -> Result<(), ScenarioError> {
             "not_ready_ratio + outbound_ratio exceed 1".into(),
         );
     }
-    for code in s
-        .crm
-        .not_ready_reasons
-        .iter()
-        .chain(&s.connector.ring_no_answer_reason)
-    {
+    for code in &s.crm.not_ready_reasons {
         if let Err(e) = ici::ReasonCode::new(*code) {
             return err(&["crm", "not_ready_reasons"], e.to_string());
         }
+    }
+    if let Some(code) = s.connector.ring_no_answer_reason
+        && let Err(e) = ici::ReasonCode::new(code)
+    {
+        return err(&["connector", "ring_no_answer_reason"], e.to_string());
     }
     if s.crm.not_ready_ratio > 0.0 && s.crm.not_ready_reasons.is_empty() {
         return err(

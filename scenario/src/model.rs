@@ -15,22 +15,31 @@ use super::faults::FaultSpec;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// `[run]`: the deployment, the seed and how long each phase of the run lasts (required).
     pub run: RunSection,
+    /// `[tls]`: SSL on or off, TLS versions and key exchange, the generated PKI, connection reuse.
     #[serde(default)]
     pub tls: TlsSection,
+    /// `[crm]`: the simulated SAP CRM instances, their agents, and how the agents work calls.
     #[serde(default)]
     pub crm: CrmSection,
+    /// `[connector]`: the simulated connector (or sides A and B): host names, configuration
+    /// folders, its contact center's timers, event delivery.
     #[serde(default)]
     pub connector: ConnectorSection,
+    /// `[calls]`: the inbound calls offered to the agents, and the callers behind them.
     #[serde(default)]
     pub calls: CallsSection,
+    /// `[proxy]`: the reverse proxy in front of sides A and B; only proxy deployments use it.
     #[serde(default)]
     pub proxy: ProxySection,
     /// Connection limit and timeouts of every server the run starts.
     #[serde(default)]
     pub server: super::ServerSection,
+    /// `[thresholds]`: the limits the run is checked against; a broken one fails the run.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// `[[fault]]`: the faults injected on the run's timeline, any number of them.
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
     /// What `crmsim capacity` searches (ignored by `crmsim run`).
@@ -45,7 +54,9 @@ pub struct Scenario {
 /// The dialect of each side. Different files reproduce a mismatch between SAP and a connector.
 #[derive(Debug, Clone)]
 pub struct Dialects {
+    /// The dialect the simulated CRM speaks: its requests, and the events it accepts.
     pub crm: std::sync::Arc<ici::Dialect>,
+    /// The dialect the simulated connector speaks: its answers, and the events it sends.
     pub connector: std::sync::Arc<ici::Dialect>,
 }
 
@@ -71,6 +82,7 @@ pub enum Deployment {
 }
 
 impl Deployment {
+    /// As scenario files and reports spell it (`"proxy-events-direct"`).
     pub fn as_str(self) -> &'static str {
         match self {
             Deployment::Direct => "direct",
@@ -90,12 +102,15 @@ pub enum Logon {
     Storm(StormWord),
 }
 
+/// The one word `run.logon` takes instead of a rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StormWord {
+    /// `"storm"`: every agent logs on at once.
     Storm,
 }
 
+/// `[run]`: which deployment to build, the seed, and how long each phase of the run lasts.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunSection {
@@ -105,6 +120,8 @@ pub struct RunSection {
     /// A dialect file both sides speak, relative to the scenario file.
     #[serde(default)]
     pub dialect: Option<PathBuf>,
+    /// Which deployment to build: `"direct"`, `"proxy-events-direct"` or `"proxy-static-route"`.
+    /// Required.
     pub deployment: Deployment,
     /// Seed of every random draw, so a run can be repeated.
     #[serde(default = "default_seed")]
@@ -138,6 +155,7 @@ pub struct RunSection {
     pub abort_on_fail: bool,
 }
 
+/// `[tls]`: SSL on both hops or off, the PKI crmsim generates, and how connections are reused.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsSection {
@@ -171,6 +189,7 @@ impl Default for TlsSection {
     }
 }
 
+/// `[crm]`: the simulated SAP CRM instances, their agents, and how the agents work calls.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CrmSection {
@@ -190,13 +209,22 @@ pub struct CrmSection {
     pub client_certificate: bool,
     /// `AgentLoginType` of the login strings; the connector folder's value wins when it has one.
     pub login_type: u8,
+    /// From a call alerting at an agent to the agent answering it; default `"uniform(300ms, 1s)"`.
     pub ring_delay: DurationDist,
     /// The agent's talk time before hanging up; ignored when `calls.hangup = "caller"`.
     pub talk_time: DurationDist,
+    /// Time an agent stays in wrap-up before choosing ready, not ready or an outbound call (unless
+    /// the connector's `wrap_up_timer` ends it first); default `"2s"`.
     pub wrap_up: DurationDist,
+    /// Share (0 to 1) of wrap-ups that end in not ready instead of ready; default 0.
     pub not_ready_ratio: f64,
+    /// Reason codes (above 999) an agent going not ready picks from at random; default `[1001]`.
     pub not_ready_reasons: Vec<u16>,
+    /// How long an agent stays not ready (by its own choice, or after a ring-no-answer) before
+    /// going ready again; default `"3s"`.
     pub not_ready_time: DurationDist,
+    /// Share (0 to 1) of wrap-ups followed by an outbound call, made not ready with the first of
+    /// `not_ready_reasons`; default 0. At most 1 with `not_ready_ratio`.
     pub outbound_ratio: f64,
     /// SAP's heartbeat interval; `"0s"` turns it off.
     #[serde(deserialize_with = "duration::de")]
@@ -245,6 +273,8 @@ impl Default for CrmSection {
     }
 }
 
+/// `[connector]`: the simulated connector (or sides A and B): host names, configuration folders,
+/// its contact center's timers, and event delivery.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConnectorSection {
@@ -264,8 +294,11 @@ pub struct ConnectorSection {
     pub wrap_up_timer: Duration,
     /// Agents enter wrap-up after a call.
     pub wrap_up: bool,
+    /// Ring-no-answer: a call left alerting this long goes back to the queue and the agent is made
+    /// not ready; default `"15s"`.
     #[serde(deserialize_with = "duration::de")]
     pub ring_no_answer: Duration,
+    /// Reason code (above 999) given with the not ready of a ring-no-answer; none by default.
     pub ring_no_answer_reason: Option<u16>,
     /// A CRM that sends no request for this long is considered gone and its agents are logged
     /// off (what clears the side nobody talks to after a failover and fail-back); `"0s"` off.
@@ -273,6 +306,7 @@ pub struct ConnectorSection {
     pub session_timeout: Duration,
     /// Extra delivery attempts for an event before it counts as failed.
     pub event_retries: u32,
+    /// Longest wait for the CRM to acknowledge one delivery attempt of an event; default `"10s"`.
     #[serde(deserialize_with = "duration::de")]
     pub event_timeout: Duration,
     /// Connections (lanes) for events to each CRM; each agent's events keep to one, in order.
@@ -315,6 +349,7 @@ pub enum Hangup {
 }
 
 // Serialize: `crmsim run --processes` writes it into each connector's serve config.
+/// `[calls]`: the inbound calls the contact center offers, and the callers behind them.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CallsSection {
@@ -330,7 +365,10 @@ pub struct CallsSection {
     /// A queued caller gives up after this long (counted lost).
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub patience: Duration,
+    /// Who ends a connected call: `"agent"` (the default, after `crm.talk_time`) or `"caller"`.
     pub hangup: Hangup,
+    /// The caller's talk time before hanging up, with `hangup = "caller"` (ignored otherwise);
+    /// default `"exp(8s)"`.
     pub caller_talk_time: DurationDist,
     /// Caller numbers: this E.164 prefix plus random digits.
     pub ani_prefix: String,
@@ -356,16 +394,25 @@ impl Default for CallsSection {
     }
 }
 
-/// Limits the steady phase must hold. A missing limit is not checked.
+/// Limits the run must hold. Latency and rate limits judge the steady phase; counts (lost,
+/// completed, late calls, the error rate) judge the whole run. A missing limit is not checked.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
+    /// p99 of all requests together over the steady phase, in ms, timed from their intended start.
     pub max_request_p99_ms: Option<f64>,
+    /// p99 of all events together over the steady phase, in ms (state change → CRM's
+    /// acknowledgement).
     pub max_event_p99_ms: Option<f64>,
+    /// Calls lost (abandoned in a queue, or dropped by the system), whole run; default 0.
     pub max_lost_calls: Option<u64>,
     /// (request errors + faults + failed events) / (requests + events), over the whole run.
     pub max_error_rate: Option<f64>,
+    /// Calls completed (or transferred) at least, whole run; default 1, so a run that served no
+    /// call fails.
     pub min_completed_calls: Option<u64>,
+    /// Arrivals later than `calls.late_tolerance`, whole run; default 0: a harness that fell behind
+    /// its schedule measured less than it claims.
     pub max_late_arrivals: Option<u64>,
     /// Largest relative deviation of the achieved call rate from `calls.rate` over the steady
     /// phase (0.01: within 1%). Meant for constant arrivals; Poisson arrivals vary by nature.
@@ -401,11 +448,18 @@ pub struct Thresholds {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LatencyLimits {
+    /// Highest p50 (median).
     pub p50_ms: Option<f64>,
+    /// Highest p90.
     pub p90_ms: Option<f64>,
+    /// Highest p95.
     pub p95_ms: Option<f64>,
+    /// Highest p99.
     pub p99_ms: Option<f64>,
+    /// Highest p99.9.
     pub p999_ms: Option<f64>,
+    /// Highest single latency; with `run.abort_on_fail`, the first sample over it ends the steady
+    /// phase.
     pub max_ms: Option<f64>,
 }
 
@@ -473,6 +527,7 @@ pub struct ProxySection {
     pub fall: u32,
     /// Consecutive passed checks before a server is marked up.
     pub rise: u32,
+    /// A health check not passed within this long has failed; default `"1s"`.
     #[serde(deserialize_with = "duration::de")]
     pub check_timeout: Duration,
     /// `"keep"` or `"shutdown-sessions"` (cut a server's sessions when it is marked down).
@@ -484,10 +539,13 @@ pub struct ProxySection {
     pub on_marked_up: OnMarkedUp,
 }
 
+/// Which proxy runs in a proxy deployment (`proxy.engine`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProxyEngine {
+    /// crmsim's own layer-4 proxy (crate `proxy`); the default.
     Embedded,
+    /// Debian's HAProxy, run with a `haproxy.cfg` rendered from `[proxy]`.
     Haproxy,
 }
 
@@ -501,31 +559,45 @@ impl ProxyEngine {
     }
 }
 
+/// How the proxy health-checks sides A and B (`proxy.check`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProxyCheck {
+    /// A full TLS handshake with the checker's client certificate (the default); a TCP connect when
+    /// SSL is off.
     Tls,
+    /// A TCP connect only.
     Tcp,
 }
 
+/// What the proxy does with a side's open sessions when it marks that side down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnMarkedDown {
+    /// Leave them; they end when either end closes them.
     Keep,
+    /// `"shutdown-sessions"` (the default): reset them at once, so both ends learn of it now.
     ShutdownSessions,
 }
 
+/// What the proxy does with the sessions to side B when side A is marked up again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnMarkedUp {
+    /// Leave them (the default): kept-alive connections stay on B while new ones go to A.
     Keep,
+    /// `"shutdown-backup-sessions"`: reset them, so that every CRM connection moves back to A
+    /// together.
     ShutdownBackupSessions,
 }
 
+/// Where new connections go once side A is up again after a failover to side B.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Failback {
+    /// Back to side A as soon as it is up (the default).
     Auto,
+    /// Stay on side B as long as it is up, even after side A is up again.
     Manual,
 }
 

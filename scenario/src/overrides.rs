@@ -16,6 +16,7 @@ use toml::{Table, Value};
 pub struct Override {
     /// The key's path; a number steps into an array of tables (`fault.0.at`).
     pub path: Vec<String>,
+    /// The value read as TOML (`50`, `"5m"`, `[1001, 1002]`); text that does not read is a string.
     pub value: Value,
     /// As the user wrote it, for messages and the report.
     pub text: String,

@@ -15,12 +15,19 @@ use super::duration;
 pub struct ServerSection {
     /// Connections open at once, per server (default 4096, or half the open-file limit).
     pub max_connections: usize,
+    /// From accept to a finished TLS handshake (on a plain port, to the first byte); default
+    /// `"10s"`.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub handshake_timeout: Duration,
+    /// From the first byte of a request's head to its last (slow headers); default `"10s"`.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub header_timeout: Duration,
+    /// A connection that starts no request this long after the handshake or its last answer is
+    /// closed; default `"120s"`.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub idle_timeout: Duration,
+    /// From a request's head to its answer: a body that trickles in gets `408 Request Timeout` and
+    /// the connection is closed; default `"60s"`.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub request_timeout: Duration,
 }
@@ -43,6 +50,7 @@ impl Default for ServerSection {
 }
 
 impl ServerSection {
+    /// The limits as the transport's servers take them.
     pub fn limits(&self) -> ServerLimits {
         ServerLimits {
             max_connections: self.max_connections,

@@ -10,9 +10,11 @@ use toml::de::{DeTable, DeValue};
 /// A problem in a scenario file, located.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
+    /// The TOML file the problem is in (a scenario, or a serve config read with [`read_utf8`]).
     pub file: PathBuf,
     /// 1-based line and column, when known.
     pub at: Option<(usize, usize)>,
+    /// What is wrong, and mostly what to write instead, after the key's path when there is one.
     pub message: String,
 }
 
@@ -31,7 +33,9 @@ impl std::error::Error for ScenarioError {}
 
 /// The text of a scenario file, for locating errors in it.
 pub struct Source<'a> {
+    /// The file's path, as errors name it.
     pub file: &'a Path,
+    /// The file's whole text, which byte offsets and spans point into.
     pub text: &'a str,
     /// `--set` overrides applied over the text: an error at a key one of them set names it.
     pub overrides: &'a [super::Override],

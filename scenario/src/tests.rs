@@ -137,7 +137,8 @@ fn host_domain_names() {
 
 #[test]
 fn shipped_scenarios_parse() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // The shipped scenarios live at the workspace's root, beside this crate.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -228,4 +229,12 @@ fn windows_must_fit_the_steady_phase_and_drift_thresholds_need_them() {
         ok.scenario.run.window,
         Some(std::time::Duration::from_secs(5))
     );
+}
+
+#[test]
+fn a_bad_ring_no_answer_reason_is_named_as_the_connectors_key() {
+    let text = format!("{MINIMAL}[connector]\nring_no_answer_reason = 999\n");
+    let e = parse_str(&text).unwrap_err().to_string();
+    assert!(e.contains("ring_no_answer_reason"), "{e}");
+    assert!(!e.contains("not_ready_reasons"), "{e}");
 }
