@@ -1,16 +1,14 @@
-//! Invariants (what must always hold) and thresholds (what the scenario demands).
-//!
-//! Invariants are about honesty: every call offered ended on both sides, every event sent was
-//! received, every request was answered. A run that breaks one is wrong however fast it was.
+//! Thresholds: what the scenario demands of the run (latency, rates, lost calls, failover
+//! figures), each a [`Check`] that names its value and limit. The invariants, which every run
+//! must meet, are in `invariants`.
 
 use hdrhistogram::Histogram;
 use ici::Operation;
 use sim_connector::ConnectorReport;
-use sim_crm::CrmReport;
 use stats::LatencyBook;
 
 use super::model::{CallsReport, Check, MessagesReport};
-use crate::outcome::{CenterCounts, FailoverRecord, PhaseLog};
+use crate::outcome::FailoverRecord;
 use scenario::Scenario;
 
 /// Checks that judge latency, not correctness nor keeping up: a system that did all its work,
@@ -30,7 +28,7 @@ pub fn judges_latency(name: &str) -> bool {
     LATENCY_ONLY.contains(&name)
 }
 
-fn check(name: &str, ok: bool, detail: String) -> Check {
+pub(super) fn check(name: &str, ok: bool, detail: String) -> Check {
     Check {
         name: name.to_owned(),
         ok,
@@ -38,174 +36,6 @@ fn check(name: &str, ok: bool, detail: String) -> Check {
         limit: None,
         value: None,
     }
-}
-
-pub fn invariants(
-    s: &Scenario,
-    log: &PhaseLog,
-    center: &CenterCounts,
-    crms: &[CrmReport],
-    connectors: &[ConnectorReport],
-) -> Vec<Check> {
-    let agents = (s.crm.agents * s.crm.instances) as u64;
-    let mut out = vec![check(
-        "all agents logged on",
-        log.all_logged_on,
-        format!(
-            "{}/{agents} logged on after {:.1}s (timeout {})",
-            log.logged_on_after_logon,
-            log.logon_s,
-            scenario::show_duration(s.run.logon_timeout)
-        ),
-    )];
-
-    let open_connector: Vec<&String> = connectors
-        .iter()
-        .flat_map(|c| &c.acd.active_calls)
-        .collect();
-    out.push(check(
-        "every call ended on the connector",
-        open_connector.is_empty(),
-        if open_connector.is_empty() {
-            "no active call left after the drain".to_owned()
-        } else {
-            format!(
-                "{} calls still active: {}",
-                open_connector.len(),
-                sample(&open_connector)
-            )
-        },
-    ));
-
-    // A killed side cannot tell the CRM that its calls ended; those calls are accounted for by
-    // the side's own report (dropped, with the kill as reason).
-    let died: std::collections::HashSet<&String> = connectors
-        .iter()
-        .filter_map(|c| c.killed.as_ref())
-        .flat_map(|k| &k.dropped_calls)
-        .collect();
-    let (with_dead, open_crm): (Vec<&String>, Vec<&String>) = crms
-        .iter()
-        .flat_map(|c| &c.calls.open)
-        .partition(|id| died.contains(id));
-    let seen: u64 = crms.iter().map(|c| c.calls.seen).sum();
-    let dead_note = if with_dead.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; {} more died with a killed side and are accounted for there",
-            with_dead.len()
-        )
-    };
-    out.push(check(
-        "every call ended on the CRM",
-        open_crm.is_empty(),
-        if open_crm.is_empty() {
-            format!("{seen} calls seen, all in a terminal state{dead_note}")
-        } else {
-            format!(
-                "{} calls without a final event: {}{dead_note}",
-                open_crm.len(),
-                sample(&open_crm)
-            )
-        },
-    ));
-
-    let (mut taken, mut placed, mut ended) = (0, 0, 0);
-    for c in connectors {
-        let k = &c.acd.counters;
-        taken += k.offered;
-        placed += k.outbound;
-        ended += k.completed + k.transferred + k.abandoned + k.dropped;
-    }
-    let routed_ok = center.generated == center.routed + center.abandoned + center.waiting
-        && center.routed == taken
-        && center.waiting == 0;
-    out.push(check(
-        "every call accounted for",
-        routed_ok && taken + placed == ended,
-        format!(
-            "{} arrived: {} routed to a connector side, {} abandoned waiting for one, {} still waiting; sides took {taken} and placed {placed}, {ended} ended (completed, transferred, abandoned or dropped)",
-            center.generated, center.routed, center.abandoned, center.waiting
-        ),
-    ));
-
-    let delivered: u64 = connectors.iter().map(|c| c.events.delivered).sum();
-    let received: u64 = crms.iter().map(|c| c.counts.events).sum();
-    // Events a killed side had sent but not seen acknowledged may have arrived: allow for them.
-    let died_in_flight: u64 = connectors
-        .iter()
-        .filter_map(|c| c.killed.as_ref())
-        .map(|k| k.events_lost)
-        .sum();
-    // And an event retried after its acknowledgement was lost arrives twice.
-    let duplicates: u64 = crms.iter().map(|c| c.counts.duplicate_events).sum();
-    let mut detail = format!("connector(s) delivered {delivered}, CRM(s) received {received}");
-    if died_in_flight > 0 {
-        detail += &format!("; {died_in_flight} were in flight when a side was killed");
-    }
-    if duplicates > 0 {
-        detail += &format!("; {duplicates} arrived twice (retried)");
-    }
-    out.push(check(
-        "events sent == events received",
-        received >= delivered && received <= delivered + died_in_flight + duplicates,
-        detail,
-    ));
-
-    let failed: u64 = connectors
-        .iter()
-        .map(|c| c.events.failed + c.events.refused)
-        .sum();
-    let gaps: u64 = crms
-        .iter()
-        .map(|c| c.counts.sequence_gaps + c.counts.out_of_order)
-        .sum();
-    let unnumbered: u64 = crms.iter().map(|c| c.counts.unnumbered_events).sum();
-    let mut detail =
-        format!("{failed} events failed or refused, {gaps} sequence gaps or reorderings");
-    if unnumbered > 0 {
-        // Loss is still proven by the counts above (sent == received); order is not.
-        detail.push_str(&format!(
-            "; {unnumbered} events carried no sequence number (their dialect has none), so their order was not checked"
-        ));
-    }
-    out.push(check(
-        "no event lost or out of order",
-        failed == 0 && gaps == 0,
-        detail,
-    ));
-
-    let in_flight: i64 = crms.iter().map(|c| c.in_flight).sum();
-    let requests: u64 = crms.iter().map(|c| c.counts.requests).sum();
-    let answered: u64 = crms
-        .iter()
-        .map(|c| c.counts.responses + c.counts.faults)
-        .sum();
-    let errors: u64 = crms.iter().map(|c| c.counts.request_errors).sum();
-    out.push(check(
-        "every request answered",
-        in_flight == 0 && requests == answered + errors,
-        format!("{requests} sent, {answered} answered, {errors} failed, {in_flight} still pending"),
-    ));
-
-    out.push(check(
-        "drained",
-        log.drained,
-        format!(
-            "calls and events settled {:.1}s after arrivals stopped",
-            log.drain_s
-        ),
-    ));
-    if s.run.logoff {
-        let left: u64 = crms.iter().map(|c| c.logged_on).sum();
-        out.push(check(
-            "all agents logged off",
-            log.logged_off && left == 0,
-            format!("{left} agents still logged on at the end"),
-        ));
-    }
-    out
 }
 
 /// The logon phase's limits: how long until every agent was on, and what a logon cost.
@@ -395,7 +225,7 @@ fn steady_p99(latency: &LatencyBook, pick: impl Fn(Operation) -> bool) -> Option
         .map(|h| h.value_at_quantile(0.99) as f64 / 1000.0)
 }
 
-fn sample(ids: &[&String]) -> String {
+pub(super) fn sample(ids: &[&String]) -> String {
     let shown: Vec<&str> = ids.iter().take(5).map(|s| s.as_str()).collect();
     let more = ids.len().saturating_sub(shown.len());
     if more > 0 {

@@ -6,31 +6,21 @@
 //! its peers: connectors, proxy, relays, CRMs.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use certs::TlsOptions;
-use proxy::{
-    BackendConfig, CheckKind, FrontendConfig, HealthCheck, ProxyConfig, Relay, RouteConfig,
-    ServerSpec,
-};
-use rustls_pki_types::ServerName;
+use proxy::Relay;
 use sim_connector::Connector;
 use sim_crm::{CmsProfile, Crm};
 use tokio::net::TcpListener;
 
 use super::configs::{connector_config, crm_config};
 use super::engine::{CheckerPem, EngineSpec};
-use super::material::{self, Names};
+use super::material::{self, ConnectorSettings, Names, RunPki, SideTls};
+use super::proxy_plan::{FRONTEND, ProxyAddrs, proxy_config};
 use super::{BuildError, ConnectorSlot, CrmSlot, Loopback, ProxySlot, Topology};
 use scenario::{self, Deployment, LoadedScenario, Scenario};
-
-/// The frontend the CRM dials, the backend of connector sides, the static route.
-pub const FRONTEND: &str = "ici";
-pub const BACKEND: &str = "connectors";
-pub const ROUTE: &str = "events";
 
 /// Builds and starts the scenario's deployment. `keep_pki`: write the generated certificates
 /// there (as `crmsim certs new` would) instead of a scratch folder.
@@ -39,31 +29,85 @@ pub async fn build(
     keep_pki: Option<&Path>,
 ) -> Result<Topology, BuildError> {
     let s = &loaded.scenario;
-    let proxied = s.run.deployment != Deployment::Direct;
-    let static_route = s.run.deployment == Deployment::ProxyStaticRoute;
-    if static_route && s.crm.instances > 1 {
-        return Err(BuildError::Unsupported(
-            "the static route forwards one port to one CRM (TpiDllParameter has one PROXY=); use one CRM instance".to_owned(),
-        ));
+    let shape = Shape::of(s)?;
+    let (pki, settings) = material_for(loaded, &shape, keep_pki)?;
+    let login_type = settings.login_type.unwrap_or(s.crm.login_type);
+    let tls = TlsOptions {
+        versions: s.tls.versions,
+        key_exchange: s.tls.key_exchange,
+        resumption: true,
+    };
+    let crm_tls = crm_tls(s, &pki, &tls)?;
+    let mut wiring = Wiring::bind(s, &shape).await?;
+    let sides = start_sides(s, &shape, &mut wiring, &pki, &tls, login_type).await?;
+    let proxy = match shape.proxied {
+        true => Some(start_proxy(s, &pki, &sides, &wiring, &tls).await?),
+        false => None,
+    };
+    let dial = wiring.crm_dial(&shape, proxy.as_ref(), &sides).await?;
+    let crm_listeners = std::mem::take(&mut wiring.crm_listeners);
+    let crms = start_crms(s, crm_listeners, dial, crm_tls.as_ref(), login_type).await?;
+    Ok(Topology {
+        crms,
+        sides,
+        proxy,
+        relays: wiring.relays,
+        pki,
+        warnings: settings.warnings,
+        working: false,
+    })
+}
+
+/// Which deployment: the connector sides' names and hosts, and whether a proxy stands in front.
+struct Shape {
+    proxied: bool,
+    static_route: bool,
+    side_names: Vec<String>,
+    side_hosts: Vec<String>,
+}
+
+impl Shape {
+    fn of(s: &Scenario) -> Result<Shape, BuildError> {
+        let proxied = s.run.deployment != Deployment::Direct;
+        let static_route = s.run.deployment == Deployment::ProxyStaticRoute;
+        if static_route && s.crm.instances > 1 {
+            return Err(BuildError::Unsupported(
+                "the static route forwards one port to one CRM (TpiDllParameter has one PROXY=); use one CRM instance".to_owned(),
+            ));
+        }
+        let (side_names, side_hosts) = if proxied {
+            (
+                vec!["connector-a".to_owned(), "connector-b".to_owned()],
+                s.connector.side_hosts.clone(),
+            )
+        } else {
+            (vec!["connector".to_owned()], vec![s.connector.host.clone()])
+        };
+        Ok(Shape {
+            proxied,
+            static_route,
+            side_names,
+            side_hosts,
+        })
     }
-    let side_names: Vec<String> = if proxied {
-        vec!["connector-a".to_owned(), "connector-b".to_owned()]
-    } else {
-        vec!["connector".to_owned()]
-    };
-    let side_hosts: Vec<String> = if proxied {
-        s.connector.side_hosts.clone()
-    } else {
-        vec![s.connector.host.clone()]
-    };
+}
+
+/// The run's certificates (generated, or the customer's folders) and what the connector's ini
+/// files say; a `PROXY=` route that contradicts the deployment is refused.
+fn material_for(
+    loaded: &LoadedScenario,
+    shape: &Shape,
+    keep_pki: Option<&Path>,
+) -> Result<(Option<RunPki>, ConnectorSettings), BuildError> {
+    let s = &loaded.scenario;
     let names = Names {
         crm_host: &s.crm.host,
-        side_hosts: &side_hosts,
-        service_host: proxied.then_some(s.connector.host.as_str()),
+        side_hosts: &shape.side_hosts,
+        service_host: shape.proxied.then_some(s.connector.host.as_str()),
         proxy_host: &s.proxy.host,
     };
     let (pki, mut settings) = material::load(loaded, &names, keep_pki)?;
-    match (&settings.proxy_route, static_route) {
+    match (&settings.proxy_route, shape.static_route) {
         (Some((host, port)), false) => {
             return Err(BuildError::Unsupported(format!(
                 "the connector folder routes events via a proxy (TpiDllParameter ... PROXY={host}:{port}); the {} deployment sends them directly: use proxy-static-route or remove PROXY=",
@@ -78,108 +122,171 @@ pub async fn build(
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
-    let login_type = settings.login_type.unwrap_or(s.crm.login_type);
-    let tls = TlsOptions {
-        versions: s.tls.versions,
-        key_exchange: s.tls.key_exchange,
-        resumption: true,
+    Ok((pki, settings))
+}
+
+/// A server whose clients do a full handshake per message issues no tickets.
+fn for_mode(tls: SideTls, mode: transport::ConnectionMode) -> SideTls {
+    if mode == transport::ConnectionMode::NewConnectionFull {
+        tls.without_server_resumption()
+    } else {
+        tls
+    }
+}
+
+/// The CRM's TLS: its event sink's server side, and its client side with or without a
+/// certificate (`crm.client_certificate = false` is the one-way TLS of a misconfigured CRM).
+fn crm_tls(
+    s: &Scenario,
+    pki: &Option<RunPki>,
+    tls: &TlsOptions,
+) -> Result<Option<SideTls>, BuildError> {
+    let Some(p) = pki else { return Ok(None) };
+    let configs = p.crm.configs("crm", tls)?;
+    let configs = if s.crm.client_certificate {
+        configs
+    } else {
+        configs.anonymous_client("crm", &p.crm, tls)?
     };
-    // A server whose clients do a full handshake per message issues no tickets.
-    let full = |mode| mode == transport::ConnectionMode::NewConnectionFull;
-    let crm_tls = match &pki {
-        Some(p) if s.crm.client_certificate => Some(p.crm.configs("crm", &tls)?),
-        Some(p) => Some(
-            p.crm
-                .configs("crm", &tls)?
-                .anonymous_client("crm", &p.crm, &tls)?,
-        ),
-        None => None,
-    }
-    .map(|t| {
-        if full(s.tls.events) {
-            t.without_server_resumption()
-        } else {
-            t
+    Ok(Some(for_mode(configs, s.tls.events)))
+}
+
+/// Every address the deployment listens on, bound before anything starts, and the fault relays
+/// created on the way.
+struct Wiring {
+    loopback: Loopback,
+    crm_ip: IpAddr,
+    crm_listeners: Vec<(TcpListener, SocketAddr)>,
+    crm_ports: Vec<u16>,
+    side_listeners: Vec<(TcpListener, SocketAddr)>,
+    proxy_ip: IpAddr,
+    /// The hops a fault names: each gets a relay the fault can act on.
+    faulted: Vec<String>,
+    relays: BTreeMap<String, Vec<Relay>>,
+}
+
+impl Wiring {
+    async fn bind(s: &Scenario, shape: &Shape) -> Result<Wiring, BuildError> {
+        let mut loopback = Loopback::new();
+        let crm_ip = loopback.next_ip();
+        let mut crm_listeners = Vec::new();
+        for i in 0..s.crm.instances {
+            crm_listeners.push(bind(&format!("crm {}", i + 1), SocketAddr::new(crm_ip, 0)).await?);
         }
-    });
-    let mut side_tls = Vec::new();
-    for (i, name) in side_names.iter().enumerate() {
-        side_tls.push(
-            match &pki {
-                Some(p) => Some(p.connectors[i].configs(name, &tls)?),
-                None => None,
-            }
-            .map(|t| {
-                if full(s.tls.requests) {
-                    t.without_server_resumption()
-                } else {
-                    t
-                }
-            }),
-        );
+        let crm_ports = crm_listeners.iter().map(|(_, a)| a.port()).collect();
+        let mut side_listeners = Vec::new();
+        for name in &shape.side_names {
+            side_listeners.push(bind(name, loopback.next_addr()).await?);
+        }
+        let proxy_ip = loopback.next_ip();
+        Ok(Wiring {
+            loopback,
+            crm_ip,
+            crm_listeners,
+            crm_ports,
+            side_listeners,
+            proxy_ip,
+            faulted: s.faults.iter().map(|f| f.target.clone()).collect(),
+            relays: BTreeMap::new(),
+        })
     }
 
-    // Addresses: bind everything that listens.
-    let mut loopback = Loopback::new();
-    let crm_ip = loopback.next_ip();
-    let mut crm_listeners = Vec::new();
-    for i in 0..s.crm.instances {
-        crm_listeners.push(bind(&format!("crm {}", i + 1), SocketAddr::new(crm_ip, 0)).await?);
+    fn is_faulted(&self, hop: &str) -> bool {
+        self.faulted.iter().any(|f| f == hop)
     }
-    let crm_ports: Vec<u16> = crm_listeners.iter().map(|(_, a)| a.port()).collect();
-    let mut side_listeners = Vec::new();
-    for name in &side_names {
-        side_listeners.push(bind(name, loopback.next_addr()).await?);
-    }
-    let proxy_ip = loopback.next_ip();
-    let faulted: Vec<&str> = s.faults.iter().map(|f| f.target.as_str()).collect();
-    let mut relays: BTreeMap<String, Vec<Relay>> = BTreeMap::new();
 
-    // Connectors.
-    let mut sides = Vec::new();
-    for (i, name) in side_names.iter().enumerate() {
-        let (listener, addr) = side_listeners.remove(0);
-        // Events go to the CRM, through a relay when a fault names this hop.
-        let direct_hop = if proxied {
+    /// Where side `name` sends events directly: the CRMs, or a relay in front of each CRM port
+    /// when a fault names the hop.
+    async fn events_target(&mut self, name: &str, shape: &Shape) -> Result<SocketAddr, BuildError> {
+        let hop = if shape.proxied {
             format!("{name}->crm")
         } else {
             "connector->crm".to_owned()
         };
-        let mut crm_target = SocketAddr::new(crm_ip, 0);
-        if !static_route && faulted.contains(&direct_hop.as_str()) {
-            let relay_ip = loopback.next_ip();
-            let mut hop = Vec::new();
-            for port in &crm_ports {
-                hop.push(
-                    relay(
-                        &direct_hop,
-                        SocketAddr::new(relay_ip, *port),
-                        SocketAddr::new(crm_ip, *port),
-                    )
-                    .await?,
-                );
-            }
-            relays.insert(direct_hop.clone(), hop);
-            crm_target = SocketAddr::new(relay_ip, 0);
+        if shape.static_route || !self.is_faulted(&hop) {
+            return Ok(SocketAddr::new(self.crm_ip, 0));
         }
-        let mut route = None;
-        if static_route {
-            let port = crm_ports[0];
-            let to_proxy = format!("{name}->proxy");
-            let mut target = SocketAddr::new(proxy_ip, port);
-            if faulted.contains(&to_proxy.as_str()) {
-                let relay_ip = loopback.next_ip();
-                let r = relay(&to_proxy, SocketAddr::new(relay_ip, port), target).await?;
-                target = r.local_addr();
-                relays.insert(to_proxy, vec![r]);
-            }
-            route = Some(target);
+        let relay_ip = self.loopback.next_ip();
+        let mut relays = Vec::new();
+        for port in &self.crm_ports {
+            let listen = SocketAddr::new(relay_ip, *port);
+            relays.push(relay(&hop, listen, SocketAddr::new(self.crm_ip, *port)).await?);
         }
+        self.relays.insert(hop, relays);
+        Ok(SocketAddr::new(relay_ip, 0))
+    }
+
+    /// The static route side `name` sends events to: the proxy on the CRM's port, through a
+    /// relay when a fault names the hop.
+    async fn route_target(&mut self, name: &str) -> Result<SocketAddr, BuildError> {
+        let port = self.crm_ports[0];
+        let hop = format!("{name}->proxy");
+        let target = SocketAddr::new(self.proxy_ip, port);
+        if !self.is_faulted(&hop) {
+            return Ok(target);
+        }
+        let r = relay(&hop, SocketAddr::new(self.loopback.next_ip(), port), target).await?;
+        let addr = r.local_addr();
+        self.relays.insert(hop, vec![r]);
+        Ok(addr)
+    }
+
+    /// What the CRM dials: the proxy's frontend, or the connector (through a relay if faulted).
+    async fn crm_dial(
+        &mut self,
+        shape: &Shape,
+        proxy: Option<&ProxySlot>,
+        sides: &[ConnectorSlot],
+    ) -> Result<SocketAddr, BuildError> {
+        let dial = match proxy {
+            Some(slot) => slot
+                .running
+                .as_ref()
+                .and_then(|p| p.frontend_addr(FRONTEND))
+                .ok_or_else(|| start_error("proxy", "no frontend address"))?,
+            None => sides[0].config.listen,
+        };
+        const HOP: &str = "crm->connector";
+        if shape.proxied || !self.is_faulted(HOP) {
+            return Ok(dial);
+        }
+        let listen = SocketAddr::new(self.loopback.next_ip(), dial.port());
+        let r = relay(HOP, listen, dial).await?;
+        let addr = r.local_addr();
+        self.relays.insert(HOP.to_owned(), vec![r]);
+        Ok(addr)
+    }
+}
+
+/// Starts the connector sides on their bound listeners, each knowing where to send events.
+async fn start_sides(
+    s: &Scenario,
+    shape: &Shape,
+    wiring: &mut Wiring,
+    pki: &Option<RunPki>,
+    tls: &TlsOptions,
+    login_type: u8,
+) -> Result<Vec<ConnectorSlot>, BuildError> {
+    let mut sides = Vec::new();
+    let listeners = std::mem::take(&mut wiring.side_listeners);
+    for (i, (name, (listener, addr))) in shape.side_names.iter().zip(listeners).enumerate() {
+        let side_tls = match pki {
+            Some(p) => Some(for_mode(
+                p.connectors[i].configs(name, tls)?,
+                s.tls.requests,
+            )),
+            None => None,
+        };
+        let crm_target = wiring.events_target(name, shape).await?;
+        let route = match shape.static_route {
+            true => Some(wiring.route_target(name).await?),
+            false => None,
+        };
         let mut config = connector_config(
             s,
             name,
             addr,
-            side_tls[i].as_ref(),
+            side_tls.as_ref(),
             login_type,
             vec![(s.crm.host.clone(), crm_target)],
             route,
@@ -196,63 +303,61 @@ pub async fn build(
             past_metrics: Vec::new(),
         });
     }
+    Ok(sides)
+}
 
-    // The proxy in front of the sides.
-    let proxy = if proxied {
-        let config = proxy_config(s, &pki, &sides, proxy_ip, crm_ip, &crm_ports, &tls)?;
-        let engine = match s.proxy.engine {
-            scenario::ProxyEngine::Embedded => EngineSpec::Embedded,
-            scenario::ProxyEngine::Haproxy => {
-                let tls12 = s.tls.versions != certs::TlsVersions::Tls13;
-                let checker = pki.as_ref().map(|p| CheckerPem::new(&p.checker));
-                EngineSpec::haproxy(checker.as_ref(), tls12).map_err(|e| start_error("proxy", e))?
-            }
-        };
-        let running = engine
-            .start(&config)
-            .await
-            .map_err(|e| start_error("proxy", e))?;
-        // Fixed addresses from now on, so that a restart comes back on the same ports.
-        let mut config = running.config().cloned().unwrap_or(config);
-        for f in &mut config.frontends {
-            if let Some(addr) = running.frontend_addr(&f.name) {
-                f.listen = addr;
-            }
+/// Starts the proxy (embedded or HAProxy) in front of the sides.
+async fn start_proxy(
+    s: &Scenario,
+    pki: &Option<RunPki>,
+    sides: &[ConnectorSlot],
+    wiring: &Wiring,
+    tls: &TlsOptions,
+) -> Result<ProxySlot, BuildError> {
+    let at = ProxyAddrs {
+        ip: wiring.proxy_ip,
+        crm_ip: wiring.crm_ip,
+        crm_ports: &wiring.crm_ports,
+    };
+    let config = proxy_config(s, pki, sides, &at, tls)?;
+    let engine = match s.proxy.engine {
+        scenario::ProxyEngine::Embedded => EngineSpec::Embedded,
+        scenario::ProxyEngine::Haproxy => {
+            let tls12 = s.tls.versions != certs::TlsVersions::Tls13;
+            let checker = pki.as_ref().map(|p| CheckerPem::new(&p.checker));
+            EngineSpec::haproxy(checker.as_ref(), tls12).map_err(|e| start_error("proxy", e))?
         }
-        Some(ProxySlot {
-            config,
-            engine,
-            running: Some(running),
-            changes: Vec::new(),
-            last: None,
-        })
-    } else {
-        None
     };
-
-    // What the CRM dials: the proxy's frontend, or the connector (through a relay if faulted).
-    let mut dial = match &proxy {
-        Some(slot) => slot
-            .running
-            .as_ref()
-            .and_then(|p| p.frontend_addr(FRONTEND))
-            .ok_or_else(|| start_error("proxy", "no frontend address"))?,
-        None => sides[0].config.listen,
-    };
-    if !proxied && faulted.contains(&"crm->connector") {
-        let r = relay(
-            "crm->connector",
-            SocketAddr::new(loopback.next_ip(), dial.port()),
-            dial,
-        )
-        .await?;
-        dial = r.local_addr();
-        relays.insert("crm->connector".to_owned(), vec![r]);
+    let running = engine
+        .start(&config)
+        .await
+        .map_err(|e| start_error("proxy", e))?;
+    // Fixed addresses from now on, so that a restart comes back on the same ports.
+    let mut config = running.config().cloned().unwrap_or(config);
+    for f in &mut config.frontends {
+        if let Some(addr) = running.frontend_addr(&f.name) {
+            f.listen = addr;
+        }
     }
+    Ok(ProxySlot {
+        config,
+        engine,
+        running: Some(running),
+        changes: Vec::new(),
+        last: None,
+    })
+}
 
-    // CRMs.
+/// Starts the CRM instances on their bound listeners, each dialling `dial`.
+async fn start_crms(
+    s: &Scenario,
+    listeners: Vec<(TcpListener, SocketAddr)>,
+    dial: SocketAddr,
+    crm_tls: Option<&SideTls>,
+    login_type: u8,
+) -> Result<Vec<CrmSlot>, BuildError> {
     let mut crms = Vec::new();
-    for (i, (listener, addr)) in crm_listeners.into_iter().enumerate() {
+    for (i, (listener, addr)) in listeners.into_iter().enumerate() {
         let name = if s.crm.instances == 1 {
             "crm".to_owned()
         } else {
@@ -265,16 +370,7 @@ pub async fn build(
             s.dialects.crm.connector_path(),
         );
         let resolve = vec![(s.connector.host.clone(), dial)];
-        let (mut config, logon) = crm_config(
-            s,
-            &name,
-            i,
-            addr,
-            crm_tls.as_ref(),
-            login_type,
-            cms,
-            resolve,
-        );
+        let (mut config, logon) = crm_config(s, &name, i, addr, crm_tls, login_type, cms, resolve);
         config.listen = addr;
         let crm = Crm::start_on(listener, config.clone(), logon)
             .await
@@ -288,94 +384,7 @@ pub async fn build(
             past_metrics: Vec::new(),
         });
     }
-    Ok(Topology {
-        crms,
-        sides,
-        proxy,
-        relays,
-        pki,
-        warnings: settings.warnings,
-        working: false,
-    })
-}
-
-/// The reverse proxy of a proxy deployment, in HAProxy's terms.
-#[allow(clippy::too_many_arguments)]
-fn proxy_config(
-    s: &Scenario,
-    pki: &Option<material::RunPki>,
-    sides: &[ConnectorSlot],
-    proxy_ip: std::net::IpAddr,
-    crm_ip: std::net::IpAddr,
-    crm_ports: &[u16],
-    tls: &TlsOptions,
-) -> Result<ProxyConfig, BuildError> {
-    let kind = match (s.proxy.check, pki) {
-        (scenario::ProxyCheck::Tls, Some(pki)) => {
-            let checker = pki.checker.configs("proxy checker", tls)?;
-            let server_name = ServerName::try_from(s.connector.host.clone()).map_err(|e| {
-                BuildError::Unsupported(format!("connector host {:?}: {e}", s.connector.host))
-            })?;
-            CheckKind::Tls {
-                config: Arc::new(checker.client.config),
-                server_name,
-            }
-        }
-        _ => CheckKind::Tcp,
-    };
-    let servers = sides
-        .iter()
-        .enumerate()
-        .map(|(i, side)| ServerSpec {
-            name: side.name.clone(),
-            addr: side.config.listen,
-            backup: i > 0,
-            host: None,
-        })
-        .collect();
-    let mut backend = BackendConfig::new(BACKEND, servers);
-    backend.check = HealthCheck {
-        kind,
-        inter: s.proxy.inter,
-        fall: s.proxy.fall,
-        rise: s.proxy.rise,
-        timeout: s.proxy.check_timeout,
-    };
-    backend.on_marked_down = match s.proxy.on_marked_down {
-        scenario::OnMarkedDown::Keep => proxy::OnMarkedDown::Keep,
-        scenario::OnMarkedDown::ShutdownSessions => proxy::OnMarkedDown::ShutdownSessions,
-    };
-    backend.on_marked_up = match s.proxy.on_marked_up {
-        scenario::OnMarkedUp::Keep => proxy::OnMarkedUp::Keep,
-        scenario::OnMarkedUp::ShutdownBackupSessions => proxy::OnMarkedUp::ShutdownBackupSessions,
-    };
-    backend.failback = match s.proxy.failback {
-        scenario::Failback::Auto => proxy::Failback::Auto,
-        scenario::Failback::Manual => proxy::Failback::Manual,
-    };
-    backend.connect_timeout = Duration::from_secs(2);
-    let routes = if s.run.deployment == Deployment::ProxyStaticRoute {
-        crm_ports
-            .iter()
-            .map(|port| RouteConfig {
-                name: ROUTE.to_owned(),
-                listen: SocketAddr::new(proxy_ip, *port),
-                target: SocketAddr::new(crm_ip, *port),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(ProxyConfig {
-        name: "proxy".to_owned(),
-        frontends: vec![FrontendConfig {
-            name: FRONTEND.to_owned(),
-            listen: SocketAddr::new(proxy_ip, 0),
-            backend: BACKEND.to_owned(),
-        }],
-        backends: vec![backend],
-        routes,
-    })
+    Ok(crms)
 }
 
 async fn bind(name: &str, addr: SocketAddr) -> Result<(TcpListener, SocketAddr), BuildError> {

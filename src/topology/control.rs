@@ -13,8 +13,8 @@ use super::engine::RunningProxy;
 use sim_connector::{Connector, ConnectorReport};
 use sim_crm::{Crm, CrmReport};
 
-use super::build::{BACKEND, FRONTEND, ROUTE};
 use super::contact_center::ContactCenter;
+use super::proxy_plan::{BACKEND, FRONTEND, ROUTE};
 use super::{NetworkReport, Topology};
 use scenario::{FaultAction, FaultSpec};
 

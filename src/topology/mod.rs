@@ -21,6 +21,7 @@ pub(crate) mod control;
 pub(crate) mod engine;
 mod loopback;
 mod material;
+mod proxy_plan;
 mod rate_curve;
 
 use std::collections::BTreeMap;
