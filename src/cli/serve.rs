@@ -18,11 +18,13 @@ pub enum ServeCommand {
   crmsim serve crm --config crm.toml --dialect site.toml --record sap-side.jsonl")]
     Crm(ServeArgs),
     /// A simulated CRMConnectorSAP: the ICI endpoint, the contact center behind it, events to
-    /// each agent's CRM. Config keys: see examples/serve-connector.toml.
+    /// each agent's CRM. Config keys: see examples/serve-connector.toml. SIGUSR1 closes its
+    /// queue: no call is offered from then on, the calls in progress go on.
     #[command(after_help = "Examples:
   crmsim serve connector --config examples/serve-connector.toml --json connector.json
   crmsim serve connector --config connector.toml --record discovery.jsonl --unknown empty
-  crmsim serve connector --config connector.toml --metrics 0.0.0.0:9464")]
+  crmsim serve connector --config connector.toml --metrics 0.0.0.0:9464
+  kill -USR1 CONNECTOR_PID     # close the queue before the CRM's agents log off")]
     Connector(ServeArgs),
     /// crmsim's layer-4 reverse proxy: frontends, backends with primary and backup servers,
     /// health checks, static routes; TCP passthrough. Config keys: see examples/serve-proxy.toml.

@@ -44,6 +44,16 @@ pub fn compose_file(
     );
     let _ = writeln!(
         y,
+        "#   docker compose kill -s USR1 {}   # before the CRM logs off: no new call",
+        plan.services()
+            .iter()
+            .filter(|s| s.name.starts_with("connector"))
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let _ = writeln!(
+        y,
         "#   docker compose down          # the others stop on SIGTERM and write reports/"
     );
     let _ = writeln!(

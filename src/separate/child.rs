@@ -286,6 +286,33 @@ impl Component {
         Ok(format!("{} (pid {pid}) killed with SIGKILL", self.name))
     }
 
+    /// A connector side (which offers calls), not the CRM or the proxy.
+    pub fn is_connector(&self) -> bool {
+        self.kind == "connector"
+    }
+
+    /// Asks a running connector to close its queue (SIGUSR1, `docker kill -s USR1` in a
+    /// container): no new call, the calls in progress go on. Says how; a component that is
+    /// not running (killed by a fault, paused) is left alone and says so.
+    pub async fn close_queue(&self) -> Result<String, String> {
+        if self.paused {
+            return Err(format!("{} is paused; its queue stays open", self.name));
+        }
+        if let Launch::Container { .. } = self.launch {
+            let host = self.running_container()?;
+            docker(&["kill", "-s", "USR1", &host]).await?;
+            return Ok(format!(
+                "{} (container {host}) closed its queue (docker kill -s USR1)",
+                self.name
+            ));
+        }
+        let pid = self.signal(Signal::USR1)?;
+        Ok(format!(
+            "{} (pid {pid}) closed its queue (SIGUSR1)",
+            self.name
+        ))
+    }
+
     /// Frozen, its sockets open, answering nothing (SIGSTOP, or the cgroup freezer).
     pub async fn pause(&mut self) -> Result<String, String> {
         let how = if let Launch::Container { .. } = self.launch {

@@ -342,7 +342,19 @@ async fn drive(
     let mut timeline = Timeline::new(&s.faults, steady);
     let mut applied = Vec::new();
     let mut side_events = Vec::new();
-    while let Some(at) = timeline.next_due() {
+    // The steady phase's end closes the connectors' queues, as the in-process runner stops
+    // arrivals there: the CRM's logoff then leaves no newly offered call behind.
+    let steady_end = steady + s.run.steady;
+    let mut queues_open = true;
+    loop {
+        let next = timeline.next_due();
+        if queues_open && next.is_none_or(|at| steady_end <= at) {
+            tokio::time::sleep_until(steady_end.into()).await;
+            close_queues(components, opts.verbose).await;
+            queues_open = false;
+            continue;
+        }
+        let Some(at) = next else { break };
         tokio::time::sleep_until(at.into()).await;
         for due in timeline.take_due(Instant::now()) {
             // When the step began: a restart then waits for the new life's start line.
@@ -392,6 +404,20 @@ async fn drive(
         max_failover_gap_ms: s.thresholds.max_failover_gap_ms.map(|v| v as u64),
     };
     Ok((applied, facts))
+}
+
+/// Closes every running connector side's queue; a side a fault killed or paused is left as
+/// it is (its calls are already accounted for by the fault).
+async fn close_queues(components: &[Component], verbose: bool) {
+    for c in components.iter().filter(|c| c.is_connector()) {
+        let said = match c.close_queue().await {
+            Ok(done) => done,
+            Err(e) => format!("queue not closed: {e}"),
+        };
+        if verbose {
+            println!("[end of steady] {said}");
+        }
+    }
 }
 
 /// Applies one step to a process or a relay.

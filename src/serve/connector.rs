@@ -6,7 +6,7 @@ use std::time::Instant;
 use sim_connector::Connector;
 
 use super::discovery::{self, Discovery, DiscoveryOptions};
-use super::stop::Stopper;
+use super::stop::{QueueClose, Stopper};
 use super::{GRACE, ServeError, connector_config, summary, timing};
 
 /// Loads the config, serves until stopped, prints the summary, writes `json` if asked.
@@ -35,8 +35,9 @@ pub async fn run(
     for warning in &plan.warnings {
         eprintln!("crmsim: warning: {warning}");
     }
-    let mut stopper = Stopper::install(plan.duration)
-        .map_err(|e| ServeError::Start(format!("cannot install signal handlers: {e}")))?;
+    let handlers = |e| ServeError::Start(format!("cannot install signal handlers: {e}"));
+    let mut stopper = Stopper::install(plan.duration).map_err(handlers)?;
+    let mut close = QueueClose::install().map_err(handlers)?;
     let name = plan.config.name.clone();
     let path = plan.config.path.clone();
     let dialect_name = plan.config.dialect.name().to_owned();
@@ -58,16 +59,27 @@ pub async fn run(
         plan.rate,
         match plan.duration {
             Some(d) => format!(", for {}", scenario::show_duration(d)),
-            None => ", until Ctrl-C or SIGTERM".to_owned(),
+            None => ", until Ctrl-C or SIGTERM (SIGUSR1 closes the queue)".to_owned(),
         }
     );
-    let reason = stopper
-        .wait_publishing(live, || {
+    // The stop is awaited in its own scope: it borrows the connector, which then stops.
+    let reason = {
+        let stop = stopper.wait_publishing(live, || {
             let mut f = exposition::Families::default();
             crate::live::connector(&mut f, &connector);
             f
-        })
-        .await;
+        });
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                reason = &mut stop => break reason,
+                () = close.recv() => {
+                    connector.set_call_rate(0.0);
+                    println!("connector {name:?}: queue closed (SIGUSR1): no call is offered from now on; calls in progress go on");
+                }
+            }
+        }
+    };
     let metrics = connector.metrics().clone();
     let report = connector
         .stop(GRACE, &format!("connector stopped ({reason})"))

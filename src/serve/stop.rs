@@ -106,3 +106,43 @@ impl Stopper {
         }
     }
 }
+
+/// SIGUSR1 to a served connector: close the queue. No call is offered from then on, and the
+/// calls in progress go on to their end, so the CRM's logoff after the steady phase finds no
+/// new call to leave behind (`run --processes` sends it when the steady phase ends, as the
+/// in-process runner stops arrivals there). Installed up front, like [`Stopper`]'s handlers.
+pub struct QueueClose {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl QueueClose {
+    /// Installs the handler; must run inside the runtime.
+    pub fn install() -> std::io::Result<QueueClose> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(QueueClose {
+                signal: signal(SignalKind::user_defined1())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(QueueClose {})
+        }
+    }
+
+    /// Waits for the next SIGUSR1 (never, where there is none).
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            if self.signal.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            std::future::pending::<()>().await;
+        }
+    }
+}

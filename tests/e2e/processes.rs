@@ -235,13 +235,32 @@ fn processes_run_the_scenarios_workload_as_in_process() {
         json(&report)
     };
     let inside = run(&[], "in-process.json");
-    let apart = run(&["--processes"], "processes.json");
+    let work = dir.path().join("work");
+    let apart = run(
+        &["--processes", "--workdir", work.to_str().unwrap()],
+        "processes.json",
+    );
     let rate = |r: &serde_json::Value| r["steady"]["calls_per_s"].as_f64().unwrap();
     let (a, b) = (rate(&inside), rate(&apart));
     for (what, r) in [("in process", a), ("as processes", b)] {
         assert!((r - 4.0).abs() / 4.0 <= 0.05, "{what}: {r} calls/s");
     }
     assert!((a - b).abs() / a <= 0.05, "{a} against {b} calls/s");
+    // The steady phase's end closed the served connector's queue (SIGUSR1), as the runner
+    // stops arrivals in process: no call was offered to agents logging off, none was dropped.
+    let connector = std::fs::read_dir(work.join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("connector-")
+        })
+        .unwrap();
+    let counters = json(&connector)["acd"]["counters"].clone();
+    assert_eq!(counters["dropped"], 0, "{counters}");
+    assert_eq!(counters["offered"], counters["completed"], "{counters}");
     for r in [&inside, &apart] {
         let keys = &r["steady"]["latency_ms"];
         let talk = keys["agent.talk"]["p50"].as_f64().unwrap();
