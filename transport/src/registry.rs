@@ -121,6 +121,14 @@ impl Registry {
         self.lock().len()
     }
 
+    /// Connections with a request in the service: not evictable.
+    pub(crate) fn busy(&self) -> usize {
+        self.lock()
+            .values()
+            .filter(|slot| !slot.phase().0.evictable())
+            .count()
+    }
+
     /// Registers a new connection, making room if the server is full.
     pub(crate) fn admit(self: &Arc<Self>) -> Admission {
         let mut slots = self.lock();
@@ -222,7 +230,9 @@ mod tests {
         let a = admitted(reg.admit());
         let b = admitted(reg.admit());
         a.slot.set(Phase::Request);
+        assert_eq!((reg.open(), reg.busy()), (2, 1));
         b.slot.set(Phase::Request);
+        assert_eq!(reg.busy(), 2);
         assert!(matches!(reg.admit(), Admission::Refused));
         drop(a);
         assert!(matches!(reg.admit(), Admission::Admitted(_)));

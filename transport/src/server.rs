@@ -87,6 +87,7 @@ pub struct PeerInfo {
 pub struct HttpServer {
     local_addr: SocketAddr,
     stats: Arc<LinkStats>,
+    registry: Arc<Registry>,
     stop_accepting: CancellationToken,
     drain: CancellationToken,
     kill: CancellationToken,
@@ -122,8 +123,9 @@ impl HttpServer {
         let drain = CancellationToken::new();
         let kill = CancellationToken::new();
         let tracker = TaskTracker::new();
+        let registry = Registry::new(options.limits.max_connections);
         let shared = Arc::new(Shared {
-            registry: Registry::new(options.limits.max_connections),
+            registry: registry.clone(),
             router,
             acceptor: options.tls.clone().map(TlsAcceptor::from),
             options,
@@ -139,6 +141,7 @@ impl HttpServer {
         Ok(HttpServer {
             local_addr,
             stats,
+            registry,
             stop_accepting,
             drain,
             kill,
@@ -154,6 +157,12 @@ impl HttpServer {
     /// Handshake and connection counters of this server.
     pub fn stats(&self) -> &Arc<LinkStats> {
         &self.stats
+    }
+
+    /// Connections open now, and how many of them have a request in the service (its head
+    /// read, not answered yet): the ones `max_connections` can neither evict nor replace.
+    pub fn connections_now(&self) -> (usize, usize) {
+        (self.registry.open(), self.registry.busy())
     }
 
     /// Stops accepting, lets requests in flight finish and closes idle keep-alive connections;

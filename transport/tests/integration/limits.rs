@@ -239,7 +239,15 @@ async fn when_every_connection_is_busy_a_new_one_is_refused_and_counted() {
         busy.push(s);
     }
     // Both requests are in the service before the third client knocks.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while t.server.connections_now() != (2, 2) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "two busy connections: {:?}",
+            t.server.connections_now()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let tcp = TcpStream::connect(t.addr()).await.unwrap();
     let name = ServerName::try_from("connector.crmsim.test").unwrap();
     let refused = t.connector.connect(name, tcp).await;
