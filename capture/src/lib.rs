@@ -18,6 +18,8 @@
 //! No network I/O happens here, and nothing here knows a dialect: callers say which names are
 //! secret and which operations are known.
 
+#![warn(missing_docs)]
+
 pub mod har;
 pub mod message;
 pub mod reader;

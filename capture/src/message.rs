@@ -26,6 +26,7 @@ pub enum Hop {
 }
 
 impl Hop {
+    /// The hop's name as the capture spells it (`requests`, `events`), for messages and notes.
     pub fn as_str(self) -> &'static str {
         match self {
             Hop::Requests => "requests",
@@ -38,7 +39,9 @@ impl Hop {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
+    /// A request, written when it arrives (or is sent).
     Request,
+    /// The answer to the request with the same `exchange`, written when it is sent.
     Response,
 }
 
@@ -57,9 +60,11 @@ pub struct Header {
     /// Always `capture`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The format version the file was written in ([`FORMAT_VERSION`]).
     pub format: u32,
     /// `crmsim record`, `crmsim serve connector`, `crmsim serve crm`, …
     pub writer: String,
+    /// The version of the crmsim that wrote the file.
     pub crmsim_version: String,
     /// When the capture started, RFC 3339 UTC.
     pub started: String,
@@ -71,6 +76,7 @@ pub struct Header {
 }
 
 impl Header {
+    /// The header of a capture starting now, in this crate's [`FORMAT_VERSION`].
     pub fn new(writer: &str, crmsim_version: &str, redacted: bool, notes: Vec<String>) -> Header {
         Header {
             kind: "capture".to_owned(),
@@ -92,7 +98,9 @@ pub struct Message {
     pub kind: String,
     /// When the recording side had the whole message, RFC 3339 UTC with microseconds.
     pub t: String,
+    /// Which hop it travelled on.
     pub hop: Hop,
+    /// Whether it is a request or an answer.
     pub dir: Direction,
     /// Ties a request to its answer; unique within the file.
     pub exchange: u64,
@@ -103,8 +111,10 @@ pub struct Message {
     /// The sender's address (requests only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,
+    /// The TLS of its connection (requests only; absent on plain HTTP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsInfo>,
+    /// HTTP method (requests only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Path and query (requests only).
@@ -191,7 +201,9 @@ impl Message {
 /// A line of a capture file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line {
+    /// The first line: who wrote the file and how.
     Header(Header),
+    /// Any later line: one request or answer.
     Message(Box<Message>),
 }
 

@@ -7,7 +7,9 @@ use crate::message::{FORMAT_VERSION, Header, Message};
 /// A capture file, read.
 #[derive(Debug, Clone)]
 pub struct Capture {
+    /// The file it was read from (or the name given to [`Capture::parse`]), for messages.
     pub path: PathBuf,
+    /// Its first line: who wrote it and how.
     pub header: Header,
     /// In file order, with the line each came from.
     pub messages: Vec<(usize, Message)>,
@@ -16,16 +18,24 @@ pub struct Capture {
 /// What is wrong with a capture file.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The file could not be read at all (missing, unreadable).
     #[error("{}: cannot read the capture: {source}", path.display())]
     Io {
+        /// The capture file.
         path: PathBuf,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },
+    /// A line is not a capture line: not UTF-8, not JSON, out of place, a newer format, or no
+    /// header at all.
     #[error("{}:{line}: {message}", path.display())]
     Line {
+        /// The capture file.
         path: PathBuf,
+        /// The offending line, from 1 (1 when the file is empty).
         line: usize,
+        /// What is wrong with it and, where it helps, what to do.
         message: String,
     },
 }
@@ -156,8 +166,11 @@ impl Capture {
 /// A request and its answer.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
+    /// The request's line in the file, from 1.
     pub line: usize,
+    /// The request.
     pub request: &'a Message,
+    /// Its answer and that answer's line, when the file has one (same hop and `exchange`).
     pub response: Option<(usize, &'a Message)>,
 }
 

@@ -58,6 +58,7 @@ impl Redactor {
         }
     }
 
+    /// Whether redaction is on ([`Redactor::off`] turns it off).
     pub fn enabled(&self) -> bool {
         self.enabled
     }

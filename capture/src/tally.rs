@@ -14,7 +14,9 @@ use crate::message::{Hop, Message};
 /// What tells one operation from another on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct OpKey {
+    /// The hop the request travelled on.
     pub hop: Hop,
+    /// The request's path and query; empty when the message has none.
     pub path: String,
     /// The `SOAPAction` header, or SOAP 1.2's `action` parameter of the content type; empty
     /// when there is none.
@@ -99,11 +101,13 @@ pub fn body_element(xml: &[u8]) -> Option<(String, String)> {
 /// One operation seen, with its counts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Seen {
+    /// What identifies the operation on the wire.
     #[serde(flatten)]
     pub key: OpKey,
     /// The crmsim operation the dialect decoded it as (`user.logon`); `None` when it did not
     /// know it.
     pub known: Option<String>,
+    /// Requests seen with this key.
     pub count: u64,
     /// Answers by HTTP status.
     pub statuses: BTreeMap<u16, u64>,
@@ -122,6 +126,8 @@ impl Tally {
         self.seen.get(key).is_none_or(|s| s.known.is_none())
     }
 
+    /// Counts one request under `key`, and records what the dialect knows it as if that was
+    /// not yet known.
     pub fn count(&mut self, key: OpKey, known: Option<&str>) {
         if let Some(entry) = self.seen.get_mut(&key) {
             entry.count += 1;
@@ -142,12 +148,14 @@ impl Tally {
         }
     }
 
+    /// Counts one answer to a request counted under `key`, by HTTP status (0: no HTTP answer).
     pub fn answered(&mut self, key: &OpKey, status: u16) {
         if let Some(entry) = self.seen.get_mut(key) {
             *entry.statuses.entry(status).or_default() += 1;
         }
     }
 
+    /// Every operation seen, known or not, in key order.
     pub fn all(&self) -> Vec<Seen> {
         self.seen.values().cloned().collect()
     }

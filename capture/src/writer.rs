@@ -41,6 +41,7 @@ pub struct WriterStats {
     /// The first write error, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
+    /// Bytes of the message lines on disk (the header line not counted).
     pub bytes: u64,
 }
 
@@ -75,7 +76,9 @@ pub struct CaptureWriter {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write the capture {}: {source}", path.display())]
 pub struct OpenError {
+    /// The capture file.
     pub path: PathBuf,
+    /// Why: creating it, writing its header or starting the writer thread failed.
     #[source]
     pub source: std::io::Error,
 }
@@ -112,6 +115,7 @@ impl CaptureWriter {
         })
     }
 
+    /// The file being written, for summaries.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -11,7 +11,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {
+    /// A rise is worse: latencies, losses, errors, durations, cost.
     Lower,
+    /// A fall is worse: rates, completed counts, capacities, ratios.
     Higher,
 }
 
@@ -38,6 +40,7 @@ pub enum Class {
 }
 
 impl Class {
+    /// The name rules and flags use for the class (`latency = "30%"`) and JUnit's classname.
     pub fn name(self) -> &'static str {
         match self {
             Class::Latency => "latency",
@@ -51,6 +54,7 @@ impl Class {
         }
     }
 
+    /// Every class, for telling a class name from a figure pattern in a rule.
     pub const ALL: [Class; 8] = [
         Class::Latency,
         Class::Rate,
@@ -68,8 +72,11 @@ impl Class {
 pub struct Figure {
     /// Its path in the report (`steady.latency_ms.call.answer.p99`), the name rules match.
     pub key: String,
+    /// The number in the report, in the figure's own unit (ms, per second, a count).
     pub value: f64,
+    /// Which way the figure should move.
     pub better: Better,
+    /// Its kind, which picks the default tolerance.
     pub class: Class,
     /// A capacity that is only a bound (`≥` the search's maximum, `<` its minimum).
     pub bound: Option<&'static str>,
@@ -78,11 +85,14 @@ pub struct Figure {
 /// Which report a JSON document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
+    /// `crmsim run --json`: one run's latencies, rates, losses and failovers.
     Run,
+    /// `crmsim capacity --json`: the capacities found per deployment and variant.
     Capacity,
 }
 
 impl ReportKind {
+    /// `run` or `capacity`, as the comparison and its errors name the kind.
     pub fn name(self) -> &'static str {
         match self {
             ReportKind::Run => "run",

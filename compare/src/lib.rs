@@ -9,6 +9,8 @@
 //!
 //! No I/O: the caller reads the files and writes what [`Comparison`] renders.
 
+#![warn(missing_docs)]
+
 mod figure;
 mod render;
 mod tolerance;

@@ -24,6 +24,7 @@ pub struct Tolerance {
 }
 
 impl Tolerance {
+    /// No bad-way move allowed at all: the default for failures and for invariants and thresholds.
     pub const NONE: Tolerance = Tolerance {
         relative: None,
         absolute: Some(0.0),
@@ -110,15 +111,20 @@ impl FromStr for Tolerance {
 /// One rule: a class or a figure pattern, and its tolerance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The class or the figures it sets.
     pub target: Target,
+    /// The tolerance it sets for them.
     pub tolerance: Tolerance,
     /// Where it came from (`tolerances.toml`, `--tolerance`), for the report.
     pub origin: String,
 }
 
+/// What a rule sets the tolerance of: a target named like a class is that class, else a pattern.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
+    /// Every figure of the class that no figure rule matches.
     Class(Class),
+    /// Figures whose key matches, `*` matching any run of characters (dots included).
     Pattern(String),
 }
 
@@ -126,7 +132,9 @@ pub enum Target {
 #[derive(Debug, thiserror::Error)]
 #[error("{origin}: {message}")]
 pub struct ToleranceError {
+    /// The file name or the `--tolerance` flag it came from.
     pub origin: String,
+    /// What is wrong, mostly with what to write instead; the line number when a file is not TOML.
     pub message: String,
 }
 

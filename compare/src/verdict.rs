@@ -28,6 +28,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The word the table, Markdown and JUnit show; regressions and missing figures in capitals.
     pub fn label(self) -> &'static str {
         match self {
             Status::Same => "same",
@@ -44,20 +45,28 @@ impl Status {
 /// One figure of the comparison.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
+    /// The figure's path in the report, or `invariants: NAME` / `thresholds: NAME` for a check.
     pub key: String,
+    /// Its kind (a check counts as failures).
     pub class: Class,
+    /// Which way it should move.
     pub better: Better,
+    /// The base report's value, `None` when only the new one has it (a check: 1 held, 0 broke).
     pub base: Option<f64>,
+    /// The new report's value, `None` when it lacks the figure.
     pub new: Option<f64>,
     /// `new - base`.
     pub change: Option<f64>,
     /// `change / base`, when the base is not 0.
     pub relative: Option<f64>,
+    /// The tolerance the rules give the figure.
     pub tolerance: Tolerance,
+    /// What happened to the figure.
     pub status: Status,
     /// `≥` or `<` when that side's capacity is only a bound.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_bound: Option<&'static str>,
+    /// The same for the new report's value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_bound: Option<&'static str>,
 }
@@ -65,13 +74,20 @@ pub struct Row {
 /// Why two documents cannot be compared.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    /// A document lacks the keys of both kinds of report.
     #[error(
         "the {which} report is neither a run report (crmsim run --json) nor a capacity report (crmsim capacity --json)"
     )]
-    NotAReport { which: &'static str },
+    NotAReport {
+        /// `base` or `new`: which of the two it is.
+        which: &'static str,
+    },
+    /// One is a run report and the other a capacity report.
     #[error("the base is a {base} report and the new one a {new} report: compare like with like")]
     DifferentKinds {
+        /// The base's kind, `run` or `capacity`.
         base: &'static str,
+        /// The new report's kind.
         new: &'static str,
     },
 }
@@ -79,28 +95,40 @@ pub enum CompareError {
 /// Two reports compared.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Comparison {
+    /// `run` or `capacity`: the kind both reports are.
     pub kind: &'static str,
+    /// Which run the base report is.
     pub base: Describe,
+    /// Which run the new report is.
     pub new: Describe,
+    /// The base's figures in report order, then figures only the new report has, then (for run
+    /// reports) the invariants and thresholds that broke or came to hold.
     pub rows: Vec<Row>,
     /// What differs between the two runs' set-up (scenario, deployment, SSL, overrides): the
     /// figures may then differ for that reason, which the reader should know.
     pub notes: Vec<String>,
+    /// Rows that regressed, broken checks included.
     pub regressions: usize,
     /// Figures of the base the new report lacks (counted as regressions unless allowed).
     pub missing: usize,
+    /// Rows that moved the good way by more than their tolerance, or checks that now hold.
     pub improvements: usize,
     /// Whether missing figures fail the comparison.
     pub missing_fails: bool,
+    /// The verdict: no regression, and no missing figure when those fail.
     pub ok: bool,
 }
 
 /// Which run a report is, as the comparison's header shows it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Describe {
+    /// The label the caller gave it (the CLI gives its file path).
     pub name: String,
+    /// The report's `scenario`, if it names one.
     pub scenario: Option<String>,
+    /// The report's `started_at`, as written there.
     pub started_at: Option<String>,
+    /// The report's `crmsim_version`: the crmsim that wrote it.
     pub crmsim_version: Option<String>,
     /// A run report's own verdict.
     pub verdict: Option<String>,

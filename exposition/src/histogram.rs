@@ -18,7 +18,9 @@ pub const BUCKETS_S: [f64; 16] = [
 pub struct Buckets {
     /// `(upper bound in seconds, samples in this bucket)`, the last bound `+Inf`.
     pub buckets: Vec<(f64, u64)>,
+    /// Sum of all samples in seconds, each taken at its bucketed (highest equivalent) value.
     pub sum_s: f64,
+    /// Samples in the histogram, all buckets together.
     pub count: u64,
 }
 

@@ -10,6 +10,8 @@
 //! the sources (in the `crmsim` crate), following the Prometheus exporters' conventions: a
 //! `crmsim_` prefix, base units (seconds), `_total` on counters, labels for what varies.
 
+#![warn(missing_docs)]
+
 mod families;
 mod histogram;
 mod published;

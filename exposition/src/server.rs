@@ -19,11 +19,14 @@ use crate::Registry;
 /// Why the endpoint could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
+    /// The address could not be listened on (a port taken, an address not of this host).
     #[error(
         "--metrics {addr}: cannot listen there: {source}; choose a free port (e.g. --metrics 127.0.0.1:0 for any) or stop what holds it"
     )]
     Bind {
+        /// The address asked for (`--metrics ADDR`).
         addr: SocketAddr,
+        /// What the operating system said.
         source: std::io::Error,
     },
 }

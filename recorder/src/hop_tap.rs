@@ -10,7 +10,9 @@ use transport::{Tap, TappedRequest, TappedResponse};
 /// Whether the tap sits on the receiving (server) or the sending (client) end of the hop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
+    /// On the server that receives the hop's requests; paths are kept as they came.
     Server,
+    /// On the client that sends them; the capture keeps the path of each request's URL.
     Client,
 }
 
@@ -27,6 +29,8 @@ pub struct HopTap {
 }
 
 impl HopTap {
+    /// A tap on `side` of `hop`, writing through `writer` after `redactor`; `dialect` names the
+    /// operations it recognises in the tally.
     pub fn new(
         hop: Hop,
         side: Side,
@@ -45,6 +49,7 @@ impl HopTap {
         }
     }
 
+    /// The hop this tap writes.
     pub fn hop(&self) -> Hop {
         self.hop
     }

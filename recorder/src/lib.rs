@@ -20,6 +20,8 @@
 //! It never decides anything about the traffic: no retries, no rewriting, no answers of its
 //! own but a `502` that names the peer it could not reach.
 
+#![warn(missing_docs)]
+
 pub mod hop_tap;
 pub mod relay;
 pub mod wire_trace;

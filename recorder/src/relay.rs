@@ -19,6 +19,7 @@ use crate::hop_tap::HopTap;
 
 /// How to run one hop.
 pub struct RelaySpec {
+    /// Which hop it is; names the server in logs and the report.
     pub hop: Hop,
     /// Where the sending peer connects.
     pub listen: SocketAddr,
@@ -29,6 +30,7 @@ pub struct RelaySpec {
     /// The client to the receiving peer: its TLS (the certificate it expects from us, the CAs
     /// we trust for it), name resolution, timeouts.
     pub client: ClientOptions,
+    /// Connection limit and timeouts of the listening side.
     pub limits: ServerLimits,
 }
 
@@ -50,8 +52,11 @@ struct RelayState {
 /// What one hop carried.
 #[derive(Debug, Clone, Serialize)]
 pub struct RelayReport {
+    /// Which hop it is.
     pub hop: Hop,
+    /// The address it listened on, as bound (`ip:port`).
     pub listen: String,
+    /// The receiving peer it forwarded to, `scheme://host:port` without a trailing `/`.
     pub upstream: String,
     /// Requests forwarded and answered by the peer (any status).
     pub forwarded: u64,
@@ -66,13 +71,17 @@ pub struct RelayReport {
 /// The relay could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
+    /// The client towards the receiving peer could not be built from its options.
     #[error("{0}")]
     Client(#[from] transport::client::ClientBuildError),
+    /// The listening address could not be bound.
     #[error("{0}")]
     Listen(#[from] std::io::Error),
 }
 
 impl Relay {
+    /// Listens on `spec.listen` and forwards every request to `spec.upstream`, with `tap`
+    /// writing what the listening side carries.
     pub async fn start(spec: RelaySpec, tap: Arc<HopTap>) -> Result<Relay, RelayError> {
         let name = format!("record {}", spec.hop.as_str());
         let client = SoapClient::new(spec.client)?;
@@ -96,10 +105,12 @@ impl Relay {
         })
     }
 
+    /// The address it listens on (the port chosen when `listen` asked for 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.server.local_addr()
     }
 
+    /// What the hop has carried so far, while it keeps running.
     pub fn report(&self) -> RelayReport {
         RelayReport {
             hop: self.hop,

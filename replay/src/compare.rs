@@ -8,8 +8,11 @@ use learn::tree::{Elem, parse};
 /// One difference, at a path like `Envelope/Body/CallNotice/call/@state`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Difference {
+    /// Where the messages differ: elements by local name, `@name` for an attribute.
     pub path: String,
+    /// What the recording has there: a quoted value, `<element>`, `nothing`, `no such attribute`…
     pub recorded: String,
+    /// What the live message has there, in the same words.
     pub live: String,
 }
 

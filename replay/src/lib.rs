@@ -14,6 +14,8 @@
 //! - [`player`]: the script played over the network;
 //! - [`outcome`]: what the replay found, as text, JSON and JUnit.
 
+#![warn(missing_docs)]
+
 pub mod compare;
 pub mod outcome;
 pub mod player;

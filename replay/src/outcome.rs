@@ -9,37 +9,54 @@ use serde::Serialize;
 
 use crate::compare::Difference;
 
+/// What was wrong with one step.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Problem {
     /// The answer or event differs from the recording.
-    Different { differences: Vec<Difference> },
+    Different {
+        /// Every difference found, each with its path.
+        differences: Vec<Difference>,
+    },
     /// The recorded event did not come within the wait.
-    Missing { waited_s: f64 },
+    Missing {
+        /// The wait, in seconds: the replay's event timeout.
+        waited_s: f64,
+    },
     /// The request got no answer.
-    Failed { error: String },
+    Failed {
+        /// Why: no connection, a TLS failure, a timeout, a broken exchange or an HTTP status that
+        /// is no SOAP answer.
+        error: String,
+    },
 }
 
+/// One judged step that did not go as recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     /// Where the recorded message is (`file:line`).
     pub place: String,
     /// `call.answer` (its answer) or `event.callChanged`.
     pub what: String,
+    /// What went wrong.
     #[serde(flatten)]
     pub problem: Problem,
 }
 
+/// How one agent's track went: one JUnit test case.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TrackOutcome {
     /// The agent's user (`system` for requests without one).
     pub agent: String,
+    /// Requests sent, judged or not.
     pub requests: usize,
+    /// Recorded events waited for, judged or not.
     pub events: usize,
     /// How long the agent's steps took to play, pacing included (JUnit's test case time).
     pub duration_s: f64,
     /// Steps that matched the recording.
     pub same: usize,
+    /// Judged steps that differed, never came or got no answer.
     pub findings: Vec<Finding>,
     /// Live events with no recorded counterpart: `operation (call id)`.
     pub extra_events: Vec<String>,
@@ -53,24 +70,31 @@ pub struct TrackOutcome {
     pub unjudged: usize,
 }
 
+/// What the whole replay found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Outcome {
+    /// The connector URL as given (`--against`).
     pub against: String,
+    /// One per agent whose task finished, in agent order (`system` first).
     pub tracks: Vec<TrackOutcome>,
     /// Recorded messages the dialect could not read (not played).
     pub unreadable: Vec<String>,
+    /// How long the whole replay took, in seconds.
     pub duration_s: f64,
 }
 
 impl Outcome {
+    /// Whether no judged step had a finding: the replay's pass (exit code 0).
     pub fn same(&self) -> bool {
         self.tracks.iter().all(|t| t.findings.is_empty())
     }
 
+    /// How many findings all agents have together.
     pub fn findings(&self) -> usize {
         self.tracks.iter().map(|t| t.findings.len()).sum()
     }
 
+    /// The text for the terminal: a summary line, the diverged agents, then every finding.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let steps: usize = self.tracks.iter().map(|t| t.requests + t.events).sum();

@@ -22,14 +22,17 @@ use crate::script::{Script, Step, Track};
 pub struct PlayOptions {
     /// The connector's ICI endpoint URL (the dialect's path when it has none).
     pub against: String,
+    /// The dialect the capture speaks: reads its messages and the live ones, paths and headers.
     pub dialect: Arc<Dialect>,
     /// The CRM's certificate towards the connector; `None`: plain HTTP.
     pub client_tls: Option<ClientTls>,
     /// The sink's TLS (the CRM's certificate, trusting the connector's CA).
     pub sink_tls: Option<Arc<rustls::ServerConfig>>,
+    /// Where the replay's event sink listens (port 0: any free one).
     pub sink_listen: SocketAddr,
     /// The sink URL given to the connector; `{port}` becomes the bound port.
     pub sink_url: String,
+    /// Host names dialled at these addresses while TLS still verifies the name (`--resolve`).
     pub resolve: Vec<(String, SocketAddr)>,
     /// 2.0 plays twice as fast as recorded.
     pub speed: f64,
@@ -121,8 +124,10 @@ async fn receive(State(sink): State<Arc<Sink>>, _headers: HeaderMap, body: Bytes
 /// The replay could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum PlayError {
+    /// The client towards the connector could not be built (its TLS or resolve settings).
     #[error("{0}")]
     Client(#[from] transport::client::ClientBuildError),
+    /// The event sink could not listen on its address.
     #[error("the event sink: {0}")]
     Sink(#[from] std::io::Error),
 }

@@ -13,23 +13,36 @@ use ici::{Dialect, Expect, Message, Request};
 pub enum Step {
     /// Send this request; the connector answered `answer` (a body) in the recording.
     Request {
+        /// Where the request is in the capture (`file:line`), for findings.
         place: String,
+        /// Its operation, which picks the content type, SOAPAction and reply to decode.
         op: ici::Operation,
+        /// The request as the dialect read it; its user goes into the dialect's user header, if it
+        /// has one.
         request: Request,
+        /// The recorded body, sent again with the live ids, the replay's sink URL and the password
+        /// put in.
         body: String,
+        /// The recorded HTTP headers, names in lower case.
         headers: Vec<(String, String)>,
+        /// The recorded answer's body; `None` when the recording has no answer or an error.
         answer: Option<String>,
     },
     /// The connector sent this event.
     Event {
+        /// Where the event is in the capture (`file:line`), for findings.
         place: String,
+        /// Its operation: a live event must be of the same one to answer it.
         op: ici::Operation,
+        /// The event as the dialect read it: its call and session ids are mapped to the live ones.
         event: Box<ici::Event>,
+        /// The recorded body, compared with the live event's.
         body: String,
     },
 }
 
 impl Step {
+    /// Where the step is in the capture (`file:line`).
     pub fn place(&self) -> &str {
         match self {
             Step::Request { place, .. } | Step::Event { place, .. } => place,
@@ -40,12 +53,14 @@ impl Step {
 /// One agent's steps, each with its gap (seconds) to the one before.
 #[derive(Debug, Clone, Default)]
 pub struct Track {
+    /// The steps in recorded order, each with its gap in seconds (0 for the first).
     pub steps: Vec<(f64, Step)>,
 }
 
 /// The whole capture, by agent (`""` for the system track).
 #[derive(Debug, Clone, Default)]
 pub struct Script {
+    /// One track per agent user, played concurrently; `""` holds requests without an agent.
     pub tracks: BTreeMap<String, Track>,
     /// Sink URLs the recorded CRM subscribed with: replaced by the replay's own.
     pub sink_urls: Vec<String>,
@@ -54,10 +69,12 @@ pub struct Script {
 }
 
 impl Script {
+    /// How many requests the tracks hold, all agents together.
     pub fn requests(&self) -> usize {
         self.count(|s| matches!(s, Step::Request { .. }))
     }
 
+    /// How many recorded events the tracks hold, all agents together.
     pub fn events(&self) -> usize {
         self.count(|s| matches!(s, Step::Event { .. }))
     }

@@ -29,8 +29,11 @@ pub enum ArrivalProcess {
     Constant,
 }
 
+/// The connector's own call generator: how it spaces calls and whether it needs agents. The rate is
+/// set while running ([`crate::Connector::set_call_rate`]).
 #[derive(Debug, Clone)]
 pub struct ArrivalConfig {
+    /// How the gaps between arrivals are drawn.
     pub process: ArrivalProcess,
     /// Offer calls only while at least one agent is logged on here. With sides A and B, the
     /// contact center routes calls to agents whose desktop is connected; a side without agents
@@ -38,6 +41,7 @@ pub struct ArrivalConfig {
     pub only_with_agents: bool,
     /// An arrival offered later than this after its intended time counts as late.
     pub late_tolerance: Duration,
+    /// Seed of the gaps' random draws, so that a run's schedule can be repeated.
     pub seed: u64,
 }
 
@@ -60,6 +64,7 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// A schedule of `process`, its random draws seeded with `seed`.
     pub fn new(process: ArrivalProcess, seed: u64) -> Schedule {
         Schedule {
             process,

@@ -36,6 +36,7 @@ pub struct EventDelivery {
     pub proxy_route: Option<SocketAddr>,
     /// Extra attempts after a failed delivery before the event is given up and counted failed.
     pub retries: u32,
+    /// Wait before a retry, times the attempt number (1×, 2×, 3×…).
     pub retry_backoff: Duration,
     /// Lanes (connections) per CRM; each agent's events use one of them, in order.
     pub lanes: usize,
@@ -73,6 +74,8 @@ pub struct Senders {
 }
 
 impl StreamOutlet {
+    /// An outlet with no lanes yet: a sink's lanes start with its first event. `cancel` stops them
+    /// all, with whatever they still hold.
     pub fn new(
         delivery: EventDelivery,
         dialect: Arc<ici::Dialect>,
@@ -96,6 +99,7 @@ impl StreamOutlet {
         }
     }
 
+    /// What the lanes share, kept by the connector to read the event clients' link statistics.
     pub fn senders(&self) -> Arc<Senders> {
         self.shared.clone()
     }

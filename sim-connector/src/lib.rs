@@ -14,6 +14,8 @@
 //!
 //! [`Connector`] ties them together and is what the harness and `crmsim serve connector` run.
 
+#![warn(missing_docs)]
+
 pub mod acd;
 pub mod arrivals;
 mod clock;
@@ -41,13 +43,17 @@ use transport::{Gate, HttpServer, LinkSnapshot, ServerOptions};
 pub struct ConnectorConfig {
     /// `connector`, `connector-a`, `connector-b`: names logs, errors and ids.
     pub name: String,
+    /// Address the ICI endpoint binds in [`Connector::start`]; [`Connector::start_on`] ignores it.
     pub listen: SocketAddr,
     /// Path of the ICI endpoint (usually the dialect's [`ici::Dialect::connector_path`]).
     pub path: String,
     /// `Some` when `TpiDllParameter` says SSL: the server side of the connector's certificate.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How events reach the CRMs' sinks: client, static proxy route, retries, lanes.
     pub events: EventDelivery,
+    /// The contact center's rules.
     pub acd: AcdConfig,
+    /// The connector's own call generator (idle until [`Connector::set_call_rate`]).
     pub arrivals: ArrivalConfig,
     /// The wire dialect the connector speaks, on its endpoint and to the CRMs' sinks.
     pub dialect: Arc<ici::Dialect>,
@@ -62,12 +68,16 @@ pub struct ConnectorConfig {
 /// The connector could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The ACD configuration is unusable.
     #[error("{name}: {source}")]
     Config {
+        /// The connector's name.
         name: String,
+        /// What is wrong with the configuration.
         #[source]
         source: AcdConfigError,
     },
+    /// The listen address could not be bound, or the endpoint not started on it.
     #[error("{0}")]
     Listen(#[from] std::io::Error),
 }
@@ -151,6 +161,7 @@ pub struct Connector {
 /// What a killed connector took with it, so that the run accounts for it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Killed {
+    /// Why it was killed (`connector-a killed`); also the drop reason of its calls.
     pub reason: String,
     /// Calls active at the kill, ended as dropped with `reason`.
     pub dropped_calls: Vec<String>,
@@ -161,18 +172,27 @@ pub struct Killed {
 /// Everything the connector counted, for the report.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConnectorReport {
+    /// The connector's name (`connector-a`).
     pub name: String,
+    /// The contact center at report time: counters, agents, queue, calls not yet ended.
     pub acd: AcdSnapshot,
+    /// Events acknowledged, failed, retried and refused.
     pub events: EventCounts,
     /// Set when the connector was killed: what died with it.
     pub killed: Option<Killed>,
+    /// Calls the connector's own generator offered more than `late_tolerance` after their intended
+    /// time (it fell behind); calls handed in through a [`CallDesk`] are not judged.
     pub late_arrivals: u64,
     /// Incoming request connections (this connector as TLS server).
     pub requests_link: LinkSnapshot,
     /// Outgoing event connections (this connector as TLS client).
     pub events_link: LinkSnapshot,
+    /// Latency percentiles in ms by key: `server.<operation>` (decoding and handling a request),
+    /// `event.<name>` (state change to the CRM's acknowledgement), `arrival.lateness`.
     #[serde(rename = "latency_ms")]
     pub latency: std::collections::BTreeMap<String, LatencySummary>,
+    /// Errors by kind (`event.refused`, `event.delivery.<kind>`, `request.refused`…): count and
+    /// first message.
     pub errors: Vec<ErrorEntry>,
 }
 
@@ -273,10 +293,12 @@ impl Connector {
         })
     }
 
+    /// The connector's name (`connector`, `connector-a`).
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The address the ICI endpoint listens on (with the real port when port 0 was asked).
     pub fn local_addr(&self) -> SocketAddr {
         self.server.local_addr()
     }
@@ -293,6 +315,7 @@ impl Connector {
         self.rate.send_replace(per_second.max(0.0));
     }
 
+    /// What the connector measures, shared with its tasks and read live by the harness.
     pub fn metrics(&self) -> &Arc<ConnectorMetrics> {
         &self.shared.metrics
     }
@@ -312,6 +335,8 @@ impl Connector {
         lock(&self.shared.acd).snapshot()
     }
 
+    /// Everything counted so far, with `killed` unset; [`Connector::shutdown`], [`Connector::stop`]
+    /// and [`Connector::kill`] return the final one.
     pub fn report(&self) -> ConnectorReport {
         let metrics = &self.shared.metrics;
         ConnectorReport {

@@ -12,7 +12,10 @@ pub struct ConnectorMetrics {
     /// `event.<name>`: state change → the CRM's acknowledgement. `arrival.lateness`: how late the
     /// generator offered calls against their schedule.
     pub latency: LatencyBook,
+    /// Counts per second (`calls.offered` at their intended time, `events` acknowledged) and event
+    /// latencies, for the run's plots.
     pub timeline: Timeline,
+    /// Errors by kind (event delivery, requests refused), each with a count and its first message.
     pub errors: ErrorLog,
     /// Events by operation ([`Operation::index`]) and outcome: acknowledged (`ok`), refused
     /// (`fault`), given up (`error`); for live metrics.
@@ -55,6 +58,7 @@ impl EventCounts {
 }
 
 impl ConnectorMetrics {
+    /// Empty metrics; the timeline's seconds count from `start`.
     pub fn new(start: Instant) -> ConnectorMetrics {
         ConnectorMetrics {
             latency: LatencyBook::default(),
@@ -88,6 +92,7 @@ impl ConnectorMetrics {
         self.late_arrivals.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Event delivery counts so far.
     pub fn events(&self) -> EventCounts {
         EventCounts {
             delivered: self.events_delivered.load(Ordering::Relaxed),

@@ -22,11 +22,13 @@ use crate::metrics::CrmMetrics;
 /// What the harness asks of all agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Directive {
+    /// What the agents do now: wait, work, log off or stop.
     pub phase: Phase,
     /// Bumped to make every agent log on again (the watchdog saw the CMS connection come back).
     pub relogon_epoch: u64,
 }
 
+/// The stage of the run the harness has put the agents in; each agent reacts when it changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Wait: not logged on yet.
@@ -100,6 +102,7 @@ pub(crate) struct Agent {
 /// carried (a talk time set in the scenario reads back here, in process and as processes);
 /// they are not ICI messages, so request and event percentiles leave them out.
 pub const TALK_KEY: &str = "agent.talk";
+/// Latency-book key of wrap-ups: from wrap-up mode to the next ready or not-ready mode.
 pub const WRAP_UP_KEY: &str = "agent.wrap_up";
 /// What the keys of the agents' work start with.
 pub const WORK_PREFIX: &str = "agent.";

@@ -19,7 +19,9 @@ pub struct Availability {
 /// One span of trouble.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Span {
+    /// When the trouble began, in ms since the Unix epoch.
     pub from_unix_ms: u64,
+    /// When it ended, in ms since the Unix epoch; `None` if it lasted until the report.
     pub to_unix_ms: Option<u64>,
 }
 
@@ -31,6 +33,7 @@ pub struct WallClock {
 }
 
 impl WallClock {
+    /// Reads both clocks now; later instants are mapped from this pair.
     pub fn now() -> WallClock {
         WallClock {
             instant: Instant::now(),
@@ -40,6 +43,7 @@ impl WallClock {
         }
     }
 
+    /// `at` in ms since the Unix epoch, by its distance from the pair read at start.
     pub fn unix_ms(&self, at: Instant) -> u64 {
         let unix = if at >= self.instant {
             self.unix + (at - self.instant)

@@ -24,6 +24,7 @@ const REMEMBER_ENDED: Duration = Duration::from_secs(300);
 /// And at most this many, whatever the call rate.
 const RECENTLY_ENDED: usize = 65_536;
 
+/// The calls one CRM heard of in `callChanged` events: open ones by id, ended ones counted.
 #[derive(Debug, Default)]
 pub struct CallBook {
     inner: Mutex<Inner>,
@@ -44,7 +45,10 @@ struct Inner {
     Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 pub struct CallBookSummary {
+    /// Distinct calls heard of; a call reopened while its end is still remembered counts once.
     pub seen: u64,
+    /// Calls that ended (disconnected or transferred, or closed as lost with their side); a
+    /// reopened call no longer counts until it ends again.
     pub terminal: u64,
     /// Calls whose last known state is not terminal, sorted; empty after a clean drain.
     pub open: Vec<String>,
@@ -99,6 +103,7 @@ impl CallBook {
         }
     }
 
+    /// The counts now, with the ids of the calls still open.
     pub fn summary(&self) -> CallBookSummary {
         let inner = lock(&self.inner);
         let mut open: Vec<String> = inner.open.keys().cloned().collect();

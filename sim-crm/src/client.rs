@@ -29,6 +29,8 @@ impl RequestError {
     }
 }
 
+/// Sends the agents' and the heartbeat's ICI requests to the connector URL in the CRM's dialect,
+/// and counts each one in the CRM's metrics.
 pub struct IciClient {
     soap: SoapClient,
     url: String,
@@ -38,6 +40,8 @@ pub struct IciClient {
 }
 
 impl IciClient {
+    /// A client for the connector at `url`. `user_header`, when set, names the HTTP header that
+    /// carries each request's user (SAP Note 1640673).
     pub fn new(
         soap: SoapClient,
         url: String,
@@ -54,10 +58,12 @@ impl IciClient {
         }
     }
 
+    /// The connector URL requests go to (from the CMS profile's RFC destination).
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    /// The SOAP client underneath, for its connection and handshake counts.
     pub fn soap(&self) -> &SoapClient {
         &self.soap
     }

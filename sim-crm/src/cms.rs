@@ -17,6 +17,7 @@ pub struct RfcDestination {
     pub name: String,
     /// Target host as SAP dials it, e.g. `connector.example.com` or the proxy's name.
     pub host: String,
+    /// Target TCP port (SM59 "Service No.").
     pub port: u16,
     /// Path prefix, e.g. `/ici`.
     pub path: String,
@@ -35,23 +36,31 @@ pub struct CmsProfile {
     pub system_id: String,
     /// The communication server's own SSL setting, which must match the destination's.
     pub server_ssl: bool,
+    /// The RFC destination the CMS connection points at.
     pub destination: RfcDestination,
 }
 
 /// The chain is inconsistent; says where and how to fix it, in SAP's terms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CmsError {
+    /// The communication server's SSL setting differs from the destination's SSL flag.
     #[error(
         "CMS profile {profile}: the communication server (CRMM_BCB_ADM) has SSL {server} but RFC destination {destination} (SM59) has SSL {dest}; both must be on for HTTPS"
     )]
     SslMismatch {
+        /// The CMS profile's name.
         profile: String,
+        /// The RFC destination's name.
         destination: String,
+        /// The communication server's SSL setting (CRMM_BCB_ADM).
         server: OnOff,
+        /// The RFC destination's "SSL: Active" flag (SM59).
         dest: OnOff,
     },
+    /// The destination's host is empty or blank; holds the destination's name.
     #[error("RFC destination {0}: host is empty (SM59 → Technical Settings → Target Host)")]
     NoHost(String),
+    /// The destination's path prefix does not start with `/`; holds the destination's name.
     #[error("RFC destination {0}: path must start with '/' (SM59 → Path Prefix)")]
     BadPath(String),
 }

@@ -30,7 +30,9 @@ pub struct CrmConfig {
     pub client: ClientOptions,
     /// SAP Note 1640673: put the agent's user into this HTTP header, for load balancers.
     pub user_header: Option<String>,
+    /// How many agents there are and how they work.
     pub agents: AgentsConfig,
+    /// Heartbeat and watchdog, which notice a lost connector and make agents log on again.
     pub heartbeat: HeartbeatConfig,
     /// The wire dialect the CRM speaks, to the connector and on its event sink.
     pub dialect: Arc<ici::Dialect>,
@@ -45,12 +47,15 @@ pub struct CrmConfig {
 /// The agents of one CRM.
 #[derive(Debug, Clone)]
 pub struct AgentsConfig {
+    /// Agents (SAP users) the CRM runs.
     pub count: usize,
     /// SAP user names are `<prefix><n>`, n from 1, five digits.
     pub user_prefix: String,
     /// First agent id (login string), first device (extension).
     pub first_agent_id: u32,
+    /// Device (extension) of the first agent; agent `i` (from 0) gets `first_device + i`.
     pub first_device: u32,
+    /// Password written into the login strings (login types 0, 1 and 5).
     pub password: String,
     /// `AgentLoginType` the login strings are written for (0, 1, 2 or 5).
     pub login_type: u8,
@@ -64,11 +69,13 @@ pub struct AgentsConfig {
     pub not_ready_ratio: f64,
     /// Reason codes drawn for not ready (each above 999).
     pub not_ready_reasons: Vec<ReasonCode>,
+    /// Time an agent stays not ready (chosen, or set by the connector) before going ready.
     pub not_ready_time: DurationDist,
     /// Chance, after wrap-up, to place an outbound call instead.
     pub outbound_ratio: f64,
     /// Wait between failed logon attempts.
     pub relogon_backoff: Duration,
+    /// Seed of the agents' random draws (each agent its own stream from it), so runs repeat.
     pub seed: u64,
 }
 

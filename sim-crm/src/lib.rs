@@ -8,12 +8,15 @@
 //!
 //! - [`cms`]: CMS profile and RFC destination;
 //! - [`config`]: agents, heartbeat, client;
-//! - `agent`: one agent's state machine;
-//! - [`client`]: requests, timed from their intended start;
+//! - [`agent`]: one agent's state machine;
+//! - `client`: requests, timed from their intended start;
 //! - `receiver`: the event sink, with order checks;
 //! - `heartbeat`: heartbeat and watchdog, which drive re-logon after a failover;
 //! - [`calls`]: every call heard of, to prove each one ended;
+//! - [`availability`]: when the CRM could reach its connector and had every agent on, by wall clock;
 //! - [`metrics`]: what the CRM measured.
+
+#![warn(missing_docs)]
 
 pub mod agent;
 pub mod availability;
@@ -49,20 +52,28 @@ pub enum LogonPlan {
     /// All at once: the login storm of a shift start or a failover.
     Storm,
     /// Evenly spread at this many agents per second.
-    Ramp { per_second: f64 },
+    Ramp {
+        /// Agents starting their logon per second; 0 or less means all at once.
+        per_second: f64,
+    },
 }
 
 /// The CRM could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The CMS profile and RFC destination give no usable connector URL.
     #[error("{name}: {source}")]
     Cms {
+        /// The CRM's name.
         name: String,
+        /// What is wrong with the chain.
         #[source]
         source: CmsError,
     },
+    /// The ICI client could not be built from the client options.
     #[error("{0}")]
     Client(#[from] transport::client::ClientBuildError),
+    /// The event receiver could not listen on its address (or read back the bound address).
     #[error("{0}")]
     Listen(#[from] std::io::Error),
 }
@@ -86,18 +97,28 @@ pub struct Crm {
 /// Everything the CRM counted, for the report.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct CrmReport {
+    /// The CRM's name (`crm`, `crm-2`).
     pub name: String,
+    /// Agents configured.
     pub agents: usize,
+    /// Agents logged on when the report was taken.
     pub logged_on: u64,
+    /// Requests, events and agent actions counted over the run.
     pub counts: CrmCounts,
+    /// Requests sent and not yet answered or failed when the report was taken.
     pub in_flight: i64,
+    /// The calls heard of in events, and those still open.
     pub calls: CallBookSummary,
     /// The CRM as TLS client (requests).
     pub requests_link: LinkSnapshot,
     /// The CRM as TLS server (events).
     pub events_link: LinkSnapshot,
+    /// Percentiles in ms by key: requests by operation, timed from their intended start, and the
+    /// agents' talk and wrap-up times (`agent.*`).
     #[serde(rename = "latency_ms")]
     pub latency: BTreeMap<String, LatencySummary>,
+    /// Errors by kind (`fault.*`, `request.*`, `event.*`, `dialect.mismatch`), each with its
+    /// count and first message.
     pub errors: Vec<ErrorEntry>,
     /// When the connector was out of reach and agents were missing, in wall-clock time.
     pub availability: availability::Availability,
@@ -245,6 +266,7 @@ impl Crm {
         })
     }
 
+    /// The CRM's name (`crm`, `crm-2`).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -254,6 +276,7 @@ impl Crm {
         self.agents
     }
 
+    /// The address the event receiver listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.server.local_addr()
     }
@@ -263,15 +286,16 @@ impl Crm {
         &self.sink_url
     }
 
+    /// What the CRM measures, live.
     pub fn metrics(&self) -> &Arc<CrmMetrics> {
         &self.metrics
     }
 
+    /// The pause switch of the event receiver, for pause and resume faults.
     pub fn gate(&self) -> &Gate {
         &self.gate
     }
 
-    /// Agents log on (as the logon plan says) and work.
     /// See [`IciClient::probe_dialect`]; a mismatch is also recorded in the CRM's errors.
     pub async fn probe_dialect(&self) -> Result<(), String> {
         let result = self.client.probe_dialect().await;
@@ -281,6 +305,7 @@ impl Crm {
         result
     }
 
+    /// Agents log on (as the logon plan says) and work.
     pub fn start_work(&self) {
         self.control.send_modify(|d| d.phase = Phase::Work);
     }
@@ -307,6 +332,7 @@ impl Crm {
         true
     }
 
+    /// Everything counted so far; the CRM keeps running.
     pub fn report(&self) -> CrmReport {
         CrmReport {
             name: self.name.clone(),

@@ -16,6 +16,7 @@ macro_rules! counters {
         pub struct CrmCounts { $($(#[$doc])* pub $name: u64,)* }
 
         impl CrmCounters {
+            /// The counters now.
             pub fn snapshot(&self) -> CrmCounts {
                 CrmCounts { $($name: self.$name.load(Ordering::Relaxed),)* }
             }
@@ -60,12 +61,16 @@ counters! {
     outbound,
 }
 
+/// Everything one CRM measures, shared by its agents, ICI client, event receiver and heartbeat.
 #[derive(Debug)]
 pub struct CrmMetrics {
     /// Request latency by operation key, from the intended start; `event.*` from event receipt.
     pub latency: LatencyBook,
+    /// Per-second request and event counts, request latency and watchdog marks, for plots.
     pub timeline: Timeline,
+    /// Faults, failed requests, refused, missing or out-of-order events, dialect mismatches.
     pub errors: ErrorLog,
+    /// Requests, events and agent actions counted.
     pub counters: CrmCounters,
     /// Requests by operation ([`ici::Operation::index`]) and outcome, for live metrics.
     pub outcomes: OutcomeTally,
@@ -82,6 +87,7 @@ pub struct CrmMetrics {
 }
 
 impl CrmMetrics {
+    /// Empty metrics for a CRM of `agents` agents; `start` is the timeline's zero.
     pub fn new(start: Instant, agents: u64) -> CrmMetrics {
         CrmMetrics {
             latency: LatencyBook::default(),

@@ -14,10 +14,27 @@ use rand_distr::{Distribution, Exp, Normal};
 /// A distribution of durations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DurationDist {
+    /// Always the same duration (`"8s"`).
     Constant(Duration),
-    Exponential { mean: Duration },
-    Uniform { low: Duration, high: Duration },
-    Normal { mean: Duration, std_dev: Duration },
+    /// Exponential (`"exp(8s)"`): mostly short, now and then much longer.
+    Exponential {
+        /// The mean; zero draws zero.
+        mean: Duration,
+    },
+    /// Uniform between two bounds (`"uniform(5s, 10s)"`).
+    Uniform {
+        /// The lowest duration drawn.
+        low: Duration,
+        /// The upper bound, itself never drawn (unless equal to `low`).
+        high: Duration,
+    },
+    /// Normal (`"normal(8s, 2s)"`); a negative draw becomes zero.
+    Normal {
+        /// The mean.
+        mean: Duration,
+        /// The standard deviation.
+        std_dev: Duration,
+    },
 }
 
 /// The text could not be read as a distribution.

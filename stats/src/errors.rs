@@ -9,6 +9,8 @@ use std::sync::Mutex;
 
 use crate::latency::lock;
 
+/// A run's errors by kind, each with its count and first message; shared by every task that
+/// records one.
 #[derive(Debug, Default)]
 pub struct ErrorLog {
     entries: Mutex<BTreeMap<String, ErrorEntry>>,
@@ -19,8 +21,11 @@ pub struct ErrorLog {
     Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 pub struct ErrorEntry {
+    /// The stable key errors are grouped under (`request.bad-answer`, `dialect.mismatch`).
     pub kind: String,
+    /// How many errors of this kind were recorded.
     pub count: u64,
+    /// The first message of this kind, verbatim; later ones are only counted.
     pub first: String,
 }
 
@@ -45,10 +50,12 @@ impl ErrorLog {
         }
     }
 
+    /// Every kind recorded so far, in key order.
     pub fn entries(&self) -> Vec<ErrorEntry> {
         lock(&self.entries).values().cloned().collect()
     }
 
+    /// Errors recorded so far, all kinds together.
     pub fn total(&self) -> u64 {
         lock(&self.entries).values().map(|e| e.count).sum()
     }

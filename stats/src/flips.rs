@@ -24,6 +24,7 @@ struct Inner {
 }
 
 impl Flips {
+    /// A condition that starts as `initial`, with no change recorded yet.
     pub fn new(initial: bool) -> Flips {
         Flips {
             inner: Mutex::new(Inner {
@@ -48,6 +49,7 @@ impl Flips {
         }
     }
 
+    /// The condition's value as last set.
     pub fn current(&self) -> bool {
         lock(&self.inner).current
     }
@@ -66,6 +68,7 @@ impl Flips {
             .map(|(at, _)| *at)
     }
 
+    /// Whether changes were dropped because 100,000 were already kept.
     pub fn truncated(&self) -> bool {
         lock(&self.inner).truncated
     }
@@ -101,6 +104,7 @@ pub struct Moments {
 }
 
 impl Moments {
+    /// Notes one occurrence at `at`; past 100,000 kept, further ones are dropped.
     pub fn record(&self, at: Instant) {
         let mut inner = lock(&self.inner);
         if inner.0.len() < MAX_FLIPS {

@@ -35,14 +35,23 @@ struct Inner {
     Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 pub struct LatencySummary {
+    /// Latencies recorded.
     pub count: u64,
+    /// The shortest, ms (0 when none was recorded).
     pub min: f64,
+    /// The median, ms.
     pub p50: f64,
+    /// The 90th percentile, ms.
     pub p90: f64,
+    /// The 95th percentile, ms.
     pub p95: f64,
+    /// The 99th percentile, ms.
     pub p99: f64,
+    /// The 99.9th percentile, ms.
     pub p999: f64,
+    /// The longest, ms.
     pub max: f64,
+    /// The arithmetic mean, ms.
     pub mean: f64,
 }
 

@@ -10,6 +10,8 @@
 //!
 //! Recording is cheap and thread-safe; reading makes copies (summaries, snapshots).
 
+#![warn(missing_docs)]
+
 pub mod dist;
 pub mod errors;
 pub mod flips;

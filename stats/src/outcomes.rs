@@ -16,6 +16,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in the order of [`OutcomeTally::row`]'s counts.
     pub const ALL: [Outcome; 3] = [Outcome::Ok, Outcome::Fault, Outcome::Error];
 
     /// The label value (`ok`, `fault`, `error`).
@@ -43,6 +44,7 @@ pub struct OutcomeTally {
 }
 
 impl OutcomeTally {
+    /// A table of `rows` rows (one per operation), every count zero.
     pub fn new(rows: usize) -> OutcomeTally {
         OutcomeTally {
             cells: (0..rows * Outcome::ALL.len())

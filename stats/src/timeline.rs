@@ -52,6 +52,7 @@ pub struct Marker {
     /// Seconds since the timeline started.
     #[serde(rename = "at_s")]
     pub at: f64,
+    /// What happened, in words (a phase such as `steady`, a fault such as `kill connector-a`).
     pub label: String,
 }
 
@@ -204,12 +205,16 @@ pub struct SecondSnapshot {
     /// The bucket's length in seconds (1 unless a long run merged buckets).
     #[serde(rename = "width_s")]
     pub seconds: u64,
+    /// Counts added during the bucket, by name (`requests`, `events`, `calls.offered`).
     pub counters: BTreeMap<String, u64>,
+    /// Percentiles of the latencies that ended during the bucket, by category (`request`,
+    /// `event`), in ms.
     #[serde(rename = "latency_ms")]
     pub latency: BTreeMap<String, LatencySummary>,
 }
 
 impl Timeline {
+    /// An empty timeline whose second 0 begins at `start`.
     pub fn new(start: Instant) -> Timeline {
         Timeline {
             start,
@@ -221,6 +226,7 @@ impl Timeline {
         }
     }
 
+    /// The moment second 0 begins.
     pub fn start(&self) -> Instant {
         self.start
     }

@@ -45,6 +45,7 @@ pub enum ConnectionMode {
 }
 
 impl ConnectionMode {
+    /// The mode as scenario files spell it: `keep-alive`, `resume` or `full`.
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionMode::KeepAlive => "keep-alive",
@@ -58,7 +59,11 @@ impl ConnectionMode {
 /// the server's certificate, which the client wraps to count full handshakes.
 #[derive(Clone)]
 pub struct ClientTls {
+    /// Our certificate and key (none for an anonymous client), TLS versions and session cache;
+    /// the client turns resumption off itself for [`ConnectionMode::NewConnectionFull`].
     pub config: rustls::ClientConfig,
+    /// Checks the server's certificate against the trusted CAs; installed into `config` wrapped
+    /// in a counter, since rustls verifies only on full handshakes.
     pub verifier: Arc<dyn ServerCertVerifier>,
 }
 
@@ -67,8 +72,11 @@ pub struct ClientTls {
 pub struct ClientOptions {
     /// Name used in error messages (`crm → connector`).
     pub name: String,
+    /// `Some` for HTTPS with these settings; `None` for plain HTTP.
     pub tls: Option<ClientTls>,
+    /// Whether connections are kept alive or opened per message, with or without resumption.
     pub mode: ConnectionMode,
+    /// Longest wait for a new connection, TCP connect and TLS handshake together.
     pub connect_timeout: Duration,
     /// Whole-request timeout: a black-holed peer turns into a timeout, not a hang.
     pub request_timeout: Duration,
@@ -84,6 +92,8 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
+    /// Options with the defaults: 5 s to connect, 15 s per request, at most 64 connections, no
+    /// address overrides and no tap.
     pub fn new(name: impl Into<String>, tls: Option<ClientTls>, mode: ConnectionMode) -> Self {
         ClientOptions {
             name: name.into(),
@@ -122,8 +132,11 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// A forwarded request's answer, whatever its status.
 #[derive(Debug, Clone)]
 pub struct Forwarded {
+    /// The HTTP status code.
     pub status: u16,
+    /// The answer's headers, as received.
     pub headers: http::HeaderMap,
+    /// The answer's whole body.
     pub body: Bytes,
 }
 
@@ -150,35 +163,60 @@ fn tap_failure(
 /// A sent message did not get an HTTP answer we can read.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
+    /// No connection could be opened (refused, unreachable, name not resolved) and no TLS
+    /// reason was found for it.
     #[error("{client}: cannot connect to {url}: {cause}")]
     Connect {
+        /// The client's name ([`ClientOptions::name`]).
         client: String,
+        /// The URL the message was sent to.
         url: String,
+        /// The error's whole cause chain, in one line.
         cause: String,
     },
+    /// The TLS handshake failed; the reason comes from the error chain or a probe handshake.
     #[error("{client}: TLS with {url} failed: {failure}. Hint: {}", failure.hint())]
     Tls {
+        /// The client's name ([`ClientOptions::name`]).
         client: String,
+        /// The URL the message was sent to.
         url: String,
+        /// What went wrong in the handshake.
         failure: TlsFailure,
     },
+    /// The request, or the connection for it, timed out.
     #[error("{client}: no answer from {url} within {after:?}")]
     Timeout {
+        /// The client's name ([`ClientOptions::name`]).
         client: String,
+        /// The URL the message was sent to.
         url: String,
+        /// The client's whole-request timeout ([`ClientOptions::request_timeout`]), even when
+        /// it was the connect timeout that ran out.
         after: Duration,
     },
+    /// The peer answered with a status that is no SOAP answer: not 200, not 500, not 400
+    /// with a SOAP body. Only [`SoapClient::post`] returns it.
     #[error("{client}: {url} answered HTTP {status}: {body}")]
     Status {
+        /// The client's name ([`ClientOptions::name`]).
         client: String,
+        /// The URL the message was sent to.
         url: String,
+        /// The HTTP status code received.
         status: u16,
+        /// The start of the answer's body (first 300 characters, trimmed), to show the reason.
         body: String,
     },
+    /// The exchange failed some other way, e.g. the connection broke before the whole answer
+    /// came, and no TLS reason was found for it.
     #[error("{client}: exchange with {url} failed: {cause}")]
     Io {
+        /// The client's name ([`ClientOptions::name`]).
         client: String,
+        /// The URL the message was sent to.
         url: String,
+        /// The error's whole cause chain, in one line.
         cause: String,
     },
 }
@@ -199,7 +237,9 @@ impl CallError {
 /// An HTTP answer with a SOAP body: 200 for results, 500 for SOAP faults (SOAP 1.1).
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// 200, 500, or 400 (a SOAP 1.2 sender fault); any other status is a [`CallError::Status`].
     pub status: u16,
+    /// The SOAP envelope received.
     pub body: Bytes,
 }
 
@@ -223,6 +263,8 @@ struct Probe {
 }
 
 impl SoapClient {
+    /// Builds the client (HTTP/1.1 only, no proxy from the environment) with its own connection
+    /// and handshake counters; fails only if reqwest cannot build it from these settings.
     pub fn new(options: ClientOptions) -> Result<SoapClient, ClientBuildError> {
         let stats = Arc::new(LinkStats::default());
         let mut builder = reqwest::Client::builder()

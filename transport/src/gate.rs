@@ -3,6 +3,8 @@
 
 use tokio::sync::watch;
 
+/// One component's pause switch, open by default; clones share it. Its server, senders and
+/// timers [`wait`](Self::wait) on it before each step.
 #[derive(Debug, Clone)]
 pub struct Gate {
     paused: watch::Sender<bool>,
@@ -17,14 +19,18 @@ impl Default for Gate {
 }
 
 impl Gate {
+    /// Closes the gate: every later [`wait`](Self::wait) blocks until [`resume`](Self::resume);
+    /// work already past its wait goes on.
     pub fn pause(&self) {
         self.paused.send_replace(true);
     }
 
+    /// Opens the gate again and releases everything waiting on it.
     pub fn resume(&self) {
         self.paused.send_replace(false);
     }
 
+    /// Whether the gate is closed now.
     pub fn is_paused(&self) -> bool {
         *self.paused.borrow()
     }

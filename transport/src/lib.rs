@@ -17,6 +17,8 @@
 //! - [`sniff`]: plain HTTP on a TLS port and TLS on a plain port, told apart by the first bytes;
 //! - [`tap`]: every message a server or client carries, as it travels, for recording.
 
+#![warn(missing_docs)]
+
 pub mod client;
 mod connect_count;
 pub mod gate;

@@ -107,9 +107,15 @@ struct FailureTally {
     Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 pub struct LinkSnapshot {
+    /// Connections opened: on a server, those accepted and admitted by the limit; on a client,
+    /// those its connector established (TCP and, with TLS, the handshake done).
     pub connections: u64,
+    /// TLS handshakes that did not resume a session (a client counts each server certificate
+    /// it verified).
     pub handshakes_full: u64,
+    /// TLS handshakes that resumed a session; on a client, `connections - handshakes_full`.
     pub handshakes_resumed: u64,
+    /// TLS failures of every cause: the sum of the counts in `failures`.
     pub handshake_failures: u64,
     /// Failures grouped by cause, each with one example message naming the peer.
     pub failures: Vec<FailureSummary>,
@@ -117,17 +123,22 @@ pub struct LinkSnapshot {
     pub limits: LimitSnapshot,
 }
 
+/// The TLS failures of one cause at one end of a hop.
 #[derive(
     Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
 pub struct FailureSummary {
+    /// The cause's key ([`TlsFailure::key`]), e.g. `unknown-issuer`.
     // `Cow`: static where counted, owned where a report is read back.
     pub cause: std::borrow::Cow<'static, str>,
+    /// How many failures had this cause.
     pub count: u64,
+    /// The first failure's message, naming the peer.
     pub example: String,
 }
 
 impl LinkStats {
+    /// Counts a new connection (a server's admitted accept, a client's established connection).
     pub fn connection_opened(&self) {
         self.connections.fetch_add(1, Ordering::Relaxed);
     }
@@ -163,6 +174,7 @@ impl LinkStats {
         self.limits.accept_errors.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a completed TLS handshake, resumed or full.
     pub fn handshake(&self, resumed: bool) {
         let counter = if resumed { &self.resumed } else { &self.full };
         counter.fetch_add(1, Ordering::Relaxed);
@@ -184,6 +196,7 @@ impl LinkStats {
             });
     }
 
+    /// The counters now, failures in the order of their cause keys.
     pub fn snapshot(&self) -> LinkSnapshot {
         let failures = match self.failures.lock() {
             Ok(guard) => guard,

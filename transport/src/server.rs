@@ -56,6 +56,7 @@ pub struct ServerOptions {
 }
 
 impl ServerOptions {
+    /// Options with the default limits, an open gate and no tap.
     pub fn new(name: impl Into<String>, tls: Option<Arc<rustls::ServerConfig>>) -> ServerOptions {
         ServerOptions {
             name: name.into(),
@@ -70,9 +71,11 @@ impl ServerOptions {
 /// What a handler can learn about the connection a request came on.
 #[derive(Debug, Clone)]
 pub struct PeerInfo {
+    /// The peer's address and port, as accepted (a proxy in between shows as itself).
     pub addr: SocketAddr,
     /// The connection's number on this server, from 1.
     pub conn: u64,
+    /// The connection is TLS (false on a plain HTTP server).
     pub tls: bool,
     /// `TLSv1.2` or `TLSv1.3`, when TLS.
     pub tls_version: Option<&'static str>,
@@ -150,6 +153,7 @@ impl HttpServer {
         })
     }
 
+    /// The address the server listens on, with the real port when bound to port 0.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }

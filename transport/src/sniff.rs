@@ -53,7 +53,10 @@ pub fn classify(prefix: &[u8]) -> FirstBytes {
 /// offers nothing newer than TLS 1.1), when the peek got that far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peeked {
+    /// What the first bytes look like.
     pub kind: FirstBytes,
+    /// The ClientHello's `legacy_version` (e.g. `0x0303`); `None` when the bytes are no
+    /// ClientHello or stop before it.
     pub hello_version: Option<u16>,
 }
 

@@ -17,10 +17,14 @@ pub const MAX_TAPPED_BODY: usize = 2 * 1024 * 1024;
 pub struct TappedRequest<'a> {
     /// The connection it came on (servers only).
     pub peer: Option<&'a PeerInfo>,
+    /// The HTTP method.
     pub method: &'a http::Method,
     /// Path and query for a server; the whole URL for a client.
     pub uri: &'a str,
+    /// The headers as received (server), or only those the client sets itself: content type,
+    /// `SOAPAction` and the caller's extra headers (client).
     pub headers: &'a http::HeaderMap,
+    /// The whole body; on a server, empty when it exceeded [`MAX_TAPPED_BODY`] or broke off.
     pub body: &'a [u8],
 }
 
@@ -28,8 +32,13 @@ pub struct TappedRequest<'a> {
 pub struct TappedResponse<'a> {
     /// 0 when there was no HTTP answer (the client's request failed).
     pub status: u16,
+    /// The answer's headers: as received (client), as the router made them (server); empty
+    /// when there was no answer.
     pub headers: &'a http::HeaderMap,
+    /// The answer's whole body; empty when there was no answer.
     pub body: &'a [u8],
+    /// From just before sending (client), or from the router getting the head (server), to the
+    /// whole answer (or the failure).
     pub latency: Duration,
     /// Why there was no real answer, in words.
     pub error: Option<&'a str>,
@@ -52,6 +61,7 @@ pub struct Tee {
 }
 
 impl Tee {
+    /// Tees `first` and `second`; the exchange numbers it hands out are `first`'s.
     pub fn new(first: std::sync::Arc<dyn Tap>, second: std::sync::Arc<dyn Tap>) -> Tee {
         Tee {
             first,

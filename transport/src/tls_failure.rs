@@ -27,10 +27,20 @@ pub enum TlsFailure {
     /// The peer's certificate is not valid yet (clock skew, or issued in the future).
     NotYetValid,
     /// The server's certificate does not name the host we dialled.
-    NameMismatch { expected: String, presented: String },
+    NameMismatch {
+        /// The host name we dialled.
+        expected: String,
+        /// The names the certificate carries, comma-separated.
+        presented: String,
+    },
     /// The certificate's extended key usage lacks what this side needs (serverAuth or
     /// clientAuth; each side of ICI needs both).
-    WrongKeyUsage { required: String, presented: String },
+    WrongKeyUsage {
+        /// The purpose this side requires (`serverAuth` or `clientAuth`).
+        required: String,
+        /// The purposes the certificate has, comma-separated (`none` when it has none).
+        presented: String,
+    },
     /// Another certificate problem, as rustls words it.
     BadCertificate(String),
     /// The peer refused *us* and told us why with an alert.

@@ -8,11 +8,19 @@ use ici::{ReasonCode, WorkMode};
 /// One logged-on agent.
 #[derive(Debug, Clone)]
 pub struct Agent {
+    /// The agent's ICI user name: the key the CRM names it by in every request and event.
     pub user: String,
+    /// Agent id (login type 0) or agent name (type 5) from the login string; `None` for 1 and 2.
     pub agent_id: Option<String>,
+    /// The device (extension) from the login string: the agent's container, which container and
+    /// `makeCall` requests must name, and the agent's address in call events. One agent per device.
     pub device: String,
+    /// Session id given at logon (`<side>-<instance>-s<n>`), replaced on re-logon; events carry it,
+    /// and each session numbers its events from 1.
     pub session: String,
+    /// The agent's work mode now.
     pub mode: WorkMode,
+    /// Reason code while not ready (set by the agent or by ring-no-answer); `None` otherwise.
     pub reason: Option<ReasonCode>,
     /// The call the agent is busy with.
     pub call: Option<String>,
@@ -42,6 +50,7 @@ pub struct ReadySet {
 pub type ReadyKey = (Instant, u64, String);
 
 impl ReadySet {
+    /// Adds an agent that became ready at `idle_since`; returns the key to remove it with.
     pub fn insert(&mut self, idle_since: Instant, user: &str) -> ReadyKey {
         self.sequence += 1;
         let key = (idle_since, self.sequence, user.to_owned());
@@ -49,6 +58,7 @@ impl ReadySet {
         key
     }
 
+    /// Takes an agent out of routing (it is no longer ready); a key not in the set is ignored.
     pub fn remove(&mut self, key: &ReadyKey) {
         self.order.remove(key);
     }
@@ -58,10 +68,12 @@ impl ReadySet {
         self.order.pop_first().map(|(_, _, user)| user)
     }
 
+    /// Agents ready now.
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
+    /// Whether no agent is ready: queued calls wait.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }

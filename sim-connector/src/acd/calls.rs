@@ -13,7 +13,9 @@ pub enum CallPhase {
     Dialling,
     /// Ringing at an agent.
     Alerting,
+    /// Talking: answered by the agent (inbound) or by the far end (outbound).
     Connected,
+    /// Put on hold by the agent; `retrieve` connects it again.
     Held,
 }
 
@@ -39,23 +41,34 @@ impl Outcome {
     }
 }
 
+/// Which way a call goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// A caller's call: offered to the queue and routed to an agent.
     Inbound,
+    /// Placed by an agent with `makeCall`.
     Outbound,
 }
 
+/// A call not yet ended; the ACD forgets it once it has an [`Outcome`].
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// Call id (`<side>-<instance>-<counter>`): the ICI `callId`, unique across sides and restarts.
     pub id: String,
+    /// Inbound or outbound.
     pub direction: Direction,
     /// The caller (inbound) or the dialled number (outbound).
     pub remote: E164,
+    /// Attached data, sent with the `alerting` and `initiated` events: caller number, call counter,
+    /// media id and ECC values (inbound); empty for outbound calls.
     pub attached: AttachedData,
+    /// Where the call is in its life.
     pub phase: CallPhase,
+    /// The agent the call is at (alerting, dialling or talking); `None` while queued.
     pub agent: Option<String>,
     /// When the call was (intended to be) offered: latencies count from here.
     pub offered_at: Instant,
+    /// Whether the call was ever connected; only answered calls put the agent in wrap-up.
     pub answered: bool,
     /// Bumped on every phase change, so that a timer armed for an earlier phase does nothing.
     pub epoch: u64,

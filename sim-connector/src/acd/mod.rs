@@ -59,6 +59,8 @@ pub struct AcdConfig {
     /// session), so a CRM that is alive learns of it. After a failover and fail-back
     /// this is what clears the side nobody talks to any more. `None`: never.
     pub crm_session_timeout: Option<Duration>,
+    /// Seed of the ACD's random draws (caller numbers, customer ids, talk and answer times), so
+    /// that a run can be repeated.
     pub seed: u64,
 }
 
@@ -95,33 +97,52 @@ pub trait EventOutlet: Send {
 /// a timer that no longer applies do nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Timer {
+    /// A queued caller's patience ran out: the call is abandoned if still queued.
     Patience {
+        /// The call's id.
         call: String,
+        /// The call's epoch when the timer was armed; the timer is stale once it changed.
         epoch: u64,
     },
+    /// An alerting call was not answered in time: it goes back to the front of the queue and the
+    /// agent is made not ready.
     RingNoAnswer {
+        /// The call's id.
         call: String,
+        /// The call's epoch when the timer was armed; the timer is stale once it changed.
         epoch: u64,
     },
+    /// The caller's talk time is over (when callers hang up): the call completes.
     CallerHangUp {
+        /// The call's id.
         call: String,
+        /// The call's epoch when the timer was armed; the timer is stale once it changed.
         epoch: u64,
     },
+    /// The far end of an outbound call answers: the call is connected.
     RemoteAnswer {
+        /// The call's id.
         call: String,
+        /// The call's epoch when the timer was armed; the timer is stale once it changed.
         epoch: u64,
     },
+    /// The wrap-up timer ends an agent's wrap-up: the agent returns to its mode before the call.
     WrapUpEnd {
+        /// The agent's user name.
         user: String,
+        /// The agent's epoch when wrap-up began; any later mode change makes the timer stale.
         epoch: u64,
     },
     /// Looks for CRMs that went silent (see [`AcdConfig::crm_session_timeout`]).
     SessionSweep,
 }
 
+/// A timer to arm and its delay, as left in [`Acd::take_timers`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Armed {
+    /// How long from now until it fires.
     pub after: Duration,
+    /// What to pass back to [`Acd::fire`] when it expires.
     pub timer: Timer,
 }
 
@@ -150,16 +171,22 @@ pub struct Acd {
 /// The ACD configuration is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AcdConfigError {
+    /// `ani_prefix` does not start a valid E.164 number (checked padded with zeros to 13 chars).
     #[error("caller number prefix {prefix:?} is not the start of an E.164 number: {source}")]
     AniPrefix {
+        /// The prefix as configured.
         prefix: String,
+        /// Why the padded number was refused.
         source: ici::ValueError,
     },
+    /// `login_type` is not 0, 1, 2 or 5; holds the value given.
     #[error("AgentLoginType {0} is not one the connector documents (0, 1, 2 or 5)")]
     LoginType(u8),
 }
 
 impl Acd {
+    /// A contact center with no agents and no calls, sending its events to `outlet`. Fails when the
+    /// login type or the caller number prefix is unusable.
     pub fn new(cfg: AcdConfig, outlet: Box<dyn EventOutlet>) -> Result<Acd, AcdConfigError> {
         if ![0, 1, 2, 5].contains(&cfg.login_type) {
             return Err(AcdConfigError::LoginType(cfg.login_type));
@@ -196,6 +223,7 @@ impl Acd {
         Ok(acd)
     }
 
+    /// The configuration it was built with.
     pub fn config(&self) -> &AcdConfig {
         &self.cfg
     }
@@ -205,6 +233,7 @@ impl Acd {
         std::mem::take(&mut self.armed)
     }
 
+    /// Agents logged on now.
     pub fn logged_on(&self) -> usize {
         self.agents.len()
     }
