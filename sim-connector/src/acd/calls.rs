@@ -66,7 +66,8 @@ pub struct Call {
     pub phase: CallPhase,
     /// The agent the call is at (alerting, dialling or talking); `None` while queued.
     pub agent: Option<String>,
-    /// When the call was (intended to be) offered: latencies count from here.
+    /// When the call arrived (its intended time): the caller's patience counts from here, also
+    /// after a ring-no-answer puts the call back in the queue.
     pub offered_at: Instant,
     /// Whether the call was ever connected; only answered calls put the agent in wrap-up.
     pub answered: bool,

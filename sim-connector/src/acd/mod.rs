@@ -496,6 +496,14 @@ impl Acd {
         }
     }
 
+    /// Between connected and held: the phase changes, the epoch does not, since no timer of
+    /// the connected call (the caller's hang-up) is made stale by a hold.
+    fn hold_phase(&mut self, call: &str, phase: CallPhase) {
+        if let Some(c) = self.calls.get_mut(call) {
+            c.phase = phase;
+        }
+    }
+
     /// Routes queued calls to the longest-idle ready agents.
     fn route(&mut self, now: Instant) {
         while !self.queue.is_empty() && !self.ready.is_empty() {
@@ -547,8 +555,20 @@ impl Acd {
         if let Some(c) = self.calls.get_mut(call) {
             c.agent = None;
         }
-        self.set_phase(call, CallPhase::Queued);
+        let epoch = self.set_phase(call, CallPhase::Queued);
         self.queue.push_front(call.to_owned());
+        // Back in the queue, the caller's patience goes on from the call's arrival: the
+        // timer armed then is stale (its epoch is gone), so it is armed again for what is left.
+        if let Some(c) = self.calls.get(call) {
+            let waited = now.saturating_duration_since(c.offered_at);
+            self.arm(
+                self.cfg.patience.saturating_sub(waited),
+                Timer::Patience {
+                    call: call.to_owned(),
+                    epoch,
+                },
+            );
+        }
         self.route(now);
     }
 

@@ -119,13 +119,15 @@ impl Acd {
             }
             Request::Hold { user, call_id } => {
                 self.own_call(&user, &call_id, &[CallPhase::Connected])?;
-                self.set_phase(&call_id, CallPhase::Held);
+                // Hold and retrieve keep the call's epoch: the caller is still on the line, so
+                // the caller's hang-up timer armed at the answer still counts.
+                self.hold_phase(&call_id, CallPhase::Held);
                 self.call_event(&call_id, CallState::Held, None, now);
                 Ok(Response::Ack(ici::Operation::Hold))
             }
             Request::Retrieve { user, call_id } => {
                 self.own_call(&user, &call_id, &[CallPhase::Held])?;
-                self.set_phase(&call_id, CallPhase::Connected);
+                self.hold_phase(&call_id, CallPhase::Connected);
                 self.call_event(&call_id, CallState::Connected, None, now);
                 Ok(Response::Ack(ici::Operation::Retrieve))
             }

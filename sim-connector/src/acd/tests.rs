@@ -496,3 +496,72 @@ fn agents_of_a_crm_that_went_silent_are_logged_off_and_their_calls_dropped() {
     );
     assert!(s.active_calls.is_empty());
 }
+
+#[test]
+fn a_call_requeued_by_ring_no_answer_is_still_abandoned_when_its_caller_runs_out_of_patience() {
+    let t0 = Instant::now();
+    let (mut acd, _events) = acd(AcdConfig::default());
+    ready_agent(&mut acd, 1, t0);
+    acd.take_timers();
+    acd.offer_call(t0, t0);
+    let rona = acd
+        .take_timers()
+        .into_iter()
+        .find(|a| matches!(a.timer, Timer::RingNoAnswer { .. }))
+        .unwrap();
+    acd.fire(rona.timer, t0 + Duration::from_secs(15));
+    // The patience left is counted from the call's arrival, not from the requeue.
+    let patience = acd
+        .take_timers()
+        .into_iter()
+        .find(|a| matches!(a.timer, Timer::Patience { .. }))
+        .expect("the requeued call's patience is armed again");
+    assert_eq!(patience.after, Duration::from_secs(45));
+    acd.fire(patience.timer, t0 + Duration::from_secs(60));
+    let s = acd.snapshot();
+    assert_eq!((s.counters.abandoned, s.queued), (1, 0), "{s:?}");
+}
+
+#[test]
+fn a_held_call_is_still_ended_by_its_caller_at_the_talk_time() {
+    let now = Instant::now();
+    let cfg = AcdConfig {
+        caller_talk_time: Some("3s".parse().unwrap()),
+        ..AcdConfig::default()
+    };
+    let (mut acd, events) = acd(cfg);
+    let user = ready_agent(&mut acd, 1, now);
+    let call = acd.offer_call(now, now);
+    acd.take_timers();
+    let on = |call_id: &String| (user.clone(), call_id.clone());
+    let (u, c) = on(&call);
+    ok(
+        &mut acd,
+        Request::Answer {
+            user: u,
+            call_id: c,
+        },
+        now,
+    );
+    let hang_up = acd.take_timers().remove(0);
+    let (u, c) = on(&call);
+    ok(
+        &mut acd,
+        Request::Hold {
+            user: u,
+            call_id: c,
+        },
+        now,
+    );
+    events.take();
+    acd.fire(hang_up.timer, now + Duration::from_secs(3));
+    let ev = events.take();
+    let EventBody::CallChanged(c) = &ev[0].1 else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (c.state, c.cause.as_deref()),
+        (CallState::Disconnected, Some("callerHangUp"))
+    );
+    assert_eq!(acd.snapshot().counters.completed, 1);
+}
