@@ -18,8 +18,11 @@ use crate::inifile::IniFile;
 use crate::ssl_ini::Located;
 use crate::text::{LineEnding, TextEncoding};
 
+/// Section `[Config]`, which holds `TpiDllParameter` and `AgentLoginType`.
 pub const SECTION_CONFIG: &str = "Config";
+/// `[Config] TpiDllParameter`: `SSL` turns on HTTPS, `PROXY=<ip>:<port>` adds the events route.
 pub const KEY_TPI_DLL_PARAMETER: &str = "TpiDllParameter";
+/// `[Config] AgentLoginType`: how the connector reads agent login strings (0, 1, 2 or 5).
 pub const KEY_AGENT_LOGIN_TYPE: &str = "AgentLoginType";
 /// File names look like `CRMConnectorSAP_SAP1.ini`.
 pub const FILE_PREFIX: &str = "CRMConnectorSAP_";
@@ -35,10 +38,12 @@ pub struct TpiParameter {
 }
 
 impl TpiParameter {
+    /// No `TpiDllParameter` (empty or absent): plain HTTP.
     pub fn plain() -> Self {
         TpiParameter::default()
     }
 
+    /// `TpiDllParameter=SSL`: HTTPS, events sent directly to the CRM.
     pub fn ssl() -> Self {
         TpiParameter {
             ssl: true,
@@ -46,6 +51,7 @@ impl TpiParameter {
         }
     }
 
+    /// `TpiDllParameter=SSL PROXY=<host>:<port>`: HTTPS, events through the proxy's static route.
     pub fn ssl_via_proxy(host: &str, port: u16) -> Self {
         TpiParameter {
             ssl: true,
@@ -143,13 +149,17 @@ impl fmt::Display for TpiParameter {
 /// One connector ini file.
 #[derive(Debug, Clone)]
 pub struct ConnectorIni {
+    /// The ini file this was read from (and is saved back to).
     pub path: PathBuf,
     /// `<name>` of `CRMConnectorSAP_<name>.ini` (e.g. "SAP1").
     pub name: String,
+    /// `TpiDllParameter`, parsed; [`TpiParameter::plain`] when absent.
     pub tpi: TpiParameter,
     /// The raw `TpiDllParameter` line, if present.
     pub tpi_raw: Option<Located<String>>,
+    /// `[Config] AgentLoginType` as written, if set (checked by the callers, not here).
     pub agent_login_type: Option<Located<String>>,
+    /// The whole file, for rewriting `TpiDllParameter` without losing any other line.
     pub ini: IniFile,
 }
 
@@ -170,6 +180,7 @@ impl ConnectorIni {
         ConnectorIni::from_ini(IniFile::load(path)?)
     }
 
+    /// Interprets an already parsed ini; an unparsable `TpiDllParameter` is an error at file:line.
     pub fn from_ini(ini: IniFile) -> Result<ConnectorIni, CertError> {
         let path = ini.path.clone();
         let name = connector_name(&path).unwrap_or_default();

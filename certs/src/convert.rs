@@ -16,6 +16,7 @@ use crate::pem::{
 /// What a conversion did, in words for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Converted {
+    /// One line saying what was read and what was written, e.g. "DER certificate written as PEM".
     pub summary: String,
 }
 

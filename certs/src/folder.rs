@@ -23,10 +23,13 @@ pub const CRM_P12: &str = "crm.p12";
 /// A connector install folder, loaded.
 #[derive(Debug, Clone)]
 pub struct ConnectorFolder {
+    /// The folder it was loaded from.
     pub dir: PathBuf,
     /// `<name>` of `CRMConnectorSAP_<name>.ini`.
     pub name: String,
+    /// The connector ini itself, kept whole so it can be rewritten.
     pub connector_ini: ConnectorIni,
+    /// `TpiDllParameter`, parsed: whether SSL is on and the events proxy, if any.
     pub tpi: TpiParameter,
     /// Present when `TpiDllParameter` says SSL.
     pub ssl: Option<SslIni>,
@@ -102,6 +105,7 @@ pub fn load_connector_folder(dir: &Path) -> Result<ConnectorFolder, CertError> {
 /// The SAP side's TLS material.
 #[derive(Debug, Clone)]
 pub struct CrmMaterial {
+    /// The CRM's certificate and key (`crm.crt.pem`, `crm.key.pem`).
     pub identity: Identity,
     /// The CA(s) the CRM trusts for the connectors.
     pub trust: TrustStore,

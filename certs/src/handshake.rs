@@ -22,6 +22,7 @@ pub struct HandshakeOutcome {
     pub server_error: Option<rustls::Error>,
     /// Full or resumed, as the client saw it.
     pub kind: Option<HandshakeKind>,
+    /// The negotiated TLS version, once the handshake got that far.
     pub version: Option<ProtocolVersion>,
     /// The negotiated key-exchange group, e.g. X25519.
     pub key_exchange: Option<rustls::NamedGroup>,

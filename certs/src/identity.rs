@@ -154,14 +154,17 @@ impl TrustStore {
         Ok(TrustStore { certs })
     }
 
+    /// A store of exactly these certificates (none are checked or deduplicated here).
     pub fn new(certs: Vec<CertificateDer<'static>>) -> TrustStore {
         TrustStore { certs }
     }
 
+    /// The CA certificates (DER), in the order given.
     pub fn certs(&self) -> &[CertificateDer<'static>] {
         &self.certs
     }
 
+    /// Whether it holds no certificate; such a store is refused when a config is built from it.
     pub fn is_empty(&self) -> bool {
         self.certs.is_empty()
     }

@@ -29,6 +29,7 @@ pub struct Section {
     pub name: String,
     /// 1-based line of the header (0 for the implicit leading section).
     pub line: usize,
+    /// The `key=value` lines of this section, in file order.
     pub entries: Vec<Entry>,
 }
 
@@ -52,8 +53,11 @@ impl Section {
 /// A parsed ini file that can be rewritten without losing anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IniFile {
+    /// Where the file was read from and where [`IniFile::save`] writes it.
     pub path: PathBuf,
+    /// The encoding it was read in, kept so a rewrite goes back to the connector the same way.
     pub encoding: TextEncoding,
+    /// The line endings it was read with (CRLF or LF), kept for rewriting.
     pub line_ending: LineEnding,
     lines: Vec<String>,
     trailing_newline: bool,

@@ -16,8 +16,11 @@ use x509_parser::public_key::PublicKey;
 /// Extended key usages present in the certificate (the extension is optional; absent means "any").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ExtendedKeyUsage {
+    /// `serverAuth`: the certificate may identify a TLS server.
     pub server_auth: bool,
+    /// `clientAuth`: the certificate may identify a TLS client (needed for mutual TLS).
     pub client_auth: bool,
+    /// `anyExtendedKeyUsage`: any purpose.
     pub any: bool,
 }
 
@@ -25,25 +28,45 @@ pub struct ExtendedKeyUsage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum PublicKeyKind {
-    Rsa { bits: usize },
-    Ec { bits: usize },
-    Other { algorithm: String },
+    /// An RSA key.
+    Rsa {
+        /// Modulus size in bits (the guide's RSA keys have 2048).
+        bits: usize,
+    },
+    /// An elliptic-curve key.
+    Ec {
+        /// Curve size in bits (256 for P-256).
+        bits: usize,
+    },
+    /// Any other algorithm (e.g. Ed25519).
+    Other {
+        /// Dotted OID of the key algorithm.
+        algorithm: String,
+    },
 }
 
 /// What the doctor and the manifest need to know about a certificate.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertInfo {
+    /// The subject's distinguished name, as text (e.g. `CN=host.domain, O=…`).
     pub subject: String,
+    /// The subject's first common name, if any (the guide's "Subject host.domain").
     pub common_name: Option<String>,
+    /// The issuer's distinguished name, as text.
     pub issuer: String,
+    /// The serial number as colon-separated hex.
     pub serial_hex: String,
+    /// Start of validity.
     #[serde(with = "time::serde::rfc3339")]
     pub not_before: OffsetDateTime,
+    /// End of validity.
     #[serde(with = "time::serde::rfc3339")]
     pub not_after: OffsetDateTime,
     /// Whether a subjectAltName extension is present at all.
     pub has_san: bool,
+    /// subjectAltName DNS names.
     pub dns_names: Vec<String>,
+    /// subjectAltName IP addresses (IPv4 and IPv6).
     pub ip_addresses: Vec<IpAddr>,
     /// `None`: no extendedKeyUsage extension.
     pub extended_key_usage: Option<ExtendedKeyUsage>,
@@ -55,6 +78,7 @@ pub struct CertInfo {
     pub signature_oid: String,
     /// Readable name (e.g. "sha256WithRSAEncryption").
     pub signature_name: String,
+    /// The public key's algorithm and size.
     pub public_key: PublicKeyKind,
     /// SHA-256 over the DER, colon-separated hex.
     pub sha256: String,

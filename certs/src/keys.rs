@@ -12,8 +12,11 @@ use crate::der;
 /// The family of a private key, as far as this crate cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyFamily {
+    /// RSA (PKCS#1, or PKCS#8 with rsaEncryption); the guide's sha256RSA certificates use these.
     Rsa,
+    /// Elliptic curve (SEC1, or PKCS#8 with id-ecPublicKey), e.g. ECDSA P-256.
     Ec,
+    /// Anything else (e.g. Ed25519 in PKCS#8) or a PKCS#8 key whose algorithm cannot be read.
     Other,
 }
 
@@ -70,7 +73,6 @@ pub(crate) fn bit_len(magnitude: &[u8]) -> usize {
     }
 }
 
-/// Whether `key` is the private key of `cert`. `Err` when one of them cannot be read at all.
 /// Which certificate of `chain` the key belongs to (0 is the right place), if any: a chain
 /// with the leaf later in the file is a different mistake from a key of another certificate,
 /// and both the loaders and the doctor must name it as such.
@@ -80,6 +82,7 @@ pub fn leaf_position(chain: &[CertificateDer<'_>], key: &PrivateKeyDer<'_>) -> O
         .position(|c| key_matches_cert(c, key).unwrap_or(false))
 }
 
+/// Whether `key` is the private key of `cert`. `Err` when one of them cannot be read at all.
 pub fn key_matches_cert(
     cert: &CertificateDer<'_>,
     key: &PrivateKeyDer<'_>,

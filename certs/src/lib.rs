@@ -27,6 +27,8 @@
 //! - [`convert`]: DER ↔ PEM, PKCS#1/SEC1 → PKCS#8.
 //! - [`error`]: [`CertError`], which always names the file (and line) and says what to do.
 
+#![warn(missing_docs)]
+
 pub mod connector_ini;
 pub mod convert;
 pub mod doctor;

@@ -18,9 +18,13 @@ use crate::error::CertError;
 /// What kind of binary DER a file seems to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DerKind {
+    /// An X.509 certificate (e.g. a Windows `.cer`).
     Certificate,
+    /// An unencrypted private key (PKCS#8, PKCS#1 or SEC1).
     PrivateKey,
+    /// A PKCS#8 `EncryptedPrivateKeyInfo`: the connector needs the key decrypted.
     EncryptedPrivateKey,
+    /// A DER SEQUENCE that is none of the above.
     Unknown,
 }
 
@@ -31,6 +35,7 @@ pub enum FileFormat {
     Pem,
     /// Binary DER (a Windows `.cer`, a `.der`, a binary `.key`).
     Der(DerKind),
+    /// Nothing but whitespace (an empty or blank file).
     Empty,
     /// Neither PEM nor DER.
     Unknown,
@@ -77,7 +82,9 @@ fn der_kind(whole: &[u8], seq_content: &[u8]) -> DerKind {
 pub struct PemContents {
     /// The file (or [`crate::error::IN_MEMORY`]) the text came from.
     pub origin: PathBuf,
+    /// The certificate blocks, in file order (for an identity, the leaf should come first).
     pub certs: Vec<CertificateDer<'static>>,
+    /// The unencrypted key blocks (`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`).
     pub keys: Vec<PrivateKeyDer<'static>>,
     /// One entry per encrypted key block, saying which kind of encryption.
     pub encrypted_keys: Vec<String>,

@@ -19,29 +19,44 @@ use crate::error::CertError;
 use crate::inifile::IniFile;
 use crate::text::{LineEnding, TextEncoding};
 
+/// Section `[SSL]`, which holds `METHOD`.
 pub const SECTION_SSL: &str = "SSL";
+/// Section `[SSL_SERVER_CLIENT]`: the CA file and the connector's certificate and key file(s).
 pub const SECTION_SERVER_CLIENT: &str = "SSL_SERVER_CLIENT";
+/// `[SSL] METHOD`: the guide always writes `METHOD=0` and documents no other value.
 pub const KEY_METHOD: &str = "METHOD";
+/// `CA_FILE`: the CA certificate(s) the connector trusts for SAP CRM's certificate.
 pub const KEY_CA_FILE: &str = "CA_FILE";
+/// `PEM_FILE`: the connector's certificate and private key in one PEM file.
 pub const KEY_PEM_FILE: &str = "PEM_FILE";
+/// `CRT_FILE`: the connector's certificate alone, used together with `KEY_FILE`.
 pub const KEY_CRT_FILE: &str = "CRT_FILE";
+/// `KEY_FILE`: the connector's private key alone, used together with `CRT_FILE`.
 pub const KEY_KEY_FILE: &str = "KEY_FILE";
 
 /// A value with the line it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located<T> {
+    /// The value as written in the ini.
     pub value: T,
+    /// 1-based line number in the ini, for messages that point at the line.
     pub line: usize,
 }
 
 /// The settings of one `ssl.ini`.
 #[derive(Debug, Clone)]
 pub struct SslIni {
+    /// The `ssl.ini` file this was read from; relative paths in it are resolved against its folder.
     pub path: PathBuf,
+    /// `[SSL] METHOD` (the guide writes `0`), if set.
     pub method: Option<Located<String>>,
+    /// `[SSL_SERVER_CLIENT] CA_FILE`, if set.
     pub ca_file: Option<Located<String>>,
+    /// `[SSL_SERVER_CLIENT] PEM_FILE` (certificate and key in one file), if set.
     pub pem_file: Option<Located<String>>,
+    /// `[SSL_SERVER_CLIENT] CRT_FILE` (certificate of the split layout), if set.
     pub crt_file: Option<Located<String>>,
+    /// `[SSL_SERVER_CLIENT] KEY_FILE` (key of the split layout), if set.
     pub key_file: Option<Located<String>>,
     /// The whole file, for rewriting single values without losing anything else.
     pub ini: IniFile,
@@ -68,13 +83,16 @@ pub struct ResolvedFile {
     pub key: &'static str,
     /// The value as written.
     pub value: String,
+    /// 1-based line of the key in `ssl.ini`.
     pub line: usize,
     /// Where the file is (or was expected).
     pub path: PathBuf,
+    /// How `path` was found, or that it was not.
     pub resolution: Resolution,
 }
 
 impl ResolvedFile {
+    /// Whether the file was found (any resolution but [`Resolution::Missing`]).
     pub fn exists(&self) -> bool {
         self.resolution != Resolution::Missing
     }
@@ -83,9 +101,13 @@ impl ResolvedFile {
 /// All files named in `ssl.ini`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResolvedFiles {
+    /// `CA_FILE`, if set.
     pub ca_file: Option<ResolvedFile>,
+    /// `PEM_FILE`, if set.
     pub pem_file: Option<ResolvedFile>,
+    /// `CRT_FILE`, if set.
     pub crt_file: Option<ResolvedFile>,
+    /// `KEY_FILE`, if set.
     pub key_file: Option<ResolvedFile>,
 }
 
@@ -116,10 +138,13 @@ pub enum PemLayout {
 /// What to write into a new `ssl.ini`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SslIniSpec {
+    /// The `[SSL] METHOD` value (the guide writes `0`).
     pub method: String,
+    /// The `CA_FILE` value, as written into the ini (e.g. `./ssl/(Company CA Certificate).pem`).
     pub ca_file: String,
     /// `PEM_FILE` (Single) or `CRT_FILE` + `KEY_FILE` (Split).
     pub cert_file: String,
+    /// `KEY_FILE` for the split layout; `None` writes `cert_file` as `PEM_FILE`.
     pub key_file: Option<String>,
 }
 

@@ -8,10 +8,14 @@ use serde::Serialize;
 /// How a text file was encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub enum TextEncoding {
+    /// UTF-8 without BOM (also plain ASCII).
     #[default]
     Utf8,
+    /// UTF-8 with a BOM, as Notepad saves "UTF-8 with BOM".
     Utf8Bom,
+    /// UTF-16 little-endian with BOM (Notepad's "Unicode").
     Utf16LeBom,
+    /// UTF-16 big-endian with BOM (Notepad's "Unicode big endian").
     Utf16BeBom,
     /// Not valid UTF-8 and no BOM: read as Windows-1252 ("ANSI" in Notepad).
     Windows1252,
@@ -20,12 +24,15 @@ pub enum TextEncoding {
 /// The line ending style a text file mostly uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub enum LineEnding {
+    /// `\n` (Unix).
     #[default]
     Lf,
+    /// `\r\n` (Windows; what the connector's ini files use).
     CrLf,
 }
 
 impl LineEnding {
+    /// The line break itself: `"\n"` or `"\r\n"`.
     pub fn as_str(self) -> &'static str {
         match self {
             LineEnding::Lf => "\n",

@@ -21,10 +21,13 @@ use crate::identity::{Identity, TrustStore};
 /// handshakes with RSA-PSS, which a PKCS#1-v1.5-only peer cannot do (STACK-NOTES trap 10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 pub enum TlsVersions {
+    /// TLS 1.2 only, like an older connector (`"1.2"` in config files).
     #[serde(rename = "1.2")]
     Tls12,
+    /// TLS 1.3 only (`"1.3"`).
     #[serde(rename = "1.3")]
     Tls13,
+    /// TLS 1.3 and 1.2, 1.3 preferred (`"both"`, the default).
     #[default]
     #[serde(rename = "both")]
     Both,
@@ -66,7 +69,9 @@ pub enum KeyExchange {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TlsOptions {
+    /// The TLS versions both configs speak.
     pub versions: TlsVersions,
+    /// The key-exchange group(s) both configs offer.
     pub key_exchange: KeyExchange,
     /// The guide's "session caching". Tests of wrong or missing certificates must turn it off: a
     /// resumed session keeps the first identity without checking again (STACK-NOTES trap 8).

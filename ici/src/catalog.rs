@@ -34,23 +34,44 @@ impl Interface {
 /// Every operation of the profile: requests CRM → connector and events connector → CRM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum Operation {
+    /// `system.getVersion`: the connector's version and vendor; crmsim's CRM asks it first to
+    /// detect a dialect mismatch.
     GetVersion,
+    /// `system.heartbeat`: SAP's heartbeat profile polls the connector's health (and, with a
+    /// user, that agent's session).
     Heartbeat,
+    /// `user.logon`: log an agent on with its login string; returns the session id.
     Logon,
+    /// `user.logoff`: log the agent off.
     Logoff,
+    /// `user.setWorkMode`: ready, not ready (with a reason code) or wrap-up.
     SetWorkMode,
+    /// `user.subscribe`: send the agent's `userChanged` events to the CRM's event sink.
     UserSubscribe,
+    /// `user.unsubscribe`: stop sending them.
     UserUnsubscribe,
+    /// `container.subscribe`: send the channel's `containerChanged` and `callChanged`
+    /// events to the CRM's event sink.
     ContainerSubscribe,
+    /// `container.unsubscribe`: stop sending them.
     ContainerUnsubscribe,
+    /// `call.makeCall`: dial out from the agent's device; returns the new call's id.
     MakeCall,
+    /// `call.answer`: answer a call alerting at the agent's device.
     Answer,
+    /// `call.hangUp`: end the agent's call.
     HangUp,
+    /// `call.hold`: put a connected call on hold.
     Hold,
+    /// `call.retrieve`: take a held call back.
     Retrieve,
+    /// `call.transfer`: hand a call to another number, blind or consultative.
     Transfer,
+    /// `event.containerChanged`: an item was added to or removed from a channel.
     ContainerChanged,
+    /// `event.callChanged`: a call changed state.
     CallChanged,
+    /// `event.userChanged`: the agent's logon state or work mode changed.
     UserChanged,
 }
 

@@ -25,6 +25,10 @@
 //! [`encode_request`] and friends write these; [`decode`] reads them from any sender (any
 //! prefixes, headers, pretty printing, CDATA) and refuses, with a located [`DecodeError`], what
 //! the shipped XSD refuses. [`schema`] holds the XSDs and the WSDL.
+//!
+//! [`encode_request`]: Dialect::encode_request
+//! [`decode`]: Dialect::decode
+#![warn(missing_docs)]
 
 pub mod attached;
 pub mod catalog;

@@ -16,72 +16,122 @@ pub enum Request {
     /// `urn:IciSystemInterface` `heartbeat`: SAP's heartbeat profile polls it; the watchdog acts
     /// when it fails.
     Heartbeat {
+        /// With a user, the connector also checks that this agent's session exists (SAP's
+        /// CMS-session-availability check) and faults `notLoggedOn` when it does not.
         user: Option<String>,
     },
     /// Log an agent on with its login string (from the IC work-center ID). The string travels
     /// as written; only the connector knows its `AgentLoginType` and so how to read it
     /// ([`LoginString::parse`]). The decoder checks its shape only ([`check_login_shape`]).
     ///
+    /// [`LoginString::parse`]: crate::values::LoginString::parse
     /// [`check_login_shape`]: crate::values::check_login_shape
     Logon {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The login string, e.g. `agentid;password;device;p`, as the work-center ID holds it.
         login: String,
+        /// The agent's logon language (e.g. `EN`), when SAP sends one.
         language: Option<String>,
     },
+    /// Log the agent off; the connector refuses it (`invalidWorkMode`) while the agent
+    /// has a call, and sends `userChanged` with `loggedOff`.
     Logoff {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
     },
     /// Ready, not ready (with a reason code), or wrap-up.
     SetWorkMode {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The mode asked for: `ready`, `notReady` or `wrapUp` (`busy` and `loggedOff` are
+        /// the connector's to set and are refused).
         mode: WorkMode,
+        /// Why the agent is not ready (`notReady` only).
         reason: Option<ReasonCode>,
     },
     /// Subscribe the CRM's event sink to the agent's user events.
     UserSubscribe {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The URL of the CRM's event sink the connector posts `userChanged` to.
         sink_url: String,
     },
+    /// Stop sending the agent's user events to the CRM's event sink.
     UserUnsubscribe {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The event sink the subscription was made with.
         sink_url: String,
     },
     /// Subscribe the CRM's event sink to a channel address (the phone device).
     ContainerSubscribe {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The channel address: the agent's device from its login string (another one is
+        /// refused with `invalidLogin`).
         address: String,
+        /// The URL of the CRM's event sink the connector posts `containerChanged` and
+        /// `callChanged` to.
         sink_url: String,
     },
+    /// Stop sending the channel's container and call events to the CRM's event sink.
     ContainerUnsubscribe {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The channel address subscribed to: the agent's device.
         address: String,
+        /// The event sink the subscription was made with.
         sink_url: String,
     },
+    /// Dial an outbound call from the agent's device; the answer carries the new call's id.
     MakeCall {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The device to dial from: the agent's own (another one is refused with
+        /// `invalidLogin`).
         address: String,
+        /// The number to dial.
         destination: E164,
     },
+    /// Answer a call alerting at the agent's device.
     Answer {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The call, as the connector's `callChanged` events and `makeCall` named it.
         call_id: String,
     },
+    /// End the agent's connected, held or dialling call.
     HangUp {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The call, as the connector's `callChanged` events and `makeCall` named it.
         call_id: String,
     },
+    /// Put the agent's connected call on hold.
     Hold {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The call, as the connector's `callChanged` events and `makeCall` named it.
         call_id: String,
     },
+    /// Take the agent's held call back (connected again).
     Retrieve {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The call, as the connector's `callChanged` events and `makeCall` named it.
         call_id: String,
     },
+    /// Hand the agent's connected or held call to another number; for the agent the
+    /// call ends `transferred`.
     Transfer {
+        /// The agent's IC WebClient user, the key the connector keeps its session under.
         user: String,
+        /// The call, as the connector's `callChanged` events and `makeCall` named it.
         call_id: String,
+        /// The number the call is handed to.
         destination: E164,
+        /// Blind or consultative.
         mode: TransferMode,
     },
 }
@@ -141,8 +191,10 @@ pub enum TransferMode {
 }
 
 impl TransferMode {
+    /// Every mode, in the order of the dialect's `transfer_mode` vocabulary.
     pub const ALL: [TransferMode; 2] = [TransferMode::Blind, TransferMode::Consult];
 
+    /// crmsim's word for the mode, the vocabulary key and the default wire word.
     pub fn as_str(self) -> &'static str {
         match self {
             TransferMode::Blind => "blind",
@@ -150,6 +202,7 @@ impl TransferMode {
         }
     }
 
+    /// The mode crmsim's word names, if any.
     pub fn parse(s: &str) -> Option<TransferMode> {
         TransferMode::ALL.into_iter().find(|m| m.as_str() == s)
     }
@@ -158,21 +211,28 @@ impl TransferMode {
 /// A successful response from the connector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
+    /// `getVersion` returns the connector's version and vendor.
     Version {
+        /// The connector's version string (free text).
         version: String,
+        /// Who makes the connector (free text).
         vendor: String,
     },
     /// `status` is `ok` when the connector is healthy (the CMS-session-availability check).
     Heartbeat {
+        /// The connector's health word, `ok` when healthy.
         status: String,
+        /// The connector's clock when it answered, RFC 3339 UTC.
         timestamp: String,
     },
     /// `logon` returns the connector's session id for the agent.
     Logon {
+        /// The connector's session id for the agent; events carry it back (`Event::session`).
         session: String,
     },
     /// `makeCall` returns the new call's id.
     MakeCall {
+        /// The id the connector gave the new call; later requests and events name it.
         call_id: String,
     },
     /// Every other operation: an empty `<opResponse/>`. Only meaningful for operations whose
@@ -212,6 +272,7 @@ pub struct Event {
     /// When the state change happened, RFC 3339 UTC with milliseconds; `None` when the dialect
     /// carries none.
     pub timestamp: Option<String>,
+    /// What changed, and for which agent.
     pub body: EventBody,
 }
 
@@ -220,18 +281,28 @@ pub struct Event {
 pub enum EventBody {
     /// An item was added to or removed from a channel's container.
     ContainerChanged {
+        /// The agent the event is for.
         user: String,
+        /// The channel address whose container changed: the agent's device.
         container: String,
+        /// Whether the item arrived or left.
         change: ContainerChange,
+        /// The item's id; for a call, its call id.
         item_id: String,
+        /// What kind of item it is.
         item_type: ItemType,
     },
+    /// A call changed state (see [`CallChanged`]).
     CallChanged(Box<CallChanged>),
     /// The agent's work mode changed.
     UserChanged {
+        /// The agent the event is for.
         user: String,
+        /// False once the agent has logged off (the mode is then `loggedOff`).
         logged_on: bool,
+        /// The agent's work mode now.
         mode: WorkMode,
+        /// The not-ready reason code, when the agent is not ready for one.
         reason: Option<ReasonCode>,
     },
 }
@@ -258,39 +329,54 @@ impl EventBody {
 /// `callChanged`: a call's new state with everything the IC WebClient needs to show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallChanged {
+    /// The agent whose call it is.
     pub user: String,
+    /// The call's id, as the connector gave it.
     pub call_id: String,
+    /// The call's new state.
     pub state: CallState,
     /// Why the call reached this state (e.g. `normal`, `callerHangUp`, `connectorFailover`).
     pub cause: Option<String>,
+    /// The parties of the call, each with its role and state.
     pub participants: Vec<Participant>,
     /// The caller's numbers (ANI), E.164; SAP looks the caller up by them.
     pub remote_numbers: Vec<E164>,
+    /// The call's attached data (`attachedData`, application `SAP-IC`), when the
+    /// event carries it.
     pub attached: Option<AttachedData>,
 }
 
 /// One party of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
+    /// The party's device or phone number.
     pub address: String,
+    /// What the party is to the call.
     pub role: ParticipantRole,
+    /// The party's state in the call.
     pub state: CallState,
 }
 
+/// What a participant is to the call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParticipantRole {
+    /// The party that called in (the remote side of an inbound call).
     Caller,
+    /// The agent's device.
     Agent,
+    /// The number an outbound call dials.
     Destination,
 }
 
 impl ParticipantRole {
+    /// Every role, in the order of the dialect's `participant_role` vocabulary.
     pub const ALL: [ParticipantRole; 3] = [
         ParticipantRole::Caller,
         ParticipantRole::Agent,
         ParticipantRole::Destination,
     ];
 
+    /// crmsim's word for the role, the vocabulary key and the default wire word.
     pub fn as_str(self) -> &'static str {
         match self {
             ParticipantRole::Caller => "caller",
@@ -299,21 +385,27 @@ impl ParticipantRole {
         }
     }
 
+    /// The role crmsim's word names, if any.
     pub fn parse(s: &str) -> Option<ParticipantRole> {
         ParticipantRole::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
 
+/// What happened to an item of a channel's container (`containerChanged`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerChange {
+    /// The item arrived: a call offered to the agent or dialled by it.
     ItemAdded,
+    /// The item left the channel: the call ended, was transferred or was not answered.
     ItemRemoved,
 }
 
 impl ContainerChange {
+    /// Every change, in the order of the dialect's `container_change` vocabulary.
     pub const ALL: [ContainerChange; 2] =
         [ContainerChange::ItemAdded, ContainerChange::ItemRemoved];
 
+    /// crmsim's word for the change, the vocabulary key and the default wire word.
     pub fn as_str(self) -> &'static str {
         match self {
             ContainerChange::ItemAdded => "itemAdded",
@@ -321,21 +413,28 @@ impl ContainerChange {
         }
     }
 
+    /// The change crmsim's word names, if any.
     pub fn parse(s: &str) -> Option<ContainerChange> {
         ContainerChange::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
+/// The kind of item a container holds, one per medium of the agent's login string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemType {
+    /// A phone call (medium `p`).
     Call,
+    /// A chat (medium `c`).
     Chat,
+    /// An action item (medium `m`).
     ActionItem,
 }
 
 impl ItemType {
+    /// Every item type, in the order of the dialect's `item_type` vocabulary.
     pub const ALL: [ItemType; 3] = [ItemType::Call, ItemType::Chat, ItemType::ActionItem];
 
+    /// crmsim's word for the item type, the vocabulary key and the default wire word.
     pub fn as_str(self) -> &'static str {
         match self {
             ItemType::Call => "call",
@@ -344,6 +443,7 @@ impl ItemType {
         }
     }
 
+    /// The item type crmsim's word names, if any.
     pub fn parse(s: &str) -> Option<ItemType> {
         ItemType::ALL.into_iter().find(|t| t.as_str() == s)
     }
@@ -362,6 +462,7 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// A `Client` fault: the request was wrong or is not allowed now.
     pub fn client(error: IciError, reason: impl Into<String>) -> Fault {
         Fault {
             code: FaultCode::Client,
@@ -370,6 +471,7 @@ impl Fault {
         }
     }
 
+    /// A `Server` fault: the answering side failed, not the request.
     pub fn server(error: IciError, reason: impl Into<String>) -> Fault {
         Fault {
             code: FaultCode::Server,
@@ -379,13 +481,17 @@ impl Fault {
     }
 }
 
+/// Whose fault it is: the sender's or the receiver's (`faultcode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultCode {
+    /// `soap:Client` (`Sender` in SOAP 1.2): the message was wrong or not allowed now.
     Client,
+    /// `soap:Server` (`Receiver` in SOAP 1.2): the receiver failed to handle it.
     Server,
 }
 
 impl FaultCode {
+    /// Both codes, in the order of the dialect's `fault_code` vocabulary.
     pub const ALL: [FaultCode; 2] = [FaultCode::Client, FaultCode::Server];
 
     /// The local part after the `soap:` prefix.
@@ -427,6 +533,7 @@ pub enum IciError {
 }
 
 impl IciError {
+    /// Every error, in the order of the dialect's `error` vocabulary.
     pub const ALL: [IciError; 9] = [
         IciError::MalformedRequest,
         IciError::UnknownOperation,
@@ -439,6 +546,7 @@ impl IciError {
         IciError::Unavailable,
     ];
 
+    /// crmsim's code word, the vocabulary key and the default `iciError/code`.
     pub fn as_str(self) -> &'static str {
         match self {
             IciError::MalformedRequest => "malformedRequest",
@@ -453,6 +561,7 @@ impl IciError {
         }
     }
 
+    /// The error crmsim's code names, if any.
     pub fn parse(s: &str) -> Option<IciError> {
         IciError::ALL.into_iter().find(|e| e.as_str() == s)
     }
@@ -461,10 +570,14 @@ impl IciError {
 /// What a body holds, once decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
+    /// A request, CRM → connector.
     Request(Request),
+    /// A successful response, connector → CRM.
     Response(Response),
+    /// An event, connector → CRM.
     Event(Event),
     /// The acknowledgement of an event (`<callChangedResponse/>` etc.).
     EventAck(Operation),
+    /// A SOAP fault, from either side.
     Fault(Fault),
 }

@@ -10,7 +10,9 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {what} {value:?}: {expected}")]
 pub struct ValueError {
+    /// What was being checked (`E.164 number`, `work mode`, `login string`…).
     pub what: &'static str,
+    /// The refused value, as given.
     pub value: String,
     /// What would have been accepted: a fixed text, or one built from a dialect's vocabulary.
     pub expected: std::borrow::Cow<'static, str>,
@@ -84,6 +86,7 @@ impl ReasonCode {
         }
     }
 
+    /// The code as a number.
     pub fn get(self) -> u16 {
         self.0
     }
@@ -114,15 +117,21 @@ impl fmt::Display for ReasonCode {
 /// An agent's work mode as carried by `setWorkMode` and `userChanged`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum WorkMode {
+    /// Not logged on: what `userChanged` reports after a log-off; `setWorkMode` cannot set it.
     LoggedOff,
+    /// Logged on but taking no calls, optionally with a reason code; the mode after logon.
     NotReady,
+    /// Available: the connector may route calls to the agent.
     Ready,
     /// A call is alerting or connected for the agent.
     Busy,
+    /// After-call work, entered when an answered call ends; `setWorkMode` ready or not ready
+    /// ends it.
     WrapUp,
 }
 
 impl WorkMode {
+    /// Every mode, in the order of the dialect's `work_mode` vocabulary.
     pub const ALL: [WorkMode; 5] = [
         WorkMode::LoggedOff,
         WorkMode::NotReady,
@@ -131,6 +140,7 @@ impl WorkMode {
         WorkMode::WrapUp,
     ];
 
+    /// crmsim's word for the mode, the vocabulary key and the default wire word.
     pub fn as_str(self) -> &'static str {
         match self {
             WorkMode::LoggedOff => "loggedOff",
@@ -165,7 +175,9 @@ pub enum CallState {
     Initiated,
     /// Ringing at the agent's device.
     Alerting,
+    /// Talking: answered, the dialled party answered, or retrieved from hold.
     Connected,
+    /// On hold (`hold`); `retrieve` connects it again.
     Held,
     /// Handed to another destination; terminal for this agent.
     Transferred,
@@ -174,6 +186,7 @@ pub enum CallState {
 }
 
 impl CallState {
+    /// Every state, in the order of the dialect's `call_state` vocabulary.
     pub const ALL: [CallState; 6] = [
         CallState::Initiated,
         CallState::Alerting,
@@ -183,6 +196,7 @@ impl CallState {
         CallState::Disconnected,
     ];
 
+    /// crmsim's word for the state, the vocabulary key and the default wire word.
     pub fn as_str(self) -> &'static str {
         match self {
             CallState::Initiated => "initiated",
@@ -328,9 +342,13 @@ pub struct Media {
 /// `2` → `device…`, `5` → `agentname;password;device…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginString {
+    /// The agent id (type 0) or agent name (type 5); `None` for types 1 and 2.
     pub agent: Option<String>,
+    /// The agent's password; `None` for type 2.
     pub password: Option<String>,
+    /// The agent's phone device, also its channel address in container requests.
     pub device: String,
+    /// The media flags; phone only when the string has none.
     pub media: Media,
     /// `AgentLoginType` the string was parsed with or will be written for.
     pub login_type: u8,

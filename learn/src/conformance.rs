@@ -11,23 +11,30 @@ use serde::Serialize;
 pub struct Failure {
     /// `file:line`.
     pub place: String,
+    /// The hop the exchange came on.
     pub hop: Hop,
+    /// Whether the request (or event) or its answer did not read.
     pub dir: Direction,
+    /// Why: the decoder's error, what the message read as instead, or a header that is wrong.
     pub why: String,
 }
 
 /// What the check found.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
+    /// Messages checked: requests, events, and answers with a body.
     pub messages: usize,
+    /// Messages that read as what they should be.
     pub decoded: usize,
     /// Answers the recorder made itself (the peer was unreachable) or that had no body: not
     /// the peers' words, not checked.
     pub skipped: usize,
+    /// Every message that did not read, with why.
     pub failures: Vec<Failure>,
 }
 
 impl Report {
+    /// No message failed.
     pub fn ok(&self) -> bool {
         self.failures.is_empty()
     }

@@ -9,25 +9,36 @@ use std::collections::BTreeMap;
 
 use crate::most;
 
+/// The SOAP 1.1 envelope namespace.
 pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// The SOAP 1.2 envelope namespace.
 pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 
+/// What every message shares, each fact the choice most messages made; it fills the dialect's
+/// `[soap]` and `[http]` tables.
 #[derive(Debug, Clone)]
 pub struct Facts {
+    /// Most requests and events were SOAP 1.2 (else 1.1).
     pub soap12: bool,
+    /// The envelope prefix most messages wrote (`env` for 1.2, `soapenv` for 1.1 when none).
     pub prefix: String,
+    /// Most messages opened with an XML declaration (true when nothing was captured).
     pub declaration: bool,
     /// The header block, when every message carries the same one.
     pub header: Option<String>,
     /// Messages carried a header block, but not always the same.
     pub varying_header: bool,
+    /// The HTTP path most requests to the connector went to; `None` when none was captured.
     pub connector_path: Option<String>,
+    /// The HTTP path most events to the CRM went to; `None` when none was captured.
     pub event_path: Option<String>,
     /// The rule most requests follow.
     pub rule: &'static str,
     /// `{namespace}#{element}`-like pattern most actions follow.
     pub action: String,
+    /// Never filled in by [`read`] (always `None`): inference finds the user header.
     pub user_header: Option<String>,
+    /// Notes for a person to confirm (messages that were not SOAP); they open the flags.
     pub notes: Vec<String>,
 }
 
@@ -78,6 +89,7 @@ pub fn pattern_of(action: &str, ns: &str, local: &str) -> Option<&'static str> {
     None
 }
 
+/// Reads the facts off every exchange of `corpus` (`groups` is not used).
 pub fn read(corpus: &Corpus, groups: &[Group]) -> Facts {
     let ex = &corpus.exchanges;
     let soap12 = most(ex.iter().map(|e| e.request.envelope_ns == SOAP12)).unwrap_or(false);

@@ -12,18 +12,26 @@ use crate::tree::{Elem, Soap, parse};
 pub struct Exchange {
     /// `file:line` of the request.
     pub place: String,
+    /// The hop it came on: a request to the connector or an event to the CRM.
     pub hop: Hop,
     /// Seconds since 1970.
     pub t: f64,
+    /// The request's HTTP path, without the query.
     pub path: String,
+    /// The request's HTTP headers, as captured.
     pub headers: Vec<(String, String)>,
+    /// The request (or event), read.
     pub request: Soap,
+    /// The answer, read; `None` when none was captured or it is not a SOAP envelope.
     pub response: Option<Soap>,
+    /// The answer's HTTP headers (empty when none was captured).
     pub response_headers: Vec<(String, String)>,
+    /// The answer's HTTP status, when one was captured.
     pub status: Option<u16>,
 }
 
 impl Exchange {
+    /// The value of the request header `name` (case-insensitive), if sent.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -34,9 +42,13 @@ impl Exchange {
 
 /// The messages of one kind.
 pub struct Group {
+    /// The hop its messages came on.
     pub hop: Hop,
+    /// Namespace URI of the body element that names the kind.
     pub ns: String,
+    /// Local name of that body element.
     pub local: String,
+    /// The prefix the first message wrote for it, kept for the template.
     pub prefix: String,
     /// Indices into the exchanges.
     pub members: Vec<usize>,
@@ -49,6 +61,7 @@ pub struct Group {
 }
 
 impl Group {
+    /// The body element as `{ns}local`.
     pub fn expanded(&self) -> String {
         capture::tally::expanded(&self.ns, &self.local)
     }
@@ -56,7 +69,9 @@ impl Group {
 
 /// Everything read from the captures.
 pub struct Corpus {
+    /// Every exchange whose request read as SOAP, in time order.
     pub exchanges: Vec<Exchange>,
+    /// The messages sorted into kinds: one group per hop and body element.
     pub groups: Vec<Group>,
     /// Fault bodies seen in answers.
     pub faults: Vec<Elem>,
@@ -64,6 +79,8 @@ pub struct Corpus {
     pub unreadable: Vec<String>,
 }
 
+/// Reads every exchange of `captures`, orders them by time, and groups them by hop and body
+/// element with each group's requests and answers merged.
 pub fn read(captures: &[Capture]) -> Corpus {
     let mut exchanges = Vec::new();
     let mut unreadable = Vec::new();
@@ -172,6 +189,7 @@ pub struct Leaf {
     pub in_list: Option<usize>,
     /// `element` or `element/@attr`, for comments.
     pub name: String,
+    /// Its value in every occurrence that had it.
     pub values: Vec<String>,
     /// The leaf is missing from some instances of its element (or its element from its
     /// parent's).
@@ -238,6 +256,7 @@ pub fn node_at<'a>(root: &'a Node, path: &[usize]) -> Option<&'a Node> {
     Some(n)
 }
 
+/// The node at `path` under `root`, to change.
 pub fn node_at_mut<'a>(root: &'a mut Node, path: &[usize]) -> Option<&'a mut Node> {
     let mut n = root;
     for i in path {

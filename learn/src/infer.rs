@@ -25,19 +25,28 @@ use crate::shapes::{Shape, dominant, login_device};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
+    /// Scored 1 to 2: weak evidence.
     Low,
+    /// Scored 2 to 4.
     Medium,
+    /// Scored 4 or more: the only level the draft does not mark `CONFIRM`.
     High,
 }
 
 /// One operation, learned.
 #[derive(Debug, Clone)]
 pub struct OpPlan {
+    /// The crmsim operation.
     pub op: Operation,
+    /// Index of the matched group in [`Corpus::groups`].
     pub group: usize,
+    /// The group's merged message, its values given their meanings for the operation.
     pub message: Node,
+    /// The merged answer, its values given their meanings; `None` when none was captured.
     pub reply: Option<Node>,
+    /// How sure the match is, from its score.
     pub confidence: Confidence,
+    /// Why the group is this operation, one reason each.
     pub evidence: Vec<String>,
     /// Fields the scope requires that the capture did not show: the operation cannot be
     /// written and is marked unsupported.
@@ -47,22 +56,30 @@ pub struct OpPlan {
 /// One vocabulary, learned: per crmsim value, the wire words seen and why.
 #[derive(Debug, Clone, Default)]
 pub struct VocabPlan {
+    /// Per crmsim value: the wire words that mean it, and why.
     pub entries: BTreeMap<&'static str, (Vec<String>, String)>,
     /// Words seen that matched no value.
     pub unmatched: Vec<String>,
 }
 
+/// What the captured traffic says: operations, vocabularies, and what a person must confirm.
 pub struct Inference {
+    /// The operations matched, best score first; each group and operation at most once.
     pub ops: Vec<OpPlan>,
     /// Groups no operation matched: `(group, why)`.
     pub unmatched: Vec<(usize, String)>,
+    /// The vocabularies by name (`call_state`, `work_mode`…).
     pub vocab: BTreeMap<&'static str, VocabPlan>,
     /// `unix-ms` or `rfc3339`, from the events' timestamps.
     pub timestamp: Option<&'static str>,
+    /// The request header that carries the agent's user (SAP Note 1640673), if one does.
     pub user_header: Option<String>,
+    /// What a person must confirm, found while inferring.
     pub flags: Vec<String>,
 }
 
+/// Matches groups to operations by scored evidence (shapes, correlations, call-state changes,
+/// names), best first and each at most once, scores under 1 left out; then maps their values.
 pub fn infer(corpus: &Corpus) -> Inference {
     let groups = &corpus.groups;
     let mut flags = Vec::new();

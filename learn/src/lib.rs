@@ -20,6 +20,8 @@
 //!
 //! No I/O: captures in, text out.
 
+#![warn(missing_docs)]
+
 pub mod calls;
 pub mod conformance;
 pub mod emit;
@@ -55,6 +57,7 @@ pub struct Learned {
     pub operations: Vec<(String, String, infer::Confidence)>,
     /// Operations the capture did not show.
     pub unseen: Vec<String>,
+    /// Captured exchanges whose request read as SOAP.
     pub exchanges: usize,
 }
 

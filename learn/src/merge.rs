@@ -7,38 +7,52 @@ use crate::tree::Elem;
 /// One element of the merged shape.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// Namespace URI.
     pub ns: String,
+    /// The prefix the first instance wrote.
     pub prefix: String,
+    /// Local name.
     pub local: String,
     /// Same-named siblings told apart by a constant attribute (`<var name="CV01">`): that
     /// attribute's local name and this node's value of it.
     pub disc: Option<(String, String)>,
-    /// Parent instances this node occurs in, and how many parent instances there were.
+    /// Parent instances this node occurs in.
     pub present: usize,
+    /// How many parent instances there were (at the root, how many messages).
     pub parents: usize,
     /// The most times it occurs in one parent instance (more than 1: a list).
     pub max_repeat: usize,
+    /// Every attribute any instance carried, in order of first appearance.
     pub attrs: Vec<AttrStat>,
     /// Text of every occurrence, when the element holds text (no child elements).
     pub text: Vec<String>,
     /// Occurrences that held child elements.
     pub with_children: usize,
+    /// The merged children, in the order they appear across instances.
     pub children: Vec<Node>,
     /// What learning made of it (filled in later).
     pub text_role: Role,
+    /// How the template writes it: as is, once per list item, or only when a list or record has
+    /// content (filled in later).
     pub control: Control,
     /// Children the template leaves out: the element must skip unknown children when read.
     pub lax: bool,
 }
 
+/// One attribute of a merged element: its values in every instance that carried it.
 #[derive(Debug, Clone)]
 pub struct AttrStat {
+    /// Namespace URI (`""` for an attribute without a prefix).
     pub ns: String,
+    /// The prefix the first instance wrote.
     pub prefix: String,
+    /// Local name.
     pub local: String,
+    /// Its value in each instance that carried it, in order.
     pub values: Vec<String>,
     /// Occurrences of the element that carried it.
     pub present: usize,
+    /// What learning made of it (filled in later).
     pub role: Role,
 }
 
@@ -49,15 +63,22 @@ pub enum Role {
     #[default]
     Unknown,
     /// A crmsim field; `optional` writes `{field?}`.
-    Field { name: &'static str, optional: bool },
+    Field {
+        /// The crmsim field the value carries.
+        name: &'static str,
+        /// The field may be absent from a message.
+        optional: bool,
+    },
     /// The same text in every message.
     Const(String),
     /// A value crmsim does not model: left out of the template (read past, never written).
     Drop(String),
 }
 
+/// A crmsim control attribute a template element carries, for lists and optional records.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Control {
+    /// No control attribute: the element is written as it is.
     #[default]
     None,
     /// `crmsim:each="list"`.
@@ -67,6 +88,7 @@ pub enum Control {
 }
 
 impl Node {
+    /// Missing from some parent instances.
     pub fn is_optional(&self) -> bool {
         self.present < self.parents
     }
@@ -76,6 +98,7 @@ impl Node {
         self.text.len() + self.with_children
     }
 
+    /// Has no children, and some occurrence held text (an empty element's `""` counts).
     pub fn is_leaf(&self) -> bool {
         self.children.is_empty() && !self.text.is_empty()
     }
@@ -89,6 +112,7 @@ impl Node {
         out
     }
 
+    /// Calls `f` on every node of the subtree, depth first, this one first.
     pub fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Node)) {
         f(self);
         for c in &mut self.children {

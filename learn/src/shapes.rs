@@ -4,14 +4,17 @@
 /// The shape of one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Shape {
+    /// Nothing, or only whitespace.
     Empty,
     /// `agentid;password;device[;media]` and the other AgentLoginTypes (a masked password too).
     Login,
     /// `+` and 6 to 15 digits.
     E164,
+    /// Starts with `http://` or `https://`.
     Url,
     /// Milliseconds since 1970 within this century (13 digits).
     UnixMs,
+    /// A date and time like `2026-12-06T02:10:00Z` (a space may stand for the `T`).
     Rfc3339,
     /// Digits only (not a timestamp).
     Integer,
@@ -25,6 +28,8 @@ pub enum Shape {
     Text,
 }
 
+/// The shape of `v`, trimmed; shapes are tried in a fixed order (E.164, URL, digits, RFC 3339,
+/// login, language, word, id) and the first that fits wins.
 pub fn shape(v: &str) -> Shape {
     let t = v.trim();
     if t.is_empty() {

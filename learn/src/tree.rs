@@ -9,31 +9,42 @@ use quick_xml::reader::NsReader;
 /// One element.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Elem {
+    /// Namespace URI (`""` when no namespace is in scope).
     pub ns: String,
     /// The prefix as written (`""` for a default namespace or none).
     pub prefix: String,
+    /// Local name, without the prefix.
     pub local: String,
     /// `(namespace, prefix, local, value)`, in document order; namespace declarations left out.
     pub attrs: Vec<Attr>,
     /// Text content (trimmed of nothing: values keep their spaces), when the element has no
     /// child elements.
     pub text: Option<String>,
+    /// Child elements, in document order.
     pub children: Vec<Elem>,
 }
 
+/// One attribute of an element, with its name resolved to a namespace URI.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attr {
+    /// Namespace URI (`""` for an attribute without a prefix).
     pub ns: String,
+    /// The prefix as written (`""` when none).
     pub prefix: String,
+    /// Local name, without the prefix.
     pub local: String,
+    /// The value, entities resolved and normalised as XML 1.0 says for attributes.
     pub value: String,
 }
 
 /// A SOAP message, read.
 #[derive(Debug, Clone)]
 pub struct Soap {
+    /// The Envelope's namespace URI, which tells SOAP 1.1 from 1.2.
     pub envelope_ns: String,
+    /// The Envelope's prefix as written (`""` for a default namespace).
     pub envelope_prefix: String,
+    /// The text opens with an XML declaration (`<?xml`, after any BOM and whitespace).
     pub declaration: bool,
     /// The Header element's inner XML as written, when there is one.
     pub header: Option<String>,

@@ -33,11 +33,15 @@ pub const KEY_UNREADABLE: &str = "key-unreadable";
 pub const NOT_ISSUED_BY_CA_FILE: &str = "not-issued-by-ca-file";
 /// Expected in the CA-per-side model: own certificate from the own side's CA, CA_FILE holds the peer's.
 pub const ISSUED_BY_OTHER_SIDE_CA: &str = "issued-by-own-side-ca";
+/// The certificate's validity has ended (error).
 pub const CERT_EXPIRED: &str = "cert-expired";
+/// The certificate's validity starts in the future: a clock or issuing problem (error).
 pub const CERT_NOT_YET_VALID: &str = "cert-not-yet-valid";
+/// The certificate expires within [`super::EXPIRY_WARNING_DAYS`] days (warning).
 pub const CERT_EXPIRING_SOON: &str = "cert-expiring-soon";
 /// Signature is not sha256WithRSAEncryption (the guide's "sha256RSA").
 pub const SIGNATURE_NOT_SHA256_RSA: &str = "signature-not-sha256-rsa";
+/// An RSA key under 2048 bits: rustls refuses it (error).
 pub const RSA_KEY_TOO_SMALL: &str = "rsa-key-too-small";
 /// Subject CN is not of the form host.domain.
 pub const SUBJECT_NOT_HOST_DOMAIN: &str = "subject-not-host-domain";
@@ -45,7 +49,9 @@ pub const SUBJECT_NOT_HOST_DOMAIN: &str = "subject-not-host-domain";
 pub const SAN_MISSING: &str = "san-missing";
 /// The SAN does not cover the expected host.
 pub const SAN_HOST_MISMATCH: &str = "san-host-mismatch";
+/// extendedKeyUsage without serverAuth: the certificate cannot serve HTTPS.
 pub const EKU_NO_SERVER_AUTH: &str = "eku-no-server-auth";
+/// extendedKeyUsage without clientAuth: the peer refuses it as a client certificate.
 pub const EKU_NO_CLIENT_AUTH: &str = "eku-no-client-auth";
 /// The key belongs to a later certificate of the file: the leaf is not first.
 pub const LEAF_NOT_FIRST: &str = "leaf-not-first";
@@ -53,17 +59,25 @@ pub const LEAF_NOT_FIRST: &str = "leaf-not-first";
 pub const LEAF_IS_CA: &str = "leaf-is-ca";
 /// A certificate in CA_FILE without basicConstraints CA:TRUE.
 pub const CA_NOT_CA: &str = "ca-not-ca";
+/// `ssl.ini` sets both `PEM_FILE` and `CRT_FILE`; only one layout may be used.
 pub const PEM_AND_CRT_BOTH_SET: &str = "pem-and-crt-both-set";
+/// `[SSL_SERVER_CLIENT]` has neither `PEM_FILE` nor `CRT_FILE`.
 pub const CERT_FILE_NOT_SET: &str = "cert-file-not-set";
+/// `CRT_FILE` is set without `KEY_FILE`.
 pub const KEY_FILE_NOT_SET: &str = "key-file-not-set";
+/// `[SSL_SERVER_CLIENT]` has no `CA_FILE`.
 pub const CA_FILE_NOT_SET: &str = "ca-file-not-set";
+/// `ssl.ini` has no `[SSL_SERVER_CLIENT]` section.
 pub const SECTION_MISSING: &str = "section-missing";
+/// `[SSL] METHOD` is not 0, the only value the guide documents (warning).
 pub const METHOD_NOT_0: &str = "method-not-0";
+/// `[SSL] METHOD` is not set; the guide writes `METHOD=0` (info).
 pub const METHOD_MISSING: &str = "method-missing";
 /// A key appears twice in a section (Windows uses the first).
 pub const DUPLICATE_KEY: &str = "duplicate-key";
 /// A line that is neither comment, section nor key=value.
 pub const INI_UNPARSED_LINE: &str = "ini-unparsed-line";
+/// An ini file cannot be read or decoded at all.
 pub const INI_UNREADABLE: &str = "ini-unreadable";
 /// The peer's CA is not in CA_FILE (CA-per-side model, `peer_ca` given).
 pub const PEER_CA_NOT_TRUSTED: &str = "peer-ca-not-trusted";
@@ -71,8 +85,11 @@ pub const PEER_CA_NOT_TRUSTED: &str = "peer-ca-not-trusted";
 pub const TPI_PROXY_UNPARSABLE: &str = "tpi-proxy-unparsable";
 /// TpiDllParameter does not say SSL although ssl.ini is there.
 pub const TPI_NOT_SSL: &str = "tpi-not-ssl";
+/// A folder with `ssl.ini` but no `CRMConnectorSAP_<name>.ini`: `TpiDllParameter` is unchecked.
 pub const CONNECTOR_INI_MISSING: &str = "connector-ini-missing";
+/// A folder with more than one `CRMConnectorSAP_<name>.ini`.
 pub const CONNECTOR_INI_SEVERAL: &str = "connector-ini-several";
+/// `TpiDllParameter` says SSL but the folder has no `ssl.ini`.
 pub const SSL_INI_MISSING: &str = "ssl-ini-missing";
 /// rustls refuses the material although each file looked fine.
 pub const TLS_CONFIG_REFUSED: &str = "tls-config-refused";

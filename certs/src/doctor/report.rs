@@ -8,27 +8,35 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, nothing to fix (e.g. a certificate summary).
     Info,
+    /// Probably a problem, or one in some setups; does not fail the check.
     Warning,
+    /// Breaks the connection as configured; fails the check (exit code 1).
     Error,
 }
 
 /// One thing the doctor noticed, with where and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// How bad it is.
     pub severity: Severity,
     /// Stable identifier (see [`super::codes`]).
     pub code: &'static str,
+    /// The file it is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
+    /// The line in `file`, when it came from an ini file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// What was found, in one line.
     pub message: String,
     /// What to do about it.
     pub hint: String,
 }
 
 impl Finding {
+    /// A finding not yet attached to a file (see [`Finding::at`]).
     pub fn new(
         severity: Severity,
         code: &'static str,
@@ -45,10 +53,12 @@ impl Finding {
         }
     }
 
+    /// An error finding (fails the check).
     pub fn error(code: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
         Finding::new(Severity::Error, code, message, hint)
     }
 
+    /// A warning finding.
     pub fn warning(
         code: &'static str,
         message: impl Into<String>,
@@ -57,10 +67,12 @@ impl Finding {
         Finding::new(Severity::Warning, code, message, hint)
     }
 
+    /// An informational finding.
     pub fn info(code: &'static str, message: impl Into<String>, hint: impl Into<String>) -> Self {
         Finding::new(Severity::Info, code, message, hint)
     }
 
+    /// Attaches the finding to `file` and, for ini files, a line.
     pub fn at(mut self, file: impl Into<PathBuf>, line: Option<usize>) -> Self {
         self.file = Some(file.into());
         self.line = line;
@@ -73,14 +85,17 @@ impl Finding {
 pub struct Report {
     /// What was checked.
     pub target: PathBuf,
+    /// Every finding, in the order they were found.
     pub findings: Vec<Finding>,
 }
 
 impl Report {
+    /// Number of error findings.
     pub fn errors(&self) -> usize {
         self.count(Severity::Error)
     }
 
+    /// Number of warning findings.
     pub fn warnings(&self) -> usize {
         self.count(Severity::Warning)
     }

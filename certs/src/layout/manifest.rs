@@ -44,16 +44,25 @@ pub struct ManifestParty {
 /// The whole manifest.
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
+    /// What wrote it: `crmsim certs new` with this crate's name and version.
     pub generator: String,
+    /// The CA model generated.
     pub layout: Layout,
+    /// The PEM layout of the connector's certificate and key.
     pub pem: PemStyle,
+    /// One connector or the failover pair.
     pub sides: Sides,
+    /// Key algorithm of every certificate.
     pub key: KeyAlgorithm,
+    /// Validity of every certificate, in days from generation.
     pub validity_days: u32,
+    /// The SAP CRM side: name, host and folder (`crm`).
     pub crm: ManifestParty,
+    /// Each connector: name, host, folder and the `TpiDllParameter` written for it.
     pub connectors: Vec<ManifestParty>,
     /// CA common names with their fingerprints.
     pub cas: Vec<ManifestCert>,
+    /// Every file written before the manifest (so not itself), with its certificates and fingerprint.
     pub files: Vec<ManifestFile>,
 }
 

@@ -48,8 +48,10 @@ pub enum PemStyle {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sides {
+    /// A single connector (the guide's "Direct Connection"), written to `connector/`.
     #[default]
     One,
+    /// The failover pair behind a proxy, written to `connector-a/` and `connector-b/` (`"ab"`).
     #[serde(rename = "ab")]
     AB,
 }
@@ -57,11 +59,17 @@ pub enum Sides {
 /// Everything `certs new` can be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOptions {
+    /// Which of the guide's CA models to generate.
     pub layout: Layout,
+    /// Whether the connector's certificate and key share one file or are split.
     pub pem: PemStyle,
+    /// One connector or the failover pair.
     pub sides: Sides,
+    /// Key algorithm of every certificate.
     pub key: KeyAlgorithm,
+    /// Validity of every certificate, in days from now.
     pub validity_days: u32,
+    /// The SAP CRM's host name: its certificate's CN and first DNS SAN.
     pub crm_host: String,
     /// One host for `Sides::One`, two (A then B) for `Sides::AB`.
     pub connector_hosts: Vec<String>,
@@ -70,6 +78,7 @@ pub struct NewOptions {
     /// Extra names for the connector certificates only: the service name the CRM dials when a
     /// proxy stands in front of sides A and B (each side must present it).
     pub connector_sans: Vec<String>,
+    /// The file names of the CA and connector PEM files (the guide's by default).
     pub names: FileNames,
     /// PKCS#12 password; `None` means [`crate::p12::DEFAULT_PASSWORD`] ("changeit").
     pub p12_password: Option<String>,
@@ -143,12 +152,15 @@ impl NewOptions {
 /// What `write_new` wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
+    /// The output folder everything was written under.
     pub root: PathBuf,
     /// Every file written, in order.
     pub files: Vec<PathBuf>,
     /// `connector/` or `connector-a/` + `connector-b/`.
     pub connector_dirs: Vec<PathBuf>,
+    /// The SAP side's folder, `crm/`.
     pub crm_dir: PathBuf,
+    /// What `manifest.json` holds: hosts, files and fingerprints.
     pub manifest: Manifest,
     /// The generated material, for callers that go on using it in memory.
     pub pki: Pki,

@@ -18,9 +18,13 @@ use crate::identity::TrustStore;
 /// How to make a CA certificate.
 #[derive(Debug, Clone)]
 pub struct CaOptions {
+    /// Subject CN of the CA certificate (the subject also gets O=crmsim).
     pub common_name: String,
+    /// Algorithm of the CA's key; the CA signs with SHA-256 unless a leaf asks for another hash.
     pub key: KeyAlgorithm,
+    /// Start of validity.
     pub not_before: OffsetDateTime,
+    /// End of validity.
     pub not_after: OffsetDateTime,
     /// basicConstraints CA:TRUE. `false` makes the "CA certificate without the CA flag" mistake.
     pub ca_flag: bool,
@@ -45,7 +49,9 @@ impl CaOptions {
 pub struct Ca {
     /// The CA's common name, e.g. "crmsim Company CA".
     pub name: String,
+    /// The CA certificate as PEM: what goes into a `CA_FILE`.
     pub cert_pem: String,
+    /// The CA certificate (DER).
     pub cert: CertificateDer<'static>,
     params: CertificateParams,
     key: Arc<KeyPair>,

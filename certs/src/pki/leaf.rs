@@ -14,7 +14,9 @@ use crate::identity::Identity;
 /// The key of a leaf certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeafKey {
+    /// A freshly generated RSA-2048 key: the guide's certificate.
     Rsa2048,
+    /// A freshly generated ECDSA P-256 key.
     EcdsaP256,
     /// A fixed, publicly known 1024-bit RSA key (aws-lc cannot generate keys this small). Bad
     /// material for tests and demonstrations only.
@@ -34,9 +36,12 @@ impl From<KeyAlgorithm> for LeafKey {
 /// SHA-384/512 are the available "not sha256WithRSA" cases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SignatureHash {
+    /// sha256WithRSAEncryption (or ecdsa-with-SHA256): what the guide asks for.
     #[default]
     Sha256,
+    /// sha384WithRSAEncryption: valid, but not the guide's sha256RSA (RSA CAs only).
     Sha384,
+    /// sha512WithRSAEncryption: valid, but not the guide's sha256RSA (RSA CAs only).
     Sha512,
 }
 
@@ -47,11 +52,17 @@ pub struct LeafOptions {
     pub common_name: String,
     /// DNS names and IP literals; empty means no subjectAltName extension.
     pub sans: Vec<String>,
+    /// The leaf's key; [`LeafKey::WeakRsa1024`] makes a weak-key certificate.
     pub key: LeafKey,
+    /// The hash the CA signs with; anything but SHA-256 breaks the guide's "sha256RSA".
     pub signature: SignatureHash,
+    /// Start of validity.
     pub not_before: OffsetDateTime,
+    /// End of validity.
     pub not_after: OffsetDateTime,
+    /// Adds extendedKeyUsage serverAuth: needed to be accepted as a TLS server.
     pub server_auth: bool,
+    /// Adds extendedKeyUsage clientAuth: needed to be accepted as a TLS client (mutual TLS).
     pub client_auth: bool,
 }
 
@@ -105,31 +116,37 @@ impl LeafOptions {
         self
     }
 
+    /// Without extendedKeyUsage clientAuth: with serverAuth left, peers refuse it as a client cert.
     pub fn without_client_auth(mut self) -> Self {
         self.client_auth = false;
         self
     }
 
+    /// Without extendedKeyUsage serverAuth: with clientAuth left, peers refuse it as a server cert.
     pub fn without_server_auth(mut self) -> Self {
         self.server_auth = false;
         self
     }
 
+    /// Without subjectAltName: rustls ignores the CN, so host names no longer verify.
     pub fn without_san(mut self) -> Self {
         self.sans.clear();
         self
     }
 
+    /// With another kind of key (e.g. [`LeafKey::WeakRsa1024`]).
     pub fn with_key(mut self, key: LeafKey) -> Self {
         self.key = key;
         self
     }
 
+    /// Signed with another hash (e.g. SHA-384 for the "not sha256RSA" case).
     pub fn with_signature(mut self, signature: SignatureHash) -> Self {
         self.signature = signature;
         self
     }
 
+    /// With this subject CN (empty for none), e.g. a CN that does not match the host.
     pub fn with_common_name(mut self, cn: &str) -> Self {
         self.common_name = cn.to_string();
         self
@@ -138,9 +155,13 @@ impl LeafOptions {
 
 /// An issued certificate with its key, as DER and as PEM (the key as PKCS#8 `PRIVATE KEY`).
 pub struct IssuedCert {
+    /// The certificate (DER).
     pub cert: CertificateDer<'static>,
+    /// Its private key (PKCS#8).
     pub key: PrivateKeyDer<'static>,
+    /// The certificate as PEM.
     pub cert_pem: String,
+    /// The key as a PKCS#8 `PRIVATE KEY` PEM block.
     pub key_pem: String,
 }
 

@@ -54,6 +54,7 @@ pub struct PartySpec {
 }
 
 impl PartySpec {
+    /// A party with no extra SAN entries.
     pub fn new(name: &str, host: &str) -> Self {
         PartySpec {
             name: name.to_string(),
@@ -66,10 +67,15 @@ impl PartySpec {
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PkiSpec {
+    /// Which of the guide's CA models to generate.
     pub layout: Layout,
+    /// Key algorithm of every CA and leaf.
     pub key: KeyAlgorithm,
+    /// Validity of every certificate, counted from now (must be at least 1).
     pub validity_days: u32,
+    /// The SAP CRM side.
     pub crm: PartySpec,
+    /// The connector(s), e.g. one for a direct deployment or sides A and B (at least one).
     pub connectors: Vec<PartySpec>,
 }
 
@@ -94,12 +100,16 @@ impl PkiSpec {
 /// One party's generated material.
 #[derive(Debug, Clone)]
 pub struct Party {
+    /// The party's name from its [`PartySpec`] (e.g. "crm", "connector-a").
     pub name: String,
+    /// Its host name, the certificate's CN and first DNS SAN.
     pub host: String,
+    /// Its certificate (leaf only, no CA in the chain) and key, checked to belong together.
     pub identity: Identity,
     /// What this party trusts for its peers: in `OneCa` the one CA; in `CaPerSide` the CRM trusts the
     /// connector-side CA and the connectors trust the CRM-side CA.
     pub peer_roots: TrustStore,
+    /// Its certificate as PEM (the leaf alone).
     pub cert_pem: String,
     /// PKCS#8 `PRIVATE KEY`.
     pub key_pem: String,
@@ -108,7 +118,9 @@ pub struct Party {
 /// A generated PKI.
 #[derive(Debug, Clone)]
 pub struct Pki {
+    /// The SAP CRM side's material.
     pub crm: Party,
+    /// The connectors' material, in the order of [`PkiSpec::connectors`].
     pub connectors: Vec<Party>,
     /// The CA that issued the CRM's certificate.
     pub crm_ca: Ca,

@@ -18,9 +18,12 @@ use crate::message::{Event, Fault, Request, Response};
 /// A message the dialect cannot express.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodeError {
+    /// The dialect marks the operation `unsupported = true`, so it has no template for it.
     #[error("dialect {dialect} does not support {operation}: it is marked unsupported there")]
     Unsupported {
+        /// The dialect's name.
         dialect: String,
+        /// The operation's key (`call.transfer`).
         operation: &'static str,
     },
 }

@@ -36,40 +36,65 @@ pub enum DecodeError {
     /// The input is not well-formed XML (or not UTF-8, or declares another encoding).
     #[error("not well-formed XML at {at} in {path}: {reason}")]
     NotXml {
+        /// Where the reader stopped (the first bad byte, for invalid UTF-8).
         at: Location,
+        /// The elements open there (empty before the root).
         path: String,
+        /// What the XML reader or the UTF-8 check found wrong.
         reason: String,
     },
     /// A DOCTYPE: SOAP 1.1 (section 3) forbids them; refusing them also rules out entity
     /// expansion tricks.
     #[error("a SOAP message must not contain a DOCTYPE (SOAP 1.1 section 3); found one at {at}")]
-    DocType { at: Location, path: String },
+    DocType {
+        /// Where the DOCTYPE is.
+        at: Location,
+        /// The elements open there (empty before the root).
+        path: String,
+    },
     /// The root element is not the dialect's SOAP `Envelope` (a SOAP 1.2 envelope where the
     /// dialect speaks 1.1 lands here too).
     #[error(
         "not the dialect's SOAP envelope: the root element at {at} is {found}, expected {expected}"
     )]
     NotSoapEnvelope {
+        /// The root element's start tag.
         at: Location,
+        /// The element path there, `Envelope/Body/logon`.
         path: String,
+        /// The root element's expanded name, `{namespace}local`.
         found: String,
         /// `{namespace}Envelope` of the dialect's SOAP version.
         expected: String,
     },
     /// The envelope ended without a `Body`; `at` is the envelope's start tag.
     #[error("the SOAP envelope at {at} has no Body (in {path})")]
-    NoBody { at: Location, path: String },
+    NoBody {
+        /// The envelope's start tag.
+        at: Location,
+        /// The element path there, `Envelope/Body/logon`.
+        path: String,
+    },
     /// The `Body` holds no element; `at` is its start tag.
     #[error(
         "the SOAP Body is empty at {at} (in {path}): expected one ICI request, response, event or Fault"
     )]
-    EmptyBody { at: Location, path: String },
+    EmptyBody {
+        /// The `Body`'s start tag.
+        at: Location,
+        /// The element path there, `Envelope/Body/logon`.
+        path: String,
+    },
     /// The body element is not a message of the dialect (or not the one expected here).
     #[error("unknown operation {{{namespace}}}{element} at {at} (in {path}); expected {expected}")]
     UnknownOperation {
+        /// The body element's start tag.
         at: Location,
+        /// The element path there, `Envelope/Body/logon`.
         path: String,
+        /// The body element's namespace URI.
         namespace: String,
+        /// The body element's local name.
         element: String,
         /// What the dialect would have accepted here.
         expected: String,
@@ -78,44 +103,61 @@ pub enum DecodeError {
     /// held it (its start tag).
     #[error("missing element `{element}` in {operation} at {at} (in {path})")]
     MissingElement {
+        /// The start tag of the element that should have held it.
         at: Location,
+        /// That element's path, `Envelope/Body/logon`.
         path: String,
         /// The operation's key (`user.logon`), or `fault`.
         operation: &'static str,
+        /// The missing element, as the dialect's template names it.
         element: String,
     },
     /// An element the profile does not allow here: unknown, repeated, out of order, or in the
     /// wrong namespace. The profile is strict: unknown extra children are refused, not skipped.
     #[error("unexpected element {found} at {at} (in {path}); expected {expected}")]
     UnexpectedElement {
+        /// The unexpected element's start tag.
         at: Location,
+        /// The element path there, `Envelope/Body/logon`.
         path: String,
         /// `{namespace}local`, or `local` when unqualified.
         found: String,
+        /// What the dialect allows there instead.
         expected: String,
     },
     /// Character data where only elements may appear.
     #[error("unexpected text {text:?} at {at} (in {path}): only elements are allowed here")]
     UnexpectedText {
+        /// Where the text is.
         at: Location,
+        /// The element path there, `Envelope/Body/logon`.
         path: String,
+        /// The text, cut after 40 characters.
         text: String,
     },
     /// An element or attribute value failed validation.
     #[error("invalid value in `{element}` at {at} (in {path}): {source}")]
     InvalidValue {
+        /// The start tag of the element holding the value.
         at: Location,
+        /// The element path there, `Envelope/Body/logon`.
         path: String,
+        /// The element, or `element/@attribute` for an attribute, whose value was refused.
         element: String,
+        /// What was wrong with the value and what is expected.
         // Boxed: a `DecodeError` travels in every decode `Result`, and the value dominates its size.
         source: Box<ValueError>,
     },
     /// A required attribute is absent.
     #[error("missing attribute `{attribute}` on `{element}` at {at} (in {path})")]
     MissingAttribute {
+        /// The start tag of the element that lacks it.
         at: Location,
+        /// The element path there, `Envelope/Body/logon`.
         path: String,
+        /// The element's local name.
         element: String,
+        /// The missing attribute, as the dialect's template names it.
         attribute: String,
     },
 }

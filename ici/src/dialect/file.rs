@@ -165,7 +165,9 @@ pub struct DialectError {
     pub file: String,
     /// 1-based line and column; 0 when the error concerns the file as a whole.
     pub line: usize,
+    /// 1-based column, counted in characters; 0 with `line`.
     pub column: usize,
+    /// What is wrong, and what to write instead.
     pub message: String,
 }
 

@@ -51,8 +51,10 @@ static BUILTIN: LazyLock<Arc<Dialect>> =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UnknownAnswer {
+    /// A SOAP fault naming the element.
     #[default]
     Fault,
+    /// An empty SOAP body with HTTP 200.
     Empty,
 }
 
@@ -134,10 +136,12 @@ impl Dialect {
         compile::compile(text, origin)
     }
 
+    /// The dialect's name (`dialect.name`), shown in reports and errors.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The file's `dialect.description`, empty when it gives none.
     pub fn description(&self) -> &str {
         &self.description
     }
@@ -152,6 +156,7 @@ impl Dialect {
         &self.text
     }
 
+    /// The SOAP version its messages use (`soap.version`).
     pub fn soap_version(&self) -> SoapVersion {
         self.soap
     }

@@ -8,11 +8,14 @@ use crate::catalog::Operation;
 /// a content-type parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SoapVersion {
+    /// SOAP 1.1: `text/xml`, the action in a `SOAPAction` header.
     V11,
+    /// SOAP 1.2: `application/soap+xml`, the action as a content-type parameter.
     V12,
 }
 
 impl SoapVersion {
+    /// The namespace URI of the version's `Envelope`.
     pub fn envelope_ns(self) -> &'static str {
         match self {
             SoapVersion::V11 => "http://schemas.xmlsoap.org/soap/envelope/",
@@ -20,6 +23,7 @@ impl SoapVersion {
         }
     }
 
+    /// The `Content-Type` of its messages, charset included (the `param` rule appends the action).
     pub fn content_type(self) -> &'static str {
         match self {
             SoapVersion::V11 => "text/xml; charset=UTF-8",
@@ -34,6 +38,7 @@ impl SoapVersion {
         }
     }
 
+    /// The version as a dialect file writes it (`soap.version`): `1.1` or `1.2`.
     pub fn as_str(self) -> &'static str {
         match self {
             SoapVersion::V11 => "1.1",
@@ -58,8 +63,10 @@ pub enum ActionRule {
 }
 
 impl ActionRule {
+    /// The words `soap_action` takes, for error messages.
     pub const NAMES: &'static str = "quoted, unquoted, empty, absent or param";
 
+    /// Reads a `soap_action` word of a dialect file.
     pub fn parse(s: &str) -> Option<ActionRule> {
         Some(match s {
             "quoted" => ActionRule::Quoted,
@@ -82,8 +89,10 @@ pub enum TimeFormat {
 }
 
 impl TimeFormat {
+    /// The words `values.timestamp` takes, for error messages.
     pub const NAMES: &'static str = "rfc3339 or unix-ms";
 
+    /// Reads a `values.timestamp` word of a dialect file.
     pub fn parse(s: &str) -> Option<TimeFormat> {
         match s {
             "rfc3339" => Some(TimeFormat::Rfc3339),

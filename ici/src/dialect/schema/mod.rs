@@ -22,7 +22,9 @@ pub const SCHEMA_DRIVER: &str = "envelope.xsd";
 /// in one folder) and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaFile {
+    /// The file name, e.g. `envelope.xsd`, `ns-usr.xsd` or `crmsim.wsdl`.
     pub name: String,
+    /// The file's contents.
     pub text: String,
 }
 
