@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of a real run report and a real capacity report, taken by headless Chromium: the
-# HTML reports seen as a reader sees them (after a change to src/report/charts.rs, say).
+# HTML reports seen as a reader sees them (after a change to harness/src/report/charts/, say).
 #
 # Usage: ci/screenshot-reports.sh [OUT_DIR]          (OUT_DIR defaults to target/screenshots)
 #

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crmsim::capacity::search::Stop;
+use capacity::search::Stop;
 
 mod support;
 
@@ -16,11 +16,11 @@ mod support;
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// `crmsim capacity` on the scenario `text`, alone (see [`SERIAL`]), quietly.
-async fn size(name: &str, text: &str) -> crmsim::capacity::report::CapacityReport {
+async fn size(name: &str, text: &str) -> capacity::report::CapacityReport {
     let _alone = SERIAL.lock().await;
     let loaded = scenario::parse(Path::new(name), text).unwrap();
     let section = loaded.scenario.capacity.clone().unwrap();
-    crmsim::capacity::run::run(&loaded, &section, &support::in_process::quiet())
+    capacity::run::run(&loaded, &section, &support::in_process::quiet())
         .await
         .unwrap()
 }

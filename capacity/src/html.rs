@@ -6,10 +6,10 @@ use std::fmt::Write;
 
 use super::findings::Section;
 use super::report::{CapacityReport, Dimension, Row};
-use crate::report::charts::{self, Chart, Mark, MarkKind, Series};
-use crate::report::escape::markup as escape;
-use crate::report::html::STYLE;
-use crate::runner::session::Window;
+use harness::report::charts::{self, Chart, Mark, MarkKind, Series};
+use harness::report::escape::markup as escape;
+use harness::report::html::STYLE;
+use harness::runner::session::Window;
 use scenario::Thresholds;
 
 /// The latency limits the steps were judged by, for the curves' limit lines.

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::super::report::{CapacityReport, Dimension, Row, StepRecord};
 use super::super::search::{Outcome, Stop};
-use crate::runner::session::Window;
+use harness::runner::session::Window;
 use scenario::capacity::Variant;
 
 const SCENARIO: &str = r#"
@@ -45,7 +45,7 @@ fn step(load: f64, passed: bool, p99: f64) -> StepRecord {
             event_p99_ms: Some(p99 / 2.0),
             full_handshakes_per_s: 0.0,
             resumed_handshakes_per_s: 0.0,
-            cpu: crate::outcome::CpuUse {
+            cpu: harness::outcome::CpuUse {
                 wall_s: 4.0,
                 cpu_s: None,
                 utilisation: Some(0.5),

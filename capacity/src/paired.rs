@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::runner::session::Session;
+use harness::runner::session::Session;
 use scenario::capacity::CapacitySection;
 
 use super::raw::RawBench;
@@ -147,7 +147,7 @@ pub async fn run(
     rounds: usize,
     section: &CapacitySection,
 ) -> PairedCheck {
-    let cores = crate::runner::cost::cores();
+    let cores = harness::runner::cost::cores();
     let mut settled_before = session.settle(section.settle).await;
     let mut before = Spell::measure(bench.clone(), cores).await;
     let mut done = Vec::with_capacity(rounds);

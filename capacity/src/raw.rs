@@ -64,7 +64,7 @@ pub fn measure(key: KeyAlgorithm, when: Moment, duration: Duration) -> Option<Ra
             return None;
         }
     };
-    let cores = crate::runner::cost::cores();
+    let cores = harness::runner::cost::cores();
     let per_core_per_s = bench.in_memory(1, duration);
     let all_cores_per_s = bench.in_memory(cores, duration);
     let over_tcp_per_s = match bench.over_tcp(cores, duration) {

@@ -8,15 +8,15 @@ use serde::Serialize;
 
 use super::ceiling::AgentCeiling;
 use super::search::{Outcome, Stop};
-use crate::runner::session::Window;
+use harness::runner::session::Window;
 use scenario::LoadedScenario;
 use scenario::capacity::Variant;
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CapacityReport {
-    // crate::report::schema::REPORT_VERSION; no doc comment, which would replace the
+    // harness::report::schema::REPORT_VERSION; no doc comment, which would replace the
     // description `version` gives it.
-    #[schemars(schema_with = "crate::report::schema::version")]
+    #[schemars(schema_with = "harness::report::schema::version")]
     pub report_version: u32,
     pub crmsim_version: String,
     pub file: String,
@@ -179,16 +179,16 @@ impl CapacityReport {
     ) -> CapacityReport {
         fill_ratios(&mut rows);
         let mut report = CapacityReport {
-            report_version: crate::report::schema::REPORT_VERSION,
+            report_version: harness::report::schema::REPORT_VERSION,
             crmsim_version: env!("CARGO_PKG_VERSION").to_owned(),
             file: loaded.path.display().to_string(),
             scenario: loaded.name.clone(),
             overrides: loaded.overrides.clone(),
             started_at: humantime::format_rfc3339_seconds(started_at).to_string(),
             duration_s: elapsed.as_secs_f64(),
-            cores: crate::runner::cost::cores(),
-            cpu_seconds: crate::runner::cost::cpu_seconds(),
-            peak_rss_mib: crate::runner::cost::peak_rss_mib(),
+            cores: harness::runner::cost::cores(),
+            cpu_seconds: harness::runner::cost::cpu_seconds(),
+            peak_rss_mib: harness::runner::cost::peak_rss_mib(),
             raw_handshakes,
             rows,
             findings: Vec::new(),
@@ -413,7 +413,7 @@ mod tests {
                 event_p99_ms: None,
                 full_handshakes_per_s: 0.0,
                 resumed_handshakes_per_s: 0.0,
-                cpu: crate::outcome::CpuUse {
+                cpu: harness::outcome::CpuUse {
                     wall_s: 5.0,
                     cpu_s: Some(cpu_s),
                     utilisation: None,
@@ -449,7 +449,7 @@ mod tests {
     /// A report of `rows`, on 2 cores, with no raw rate.
     fn report(rows: Vec<Row>) -> CapacityReport {
         let mut report = CapacityReport {
-            report_version: crate::report::schema::REPORT_VERSION,
+            report_version: harness::report::schema::REPORT_VERSION,
             crmsim_version: String::new(),
             file: String::new(),
             scenario: String::new(),

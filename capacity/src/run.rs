@@ -3,9 +3,9 @@
 
 use std::time::{Instant, SystemTime};
 
-use crate::report::{Report, Verdict};
-use crate::runner::session::{Session, Window};
-use crate::runner::{self, RunError, RunOptions};
+use harness::report::{Report, Verdict};
+use harness::runner::session::{Session, Window};
+use harness::runner::{self, RunError, RunOptions};
 use scenario::capacity::{AgentSearch, CapacitySection, RateSearch, Variant};
 use scenario::{Deployment, LoadedScenario, Thresholds};
 
@@ -289,8 +289,8 @@ async fn agents(
         s.run.warmup = section.step_warmup;
         s.run.steady = section.step_steady;
         s.run.logoff = false;
-        let report = crate::report::assemble(&loaded, runner::run(&loaded, options).await?);
-        let failed: Vec<&crate::report::Check> = report
+        let report = harness::report::assemble(&loaded, runner::run(&loaded, options).await?);
+        let failed: Vec<&harness::report::Check> = report
             .invariants
             .iter()
             .chain(&report.thresholds)
@@ -298,7 +298,7 @@ async fn agents(
             .collect();
         let slow_only = failed
             .iter()
-            .all(|c| crate::report::judges_latency(&c.name));
+            .all(|c| harness::report::judges_latency(&c.name));
         let reasons: Vec<String> = failed
             .iter()
             .map(|c| format!("{}: {}", c.name, c.detail))
@@ -448,7 +448,7 @@ fn window_of(r: &Report) -> Window {
         event_p99_ms: p99(true),
         full_handshakes_per_s: r.tls_handshakes.full as f64 / r.duration_s.max(f64::EPSILON),
         resumed_handshakes_per_s: r.tls_handshakes.resumed as f64 / r.duration_s.max(f64::EPSILON),
-        cpu: crate::outcome::CpuUse {
+        cpu: harness::outcome::CpuUse {
             wall_s: r.duration_s,
             cpu_s: r.harness.cpu_seconds,
             utilisation: r.harness.utilisation,
@@ -459,7 +459,7 @@ fn window_of(r: &Report) -> Window {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::CpuUse;
+    use harness::outcome::CpuUse;
 
     fn window(offered: u64, completed: u64) -> Window {
         Window {

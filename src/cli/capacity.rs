@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::exit;
-use crate::report::write_file;
-use crate::runner::RunOptions;
-use crate::runner::progress::ProgressMode;
+use harness::exit;
+use harness::report::write_file;
+use harness::runner::RunOptions;
+use harness::runner::progress::ProgressMode;
 
 #[derive(Debug, clap::Args)]
 pub struct CapacityArgs {
@@ -70,9 +70,9 @@ pub fn run(args: &CapacityArgs) -> ExitCode {
     let options = RunOptions {
         progress: args.progress,
         keep_pki: None,
-        metrics: live.as_ref().map(crate::live::LiveMetrics::publisher),
+        metrics: live.as_ref().map(harness::live::LiveMetrics::publisher),
     };
-    let outcome = runtime.block_on(crate::capacity::run::run(&loaded, &section, &options));
+    let outcome = runtime.block_on(capacity::run::run(&loaded, &section, &options));
     if let Some(live) = live {
         runtime.block_on(live.shutdown());
     }

@@ -9,7 +9,7 @@ use certs::text::TextEncoding;
 use certs::{KeyAlgorithm, Layout};
 use clap::{Subcommand, ValueEnum};
 
-use crate::exit;
+use harness::exit;
 
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {

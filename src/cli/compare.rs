@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use ::compare::{Comparison, Rules};
 
-use crate::exit;
+use harness::exit;
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
@@ -74,17 +74,20 @@ pub fn run(args: &CompareArgs) -> ExitCode {
     };
     let mut written = Ok(());
     if let Some(path) = &args.markdown {
-        written = written.and(crate::report::write_file(
+        written = written.and(harness::report::write_file(
             path,
             &comparison.render_markdown(),
         ));
     }
     if let Some(path) = &args.junit {
-        written = written.and(crate::report::write_file(path, &comparison.render_junit()));
+        written = written.and(harness::report::write_file(
+            path,
+            &comparison.render_junit(),
+        ));
     }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&comparison).unwrap_or_default();
-        written = written.and(crate::report::write_file(path, &(text + "\n")));
+        written = written.and(harness::report::write_file(path, &(text + "\n")));
     }
     if !args.quiet {
         print!("{}", comparison.render_text());

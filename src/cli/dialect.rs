@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::exit;
+use harness::exit;
 
 #[derive(Debug, Subcommand)]
 pub enum DialectCommand {
@@ -128,7 +128,7 @@ fn write_json<T: serde::Serialize>(
 ) -> Result<(), ExitCode> {
     let Some(path) = path else { return Ok(()) };
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    crate::report::write_file(path, &(text + "\n")).map_err(|e| {
+    harness::report::write_file(path, &(text + "\n")).map_err(|e| {
         eprintln!("crmsim: cannot write {}: {e}", path.display());
         exit::code(exit::CANNOT_RUN)
     })
@@ -201,7 +201,7 @@ fn learn(
         )
     });
     let learned = learn::learn(&captures, &name);
-    if let Err(e) = crate::report::write_file(out, &learned.toml) {
+    if let Err(e) = harness::report::write_file(out, &learned.toml) {
         eprintln!("crmsim: cannot write {}: {e}", out.display());
         return exit::code(exit::CANNOT_RUN);
     }

@@ -1,13 +1,13 @@
 //! `crmsim export compose SCENARIO --out DIR`: a scenario's deployment as a docker-compose
-//! project, every component in its own container (see [`crate::containers`]).
+//! project, every component in its own container (see [`launch::containers`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::containers::{ContainerPlan, compose_addresses, compose_file};
-use crate::exit;
+use harness::exit;
+use launch::containers::{ContainerPlan, compose_addresses, compose_file};
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {

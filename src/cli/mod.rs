@@ -17,8 +17,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::exit;
-use crate::runner::progress::ProgressMode;
+use harness::exit;
+use harness::runner::progress::ProgressMode;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -276,11 +276,11 @@ fn completions(shell: clap_complete::Shell) -> ExitCode {
 pub(crate) fn start_metrics(
     runtime: &tokio::runtime::Runtime,
     addr: Option<std::net::SocketAddr>,
-) -> Result<Option<crate::live::LiveMetrics>, ExitCode> {
+) -> Result<Option<harness::live::LiveMetrics>, ExitCode> {
     let Some(addr) = addr else {
         return Ok(None);
     };
-    match runtime.block_on(crate::live::LiveMetrics::start(addr)) {
+    match runtime.block_on(harness::live::LiveMetrics::start(addr)) {
         Ok(live) => {
             eprintln!(
                 "crmsim: live metrics on http://{}/metrics",
@@ -306,7 +306,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
 pub(crate) fn outputs_writable<'a>(
     flags: impl IntoIterator<Item = (&'static str, &'a Option<std::path::PathBuf>)>,
 ) -> Result<(), ExitCode> {
-    crate::report::output::check_all(&crate::report::output::given(flags)).map_err(|e| {
+    harness::report::output::check_all(&harness::report::output::given(flags)).map_err(|e| {
         eprintln!("crmsim: {e}");
         exit::code(exit::BAD_INPUT)
     })

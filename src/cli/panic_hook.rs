@@ -13,7 +13,7 @@
 use std::io::Write;
 use std::panic::PanicHookInfo;
 
-use crate::exit;
+use harness::exit;
 
 /// The status of a process killed by SIGPIPE, as a shell reports it (128 + 13).
 pub const BROKEN_PIPE: i32 = 141;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use capture::Hop;
 
-use crate::exit;
-use crate::record::{self, HopPlan, Material, RecordError, RecordPlan};
+use harness::exit;
+use launch::record::{self, HopPlan, Material, RecordError, RecordPlan};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -109,7 +109,7 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         Some(path) => serde_json::to_string_pretty(&report)
             .map_err(|e| e.to_string())
             .and_then(|json| {
-                crate::report::write_file(path, &(json + "\n")).map_err(|e| e.to_string())
+                harness::report::write_file(path, &(json + "\n")).map_err(|e| e.to_string())
             })
             .map_err(|e| format!("cannot write the summary to {}: {e}", path.display())),
         None => Ok(()),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::exit;
+use harness::exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -181,10 +181,10 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     let mut written = Ok(());
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&outcome).unwrap_or_default();
-        written = written.and(crate::report::write_file(path, &(text + "\n")));
+        written = written.and(harness::report::write_file(path, &(text + "\n")));
     }
     if let Some(path) = &args.junit {
-        written = written.and(crate::report::write_file(path, &outcome.junit()));
+        written = written.and(harness::report::write_file(path, &outcome.junit()));
     }
     print!("{}", outcome.render());
     if let Err(e) = written {

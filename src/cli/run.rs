@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use super::RunArgs;
-use crate::exit;
-use crate::report::{self, Verdict};
-use crate::runner;
-use crate::separate;
+use harness::exit;
+use harness::report::{self, Verdict};
+use harness::runner;
+use launch::separate;
 
 pub fn run(args: &RunArgs) -> ExitCode {
     let loaded = match super::load_scenario(&args.scenario, args.dialect.as_deref(), &args.set) {
@@ -57,7 +57,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let options = runner::RunOptions {
         progress: args.progress,
         keep_pki: args.pki_dir.clone(),
-        metrics: live.as_ref().map(crate::live::LiveMetrics::publisher),
+        metrics: live.as_ref().map(harness::live::LiveMetrics::publisher),
     };
     let outcome = runtime.block_on(runner::run(&loaded, &options));
     if let Some(live) = live {

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::exit;
-use crate::report::schema::{self, SchemaFile};
+use harness::exit;
+use harness::report::schema::{self, SchemaFile};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -85,7 +85,7 @@ fn reports(dir: &Path) -> ExitCode {
     let names: Vec<&str> = files.iter().map(|f| f.name).collect();
     println!(
         "wrote the reports' JSON Schemas (report_version {}) to {}: {}",
-        crate::report::schema::REPORT_VERSION,
+        harness::report::schema::REPORT_VERSION,
         dir.display(),
         names.join(", ")
     );
@@ -103,12 +103,12 @@ fn cannot_write(out: &Path, e: &std::io::Error) -> ExitCode {
 /// The three reports' schemas, as the repository ships them.
 fn report_files() -> Vec<SchemaFile> {
     vec![
-        schema::file::<crate::report::Report>("run-report.schema.json", "crmsim run --json"),
-        schema::file::<crate::capacity::report::CapacityReport>(
+        schema::file::<harness::report::Report>("run-report.schema.json", "crmsim run --json"),
+        schema::file::<capacity::report::CapacityReport>(
             "capacity-report.schema.json",
             "crmsim capacity --json",
         ),
-        schema::file::<crate::separate::ProcessReport>(
+        schema::file::<launch::separate::ProcessReport>(
             "processes-report.schema.json",
             "crmsim run --processes|--containers --json",
         ),

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::exit;
-use crate::serve;
+use harness::exit;
+use launch::serve;
 
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
@@ -113,7 +113,7 @@ pub fn run(command: ServeCommand) -> ExitCode {
         Ok(live) => live,
         Err(code) => return code,
     };
-    let published = live.as_ref().map(crate::live::LiveMetrics::publisher);
+    let published = live.as_ref().map(harness::live::LiveMetrics::publisher);
     let outcome = runtime.block_on(async {
         let published = published.as_ref();
         match &command {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::in_process::run_text;
 use crate::support::served::crmsim;
-use crmsim::report::Verdict;
+use harness::report::Verdict;
 
 fn foreign() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dialects/foreign.toml")
@@ -42,7 +42,7 @@ min_completed_calls = 10
     )
 }
 
-async fn run(text: &str) -> crmsim::report::Report {
+async fn run(text: &str) -> harness::report::Report {
     run_text("dialect.toml", text).await
 }
 
@@ -57,7 +57,7 @@ async fn every_deployment_passes_with_the_foreign_dialect_on_both_sides() {
         assert_eq!(report.verdict, Verdict::Pass, "{deployment}");
         assert_eq!(report.dialects.crm.name, "foreign-cti");
         assert_eq!(report.dialects.connector.soap, "1.2");
-        let summary = crmsim::report::render_summary(&report);
+        let summary = harness::report::render_summary(&report);
         assert!(
             summary.contains("dialect  foreign-cti (SOAP 1.2), both sides"),
             "{summary}"

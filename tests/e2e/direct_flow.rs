@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use crate::support::in_process::run_text;
-use crmsim::report::Verdict;
+use harness::report::Verdict;
 
 fn scenario(tls: bool, mode: &str) -> String {
     format!(
@@ -39,11 +39,11 @@ min_completed_calls = 20
     )
 }
 
-async fn run(tls: bool, mode: &str) -> crmsim::report::Report {
+async fn run(tls: bool, mode: &str) -> harness::report::Report {
     run_text("flow.toml", &scenario(tls, mode)).await
 }
 
-fn assert_clean(r: &crmsim::report::Report) {
+fn assert_clean(r: &harness::report::Report) {
     for check in r.invariants.iter().chain(&r.thresholds) {
         assert!(check.ok, "{}: {}", check.name, check.detail);
     }

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use crate::support::in_process;
-use crmsim::report::{Report, Verdict};
+use harness::report::{Report, Verdict};
 
 async fn run_shipped(name: &str) -> (Report, scenario::Scenario) {
     in_process::run_shipped(name, |_| {}).await

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use crate::support::in_process::run_text;
-use crmsim::report::Report;
+use harness::report::Report;
 
 /// A small direct run with `faults` (TOML `[[fault]]` tables), steady phase `steady`.
 async fn run(tls: bool, steady: &str, faults: &str, extra: &str) -> Report {

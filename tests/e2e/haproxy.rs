@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use crate::support::in_process::{assert_passed_but_for_latency, run_shipped};
-use crmsim::outcome::FailoverRecord as FailoverReport;
-use crmsim::report::Report;
+use harness::outcome::FailoverRecord as FailoverReport;
+use harness::report::Report;
 use scenario::{ProxyEngine, Scenario};
 
 fn haproxy_present() -> bool {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::support::recording::{foreign, record};
 use crate::support::served::{Served, crmsim, write};
-use crmsim::report::Verdict;
+use harness::report::Verdict;
 
 fn learn(root: &Path) -> PathBuf {
     let learned = root.join("learned.toml");

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use certs::{KeyExchange, PkiSpec, TlsOptions, TlsVersions, TrustStore};
-use crmsim::topology::{self, Topology};
+use harness::topology::{self, Topology};
 use ici::Request;
 use transport::{CallError, ClientOptions, ClientTls, ConnectionMode, SoapClient, TlsFailure};
 

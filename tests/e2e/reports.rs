@@ -166,7 +166,7 @@ fn the_shipped_report_schemas_are_what_crmsim_schema_reports_writes() {
         ] {
             assert!(!generated.contains(raw), "{name} has {raw}");
         }
-        let version = format!("\"const\": {}", crmsim::report::schema::REPORT_VERSION);
+        let version = format!("\"const\": {}", harness::report::schema::REPORT_VERSION);
         assert!(generated.contains(&version), "{name}: report_version");
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), names.len());

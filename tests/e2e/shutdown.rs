@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crmsim::topology;
+use harness::topology;
 
 const SCENARIO: &str = r#"
 [run]

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::support::in_process::run_text;
-use crmsim::report::{Report, Verdict};
+use harness::report::{Report, Verdict};
 
 async fn run(text: &str) -> Report {
     run_text("workload.toml", text).await

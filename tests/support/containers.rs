@@ -9,14 +9,14 @@ use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crmsim::containers::{ContainerPlan, MOUNT};
+use launch::containers::{ContainerPlan, MOUNT};
 use scenario::{self, Deployment, ProxyEngine};
 use testcontainers::clients::Cli;
 
 use super::served::now_ms;
-use crmsim::report::junit::checks_suite;
-use crmsim::separate::checks::{RunFacts, SideEvent, evaluate};
-use crmsim::separate::reports::Reports;
+use harness::report::junit::checks_suite;
+use launch::separate::checks::{RunFacts, SideEvent, evaluate};
+use launch::separate::reports::Reports;
 use testcontainers::core::WaitFor;
 use testcontainers::{Container, Image, ImageArgs, RunnableImage};
 
@@ -172,7 +172,7 @@ pub fn run_case(case: &Case) {
     let folders = plan.write_common(root).unwrap();
 
     let cli = Cli::default();
-    let start = |service: &crmsim::containers::Service, wait: bool| -> Container<'_, CrmsimImage> {
+    let start = |service: &launch::containers::Service, wait: bool| -> Container<'_, CrmsimImage> {
         let img = CrmsimImage {
             name: name.to_owned(),
             tag: tag.to_owned(),

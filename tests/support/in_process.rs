@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use crmsim::report::Report;
-use crmsim::runner::{self, RunOptions, progress::ProgressMode};
+use harness::report::Report;
+use harness::runner::{self, RunOptions, progress::ProgressMode};
 use scenario::{self, LoadedScenario, Scenario};
 
 /// `crmsim run --quiet`: no progress, no kept certificates, no live metrics.
@@ -22,7 +22,7 @@ pub fn quiet() -> RunOptions {
 /// Runs a parsed scenario; a run that cannot start fails the test with the runner's message.
 pub async fn run_loaded(loaded: &LoadedScenario) -> Report {
     match runner::run(loaded, &quiet()).await {
-        Ok(outcome) => crmsim::report::assemble(loaded, outcome),
+        Ok(outcome) => harness::report::assemble(loaded, outcome),
         Err(e) => panic!("{}: the run did not start: {e}", loaded.name),
     }
 }
@@ -50,7 +50,7 @@ pub async fn run_shipped(file: &str, edit: impl FnOnce(&mut Scenario)) -> (Repor
 }
 
 /// Asserts that `report` passed every invariant and every threshold, except that a check
-/// judging latency alone ([`crmsim::report::judges_latency`]: a p99, the generator's
+/// judging latency alone ([`harness::report::judges_latency`]: a p99, the generator's
 /// punctuality) may fail: tests that use this measure something else (failover figures,
 /// routes), run as a debug build beside other deployments on two cores, and one stall of the
 /// machine breaks a 50 ms tolerance without anything being wrong. Those failures are printed,
@@ -64,7 +64,7 @@ pub fn assert_passed_but_for_latency(report: &Report, what: &str) {
         .collect();
     let (latency, wrong): (Vec<_>, Vec<_>) = failed
         .into_iter()
-        .partition(|c| crmsim::report::judges_latency(&c.name));
+        .partition(|c| harness::report::judges_latency(&c.name));
     for c in &latency {
         eprintln!(
             "{what}: latency check failed on a shared machine (not judged here): {}: {}",

@@ -250,7 +250,7 @@ impl Topology {
 }
 
 /// Applies a hop fault (or its undo) to the legs that carry the hop: the proxy's, or relays'.
-pub(crate) fn impair(
+pub fn impair(
     legs: &[Impairments],
     hop: &str,
     action: FaultAction,
@@ -322,7 +322,7 @@ impl Topology {
 }
 
 /// What undoes a timed fault.
-pub(crate) fn undo_of(action: FaultAction) -> FaultAction {
+pub fn undo_of(action: FaultAction) -> FaultAction {
     match action {
         FaultAction::Pause => FaultAction::Resume,
         other => other,

@@ -17,8 +17,8 @@
 mod build;
 pub mod configs;
 pub mod contact_center;
-pub(crate) mod control;
-pub(crate) mod engine;
+pub mod control;
+pub mod engine;
 mod loopback;
 mod material;
 mod proxy_plan;

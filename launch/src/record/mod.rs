@@ -174,7 +174,7 @@ fn write_har(capture: &Path, har: &Path, hops: &[HopPlan]) -> Result<String, Str
     let document = capture::har::to_har(&read, &base);
     let text = serde_json::to_string_pretty(&document)
         .map_err(|e| format!("cannot serialise the HAR: {e}"))?;
-    crate::report::write_file(har, &(text + "\n"))
+    harness::report::write_file(har, &(text + "\n"))
         .map_err(|e| format!("cannot write the HAR to {}: {e}", har.display()))?;
     Ok(har.display().to_string())
 }

@@ -14,7 +14,7 @@ use crate::containers::ContainerPlan;
 use crate::serve::proxy::ProxyReport;
 use scenario::Deployment;
 
-pub use crate::report::Check;
+pub use harness::report::Check;
 
 /// Collects checks.
 #[derive(Debug, Default)]

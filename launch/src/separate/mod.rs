@@ -38,11 +38,11 @@ use std::time::{Duration, Instant, SystemTime};
 use proxy::RelaySnapshot;
 
 use crate::containers::ContainerPlan;
-use crate::report::Verdict;
-use crate::runner::faults::{Due, Timeline};
-use crate::topology::control::{impair, undo_of};
 use checks::{RunFacts, SideEvent};
 use child::{Component, Launch};
+use harness::report::Verdict;
+use harness::runner::faults::{Due, Timeline};
+use harness::topology::control::{impair, undo_of};
 use scenario::{Deployment, FaultAction, LoadedScenario};
 
 /// How long a component may take to stop after SIGTERM before it is killed.
@@ -214,7 +214,7 @@ pub async fn run(
         _ => root.clone(),
     };
     Ok(ProcessReport {
-        report_version: crate::report::schema::REPORT_VERSION,
+        report_version: harness::report::schema::REPORT_VERSION,
         scenario: loaded.name.clone(),
         overrides: loaded.overrides.clone(),
         mode,

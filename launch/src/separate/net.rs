@@ -12,7 +12,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use proxy::Relay;
 
 use crate::containers::LocalNet;
-use crate::topology::Loopback;
+use harness::topology::Loopback;
 use scenario::{Deployment, Scenario};
 
 /// The addresses, and the relays already listening.

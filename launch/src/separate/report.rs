@@ -8,7 +8,7 @@ use proxy::RelaySnapshot;
 use serde::Serialize;
 
 use super::checks::Check;
-use crate::report::Verdict;
+use harness::report::Verdict;
 
 /// A fault step as applied.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -27,9 +27,9 @@ pub struct AppliedFault {
 /// What a run as processes found.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ProcessReport {
-    // crate::report::schema::REPORT_VERSION; no doc comment, which would replace the
+    // harness::report::schema::REPORT_VERSION; no doc comment, which would replace the
     // description `version` gives it.
-    #[schemars(schema_with = "crate::report::schema::version")]
+    #[schemars(schema_with = "harness::report::schema::version")]
     pub report_version: u32,
     pub scenario: String,
     /// `--set` overrides applied over the file, as given (`calls.rate=50`).
@@ -129,7 +129,7 @@ impl ProcessReport {
 
     /// The checks as JUnit XML.
     pub fn junit(&self) -> String {
-        crate::report::junit::checks_suite(
+        harness::report::junit::checks_suite(
             &format!("{} {}", self.mode, self.scenario),
             &self.checks,
             self.duration_s,

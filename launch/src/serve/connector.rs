@@ -28,7 +28,7 @@ pub async fn run(
         plan.config.events.client.tap = Some(r.events.clone());
     }
     let (name, dialect) = (plan.config.name.clone(), plan.config.dialect.clone());
-    let traced = |tap, hop| crate::wire_trace::with_trace(tap, &name, hop, &dialect);
+    let traced = |tap, hop| harness::wire_trace::with_trace(tap, &name, hop, &dialect);
     plan.config.server_tap = traced(plan.config.server_tap.take(), capture::Hop::Requests);
     plan.config.events.client.tap =
         traced(plan.config.events.client.tap.take(), capture::Hop::Events);
@@ -66,7 +66,7 @@ pub async fn run(
     let reason = {
         let stop = stopper.wait_publishing(live, || {
             let mut f = exposition::Families::default();
-            crate::live::connector(&mut f, &connector);
+            harness::live::connector(&mut f, &connector);
             f
         });
         tokio::pin!(stop);

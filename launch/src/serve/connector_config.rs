@@ -17,7 +17,7 @@ use transport::ConnectionMode;
 
 use super::config::{self, ConfigFile, Hosts, TlsTable};
 use super::tls;
-use crate::topology::{SideMaterial, configs};
+use harness::topology::{SideMaterial, configs};
 use scenario::duration;
 use scenario::{
     CallsSection, ConnectorSection, Scenario, ScenarioError, ServerSection, TlsSection,

@@ -38,7 +38,7 @@ pub async fn run(
         plan.config.client.tap = Some(r.requests.clone());
     }
     let (name, dialect) = (plan.config.name.clone(), plan.config.dialect.clone());
-    let traced = |tap, hop| crate::wire_trace::with_trace(tap, &name, hop, &dialect);
+    let traced = |tap, hop| harness::wire_trace::with_trace(tap, &name, hop, &dialect);
     plan.config.server_tap = traced(plan.config.server_tap.take(), capture::Hop::Events);
     plan.config.client.tap = traced(plan.config.client.tap.take(), capture::Hop::Requests);
     for warning in &plan.warnings {
@@ -81,7 +81,7 @@ pub async fn run(
     let reason = stopper
         .wait_publishing(live, || {
             let mut f = exposition::Families::default();
-            crate::live::crm(&mut f, &crm);
+            harness::live::crm(&mut f, &crm);
             f
         })
         .await;

@@ -2,7 +2,7 @@
 //! real peer (a customer's SAP CRM or CRMConnectorSAP) or the other simulator in another process.
 //!
 //! The in-process topology and `serve` build their components with the same builders
-//! ([`crate::topology::configs`]): a serve config says about one component what a scenario says
+//! ([`harness::topology::configs`]): a serve config says about one component what a scenario says
 //! about a whole deployment, so it is read as a one-component scenario and the rest follows the
 //! same code path as `crmsim run`. TLS material comes through the same folder readers as well
 //! (`certs::folder`), or from PEM files named in the config.
@@ -41,7 +41,7 @@ pub use crm::run as run_crm;
 pub use proxy::{ProxyReport, run as run_proxy};
 pub use stop::StopReason;
 
-use crate::exit;
+use harness::exit;
 use scenario::ScenarioError;
 
 /// How long a stopping component gives requests and events in flight to finish.
@@ -62,7 +62,7 @@ pub enum ServeError {
 }
 
 impl ServeError {
-    /// The documented exit code (see [`crate::exit`]).
+    /// The documented exit code (see [`harness::exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
             ServeError::Config(_) => exit::BAD_INPUT,
@@ -103,7 +103,7 @@ fn write_json<T: serde::Serialize>(report: &T, path: Option<&Path>) -> Result<()
     let path = &json_path(path);
     let json = serde_json::to_string_pretty(report)
         .map_err(|e| ServeError::Output(format!("cannot serialize the report: {e}")))?;
-    crate::report::write_file(path, &(json + "\n")).map_err(|e| {
+    harness::report::write_file(path, &(json + "\n")).map_err(|e| {
         ServeError::Output(format!(
             "cannot write the JSON report to {}: {e}",
             path.display()

@@ -13,7 +13,7 @@ use proxy::{ProxyConfig, ProxySnapshot, StateChange};
 use super::proxy_config::{self, EngineName};
 use super::stop::{StopReason, Stopper};
 use super::{ServeError, write_json};
-use crate::topology::engine::{EngineSpec, RunningProxy};
+use harness::topology::engine::{EngineSpec, RunningProxy};
 
 /// What `serve proxy --json` writes.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -90,7 +90,7 @@ pub async fn run(
     let publish = || {
         if let Some(live) = live {
             let mut f = exposition::Families::default();
-            crate::live::network(
+            harness::live::network(
                 &mut f,
                 engine.name(),
                 &proxy.snapshot(),
@@ -103,7 +103,7 @@ pub async fn run(
     let reason = loop {
         if Instant::now() >= next_publish {
             publish();
-            next_publish = Instant::now() + crate::live::PUBLISH_EVERY;
+            next_publish = Instant::now() + harness::live::PUBLISH_EVERY;
         }
         tokio::select! {
             reason = stopper.wait() => break reason,

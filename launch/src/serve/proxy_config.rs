@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{ConfigFile, TlsTable};
 use super::tls;
-use crate::topology::engine::CheckerPem;
+use harness::topology::engine::CheckerPem;
 use scenario::ScenarioError;
 use scenario::duration;
 

@@ -76,7 +76,7 @@ impl Stopper {
                     live.publish(gather());
                     return reason;
                 }
-                () = tokio::time::sleep(crate::live::PUBLISH_EVERY) => {}
+                () = tokio::time::sleep(harness::live::PUBLISH_EVERY) => {}
             }
         }
     }

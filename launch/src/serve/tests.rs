@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use super::config::ConfigFile;
 use super::{connector_config, crm_config, proxy_config};
 
-const CONNECTOR_EXAMPLE: &str = include_str!("../../examples/serve-connector.toml");
-const CRM_EXAMPLE: &str = include_str!("../../examples/serve-crm.toml");
-const PROXY_EXAMPLE: &str = include_str!("../../examples/serve-proxy.toml");
+const CONNECTOR_EXAMPLE: &str = include_str!("../../../examples/serve-connector.toml");
+const CRM_EXAMPLE: &str = include_str!("../../../examples/serve-crm.toml");
+const PROXY_EXAMPLE: &str = include_str!("../../../examples/serve-proxy.toml");
 
 fn file(path: &str, text: &str) -> ConfigFile {
     ConfigFile {

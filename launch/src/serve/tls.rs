@@ -5,7 +5,7 @@
 use certs::{Identity, TlsOptions, TrustStore};
 
 use super::config::{ConfigFile, TlsTable};
-use crate::topology::{SideMaterial, SideTls};
+use harness::topology::{SideMaterial, SideTls};
 use scenario::ScenarioError;
 
 /// A `[tls]` table next to a folder may only tune the protocol: the folder has the files and
@@ -125,7 +125,7 @@ pub fn configs(
     options: &TlsOptions,
     anonymous: bool,
 ) -> Result<SideTls, ScenarioError> {
-    let bad = |e: crate::topology::MaterialError| file.source().error(None, e.to_string());
+    let bad = |e: harness::topology::MaterialError| file.source().error(None, e.to_string());
     let tls = material.configs(side, options).map_err(bad)?;
     if anonymous {
         return tls.anonymous_client(side, material, options).map_err(bad);
