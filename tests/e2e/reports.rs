@@ -153,7 +153,7 @@ fn the_shipped_report_schemas_are_what_crmsim_schema_reports_writes() {
             shipped.as_ref().is_ok_and(|s| *s == generated),
             "schemas/{name} is not what the code generates: regenerate it with \
              `cargo run -- schema --reports schemas` (and bump REPORT_VERSION in \
-             src/report/schema.rs if a key was renamed or removed)"
+             harness/src/report/schema.rs if a key was renamed or removed)"
         );
         // Every time is a number named after its unit or an RFC 3339 string, never serde's
         // `{secs, nanos}` or `{secs_since_epoch, nanos_since_epoch}`.
