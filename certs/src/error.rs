@@ -213,7 +213,7 @@ pub enum CertError {
         found: String,
     },
 
-    #[error("{} is not a SAP-side folder: {detail}; `crmsim certs new` writes crm/ with crm.pem, crm.key.pem and the CA file(s)", dir.display())]
+    #[error("{} is not a SAP-side folder: {detail}; `crmsim certs new` writes crm/ with crm.crt.pem, crm.key.pem and the CA file(s)", dir.display())]
     /// The SAP-side folder lacks one of `crm.crt.pem`, `crm.key.pem`, `trust-ca.pem`.
     NotACrmFolder {
         /// The folder.
