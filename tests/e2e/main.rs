@@ -5,7 +5,7 @@
 //! build), and one binary keeps both test threads busy until the last test instead of idling at
 //! the end of every file. Run one file's tests with `cargo test --test e2e processes::`.
 //!
-//! `tests/containers.rs` (Docker) and `tests/capacity.rs` (measures; its tests take the
+//! `tests/containers.rs` (Docker) and `tests/capacity_search.rs` (measures; its tests take the
 //! machine) stay binaries of their own.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
