@@ -279,9 +279,9 @@ fn the_wrap_up_timer_returns_the_agent_to_its_state_before_the_call() {
     assert_eq!(acd.snapshot().counters.wrap_up_timer_ends, 1);
 }
 
-#[test]
-fn callers_hang_up_after_talk_time_when_configured() {
-    let now = Instant::now();
+/// A call answered by an agent, whose caller hangs up after 3 s: the ACD, its events, the
+/// agent, the call and the caller's hang-up timer.
+fn answered_call_with_caller_talk_time(now: Instant) -> (Acd, Collect, String, String, Armed) {
     let cfg = AcdConfig {
         caller_talk_time: Some("3s".parse().unwrap()),
         ..AcdConfig::default()
@@ -290,26 +290,34 @@ fn callers_hang_up_after_talk_time_when_configured() {
     let user = ready_agent(&mut acd, 1, now);
     let call = acd.offer_call(now, now);
     acd.take_timers();
-    ok(
-        &mut acd,
-        Request::Answer {
-            user,
-            call_id: call,
-        },
-        now,
-    );
+    let answer = Request::Answer {
+        user: user.clone(),
+        call_id: call.clone(),
+    };
+    ok(&mut acd, answer, now);
     let hang_up = acd.take_timers().remove(0);
     assert_eq!(hang_up.after, Duration::from_secs(3));
-    events.take();
-    acd.fire(hang_up.timer, now + Duration::from_secs(3));
-    let ev = events.take();
-    let EventBody::CallChanged(c) = &ev[0].1 else {
-        panic!("{ev:?}")
+    (acd, events, user, call, hang_up)
+}
+
+/// The last event was the caller hanging up.
+fn assert_caller_hung_up(events: &[(String, EventBody)]) {
+    let EventBody::CallChanged(c) = &events[0].1 else {
+        panic!("{events:?}")
     };
     assert_eq!(
         (c.state, c.cause.as_deref()),
         (CallState::Disconnected, Some("callerHangUp"))
     );
+}
+
+#[test]
+fn callers_hang_up_after_talk_time_when_configured() {
+    let now = Instant::now();
+    let (mut acd, events, _, _, hang_up) = answered_call_with_caller_talk_time(now);
+    events.take();
+    acd.fire(hang_up.timer, now + Duration::from_secs(3));
+    assert_caller_hung_up(&events.take());
 }
 
 #[test]
@@ -525,43 +533,14 @@ fn a_call_requeued_by_ring_no_answer_is_still_abandoned_when_its_caller_runs_out
 #[test]
 fn a_held_call_is_still_ended_by_its_caller_at_the_talk_time() {
     let now = Instant::now();
-    let cfg = AcdConfig {
-        caller_talk_time: Some("3s".parse().unwrap()),
-        ..AcdConfig::default()
+    let (mut acd, events, user, call, hang_up) = answered_call_with_caller_talk_time(now);
+    let hold = Request::Hold {
+        user,
+        call_id: call,
     };
-    let (mut acd, events) = acd(cfg);
-    let user = ready_agent(&mut acd, 1, now);
-    let call = acd.offer_call(now, now);
-    acd.take_timers();
-    let on = |call_id: &String| (user.clone(), call_id.clone());
-    let (u, c) = on(&call);
-    ok(
-        &mut acd,
-        Request::Answer {
-            user: u,
-            call_id: c,
-        },
-        now,
-    );
-    let hang_up = acd.take_timers().remove(0);
-    let (u, c) = on(&call);
-    ok(
-        &mut acd,
-        Request::Hold {
-            user: u,
-            call_id: c,
-        },
-        now,
-    );
+    ok(&mut acd, hold, now);
     events.take();
     acd.fire(hang_up.timer, now + Duration::from_secs(3));
-    let ev = events.take();
-    let EventBody::CallChanged(c) = &ev[0].1 else {
-        panic!("{ev:?}")
-    };
-    assert_eq!(
-        (c.state, c.cause.as_deref()),
-        (CallState::Disconnected, Some("callerHangUp"))
-    );
+    assert_caller_hung_up(&events.take());
     assert_eq!(acd.snapshot().counters.completed, 1);
 }
