@@ -17,6 +17,7 @@ pub const REMEDY: &str = "raise [capacity.call_rate] agents or shorten crm.talk_
 /// The agents' ceiling for one call-rate search.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct AgentCeiling {
+    /// Agents logged on during the search (the count it holds fixed).
     pub agents: usize,
     /// Mean time a call holds an agent, in seconds.
     pub hold_s: f64,
@@ -50,6 +51,7 @@ impl AgentCeiling {
         first_failure >= NEAR * self.calls_per_s
     }
 
+    /// The ceiling as a phrase for warnings, step reasons and findings: agents, calls/s, hold.
     pub fn describe(&self) -> String {
         format!(
             "{} agents take about {:.0} calls/s (each call holds an agent {:.2} s on average)",

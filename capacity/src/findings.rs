@@ -29,28 +29,42 @@ pub enum Figures {
     /// A call-rate search that ran into the agents, not the system: its capacity is the
     /// workload's limit, a lower bound of the system's.
     AgentCeiling {
+        /// The deployment searched.
         deployment: String,
+        /// The variant's name.
         variant: String,
+        /// The agents' ceiling the search ran into.
         ceiling: AgentCeiling,
+        /// The lowest call rate that failed, in calls/s.
         first_failure_calls_per_s: f64,
         /// What to change in the scenario to find the system's limit.
         remedy: String,
     },
     /// This machine's raw mutual-TLS handshake rate, measured before or after the searches.
     RawHandshakes {
+        /// The certificates' key algorithm the handshakes used.
         key: KeyAlgorithm,
+        /// Before or after the searches.
         when: Moment,
+        /// Cores the all-cores and TCP rates ran on.
         cores: usize,
+        /// Full handshakes per second in memory on one core.
         per_core_per_s: f64,
+        /// Full handshakes per second in memory on all cores at once.
         all_cores_per_s: f64,
+        /// Full handshakes per second over loopback TCP on all cores (None: not measured).
         over_tcp_per_s: Option<f64>,
     },
     /// A full-handshake variant's saturated windows, each paired with the raw rate measured
     /// just before and after it.
     PairedHandshakes {
+        /// The deployment searched.
         deployment: String,
+        /// The variant's name.
         variant: String,
+        /// The call rate of every window, in calls/s (beyond what the machine can do).
         calls_per_s: f64,
+        /// How many windows were paired with raw rates.
         rounds: usize,
         /// Each round's full handshakes per second over the raw rate on all cores, in memory,
         /// in run order (a round whose raw rate could not be measured has none).
@@ -63,6 +77,7 @@ pub enum Figures {
         median_tcp_ratio: Option<f64>,
         /// Least and most busy the cores were over the rounds (0..1).
         cores_busy_min: Option<f64>,
+        /// The most busy, as a share (0..1; None: not measurable here).
         cores_busy_max: Option<f64>,
         /// Rounds with calls still in flight while the raw rate was measured.
         unsettled_rounds: usize,
@@ -70,24 +85,37 @@ pub enum Figures {
     /// The most full handshakes per second a connection-per-message variant did, against the
     /// mean raw rate of the run.
     HandshakeShare {
+        /// The deployment searched.
         deployment: String,
+        /// The variant's name.
         variant: String,
+        /// Most full handshakes per second in any step's window, saturated ones included.
         peak_full_handshakes_per_s: f64,
         /// Raw measurements the mean is of.
         raw_measurements: usize,
+        /// The peak over the mean raw rate on all cores (1.0 = 100%).
         of_raw_all_cores: f64,
+        /// The peak over the mean raw rate on one core (1.0 = 100%).
         of_raw_one_core: f64,
+        /// The peak over the mean raw rate over loopback TCP (None: never measured).
         of_raw_over_tcp: Option<f64>,
     },
     /// CPU per call of a variant against its deployment's baseline, at the highest call rate
     /// both passed (the steadier figure of what SSL costs than a capacity).
     CpuPerCall {
+        /// The deployment searched.
         deployment: String,
+        /// The variant's name.
         variant: String,
+        /// The name of the deployment's first variant, the one compared with.
         baseline: String,
+        /// The highest call rate both passed, in calls/s.
         calls_per_s: f64,
+        /// The variant's CPU per call at that rate (simulators and harness), in ms.
         cpu_ms_per_call: f64,
+        /// The baseline's CPU per call at that rate, in ms.
         baseline_cpu_ms_per_call: f64,
+        /// `cpu_ms_per_call / baseline_cpu_ms_per_call`.
         ratio: f64,
         /// Over every rate both passed, when more than one: how many, from which rate, and the
         /// median, least and largest ratio.
@@ -98,22 +126,31 @@ pub enum Figures {
 /// The CPU ratio over every call rate both variants passed.
 #[derive(Debug, Clone, Copy, Serialize, schemars::JsonSchema)]
 pub struct CpuAcross {
+    /// How many call rates both passed (more than one).
     pub rates: usize,
+    /// The lowest of them, in calls/s.
     pub lowest_calls_per_s: f64,
+    /// The median of the CPU-per-call ratios at those rates.
     pub median_ratio: f64,
+    /// The least of those ratios.
     pub min_ratio: f64,
+    /// The largest of those ratios.
     pub max_ratio: f64,
 }
 
 /// Where a finding is shown on the HTML page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// Call-rate searches the agents stopped.
     Ceilings,
+    /// Raw handshake rates, paired rounds and handshake shares.
     Handshakes,
+    /// CPU per call against the baseline.
     Cpu,
 }
 
 impl Section {
+    /// Every section with its heading, in page order.
     pub const ALL: [(Section, &'static str); 3] = [
         (Section::Ceilings, "Searches the agents stopped"),
         (Section::Handshakes, "Handshakes against the raw rate"),
@@ -122,6 +159,7 @@ impl Section {
 }
 
 impl Figures {
+    /// The HTML section the finding belongs in.
     pub fn section(&self) -> Section {
         match self {
             Figures::AgentCeiling { .. } => Section::Ceilings,

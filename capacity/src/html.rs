@@ -15,11 +15,14 @@ use scenario::Thresholds;
 /// The latency limits the steps were judged by, for the curves' limit lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Limits {
+    /// The scenario's `max_request_p99_ms`, in ms (None: no limit set).
     pub request_p99_ms: Option<f64>,
+    /// The scenario's `max_event_p99_ms`, in ms (None: no limit set).
     pub event_p99_ms: Option<f64>,
 }
 
 impl Limits {
+    /// The latency limits of a scenario's thresholds.
     pub fn of(t: &Thresholds) -> Limits {
         Limits {
             request_p99_ms: t.max_request_p99_ms,

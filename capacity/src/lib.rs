@@ -11,6 +11,8 @@
 //! - [`report`]: the sizing table (terminal, Markdown, JSON);
 //! - [`html`]: the same as a page, with the searches' curves.
 
+#![warn(missing_docs)]
+
 pub mod ceiling;
 pub mod findings;
 pub mod html;

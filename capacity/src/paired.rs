@@ -70,6 +70,7 @@ pub struct PairedCheck {
     /// The call rate of every window: 1.5 × the lowest the search failed at (beyond what the
     /// machine can do, so it is saturated), or its highest pass when no step failed.
     pub load: f64,
+    /// Each saturated window with the raw rates around it, in run order.
     pub rounds: Vec<PairedRound>,
     /// The median of the rounds' ratios (None: no round gave one).
     pub median_ratio: Option<f64>,
@@ -78,6 +79,7 @@ pub struct PairedCheck {
 }
 
 impl PairedCheck {
+    /// The check of `rounds` at `load` calls/s, with the medians of their ratios.
     pub fn new(load: f64, rounds: Vec<PairedRound>) -> PairedCheck {
         let ratios: Vec<f64> = rounds.iter().filter_map(PairedRound::ratio).collect();
         let tcp_ratios: Vec<f64> = rounds.iter().filter_map(PairedRound::tcp_ratio).collect();

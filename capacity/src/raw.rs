@@ -31,6 +31,7 @@ pub enum Moment {
 }
 
 impl Moment {
+    /// `before` or `after`, as the findings' sentences say it.
     pub fn as_str(self) -> &'static str {
         match self {
             Moment::Before => "before",
@@ -42,8 +43,11 @@ impl Moment {
 /// Full handshakes per second, both ends in one process.
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct RawHandshakes {
+    /// The certificates' key algorithm the handshakes used.
     pub key: KeyAlgorithm,
+    /// Before or after the searches.
     pub when: Moment,
+    /// Cores the all-cores and TCP rates ran on (the machine's available parallelism).
     pub cores: usize,
     /// On one core (the criterion bench's figure).
     pub per_core_per_s: f64,

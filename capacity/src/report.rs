@@ -12,19 +12,27 @@ use harness::runner::session::Window;
 use scenario::LoadedScenario;
 use scenario::capacity::Variant;
 
+/// A `crmsim capacity` run: the sizing table's rows, the raw handshake rates and the findings.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CapacityReport {
     // harness::report::schema::REPORT_VERSION; no doc comment, which would replace the
     // description `version` gives it.
+    #[allow(missing_docs)]
     #[schemars(schema_with = "harness::report::schema::version")]
     pub report_version: u32,
+    /// The version of the build that wrote the report.
     pub crmsim_version: String,
+    /// Path of the scenario file, as given.
     pub file: String,
+    /// The scenario's name.
     pub scenario: String,
     /// `--set` overrides applied over the file, as given (`calls.rate=50`).
     pub overrides: Vec<String>,
+    /// When the run started (RFC 3339, UTC, to the second).
     pub started_at: String,
+    /// Wall time of the whole run, in seconds.
     pub duration_s: f64,
+    /// Cores this machine offers the run.
     pub cores: usize,
     /// CPU seconds this process used over the whole run (None: not measurable here). The
     /// simulators, the harness and the raw measurements share it.
@@ -34,6 +42,7 @@ pub struct CapacityReport {
     pub peak_rss_mib: Option<f64>,
     /// This machine's raw handshake rate, measured in this run.
     pub raw_handshakes: Vec<super::raw::RawHandshakes>,
+    /// The sizing table: one row per deployment and variant, in the scenario's order.
     pub rows: Vec<Row>,
     /// What the table does not show: searches the agents stopped, handshakes against the raw
     /// rate, CPU per call against the baseline; each with its figures and its sentence.
@@ -47,9 +56,13 @@ pub struct CapacityReport {
 /// One deployment and variant.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Row {
+    /// The deployment searched.
     pub deployment: String,
+    /// Its SSL setting and connection modes, with the key it ran with filled in.
     pub variant: Variant,
+    /// The highest call rate at a fixed agent count (None: not searched).
     pub call_rate: Option<Dimension>,
+    /// The highest agent count at a fixed call rate (None: not searched).
     pub agents: Option<Dimension>,
 }
 
@@ -60,7 +73,9 @@ pub struct Dimension {
     pub at: f64,
     /// Highest load that passed (`None`: even the first step failed).
     pub capacity: Option<f64>,
+    /// Lowest load that failed (`None`: nothing failed up to the maximum).
     pub first_failure: Option<f64>,
+    /// Why the search stopped.
     pub stopped: Stop,
     /// Capacity relative to the first variant of the same deployment (filled in by the report).
     pub ratio: Option<f64>,
@@ -72,6 +87,7 @@ pub struct Dimension {
     /// The search failed first near the agents' ceiling: the limit found may be the workload's,
     /// not the system's, so the capacity is only a lower bound.
     pub agent_bound: bool,
+    /// Every step, in run order, with its window's figures.
     pub steps: Vec<StepRecord>,
     /// Call-rate searches of a full-handshake variant: its windows paired with the raw rate.
     pub handshake_check: Option<super::paired::PairedCheck>,
@@ -81,6 +97,7 @@ pub struct Dimension {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RatioKind {
+    /// Neither capacity is a bound (or it is the baseline against itself).
     #[default]
     Exact,
     /// The variant's capacity is a lower bound: the ratio is at least this.
@@ -92,19 +109,24 @@ pub enum RatioKind {
     Unknown,
 }
 
+/// One step of a search: a load tried and how it went.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct StepRecord {
+    /// The load tried: calls/s, or an agent count.
     pub load: f64,
+    /// Whether every threshold (and, in an agent-count search, every invariant) held.
     pub passed: bool,
     /// The thresholds it broke.
     pub reasons: Vec<String>,
     /// It was only slow (nothing lost, nothing fell behind) and the same load was run again;
     /// the repeat decided.
     pub repeated: bool,
+    /// The measured window's figures (None: the step failed before a window was measured).
     pub window: Option<Window>,
 }
 
 impl StepRecord {
+    /// A step at `load` that failed before any window, with `why` as its reason.
     pub fn failed_setup(load: f64, why: &str) -> StepRecord {
         StepRecord {
             load,
@@ -117,6 +139,7 @@ impl StepRecord {
 }
 
 impl Dimension {
+    /// A search's result at `at`, before the report fills in its ratio and bounds.
     pub fn new(at: f64, outcome: Outcome, steps: Vec<StepRecord>) -> Dimension {
         Dimension {
             at,
@@ -132,6 +155,7 @@ impl Dimension {
         }
     }
 
+    /// Attaches the paired handshake check of a full-handshake variant, if one ran.
     pub fn with_handshake_check(mut self, check: Option<super::paired::PairedCheck>) -> Dimension {
         self.handshake_check = check;
         self
@@ -170,6 +194,7 @@ impl Dimension {
 }
 
 impl CapacityReport {
+    /// The report of a run: fills in the ratios to each deployment's baseline and the findings.
     pub fn new(
         loaded: &LoadedScenario,
         started_at: SystemTime,

@@ -30,7 +30,9 @@ pub struct SearchPlan {
 /// One probe and its outcome.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Step {
+    /// The load tried: calls/s, or an agent count.
     pub load: f64,
+    /// Whether the thresholds held in this probe.
     pub passed: bool,
     /// This probe was only slow and the same load was tried again; the repeat decided.
     pub repeated: bool,
@@ -49,6 +51,7 @@ pub struct Outcome {
     pub stopped: Stop,
 }
 
+/// Why a search stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stop {
@@ -99,6 +102,7 @@ pub struct Searcher {
 }
 
 impl Searcher {
+    /// A search that will first try `start` (capped at `max`, rounded for agent counts).
     pub fn new(plan: SearchPlan) -> Searcher {
         let first = plan.round(plan.start.min(plan.max));
         Searcher {

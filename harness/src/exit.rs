@@ -11,6 +11,8 @@ pub const BAD_INPUT: u8 = 2;
 /// The run could not be carried out: a port could not be bound, a component did not start.
 pub const CANNOT_RUN: u8 = 3;
 
+/// The process exit code for one of the codes above.
+/// The process exit code for one of the codes above.
 pub fn code(c: u8) -> ExitCode {
     ExitCode::from(c)
 }

@@ -15,6 +15,8 @@
 //! It reads no scenario file (that is `scenario`) and starts no process: components run as
 //! tasks of this process. Running them apart is `launch`; sizing is `capacity`.
 
+#![warn(missing_docs)]
+
 pub mod exit;
 pub mod live;
 pub mod outcome;

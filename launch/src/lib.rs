@@ -12,6 +12,8 @@
 //!
 //! The components themselves, the report's checks and the exit codes are `harness`'s.
 
+#![warn(missing_docs)]
+
 pub mod containers;
 pub mod record;
 pub mod separate;

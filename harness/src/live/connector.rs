@@ -10,6 +10,8 @@ use transport::LinkSnapshot;
 
 use super::of;
 
+/// Adds one running connector side's families to `out` (a served side's tick, or the run loop).
+/// Adds one running connector side's families to `out` (a served side's tick, or the run loop).
 pub fn connector(out: &mut Families, c: &Connector) {
     let name = c.name();
     let k = c.counters();

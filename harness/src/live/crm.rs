@@ -8,6 +8,8 @@ use stats::Outcome;
 
 use super::of;
 
+/// Adds one running CRM's families to `out` (a served CRM's tick, or the run loop).
+/// Adds one running CRM's families to `out` (a served CRM's tick, or the run loop).
 pub fn crm(out: &mut Families, crm: &Crm) {
     let name = crm.name();
     let m = crm.metrics();

@@ -11,11 +11,15 @@ use crate::topology::Topology;
 /// What the run loop knows about itself that no component does.
 #[derive(Debug, Clone, Copy)]
 pub struct RunInfo<'a> {
+    /// The scenario's name.
     pub scenario: &'a str,
+    /// The deployment (`direct`, `proxy-events-direct`, `proxy-static-route`).
     pub deployment: &'a str,
+    /// Whether the scenario runs with TLS (`[tls] enabled`).
     pub tls: bool,
     /// The phase being run (`logon`, `steady`, `w3`…).
     pub phase: &'a str,
+    /// Seconds since the run started.
     pub elapsed_s: f64,
     /// Fault steps applied so far, by action (`kill`, `latency`…), and those that failed.
     pub faults: &'a BTreeMap<(&'static str, bool), u64>,

@@ -27,6 +27,7 @@ pub struct FailoverRecord {
     pub fault: String,
     /// `failover` (a side lost), `failback` (a side back), or `fault` (anything else).
     pub kind: &'static str,
+    /// The side or hop the fault acted on (`connector-a`, `crm->connector`).
     pub target: String,
     /// Seconds since the run started.
     pub at_s: f64,
@@ -47,13 +48,16 @@ pub struct FailoverRecord {
     pub events_lost: u64,
     /// Whether the fault could be applied at all.
     pub applied: bool,
+    /// What applying the fault did, or why it could not be applied.
     pub note: String,
 }
 
 /// CPU use over one stretch.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct CpuUse {
+    /// Wall-clock seconds of the stretch.
     pub wall_s: f64,
+    /// CPU seconds this process used over it (user + system); `None` without `/proc`.
     pub cpu_s: Option<f64>,
     /// CPU seconds per wall second per core: 1.0 means every core was busy all the time.
     pub utilisation: Option<f64>,
@@ -62,11 +66,14 @@ pub struct CpuUse {
 /// What a whole run cost, and whether the harness may have been the limit.
 #[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct HarnessCost {
+    /// CPU cores available to the process.
     pub cores: usize,
+    /// CPU seconds the process used over the run (user + system); `None` without `/proc`.
     #[serde(rename = "cpu_s")]
     pub cpu_seconds: Option<f64>,
     /// Share of all cores busy over the run (simulators and harness together).
     pub utilisation: Option<f64>,
+    /// Peak resident memory of this process (`VmHWM`), MiB.
     pub peak_rss_mib: Option<f64>,
     /// Set when the figures may measure the machine rather than the deployment.
     pub warning: Option<String>,

@@ -7,6 +7,7 @@ use scenario::{FaultAction, FaultSpec};
 /// One step to apply.
 #[derive(Debug, Clone)]
 pub struct Due {
+    /// The scenario's fault this step applies or undoes.
     pub spec: FaultSpec,
     /// The end of a timed fault (latency, blackhole, pause): undo it.
     pub undo: bool,

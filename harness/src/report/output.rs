@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 pub struct Output {
     /// The flag, as the user typed it (`--json`).
     pub flag: &'static str,
+    /// Where to write it, as given.
     pub path: PathBuf,
 }
 
 impl Output {
+    /// Output `flag` asked to write `path`.
     pub fn new(flag: &'static str, path: &Path) -> Output {
         Output {
             flag,

@@ -16,7 +16,9 @@ pub const REPORT_VERSION: u32 = 2;
 
 /// One schema file: its name and its text.
 pub struct SchemaFile {
+    /// The file's name (`run-report.schema.json`).
     pub name: &'static str,
+    /// The schema: pretty JSON, keys sorted, with a trailing newline.
     pub text: String,
 }
 

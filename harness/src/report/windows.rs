@@ -24,20 +24,28 @@ pub struct WindowReport {
     pub index: usize,
     /// Seconds since the steady phase started.
     pub start_s: f64,
+    /// Seconds since the steady phase started, at the window's end.
     pub end_s: f64,
+    /// Calls that arrived in the window.
     pub calls_offered: u64,
+    /// Calls that ended completed or transferred in the window.
     pub calls_completed: u64,
+    /// Calls lost in the window: abandoned (in a queue or waiting for a side) or dropped.
     pub calls_lost: u64,
+    /// Requests the CRM(s) sent in the window.
     pub requests: u64,
+    /// Events the CRM(s) received in the window.
     pub events: u64,
     /// Requests without an answer, faults, failed or refused events.
     pub failures: u64,
     /// Resident memory of the crmsim process at the window's end (every simulator of an
     /// in-process run), MiB; absent where `/proc` is not available.
     pub rss_mib: Option<f64>,
+    /// Latencies over the window in ms, by operation and event, across every component.
     pub latency_ms: BTreeMap<String, LatencySummary>,
 }
 
+/// The report's windows, numbered from 1, from the runner's marks.
 pub fn reports(marks: &[WindowMark]) -> Vec<WindowReport> {
     marks
         .iter()
@@ -87,7 +95,9 @@ pub fn checks(t: &Thresholds, windows: &[WindowReport]) -> Vec<Check> {
     out
 }
 
+/// The name of the check `thresholds.max_window_drift` makes: the largest rise of a p50 or p99.
 pub const LATENCY_DRIFT: &str = "latency drift, first window to last";
+/// The name of the check `thresholds.max_memory_growth` makes: resident memory's growth.
 pub const MEMORY_GROWTH: &str = "memory growth, first window to last";
 
 /// The largest rise of any key's p50 or p99 from the first window to the last. A fall is not

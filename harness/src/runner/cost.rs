@@ -41,6 +41,7 @@ pub fn rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// CPU cores available to this process (1 when unknown).
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -53,6 +54,7 @@ pub struct CpuWatch {
 }
 
 impl CpuWatch {
+    /// Starts the stopwatch now.
     pub fn start() -> CpuWatch {
         CpuWatch {
             wall: Instant::now(),
@@ -60,6 +62,7 @@ impl CpuWatch {
         }
     }
 
+    /// Wall time, CPU time and utilisation since the start.
     pub fn read(&self) -> CpuUse {
         let wall = self
             .wall

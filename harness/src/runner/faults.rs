@@ -36,6 +36,7 @@ impl Timeline {
         Timeline { pending }
     }
 
+    /// When the next step is due; `None` when none is left.
     pub fn next_due(&self) -> Option<Instant> {
         self.pending.first().map(|d| d.at)
     }

@@ -37,6 +37,7 @@ use scenario::LoadedScenario;
 /// The run could not be carried out (as opposed to: it ran and failed its checks).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The deployment could not be built.
     #[error("{0}")]
     Build(#[from] BuildError),
 }
@@ -44,6 +45,7 @@ pub enum RunError {
 /// How to run, beyond the scenario.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
+    /// How to show progress (`--progress`).
     pub progress: ProgressMode,
     /// Keep the generated certificates in this folder (a `crmsim certs new` layout).
     pub keep_pki: Option<std::path::PathBuf>,

@@ -14,25 +14,38 @@ pub enum ProgressMode {
     /// A bar on a terminal, lines otherwise.
     #[default]
     Auto,
+    /// A bar that updates in place.
     Bar,
+    /// Plain lines, one every 5 seconds (CI logs).
     Lines,
+    /// Nothing at all.
     Quiet,
 }
 
 /// The figures of one moment.
 #[derive(Debug, Clone, Default)]
 pub struct Live {
+    /// Agents logged on now.
     pub logged_on: u64,
+    /// Agents the CRMs run.
     pub agents: u64,
+    /// Calls that arrived so far.
     pub offered: u64,
+    /// Calls that ended completed or transferred so far.
     pub completed: u64,
+    /// Calls lost so far: abandoned or dropped.
     pub lost: u64,
+    /// Calls waiting for a side or in progress at a side now.
     pub active_calls: u64,
+    /// Requests the CRMs sent so far.
     pub requests: u64,
+    /// Events the CRMs received so far.
     pub events: u64,
+    /// Errors every component counted so far, killed instances included.
     pub errors: u64,
 }
 
+/// The progress display of one run: a bar, lines, or nothing.
 pub struct Progress {
     bar: Option<ProgressBar>,
     lines: bool,
@@ -46,6 +59,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Starts the display; `total` is the expected length of the run (the bar's end).
     pub fn new(mode: ProgressMode, total: Duration) -> Progress {
         let tty = std::io::stderr().is_terminal();
         let (bar, lines) = match mode {
@@ -78,6 +92,7 @@ impl Progress {
         }
     }
 
+    /// Starts the named phase: the bar's prefix, or a line of its own.
     pub fn phase(&mut self, name: &str) {
         self.phase = name.to_owned();
         self.phase_started = Instant::now();
@@ -120,6 +135,7 @@ impl Progress {
         }
     }
 
+    /// Clears the bar at the end of the run.
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

@@ -41,21 +41,33 @@ struct LiveState {
 pub struct Window {
     /// Calls per second asked for.
     pub rate: f64,
+    /// Seconds the measured part lasted.
     pub duration_s: f64,
     /// Calls per second that arrived.
     pub achieved_rate: f64,
+    /// Calls that arrived.
     pub offered: u64,
+    /// Calls that ended completed or transferred.
     pub completed: u64,
+    /// Calls lost: abandoned or dropped.
     pub lost: u64,
+    /// Requests without an answer, faults, failed or refused events.
     pub failures: u64,
+    /// Requests sent plus events received by the CRMs.
     pub messages: u64,
+    /// `failures` per message (0 when no message flowed).
     pub error_rate: f64,
+    /// Arrivals the generator started later than `calls.late_tolerance`.
     pub late_arrivals: u64,
+    /// 99th percentile request latency over the window, all components, ms.
     pub request_p99_ms: Option<f64>,
+    /// 99th percentile event latency over the window, all components, ms.
     pub event_p99_ms: Option<f64>,
     /// Full TLS handshakes per second, both directions.
     pub full_handshakes_per_s: f64,
+    /// Resumed TLS handshakes per second, both directions.
     pub resumed_handshakes_per_s: f64,
+    /// What the window cost in CPU.
     pub cpu: crate::outcome::CpuUse,
 }
 
@@ -184,10 +196,12 @@ impl<'a> Session<'a> {
         &self.log
     }
 
+    /// The scenario being run.
     pub fn scenario(&self) -> &Scenario {
         &self.loaded.scenario
     }
 
+    /// The running deployment.
     pub fn topology(&self) -> &Topology {
         &self.topology
     }
@@ -323,11 +337,11 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The counters phases and windows difference, as of now.
     pub fn totals(&self) -> Totals {
         observe::totals(&self.topology, &self.center)
     }
 
-    /// Every agent logs on (as the scenario says: a ramp or a storm).
     /// Each CRM probes the connector in its dialect before any agent acts; the first mismatch.
     pub async fn probe_dialects(&mut self) -> Option<String> {
         for crm in self.topology.crms() {
@@ -338,6 +352,7 @@ impl<'a> Session<'a> {
         None
     }
 
+    /// Every agent logs on (as the scenario says: a ramp or a storm) within `run.logon_timeout`.
     pub async fn logon(&mut self) {
         self.enter("logon");
         let s = &self.loaded.scenario;
@@ -495,6 +510,7 @@ impl<'a> Session<'a> {
         self.log.drain_s = t.elapsed().as_secs_f64();
     }
 
+    /// Every agent logs off; waits up to `run.drain` for the deployment to go quiet.
     pub async fn logoff(&mut self) {
         self.enter("logoff");
         for crm in self.topology.crms() {

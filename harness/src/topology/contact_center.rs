@@ -36,6 +36,7 @@ pub struct CenterStats {
 }
 
 impl CenterStats {
+    /// A copy of the counters now.
     pub fn counts(&self) -> CenterCounts {
         CenterCounts {
             generated: self.generated.load(Ordering::Relaxed),
@@ -51,16 +52,20 @@ impl CenterStats {
 pub struct ContactCenter {
     rate: watch::Sender<RateCurve>,
     desks: Arc<Mutex<Vec<CallDesk>>>,
+    /// Its counters, shared with the generator task.
     pub stats: Arc<CenterStats>,
     /// `arrival.lateness`: how late the generator woke against the schedule.
     pub latency: Arc<LatencyBook>,
+    /// Calls generated per second, and the fault marks the runner adds.
     pub timeline: Arc<Timeline>,
     cancel: CancellationToken,
 }
 
 /// What the contact center is told at start.
 pub struct CenterConfig {
+    /// How gaps between arrivals are drawn (Poisson or constant).
     pub process: ArrivalProcess,
+    /// Seed of the arrival generator's random numbers.
     pub seed: u64,
     /// A waiting caller hangs up after this.
     pub patience: Duration,
@@ -120,10 +125,12 @@ impl ContactCenter {
         *lock(&self.desks) = desks;
     }
 
+    /// The sides' desks as now set, in preference order.
     pub fn desks(&self) -> Vec<CallDesk> {
         lock(&self.desks).clone()
     }
 
+    /// Stops arrivals and routing for good.
     pub fn stop(&self) {
         self.cancel.cancel();
     }

@@ -13,11 +13,14 @@ use super::material::SideMaterial;
 /// The health checker's material as HAProxy reads it: certificate chain and key in one PEM
 /// (`crt`), and the CAs it trusts for the servers (`ca-file`).
 pub struct CheckerPem {
+    /// Certificate chain and key, PEM.
     pub crt: String,
+    /// The CAs the checker trusts for the servers, PEM.
     pub ca: String,
 }
 
 impl CheckerPem {
+    /// Reads the checker's certificate, key and trusted CAs from its material.
     pub fn new(material: &SideMaterial) -> CheckerPem {
         let identity = &material.identity;
         let mut crt: String = identity
@@ -35,21 +38,27 @@ impl CheckerPem {
 
 /// How to (re)start the proxy.
 pub enum EngineSpec {
+    /// crmsim's own layer-4 proxy, in this process.
     Embedded,
     /// HAProxy with its files in `dir` (kept as long as the topology lives).
     Haproxy {
+        /// Where HAProxy is and where its files go.
         options: HaproxyOptions,
+        /// The scratch folder of those files, removed when dropped.
         _dir: tempfile::TempDir,
     },
 }
 
 /// A running proxy.
 pub enum RunningProxy {
+    /// crmsim's own proxy.
     Embedded(Proxy),
+    /// An HAProxy process.
     Haproxy(Box<Haproxy>),
 }
 
 impl EngineSpec {
+    /// The engine's name in the report: `embedded` or `haproxy`.
     pub fn name(&self) -> &'static str {
         match self {
             EngineSpec::Embedded => "embedded",
@@ -119,6 +128,7 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
 }
 
 impl RunningProxy {
+    /// Every UP/DOWN transition of a server so far, oldest first.
     pub fn state_changes(&self) -> Vec<StateChange> {
         match self {
             RunningProxy::Embedded(p) => p.state_changes(),
@@ -126,6 +136,7 @@ impl RunningProxy {
         }
     }
 
+    /// Counters and server states now (HAProxy's as of its last poll).
     pub fn snapshot(&self) -> ProxySnapshot {
         match self {
             RunningProxy::Embedded(p) => p.snapshot(),
@@ -133,6 +144,7 @@ impl RunningProxy {
         }
     }
 
+    /// The address the named static route listens on.
     pub fn route_addr(&self, name: &str) -> Option<SocketAddr> {
         match self {
             RunningProxy::Embedded(p) => p.route_addr(name),
@@ -145,6 +157,7 @@ impl RunningProxy {
         }
     }
 
+    /// The address the named frontend listens on.
     pub fn frontend_addr(&self, name: &str) -> Option<SocketAddr> {
         match self {
             RunningProxy::Embedded(p) => p.frontend_addr(name),
@@ -168,6 +181,7 @@ impl RunningProxy {
         }
     }
 
+    /// Freezes the proxy (HAProxy: SIGSTOP); the error says why it could not.
     pub fn pause(&self) -> Result<(), String> {
         match self {
             RunningProxy::Embedded(p) => {
@@ -178,6 +192,7 @@ impl RunningProxy {
         }
     }
 
+    /// Undoes [`pause`](Self::pause) (HAProxy: SIGCONT).
     pub fn resume(&self) -> Result<(), String> {
         match self {
             RunningProxy::Embedded(p) => {
@@ -188,6 +203,7 @@ impl RunningProxy {
         }
     }
 
+    /// Resets every connection through the proxy now; returns how many.
     pub async fn reset_connections(&self) -> usize {
         match self {
             RunningProxy::Embedded(p) => p.reset_connections(),
@@ -195,6 +211,7 @@ impl RunningProxy {
         }
     }
 
+    /// Stops it as a crash would: every connection reset (HAProxy: SIGKILL).
     pub async fn kill(self) {
         match self {
             RunningProxy::Embedded(p) => p.kill().await,
@@ -204,6 +221,7 @@ impl RunningProxy {
         }
     }
 
+    /// Stops it: the embedded proxy closes every connection (FIN); HAProxy gets SIGTERM.
     pub async fn shutdown(self) {
         match self {
             RunningProxy::Embedded(p) => p.shutdown().await,

@@ -17,19 +17,24 @@ use scenario::{LoadedScenario, Scenario};
 /// One side's certificate and the CAs it trusts for its peers.
 #[derive(Clone)]
 pub struct SideMaterial {
+    /// Its certificate chain and private key.
     pub identity: Identity,
+    /// The CAs it trusts for its peers.
     pub peer_roots: TrustStore,
 }
 
 /// Both TLS roles of one side, ready to use.
 #[derive(Clone)]
 pub struct SideTls {
+    /// As a TLS server.
     pub server: Arc<rustls::ServerConfig>,
+    /// As a TLS client.
     pub client: ClientTls,
 }
 
 /// The material of a whole deployment.
 pub struct RunPki {
+    /// The SAP CRM side's material.
     pub crm: SideMaterial,
     /// One per connector side, in order (the connector, or side A then side B).
     pub connectors: Vec<SideMaterial>,
@@ -44,6 +49,7 @@ pub struct RunPki {
 
 /// Names the material must carry.
 pub struct Names<'a> {
+    /// The CRM's host name.
     pub crm_host: &'a str,
     /// The connector's host, or sides A and B.
     pub side_hosts: &'a [String],
@@ -67,14 +73,19 @@ pub struct ConnectorSettings {
 /// A problem with the material; names the side or the folder and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum MaterialError {
+    /// A certificate, key or trust file of one side could not be loaded or made.
     #[error("TLS material of {side}: {source}")]
     Certs {
+        /// The side or folder (`the connector folder`, `crm`…).
         side: String,
+        /// What was wrong.
         #[source]
         source: Box<certs::CertError>,
     },
+    /// The folders and the scenario disagree (SSL on or off, a missing CRM folder).
     #[error("{0}")]
     Mismatch(String),
+    /// The scratch folder for generated certificates could not be created.
     #[error("cannot create a folder for the run's certificates: {0}")]
     Scratch(std::io::Error),
 }

@@ -38,10 +38,18 @@ pub use material::{ConnectorSettings, MaterialError, Names, RunPki, SideMaterial
 /// The deployment could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// The TLS material could not be loaded or made.
     #[error("{0}")]
     Material(#[from] MaterialError),
+    /// A component (a CRM, a side, the proxy, a relay) could not be started or bound.
     #[error("starting {name} failed: {message}")]
-    Start { name: String, message: String },
+    Start {
+        /// The component (`crm`, `connector-a`, `proxy`, `relay crm->connector`…).
+        name: String,
+        /// Why it failed.
+        message: String,
+    },
+    /// The scenario asks for a combination the deployment cannot be built with.
     #[error("{0}")]
     Unsupported(String),
 }
@@ -49,6 +57,7 @@ pub enum BuildError {
 /// A connector side: its configuration (to restart it on the same address), the running
 /// instance if any, and the reports of instances that were killed.
 pub struct ConnectorSlot {
+    /// The side's name (`connector`, `connector-a`, `connector-b`).
     pub name: String,
     config: ConnectorConfig,
     running: Option<Connector>,
@@ -61,6 +70,7 @@ pub struct ConnectorSlot {
 
 /// A CRM instance, likewise.
 pub struct CrmSlot {
+    /// The instance's name (`crm`, or `crm-1`, `crm-2`… with several).
     pub name: String,
     config: CrmConfig,
     logon: LogonPlan,
@@ -98,9 +108,13 @@ pub struct Topology {
 /// A connector side marked up or down by the proxy.
 #[derive(Debug, Clone)]
 pub struct SideChange {
+    /// The server's name (the side).
     pub server: String,
+    /// When the proxy marked it (monotonic, to compare with when a fault was applied).
     pub at_instant: Instant,
+    /// Marked up (`true`) or down (`false`).
     pub to_up: bool,
+    /// Which checks decided it, as the proxy said (`3 consecutive failed checks`…).
     pub reason: String,
 }
 

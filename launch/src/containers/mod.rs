@@ -46,8 +46,11 @@ pub const EVENT_PORT: u16 = 9443;
 /// What runs where.
 #[derive(Debug, Clone)]
 pub struct ContainerPlan {
+    /// How the CRM reaches the connector: directly, or through the proxy to side A or B.
     pub deployment: Deployment,
+    /// SSL on every hop: certificates are made and each component's config names them.
     pub tls: bool,
+    /// The proxy's engine (embedded or HAProxy), in proxied deployments.
     pub engine: ProxyEngine,
     /// `<run>.crmsim.test`: every host is `<component>.<domain>`.
     pub domain: String,
@@ -57,8 +60,11 @@ pub struct ContainerPlan {
     pub crm_duration: Duration,
     /// The proxy's health check, as in the scenario, for the checks' detection bounds.
     pub inter: Duration,
+    /// Consecutive failed checks before the proxy marks a side down.
     pub fall: u32,
+    /// Consecutive successful checks before the proxy marks a side up again.
     pub rise: u32,
+    /// How long one health check may take before it counts as failed.
     pub check_timeout: Duration,
     /// Separate processes on this machine instead of containers (see `crate::separate`): each
     /// component listens on its own loopback address, and peers are dialled by address or by a
@@ -145,6 +151,7 @@ impl ContainerPlan {
         self.local.as_ref().and_then(|l| l.dial(hop))
     }
 
+    /// The host name of `component` on the network: `<component>.<domain>`.
     pub fn host(&self, component: &str) -> String {
         format!("{component}.{}", self.domain)
     }

@@ -24,7 +24,9 @@ pub use summary::{HopSummary, RecordReport};
 /// One hop to record: where the sending peer connects, and the receiving peer.
 #[derive(Debug, Clone)]
 pub struct HopPlan {
+    /// Which hop: requests (SAP CRM → connector) or events (connector → SAP CRM).
     pub hop: Hop,
+    /// Where the recorder listens for the sending peer.
     pub listen: SocketAddr,
     /// `https://host:port` or `http://host:port`.
     pub upstream: String,
@@ -35,14 +37,22 @@ pub type OnListening = Box<dyn Fn(&[(Hop, SocketAddr)]) + Send>;
 
 /// Everything `crmsim record` was told.
 pub struct RecordPlan {
+    /// The hops to record: one or both.
     pub hops: Vec<HopPlan>,
+    /// The certificates presented to each peer (from `--connector-dir` and `--crm-dir`); `None`
+    /// for plain HTTP.
     pub material: Option<Material>,
     /// Host names dialled at these addresses (TLS still verifies the name).
     pub resolve: Vec<(String, IpAddr)>,
+    /// The capture file to write (JSON Lines, one HTTP message per line).
     pub out: PathBuf,
+    /// Also write the capture as HAR here when the recording stops (`--har`).
     pub har: Option<PathBuf>,
+    /// Mask secrets (login passwords, `Authorization` …) in the capture; off with `--no-redact`.
     pub redact: bool,
+    /// The dialect the peers speak: names the operations in the summary and the secrets to mask.
     pub dialect: Arc<ici::Dialect>,
+    /// Stop after this long; `None`: at Ctrl-C or SIGTERM.
     pub duration: Option<Duration>,
     /// Said when the relays listen (the start line).
     pub on_listening: OnListening,

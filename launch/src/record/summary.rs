@@ -10,20 +10,28 @@ use serde::Serialize;
 
 use crate::serve::StopReason;
 
+/// The summary of a recording: the files written, why it stopped, and what each hop carried.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordReport {
+    /// The capture file's path.
     pub capture: String,
+    /// The HAR file's path, when `--har` asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub har: Option<String>,
+    /// Whether secrets were masked in the capture.
     pub redacted: bool,
+    /// What ended the recording: its duration, Ctrl-C or SIGTERM.
     pub stopped_by: StopReason,
+    /// One summary per recorded hop.
     pub hops: Vec<HopSummary>,
     /// What reached the file, and what was dropped or lost to write errors.
     pub writer: WriterStats,
 }
 
+/// What one hop carried, and the operations seen on it.
 #[derive(Debug, Clone, Serialize)]
 pub struct HopSummary {
+    /// The relay's own account of the hop: addresses and counts.
     #[serde(flatten)]
     pub relay: RelayReport,
     /// Every operation seen on the hop, known to the dialect or not, with counts.
@@ -31,6 +39,7 @@ pub struct HopSummary {
 }
 
 impl HopSummary {
+    /// The hop's summary from its relay's report and its tap's tally of operations.
     pub fn new(relay: RelayReport, tally: &Tally) -> HopSummary {
         HopSummary {
             relay,

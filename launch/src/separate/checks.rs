@@ -21,6 +21,7 @@ pub use harness::report::Check;
 pub struct Checks(pub Vec<Check>);
 
 impl Checks {
+    /// Adds a check named `name`, passed when `ok`, with `detail` saying what was seen.
     pub fn add(&mut self, name: &str, ok: bool, detail: String) {
         self.0.push(Check {
             name: name.to_owned(),
@@ -31,6 +32,7 @@ impl Checks {
         });
     }
 
+    /// Every check passed.
     pub fn passed(&self) -> bool {
         self.0.iter().all(|c| c.ok)
     }
@@ -39,8 +41,11 @@ impl Checks {
 /// A connector side taken away (`down`: killed, stopped, paused) or given back, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SideEvent {
+    /// The connector side's name (`connector-a`, `connector-b`).
     pub side: String,
+    /// Taken away (`true`) or given back (`false`).
     pub down: bool,
+    /// When the fault was applied, in Unix milliseconds.
     pub at_unix_ms: u64,
     /// What happened, for the check's name: `killed`, `stopped`, `restarted` …
     pub what: String,
@@ -62,7 +67,9 @@ pub struct RunFacts {
     pub start_allowance_ms: u64,
     /// Bounds from the scenario's thresholds, where it sets them.
     pub max_detection_ms: Option<u64>,
+    /// Longest wait from a fault to every agent logged on again (ms); 15 s without it.
     pub max_relogon_ms: Option<u64>,
+    /// Longest span of unanswered CRM requests after the first fault (ms); unbounded without it.
     pub max_failover_gap_ms: Option<u64>,
 }
 

@@ -51,6 +51,7 @@ const STOP_WITHIN: Duration = Duration::from_secs(20);
 /// How to run.
 #[derive(Debug, Clone)]
 pub struct ProcessOptions {
+    /// Processes or containers.
     pub isolation: Isolation,
     /// Where configs, certificates, logs and reports go; a temporary folder if `None` (kept when
     /// the run fails, removed when it passes).
@@ -63,9 +64,15 @@ pub struct ProcessOptions {
 #[derive(Debug, Clone)]
 pub enum Isolation {
     /// Processes of `exe` (this crmsim binary), each on its own loopback address.
-    Processes { exe: PathBuf },
+    Processes {
+        /// The crmsim binary each component runs (`serve …`).
+        exe: PathBuf,
+    },
     /// Containers of `image` (crmsim inside), on a network of their own.
-    Containers { image: String },
+    Containers {
+        /// The Docker image each container runs (crmsim inside).
+        image: String,
+    },
 }
 
 impl Isolation {
@@ -80,8 +87,11 @@ impl Isolation {
 /// The scenario cannot run this way (exit 2), or the run could not be carried out (exit 3).
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
+    /// The scenario asks for what separate processes or containers cannot do (exit 2).
     #[error("{0}")]
     Unsupported(String),
+    /// The run could not be carried out: Docker missing, a work folder, a component that would
+    /// not start (exit 3).
     #[error("{0}")]
     CannotRun(String),
 }

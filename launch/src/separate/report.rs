@@ -19,8 +19,11 @@ pub struct AppliedFault {
     #[serde(rename = "at", serialize_with = "rfc3339")]
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub at_unix_ms: u64,
+    /// The step: its action and target, e.g. `kill connector-a`.
     pub step: String,
+    /// Whether the step was carried out.
     pub ok: bool,
+    /// What was done, or why it failed.
     pub detail: String,
 }
 
@@ -29,28 +32,39 @@ pub struct AppliedFault {
 pub struct ProcessReport {
     // harness::report::schema::REPORT_VERSION; no doc comment, which would replace the
     // description `version` gives it.
+    #[allow(missing_docs)]
     #[schemars(schema_with = "harness::report::schema::version")]
     pub report_version: u32,
+    /// The scenario's name: its `run.name`, or else the file's stem.
     pub scenario: String,
     /// `--set` overrides applied over the file, as given (`calls.rate=50`).
     pub overrides: Vec<String>,
+    /// `"processes"` or `"containers"`.
     pub mode: &'static str,
+    /// The scenario's deployment, as scenario files spell it (`"proxy-events-direct"`).
     pub deployment: &'static str,
+    /// Whether SSL was on.
     pub tls: bool,
+    /// The proxy's engine (`"embedded"` or `"haproxy"`); null when the deployment has no proxy.
     pub engine: Option<&'static str>,
     /// Where the configs, logs (`logs/`) and the components' reports (`reports/`) are.
     pub workdir: PathBuf,
+    /// When the run started.
     #[serde(rename = "started_at", serialize_with = "rfc3339")]
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub started_unix_ms: u64,
+    /// Wall-clock length of the whole run, start-up and shutdown included, in seconds.
     pub duration_s: f64,
+    /// Every fault step, in the order applied.
     pub faults: Vec<AppliedFault>,
     /// The steady phase: calls offered per second, the CRM's latencies (keys as in the
     /// in-process report's `steady`).
     pub steady: super::steady::SteadyFigures,
     /// What each relay on a faulted hop carried.
     pub relays: BTreeMap<String, RelaySnapshot>,
+    /// Every check, failed fault steps among them.
     pub checks: Vec<Check>,
+    /// Pass when every check passed.
     pub verdict: Verdict,
 }
 

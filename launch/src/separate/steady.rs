@@ -17,11 +17,14 @@ use scenario::Scenario;
 /// What the steady phase showed.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct SteadyFigures {
+    /// The steady phase's length, in seconds.
     pub duration_s: f64,
+    /// The scenario's `calls.rate`.
     pub target_calls_per_s: f64,
     /// Calls the connector sides offered in the steady phase (a life killed without a report
     /// offered calls nobody can count).
     pub calls_offered: u64,
+    /// Calls offered per second over the steady phase.
     pub calls_per_s: f64,
     /// The CRM's latencies in the steady phase: requests from their intended start and the
     /// agents' work (`agent.talk`, `agent.wrap_up`).

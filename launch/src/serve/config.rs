@@ -15,7 +15,9 @@ use scenario::{Scenario, ScenarioError, Source};
 
 /// A config file's text, kept to locate errors in it and to resolve the paths it names.
 pub struct ConfigFile {
+    /// The file as given.
     pub path: PathBuf,
+    /// Its whole text.
     pub text: String,
 }
 
@@ -29,6 +31,7 @@ impl ConfigFile {
         })
     }
 
+    /// The file as a source that errors can point into (`file:line:col`).
     pub fn source(&self) -> Source<'_> {
         Source {
             file: &self.path,
@@ -115,6 +118,7 @@ pub struct TlsTable {
 }
 
 impl TlsTable {
+    /// The protocol settings: versions, key exchange, resumption.
     pub fn options(&self) -> certs::TlsOptions {
         certs::TlsOptions {
             versions: self.versions,

@@ -59,8 +59,10 @@ pub struct ConnectorFile {
     pub config_dir: Option<PathBuf>,
     /// TLS from PEM files instead of a folder, or protocol settings next to `config_dir`.
     pub tls: Option<TlsTable>,
+    /// `[events]`: how events reach the CRM's event sink.
     #[serde(default)]
     pub events: EventsTable,
+    /// `[acd]`: the contact center's rules.
     #[serde(default)]
     pub acd: AcdTable,
     /// The call generator, as in a scenario's `[calls]`: `rate` (calls/s, offered from the
@@ -147,9 +149,11 @@ impl Default for AcdTable {
 
 /// A connector ready to start, and what its start line says.
 pub struct ConnectorPlan {
+    /// The simulator's config, built from the file.
     pub config: ConnectorConfig,
     /// Calls per second from the start.
     pub rate: f64,
+    /// Stop after this long; `None`: at Ctrl-C or SIGTERM.
     pub duration: Option<Duration>,
     /// `TLS on (certificate …, trusts … from …)`.
     pub tls_line: String,

@@ -78,8 +78,10 @@ pub struct CrmFile {
     /// and `[cms.destination]` with `name`, `host`, `port`, `path`, `ssl`. Both SSL flags must
     /// agree with each other and with the CRM's TLS.
     pub cms: CmsProfile,
+    /// `[requests]`: how requests reach the connector.
     #[serde(default)]
     pub requests: RequestsTable,
+    /// `[agents]`: the IC WebClient users and how they work.
     #[serde(default)]
     pub agents: AgentsTable,
     /// The event sink's connection limit and timeouts, as a scenario's `[server]`.
@@ -126,6 +128,7 @@ impl Default for RequestsTable {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AgentsTable {
+    /// How many agents log on.
     pub count: usize,
     /// Agents per second logging on at the start, or `"storm"` (all at once).
     pub logon: Logon,
@@ -133,19 +136,28 @@ pub struct AgentsTable {
     pub user_prefix: String,
     /// Agent ids and devices (extensions) of the login strings count up from these.
     pub first_agent_id: u32,
+    /// Device (extension) of the first agent's login string.
     pub first_device: u32,
+    /// The password in every agent's login string.
     pub password: String,
     /// `AgentLoginType` the login strings are written for; must be the connector's.
     pub login_type: u8,
+    /// From a call alerting at an agent to the agent answering it.
     pub ring_delay: DurationDist,
     /// Talk time before the agent hangs up (with `hangup = "agent"`).
     pub talk_time: DurationDist,
     /// `"agent"` (after `talk_time`) or `"caller"` (the connector's `calls.hangup` must say so).
     pub hangup: Hangup,
+    /// Time in wrap-up before the agent goes ready, not ready or calls out (unless the
+    /// connector's `wrap_up_timer` ends it first).
     pub wrap_up: DurationDist,
+    /// Share (0 to 1) of wrap-ups that end in not ready instead of ready.
     pub not_ready_ratio: f64,
+    /// Reason codes (above 999) an agent going not ready picks from at random.
     pub not_ready_reasons: Vec<u16>,
+    /// How long an agent stays not ready before going ready again.
     pub not_ready_time: DurationDist,
+    /// Share (0 to 1) of wrap-ups followed by an outbound call.
     pub outbound_ratio: f64,
     /// SAP's heartbeat interval; `"0s"` off.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
@@ -182,14 +194,21 @@ impl Default for AgentsTable {
 
 /// A CRM ready to start, and what its start line says.
 pub struct CrmPlan {
+    /// The simulator's config, built from the file.
     pub config: CrmConfig,
+    /// How agents log on at the start: at a rate, or all at once (`"storm"`).
     pub logon: LogonPlan,
+    /// Stop after this long; `None`: at Ctrl-C or SIGTERM.
     pub duration: Option<Duration>,
+    /// Latencies of the first this long are kept apart from the steady phase's.
     pub warmup: Option<Duration>,
+    /// On stop, how long to wait for the agents to log off.
     pub logoff_timeout: Duration,
     /// The connector's URL, from the CMS profile.
     pub connector_url: String,
+    /// `TLS on (certificate …, trusts … from …)`, for the start line.
     pub tls_line: String,
+    /// Problems that do not stop the start but will show (said on stderr).
     pub warnings: Vec<String>,
 }
 

@@ -17,23 +17,32 @@ use super::ServeError;
 /// What `--record`, `--no-redact` and `--unknown` asked for.
 #[derive(Debug, Clone, Default)]
 pub struct DiscoveryOptions {
+    /// `--record`: the capture file to write; no recording without it.
     pub record: Option<PathBuf>,
+    /// Mask secrets (login passwords, `Authorization` …) in the capture; off with `--no-redact`.
     pub redact: bool,
+    /// `--unknown`: how a message the dialect does not know is answered (a SOAP fault or an
+    /// empty body).
     pub unknown: ici::UnknownAnswer,
 }
 
 /// A recording in progress: the capture and the tap of each hop.
 pub struct Discovery {
     writer: Arc<CaptureWriter>,
+    /// Tap on the requests hop (CRM → connector).
     pub requests: Arc<HopTap>,
+    /// Tap on the events hop (connector → CRM).
     pub events: Arc<HopTap>,
 }
 
 /// What the recording holds, for the summary and the JSON report.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiscoveryReport {
+    /// The capture file's path.
     pub capture: String,
+    /// Whether secrets were masked in the capture.
     pub redacted: bool,
+    /// What reached the file, and what was dropped or lost to write errors.
     pub writer: WriterStats,
     /// Every operation seen on either hop, with counts; `known` is null for those the dialect
     /// did not know.
@@ -103,6 +112,7 @@ impl Discovery {
 }
 
 impl DiscoveryReport {
+    /// The summary lines printed after the component's own.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -181,8 +191,10 @@ pub fn finish<R: Serialize>(
 /// A component's report with the recording beside it.
 #[derive(Serialize)]
 pub struct WithRecording<'a, R: Serialize> {
+    /// The component's own report, its keys at the top level.
     #[serde(flatten)]
     pub report: &'a R,
+    /// What the recording holds, when `--record` asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<DiscoveryReport>,
 }

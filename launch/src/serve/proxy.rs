@@ -18,12 +18,15 @@ use harness::topology::engine::{EngineSpec, RunningProxy};
 /// What `serve proxy --json` writes.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ProxyReport {
+    /// The config's `name`.
     pub name: String,
     /// `"embedded"` or `"haproxy"`.
     pub engine: String,
     /// Wall-clock start and stop, milliseconds since the Unix epoch.
     pub started_unix_ms: u64,
+    /// When it stopped, in Unix milliseconds.
     pub stopped_unix_ms: u64,
+    /// What stopped it: its `duration`, Ctrl-C or SIGTERM.
     pub stop_reason: StopReason,
     /// Counters of every frontend, backend, server and route at stop.
     pub proxy: ProxySnapshot,
@@ -34,12 +37,19 @@ pub struct ProxyReport {
 /// One transition, with a wall-clock time other processes' reports can be lined up with.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct StateChangeEntry {
+    /// When, in Unix milliseconds.
     pub at_unix_ms: u64,
+    /// Milliseconds since the proxy started.
     pub since_start_ms: u64,
+    /// The backend's name.
     pub backend: String,
+    /// The server's name.
     pub server: String,
+    /// State before.
     pub from: proxy::ServerState,
+    /// State after.
     pub to: proxy::ServerState,
+    /// Which checks decided it, e.g. "3 consecutive failed checks (last: connection refused)".
     pub reason: String,
 }
 

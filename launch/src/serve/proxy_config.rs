@@ -61,10 +61,13 @@ pub struct ProxyFile {
     /// (`cert`, `key`, `ca`, `versions`, `key_exchange`); needed only by `check.kind = "tls"`.
     /// The proxy never uses it for traffic: traffic is passed through, TLS end to end.
     pub tls: Option<TlsTable>,
+    /// `[[frontend]]`: the listeners for requests.
     #[serde(default)]
     pub frontend: Vec<FrontendTable>,
+    /// `[[backend]]`: the servers frontends hand connections to.
     #[serde(default)]
     pub backend: Vec<BackendTable>,
+    /// `[[route]]`: static port routes (events via the proxy).
     #[serde(default)]
     pub route: Vec<RouteTable>,
 }
@@ -73,6 +76,7 @@ pub struct ProxyFile {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontendTable {
+    /// Names it in logs, errors and the report.
     pub name: String,
     /// `"0.0.0.0:8443"`; port 0 takes a free one (the start line says which).
     pub listen: SocketAddr,
@@ -84,10 +88,12 @@ pub struct FrontendTable {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackendTable {
+    /// What frontends name it by (`backend = …`).
     pub name: String,
     /// `{ name = "connector-a", address = "connector-a.example.com:8443" }`, and
     /// `backup = true` for side B.
     pub servers: Vec<ServerTable>,
+    /// `[backend.check]`: how the servers are health-checked.
     #[serde(default)]
     pub check: CheckTable,
     /// `"keep"` (default) or `"shutdown-sessions"`.
@@ -112,9 +118,11 @@ pub struct BackendTable {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerTable {
+    /// Names it in logs, state changes and the report.
     pub name: String,
     /// `host:port` or `ip:port`.
     pub address: String,
+    /// A backup (side B): it gets new connections only when no primary can take them.
     #[serde(default)]
     pub backup: bool,
 }
@@ -126,10 +134,14 @@ pub struct CheckTable {
     /// `"tcp"` (connect only, default) or `"tls"` (a full handshake with the checker's
     /// certificate from `[tls]`).
     pub kind: CheckKindName,
+    /// Time between the starts of two checks.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub inter: Duration,
+    /// Consecutive failed checks that take an up server down.
     pub fall: u32,
+    /// Consecutive successful checks that bring a down server up.
     pub rise: u32,
+    /// A check that has not succeeded after this long has failed.
     #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
     pub timeout: Duration,
     /// With `kind = "tls"`: the name the servers' certificates must carry (HAProxy
@@ -137,19 +149,25 @@ pub struct CheckTable {
     pub server_name: Option<String>,
 }
 
+/// `engine`: what runs the proxy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineName {
+    /// crmsim's own layer-4 proxy; the default.
     #[default]
     Embedded,
+    /// HAProxy, run with a `haproxy.cfg` rendered from this file.
     Haproxy,
 }
 
+/// `check.kind`: what a health check does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKindName {
+    /// Connect only; the default.
     #[default]
     Tcp,
+    /// A full TLS handshake with the checker's certificate from `[tls]`.
     Tls,
 }
 
@@ -172,7 +190,9 @@ impl Default for CheckTable {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteTable {
+    /// Names it in logs and the report.
     pub name: String,
+    /// Where it listens, on port xy: `"0.0.0.0:9443"`.
     pub listen: SocketAddr,
     /// `host:port` of the CRM's event receiver.
     pub target: String,
@@ -180,6 +200,7 @@ pub struct RouteTable {
 
 /// A loaded, checked file: what [`super::run_proxy`] needs before names are resolved.
 pub struct ProxyPlan {
+    /// The file as parsed.
     pub file: ProxyFile,
     /// The checker's client config, when a backend checks with TLS.
     pub checker: Option<Arc<rustls::ClientConfig>>,
@@ -189,6 +210,7 @@ pub struct ProxyPlan {
     pub checker_pem: Option<CheckerPem>,
     /// The checker speaks TLS 1.2 (HAProxy then checks with 1.2, see `check_max_tls12`).
     pub checker_tls12: bool,
+    /// The file's path and text, to name it in errors.
     pub source: ConfigFile,
 }
 

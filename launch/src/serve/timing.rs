@@ -16,8 +16,10 @@ use stats::{LatencySummary, SecondSnapshot, Timeline};
 /// missing key is an error naming the file, not a silent 0).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Timed<R> {
+    /// The component's own report, its keys at the top level.
     #[serde(flatten)]
     pub report: R,
+    /// Per-second counts and latencies since the start.
     pub timeline: Seconds,
     /// The CRM's steady phase: from the end of its `warmup` to its stop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,12 +32,14 @@ pub struct Seconds {
     /// Wall-clock time of second 0, in Unix milliseconds: lines the seconds up with other
     /// processes' and with the runner's phases.
     pub started_unix_ms: u64,
+    /// One snapshot per second, from second 0.
     pub seconds: Vec<SecondSnapshot>,
 }
 
 /// Latency summaries of the steady phase (keys as in the report's `latency_ms`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Steady {
+    /// Latency summaries by key, in milliseconds.
     pub latency_ms: BTreeMap<String, LatencySummary>,
 }
 

@@ -34,8 +34,11 @@ pub enum MarkKind {
 /// How a line is drawn: SVG stroke colour, width and dash pattern (`None`: solid).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stroke {
+    /// An SVG colour (`#d62728`).
     pub color: &'static str,
+    /// Line width in pixels.
     pub width: f64,
+    /// An SVG `stroke-dasharray` (`7 4`); `None` for a solid line.
     pub dash: Option<&'static str>,
 }
 
@@ -107,8 +110,11 @@ impl MarkKind {
 /// One vertical line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mark {
+    /// Where on the x axis, in its unit (seconds since the timeline started, for a run).
     pub at: f64,
+    /// The text shown with the line (`kill connector-a`).
     pub label: String,
+    /// What it stands for, which sets how it is drawn.
     pub kind: MarkKind,
 }
 
