@@ -32,6 +32,9 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Every public item documented (missing_docs is on in the crates) and every doc link resolving.
+echo "== cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
 # cargo test shows no output of passing tests, so the skip is said here, where it is seen.
 if [ "${CRMSIM_CONTAINERS:-}" = 1 ] && docker info >/dev/null 2>&1; then
   echo "== container topology tests: on (CRMSIM_CONTAINERS=1, Docker engine answers)"

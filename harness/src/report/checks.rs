@@ -23,7 +23,7 @@ const LATE: &str = "late arrivals";
 const RATE_ACCURACY: &str = "call rate accuracy (steady)";
 const LOGON_P99: &str = "user.logon p99 (logon phase)";
 
-/// Whether the check called `name` judges latency alone (see [`LATENCY_ONLY`]).
+/// Whether the check called `name` judges latency alone (see `LATENCY_ONLY`).
 pub fn judges_latency(name: &str) -> bool {
     LATENCY_ONLY.contains(&name)
 }

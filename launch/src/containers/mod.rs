@@ -12,8 +12,8 @@
 //! scenario measures in process; only what the deployment decides (addresses, host names,
 //! certificate and dialect paths, how long the CRM works) is the plan's own.
 //!
-//! - [`crm`], [`connector`], [`proxy`]: each component's config;
-//! - [`compose`]: the `docker-compose.yml` of `crmsim export compose`.
+//! - `crm`, `connector`, `proxy`: each component's config;
+//! - `compose`: the `docker-compose.yml` of `crmsim export compose`.
 //!
 //! Everything a container needs is in one folder mounted at [`MOUNT`]; reports go to
 //! `MOUNT/reports/<component>-{started}.json` (`{started}`: the process's start time, so a

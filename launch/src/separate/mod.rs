@@ -14,10 +14,10 @@
 //! and exits; faults are timed from the start of the steady phase: `warmup` after the CRM's
 //! start line.
 //!
-//! - [`child`]: one component's process or container, its logs and signals;
-//! - [`docker`]: the docker CLI;
-//! - [`net`]: addresses and relays (processes);
-//! - [`report`]: what a run found, for the terminal, JSON and JUnit;
+//! - `child`: one component's process or container, its logs and signals;
+//! - `docker`: the docker CLI;
+//! - `net`: addresses and relays (processes);
+//! - `report`: what a run found, for the terminal, JSON and JUnit;
 //! - [`checks`]: what the reports must show;
 //! - [`steady`]: the steady phase's call rate and latencies, and the thresholds on them.
 

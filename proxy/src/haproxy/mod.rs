@@ -1,5 +1,5 @@
 //! HAProxy as the proxy engine: the same [`ProxyConfig`], rendered to `haproxy.cfg`
-//! ([`render`]), run as a child process (`haproxy -db -f …`, Debian's package or any build),
+//! ([`render()`]), run as a child process (`haproxy -db -f …`, Debian's package or any build),
 //! its state read back for the report.
 //!
 //! Two channels tell what HAProxy does, and both are HAProxy's own:
