@@ -12,4 +12,6 @@
 //! doctor), `transport` (HTTP over mutual TLS), `stats` (what we measure), `sim-crm` and
 //! `sim-connector` (the simulators), and the capture, learn, replay and compare crates.
 
+#![warn(missing_docs)]
+
 pub mod cli;

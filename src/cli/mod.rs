@@ -20,10 +20,13 @@ use clap::{Parser, Subcommand};
 use harness::exit;
 use harness::runner::progress::ProgressMode;
 
+/// The `crmsim` command line as clap reads it (`about` is set below, and `long_about = None`
+/// keeps this comment out of `--help`).
 #[derive(Debug, Parser)]
 #[command(
     name = "crmsim",
     version,
+    long_about = None,
     about = "End-to-end test harness and simulator for SAP CRM ⇄ CTI connector (ICI over mutual TLS)",
     after_help = "Exit codes: 0 pass, 1 a threshold or invariant failed, 2 bad input (scenario, files, flags), 3 the run could not be carried out."
 )]
@@ -127,6 +130,7 @@ enum Command {
     },
 }
 
+/// `crmsim run`'s flags (its help text is the `Run` command's, above).
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
@@ -193,7 +197,9 @@ pub struct RunArgs {
 /// `--proxy-engine`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum EngineArg {
+    /// crmsim's own proxy, in process
     Embedded,
+    /// Debian's HAProxy, with a config rendered from the scenario's `[proxy]`
     Haproxy,
 }
 

@@ -10,6 +10,8 @@
 //! It holds no runtime, spawns nothing and costs a thread-local swap (two reference-count
 //! updates) per poll.
 
+#![warn(missing_docs)]
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
