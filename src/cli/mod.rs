@@ -199,7 +199,7 @@ pub struct RunArgs {
 pub enum EngineArg {
     /// crmsim's own proxy, in process
     Embedded,
-    /// Debian's HAProxy, with a config rendered from the scenario's `[proxy]`
+    /// Debian's HAProxy, its config rendered from the scenario's proxy section
     Haproxy,
 }
 
