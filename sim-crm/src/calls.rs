@@ -6,7 +6,7 @@
 //! little longer by id alone, because a connector may offer it again after ring-no-answer: the
 //! same call reopening must not count twice.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,8 +35,10 @@ struct Inner {
     open: HashMap<String, CallState>,
     seen: u64,
     terminal: u64,
-    ended: HashSet<String>,
-    /// When each remembered call ended, oldest first.
+    /// Each remembered call, with when it (last) ended.
+    ended: HashMap<String, Instant>,
+    /// When each remembered call ended, oldest first. A call that reopened and ended again has
+    /// an older entry too, which expires without forgetting the newer end.
     ended_order: VecDeque<(Instant, String)>,
 }
 
@@ -61,11 +63,13 @@ impl Inner {
             && (self.ended_order.len() >= RECENTLY_ENDED
                 || now.saturating_duration_since(*at) > REMEMBER_ENDED)
         {
-            if let Some((_, old)) = self.ended_order.pop_front() {
+            if let Some((at, old)) = self.ended_order.pop_front()
+                && self.ended.get(&old) == Some(&at)
+            {
                 self.ended.remove(&old);
             }
         }
-        self.ended.insert(call.clone());
+        self.ended.insert(call.clone(), now);
         self.ended_order.push_back((now, call));
     }
 }
@@ -86,7 +90,7 @@ impl CallBook {
             }
             return;
         }
-        if inner.ended.contains(call) {
+        if inner.ended.contains_key(call) {
             if state.is_terminal() {
                 return; // another side's word on a call already ended
             }
@@ -176,10 +180,29 @@ mod tests {
         book.update_at("c2", CallState::Alerting, late);
         assert_eq!(book.summary().seen, 4);
         let inner = lock(&book.inner);
-        assert_eq!(inner.ended.len(), inner.ended_order.len());
+        assert!(inner.ended.len() <= inner.ended_order.len());
         assert!(
-            !inner.ended.contains("c1"),
+            !inner.ended.contains_key("c1"),
             "c1 ended 260 s in, forgotten by then"
+        );
+    }
+
+    #[test]
+    fn a_call_that_reopened_is_remembered_from_its_last_end() {
+        let book = CallBook::default();
+        let t0 = Instant::now();
+        book.update_at("c1", CallState::Disconnected, t0);
+        book.update_at("c1", CallState::Alerting, t0 + Duration::from_secs(100));
+        book.update_at("c1", CallState::Disconnected, t0 + Duration::from_secs(200));
+        // The first end's entry expires here; the second end is still remembered.
+        let later = t0 + REMEMBER_ENDED + Duration::from_secs(50);
+        book.update_at("c2", CallState::Disconnected, later);
+        book.update_at("c1", CallState::Disconnected, later);
+        let s = book.summary();
+        assert_eq!(
+            (s.seen, s.terminal),
+            (2, 2),
+            "c1's late word counted as a new call"
         );
     }
 
