@@ -40,9 +40,10 @@ pub async fn build(
     let crm_tls = crm_tls(s, &pki, &tls)?;
     let mut wiring = Wiring::bind(s, &shape).await?;
     let sides = start_sides(s, &shape, &mut wiring, &pki, &tls, login_type).await?;
-    let proxy = match shape.proxied {
-        true => Some(start_proxy(s, &pki, &sides, &wiring, &tls).await?),
-        false => None,
+    let proxy = if shape.proxied {
+        Some(start_proxy(s, &pki, &sides, &wiring, &tls).await?)
+    } else {
+        None
     };
     let dial = wiring.crm_dial(&shape, proxy.as_ref(), &sides).await?;
     let crm_listeners = std::mem::take(&mut wiring.crm_listeners);
@@ -278,9 +279,10 @@ async fn start_sides(
             None => None,
         };
         let crm_target = wiring.events_target(name, shape).await?;
-        let route = match shape.static_route {
-            true => Some(wiring.route_target(name).await?),
-            false => None,
+        let route = if shape.static_route {
+            Some(wiring.route_target(name).await?)
+        } else {
+            None
         };
         let mut config = connector_config(
             s,
