@@ -9,10 +9,12 @@
 //! - [`outcome`]: what a run leaves behind, handed from the runner to the report;
 //! - [`live`]: live metrics of the running components (`--metrics ADDR`);
 //! - [`report`]: report, invariants, thresholds, JSON, JUnit, HTML and terminal output;
-//! - [`wire_trace`]: every SOAP message in the log (`RUST_LOG=crmsim::wire=trace`);
+//! - [`wire_trace`]: every SOAP message in the log (`RUST_LOG=crmsim::wire=trace`), from `plan`;
 //! - [`exit`]: the exit codes every crmsim command shares.
 //!
-//! It reads no scenario file (that is `scenario`) and starts no process: components run as
+//! Each component starts from its value in the deployment plan (`plan`), the same value
+//! `run --processes` writes to a file. It reads no scenario file (that is `scenario`) and starts
+//! no process: components run as
 //! tasks of this process. Running them apart is `launch`; sizing is `capacity`.
 
 #![warn(missing_docs)]
@@ -23,4 +25,4 @@ pub mod outcome;
 pub mod report;
 pub mod runner;
 pub mod topology;
-pub mod wire_trace;
+pub use plan::wire_trace;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use harness::exit;
-use launch::containers::{ContainerPlan, compose_addresses, compose_file};
+use launch::containers::{Placement, compose_addresses, compose_file};
 
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -52,7 +52,7 @@ pub fn run(command: ExportCommand) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let plan = ContainerPlan::from_scenario(&loaded.scenario, &args.domain);
+    let plan = Placement::from_scenario(&loaded.scenario, &args.domain);
     let services = plan.services();
     let addresses = match compose_addresses(&args.subnet, &services) {
         Ok(a) => a,
@@ -90,9 +90,9 @@ pub fn run(command: ExportCommand) -> ExitCode {
     println!(
         "wrote {}/docker-compose.yml: {} ({} containers, SSL {}); cd {} && docker compose up",
         args.out.display(),
-        plan.deployment.as_str(),
+        plan.deployment().as_str(),
         services.len(),
-        if plan.tls { "on" } else { "off" },
+        if plan.tls() { "on" } else { "off" },
         args.out.display()
     );
     exit::code(exit::PASS)

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use launch::containers::{ContainerPlan, MOUNT};
+use launch::containers::{MOUNT, Placement};
 use scenario::{self, Deployment, ProxyEngine};
 use testcontainers::clients::Cli;
 
@@ -166,7 +166,7 @@ pub fn run_case(case: &Case) {
         case.engine.as_str()
     );
     let loaded = scenario::parse(Path::new("containers.toml"), &text).unwrap();
-    let plan = ContainerPlan::from_scenario(&loaded.scenario, &domain);
+    let plan = Placement::from_scenario(&loaded.scenario, &domain);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let folders = plan.write_common(root).unwrap();
@@ -192,7 +192,7 @@ pub fn run_case(case: &Case) {
     let by = |n: &str| services.iter().find(|s| s.name == n).unwrap();
 
     // The proxy first: the static route needs its address in the sides' configs.
-    let proxy = (plan.deployment != Deployment::Direct).then(|| start(by("proxy"), false));
+    let proxy = (plan.deployment() != Deployment::Direct).then(|| start(by("proxy"), false));
     let proxy_ip = proxy.as_ref().map(|p| {
         let ip = docker(&[
             "inspect",

@@ -10,14 +10,15 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use certs::TlsOptions;
+use plan::{ConnectorFile, CrmFile, CrmPlace, Hosts, SidePlace};
 use proxy::Relay;
 use sim_connector::Connector;
-use sim_crm::{CmsProfile, Crm};
+use sim_crm::Crm;
 use tokio::net::TcpListener;
 
-use super::configs::{connector_config, crm_config};
+use super::SideTls;
 use super::engine::{CheckerPem, EngineSpec};
-use super::material::{self, ConnectorSettings, Names, RunPki, SideTls};
+use super::material::{self, ConnectorSettings, Names, RunPki};
 use super::proxy_plan::{FRONTEND, ProxyAddrs, proxy_config};
 use super::{BuildError, ConnectorSlot, CrmSlot, Loopback, ProxySlot, Topology};
 use scenario::{self, Deployment, LoadedScenario, Scenario};
@@ -126,15 +127,6 @@ fn material_for(
     Ok((pki, settings))
 }
 
-/// A server whose clients do a full handshake per message issues no tickets.
-fn for_mode(tls: SideTls, mode: transport::ConnectionMode) -> SideTls {
-    if mode == transport::ConnectionMode::NewConnectionFull {
-        tls.without_server_resumption()
-    } else {
-        tls
-    }
-}
-
 /// The CRM's TLS: its event sink's server side, and its client side with or without a
 /// certificate (`crm.client_certificate = false` is the one-way TLS of a misconfigured CRM).
 fn crm_tls(
@@ -147,9 +139,9 @@ fn crm_tls(
     let configs = if s.crm.client_certificate {
         configs
     } else {
-        configs.anonymous_client("crm", &p.crm, tls)?
+        p.crm.anonymous_client(&configs, "crm", tls)?
     };
-    Ok(Some(for_mode(configs, s.tls.events)))
+    Ok(Some(configs.for_clients(s.tls.events)))
 }
 
 /// Every address the deployment listens on, bound before anything starts, and the fault relays
@@ -272,10 +264,11 @@ async fn start_sides(
     let listeners = std::mem::take(&mut wiring.side_listeners);
     for (i, (name, (listener, addr))) in shape.side_names.iter().zip(listeners).enumerate() {
         let side_tls = match pki {
-            Some(p) => Some(for_mode(
-                p.connectors[i].configs(name, tls)?,
-                s.tls.requests,
-            )),
+            Some(p) => Some(
+                p.connectors[i]
+                    .configs(name, tls)?
+                    .for_clients(s.tls.requests),
+            ),
             None => None,
         };
         let crm_target = wiring.events_target(name, shape).await?;
@@ -284,16 +277,23 @@ async fn start_sides(
         } else {
             None
         };
-        let mut config = connector_config(
-            s,
-            name,
-            addr,
-            side_tls.as_ref(),
+        let place = SidePlace {
+            name: name.clone(),
+            listen: addr,
+            hosts: Hosts::from([(s.crm.host.clone(), crm_target.ip())]),
+            proxy_route: route,
+            config_dir: None,
+            dialect: None,
             login_type,
-            vec![(s.crm.host.clone(), crm_target)],
-            route,
+        };
+        // The side starts from its value in the plan, as `serve connector` does from its file.
+        let file = ConnectorFile::for_scenario(s, place);
+        let config = file.start(
+            side_tls.as_ref(),
+            s.dialects.connector.clone(),
+            login_type,
+            file.events.proxy_route,
         );
-        config.listen = addr;
         let connector = Connector::start_on(listener, config.clone())
             .await
             .map_err(|e| start_error(name, e))?;
@@ -365,15 +365,21 @@ async fn start_crms(
         } else {
             format!("crm-{}", i + 1)
         };
-        let cms = CmsProfile::for_connector(
-            &s.connector.host,
-            dial.port(),
-            s.tls.enabled,
-            s.dialects.crm.connector_path(),
-        );
-        let resolve = vec![(s.connector.host.clone(), dial)];
-        let (mut config, logon) = crm_config(s, &name, i, addr, crm_tls, login_type, cms, resolve);
-        config.listen = addr;
+        let place = CrmPlace {
+            name: name.clone(),
+            instance: i,
+            listen: addr,
+            host: s.crm.host.clone(),
+            dial_host: s.connector.host.clone(),
+            dial_port: dial.port(),
+            hosts: Hosts::from([(s.connector.host.clone(), dial.ip())]),
+            material_dir: None,
+            dialect: None,
+            login_type,
+        };
+        // The instance starts from its value in the plan, as `serve crm` does from its file.
+        let (config, logon) =
+            CrmFile::for_scenario(s, place).start(crm_tls, s.dialects.crm.clone());
         let crm = Crm::start_on(listener, config.clone(), logon)
             .await
             .map_err(|e| start_error(&name, e))?;

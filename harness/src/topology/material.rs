@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use certs::layout::{NewOptions, Sides};
 use certs::{Identity, TlsOptions, TrustStore};
+use plan::SideTls;
 use transport::ClientTls;
 
 use scenario::{LoadedScenario, Scenario};
@@ -21,15 +22,6 @@ pub struct SideMaterial {
     pub identity: Identity,
     /// The CAs it trusts for its peers.
     pub peer_roots: TrustStore,
-}
-
-/// Both TLS roles of one side, ready to use.
-#[derive(Clone)]
-pub struct SideTls {
-    /// As a TLS server.
-    pub server: Arc<rustls::ServerConfig>,
-    /// As a TLS client.
-    pub client: ClientTls,
 }
 
 /// The material of a whole deployment.
@@ -118,32 +110,21 @@ impl SideMaterial {
     }
 }
 
-impl SideTls {
-    /// The same side, with a server that neither caches sessions nor issues tickets: for a
-    /// direction whose clients open a new connection with a full handshake per message, tickets
-    /// would be work for nothing.
-    pub fn without_server_resumption(mut self) -> SideTls {
-        let mut server = (*self.server).clone();
-        server.send_tls13_tickets = 0;
-        server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
-        self.server = Arc::new(server);
-        self
-    }
-
-    /// The same side, but its client presents no certificate (SM59 "SSL client certificate:
-    /// ANONYM"). The server side is unchanged.
+impl SideMaterial {
+    /// `tls` (this side's), but its client presents no certificate (SM59 "SSL client
+    /// certificate: ANONYM"). The server side is unchanged.
     pub fn anonymous_client(
         &self,
+        tls: &SideTls,
         side: &str,
-        material: &SideMaterial,
         options: &TlsOptions,
     ) -> Result<SideTls, MaterialError> {
         let wrap = certs_err(side);
         let config =
-            certs::tls::anonymous_client_config(&material.peer_roots, options).map_err(&wrap)?;
-        let verifier = certs::server_verifier(&material.peer_roots).map_err(&wrap)?;
+            certs::tls::anonymous_client_config(&self.peer_roots, options).map_err(&wrap)?;
+        let verifier = certs::server_verifier(&self.peer_roots).map_err(&wrap)?;
         Ok(SideTls {
-            server: self.server.clone(),
+            server: tls.server.clone(),
             client: ClientTls { config, verifier },
         })
     }

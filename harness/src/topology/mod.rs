@@ -5,8 +5,8 @@
 //! `connector.crmsim.test`); each client maps those names to the loopback address of the
 //! component, as `/etc/hosts` would, so TLS verifies names exactly as in a real installation.
 //!
-//! - `build`: addresses, material and start order of each deployment;
-//! - [`configs`]: each component's configuration from the scenario;
+//! - `build`: addresses, material and start order of each deployment; each component starts
+//!   from its value in the deployment plan (`plan`), as `crmsim serve` does from its file;
 //! - [`contact_center`]: where calls come from: arrivals, the queue before any side has
 //!   agents, and which side a call goes to (`rate_curve`: the arrival rate over a ramp);
 //! - `control`: faults applied to components and hops, and the final shutdown;
@@ -15,7 +15,6 @@
 //! - `loopback`: one loopback address per component.
 
 mod build;
-pub mod configs;
 pub mod contact_center;
 pub mod control;
 pub mod engine;
@@ -33,7 +32,8 @@ use sim_crm::{Crm, CrmConfig, CrmReport, LogonPlan};
 
 pub use build::build;
 pub use loopback::Loopback;
-pub use material::{ConnectorSettings, MaterialError, Names, RunPki, SideMaterial, SideTls};
+pub use material::{ConnectorSettings, MaterialError, Names, RunPki, SideMaterial};
+pub use plan::SideTls;
 
 /// The deployment could not be built.
 #[derive(Debug, thiserror::Error)]

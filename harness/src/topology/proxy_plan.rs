@@ -1,32 +1,28 @@
-//! The reverse proxy of a proxy deployment, in HAProxy's terms: one frontend the CRM dials, a
-//! backend of the connector sides (A active, B backup) with the scenario's health checks and
-//! failover rules, and the static route of events when the deployment has one.
+//! The reverse proxy of a proxy deployment: its value in the deployment plan (one frontend the
+//! CRM dials, a backend of the connector sides with the scenario's health checks and failover
+//! rules, the static route when the deployment has one), placed on loopback addresses, with the
+//! health checker's TLS from the run's material.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use certs::TlsOptions;
-use proxy::{
-    BackendConfig, CheckKind, FrontendConfig, HealthCheck, ProxyConfig, RouteConfig, ServerSpec,
-};
-use rustls_pki_types::ServerName;
-use scenario::{self, Deployment, Scenario};
+use plan::{ProxyFile, ProxyPlace};
+use proxy::ProxyConfig;
 
 use super::material::RunPki;
 use super::{BuildError, ConnectorSlot};
+use scenario::Scenario;
 
-/// The frontend the CRM dials, the backend of connector sides, the static route.
-pub const FRONTEND: &str = "ici";
-pub const BACKEND: &str = "connectors";
-pub const ROUTE: &str = "events";
+pub use plan::proxy::{BACKEND, FRONTEND, ROUTE};
 
 /// Where the proxy listens and what it forwards to: known once everything is bound.
 pub struct ProxyAddrs<'a> {
-    /// The proxy's own loopback address (frontend, and the static route on the CRM's ports).
+    /// The proxy's own loopback address (frontend, and the static route on the CRM's port).
     pub ip: IpAddr,
-    /// The CRMs' address and ports: the static route forwards each port to its CRM.
+    /// The CRMs' address and ports: the static route forwards its port to the CRM.
     pub crm_ip: IpAddr,
+    /// The CRMs' event ports (one when the deployment has a static route).
     pub crm_ports: &'a [u16],
 }
 
@@ -40,77 +36,37 @@ pub fn proxy_config(
 ) -> Result<ProxyConfig, BuildError> {
     let servers = sides
         .iter()
-        .enumerate()
-        .map(|(i, side)| ServerSpec {
-            name: side.name.clone(),
-            addr: side.config.listen,
-            backup: i > 0,
-            host: None,
-        })
+        .map(|side| (side.name.clone(), side.config.listen.to_string()))
         .collect();
-    let mut backend = BackendConfig::new(BACKEND, servers);
-    backend.check = HealthCheck {
-        kind: check_kind(s, pki, tls)?,
-        inter: s.proxy.inter,
-        fall: s.proxy.fall,
-        rise: s.proxy.rise,
-        timeout: s.proxy.check_timeout,
+    // The static route listens on the CRM's port on the proxy's address ("port xy"); the
+    // builder refuses a static route to several CRMs.
+    let route = at.crm_ports.first().map(|port| {
+        (
+            SocketAddr::new(at.ip, *port),
+            SocketAddr::new(at.crm_ip, *port).to_string(),
+        )
+    });
+    let place = ProxyPlace {
+        frontend: SocketAddr::new(at.ip, 0),
+        servers,
+        route,
+        // The checker's material is the run's, in memory.
+        checker: None,
+        server_name: s.connector.host.clone(),
     };
-    backend.on_marked_down = match s.proxy.on_marked_down {
-        scenario::OnMarkedDown::Keep => proxy::OnMarkedDown::Keep,
-        scenario::OnMarkedDown::ShutdownSessions => proxy::OnMarkedDown::ShutdownSessions,
+    let file = ProxyFile::for_scenario(s, place);
+    // A TLS check handshakes as the checker identity (the file asks for one only with SSL on).
+    let checker = match pki {
+        Some(pki) => Some(Arc::new(
+            pki.checker.configs("proxy checker", tls)?.client.config,
+        )),
+        None => None,
     };
-    backend.on_marked_up = match s.proxy.on_marked_up {
-        scenario::OnMarkedUp::Keep => proxy::OnMarkedUp::Keep,
-        scenario::OnMarkedUp::ShutdownBackupSessions => proxy::OnMarkedUp::ShutdownBackupSessions,
-    };
-    backend.failback = match s.proxy.failback {
-        scenario::Failback::Auto => proxy::Failback::Auto,
-        scenario::Failback::Manual => proxy::Failback::Manual,
-    };
-    backend.connect_timeout = Duration::from_secs(2);
-    let routes = if s.run.deployment == Deployment::ProxyStaticRoute {
-        at.crm_ports
-            .iter()
-            .map(|port| RouteConfig {
-                name: ROUTE.to_owned(),
-                listen: SocketAddr::new(at.ip, *port),
-                target: SocketAddr::new(at.crm_ip, *port),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(ProxyConfig {
-        name: "proxy".to_owned(),
-        frontends: vec![FrontendConfig {
-            name: FRONTEND.to_owned(),
-            listen: SocketAddr::new(at.ip, 0),
-            backend: BACKEND.to_owned(),
-        }],
-        backends: vec![backend],
-        routes,
+    // Every address here is written as an address: nothing to look up.
+    file.config(checker.as_ref(), |address| {
+        address
+            .parse()
+            .map_err(|e| format!("internal error: {address:?} is not an address: {e}"))
     })
-}
-
-/// A TLS check handshakes as the checker identity and verifies the service name, as HAProxy's
-/// `check-ssl` does; without certificates only the port is probed.
-fn check_kind(
-    s: &Scenario,
-    pki: &Option<RunPki>,
-    tls: &TlsOptions,
-) -> Result<CheckKind, BuildError> {
-    match (s.proxy.check, pki) {
-        (scenario::ProxyCheck::Tls, Some(pki)) => {
-            let checker = pki.checker.configs("proxy checker", tls)?;
-            let server_name = ServerName::try_from(s.connector.host.clone()).map_err(|e| {
-                BuildError::Unsupported(format!("connector host {:?}: {e}", s.connector.host))
-            })?;
-            Ok(CheckKind::Tls {
-                config: Arc::new(checker.client.config),
-                server_name,
-            })
-        }
-        _ => Ok(CheckKind::Tcp),
-    }
+    .map_err(BuildError::Unsupported)
 }

@@ -1,15 +1,15 @@
-//! A connector side's serve config: the scenario's calls, contact-center rules and event
-//! delivery, sending events to the CRM (or the proxy's static route) by the plan's names.
+//! A connector side's serve config: its value in the deployment plan, sending events to the
+//! CRM (or the proxy's static route) by the plan's names.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::{ContainerPlan, EVENT_PORT, ICI_PORT};
+use super::{EVENT_PORT, ICI_PORT, Placement};
 use crate::serve::config::Hosts;
-use crate::serve::connector_config::{AcdTable, ConnectorFile, EventsTable};
+use plan::{ConnectorFile, SidePlace};
 use scenario::Deployment;
 
-impl ContainerPlan {
+impl Placement {
     /// `folder`: the side's connector install folder under the plan's folder (SSL on); `proxy_ip`
     /// the proxy's address in containers, for the static route.
     pub(super) fn connector_file(
@@ -21,7 +21,7 @@ impl ContainerPlan {
         let s = &self.scenario;
         let mut hosts = Hosts::new();
         let mut proxy_route = None;
-        let static_route = self.deployment == Deployment::ProxyStaticRoute;
+        let static_route = self.deployment() == Deployment::ProxyStaticRoute;
         if let Some(local) = &self.local {
             let (peer, hop) = if static_route {
                 ("proxy", format!("{side}->proxy"))
@@ -43,35 +43,16 @@ impl ContainerPlan {
                 proxy_route = Some(std::net::SocketAddr::new(ip, EVENT_PORT));
             }
         }
-        let c = &s.connector;
-        ConnectorFile {
+        let place = SidePlace {
             name: side.to_owned(),
             listen: self.listen(side, ICI_PORT),
-            path: None,
-            dialect: Some("dialects/connector.toml".into()),
-            duration: None,
-            seed: s.run.seed,
+            hosts,
+            proxy_route,
             config_dir: folder.cloned(),
-            tls: Some(self.protocol_tls()),
-            events: EventsTable {
-                mode: s.tls.events,
-                retries: c.event_retries,
-                timeout: c.event_timeout,
-                connections: c.event_connections,
-                hosts,
-                proxy_route,
-            },
-            acd: AcdTable {
-                // The generated folder's ini says no AgentLoginType: the scenario's holds.
-                login_type: Some(s.crm.login_type),
-                wrap_up: c.wrap_up,
-                wrap_up_timer: c.wrap_up_timer,
-                ring_no_answer: c.ring_no_answer,
-                ring_no_answer_reason: c.ring_no_answer_reason,
-                session_timeout: c.session_timeout,
-            },
-            calls: s.calls.clone(),
-            server: s.server.clone(),
-        }
+            dialect: Some("dialects/connector.toml".into()),
+            // The generated folder's ini says no AgentLoginType: the scenario's holds.
+            login_type: s.crm.login_type,
+        };
+        ConnectorFile::for_scenario(s, place)
     }
 }

@@ -1,18 +1,18 @@
 //! A deployment as separate containers: every component `crmsim serve …` in its own container
 //! on one user-defined network, reached by `host.domain` names that its certificate carries.
 //!
-//! [`ContainerPlan`] writes what the containers mount (the certificates `crmsim certs new` makes
+//! [`Placement`] writes what the containers mount (the certificates `crmsim certs new` makes
 //! for those names, one serve config per component) and says how to start each container. The
-//! container tests start them with testcontainers; `crmsim export compose` writes the same plan
-//! as a `docker-compose.yml`, so a topology that passed in CI can be run by hand.
+//! container tests start them with testcontainers; `crmsim export compose` writes the same
+//! placement as a `docker-compose.yml`, so a topology that passed in CI can be run by hand.
 //!
-//! Each serve config is the scenario's workload (agents, their timings, calls, timeouts, TLS
-//! protocol, server limits, seed) in the serve config's own terms, built as the typed config
-//! and written with `toml::to_string`, so that a run as processes measures what the same
-//! scenario measures in process; only what the deployment decides (addresses, host names,
-//! certificate and dialect paths, how long the CRM works) is the plan's own.
+//! Each serve config is the component's value in the deployment plan (`plan`), the very value
+//! the in-process topology starts the component from, written with serde: so a run as
+//! processes measures what the same scenario measures in process. Only where components run
+//! and how they reach each other (addresses, host names, certificate and dialect paths) is the
+//! placement's own.
 //!
-//! - `crm`, `connector`, `proxy`: each component's config;
+//! - `crm`, `connector`, `proxy`: where each component runs, for its value in the plan;
 //! - `compose`: the `docker-compose.yml` of `crmsim export compose`.
 //!
 //! Everything a container needs is in one folder mounted at [`MOUNT`]; reports go to
@@ -33,7 +33,6 @@ use std::time::Duration;
 
 use certs::layout::{NewOptions, Sides};
 
-use crate::serve::config::TlsTable;
 use scenario::{Deployment, ProxyEngine, Scenario};
 
 /// Where the plan's folder is mounted in every container.
@@ -43,35 +42,17 @@ pub const ICI_PORT: u16 = 8443;
 /// The CRM's event port, and the proxy's static route port ("port xy").
 pub const EVENT_PORT: u16 = 9443;
 
-/// What runs where.
+/// The scenario's deployment plan placed on separate processes or containers: where each
+/// component runs and by which names its peers reach it. What each component does is the
+/// scenario's, read into its serve config by `plan` exactly as the in-process topology reads it.
 #[derive(Debug, Clone)]
-pub struct ContainerPlan {
-    /// How the CRM reaches the connector: directly, or through the proxy to side A or B.
-    pub deployment: Deployment,
-    /// SSL on every hop: certificates are made and each component's config names them.
-    pub tls: bool,
-    /// The proxy's engine (embedded or HAProxy), in proxied deployments.
-    pub engine: ProxyEngine,
+pub struct Placement {
     /// `<run>.crmsim.test`: every host is `<component>.<domain>`.
     pub domain: String,
-    /// The CRM's agents, which the checks expect to log on and off.
-    pub agents: usize,
-    /// How long the CRM works before it logs its agents off and stops.
-    pub crm_duration: Duration,
-    /// The proxy's health check, as in the scenario, for the checks' detection bounds.
-    pub inter: Duration,
-    /// Consecutive failed checks before the proxy marks a side down.
-    pub fall: u32,
-    /// Consecutive successful checks before the proxy marks a side up again.
-    pub rise: u32,
-    /// How long one health check may take before it counts as failed.
-    pub check_timeout: Duration,
     /// Separate processes on this machine instead of containers (see `crate::separate`): each
     /// component listens on its own loopback address, and peers are dialled by address or by a
     /// name mapped to one, instead of by Docker's DNS.
     pub local: Option<LocalNet>,
-    /// The wire dialects, carried into each component as a file next to its config.
-    pub dialects: scenario::Dialects,
     /// The scenario whose workload every component's config carries.
     pub scenario: Scenario,
 }
@@ -111,25 +92,35 @@ pub struct Service {
     pub ready: String,
 }
 
-impl ContainerPlan {
-    /// The plan of a scenario's deployment, carrying its workload; the CRM works for the
-    /// scenario's warm-up plus steady phase.
-    pub fn from_scenario(s: &Scenario, domain: &str) -> ContainerPlan {
-        ContainerPlan {
-            deployment: s.run.deployment,
-            tls: s.tls.enabled,
-            engine: s.proxy.engine,
+impl Placement {
+    /// The scenario's deployment placed under `domain`, as containers (`local` places it on
+    /// processes instead).
+    pub fn from_scenario(s: &Scenario, domain: &str) -> Placement {
+        Placement {
             domain: domain.to_owned(),
-            agents: s.crm.agents,
-            crm_duration: s.run.warmup + s.run.steady,
-            inter: s.proxy.inter,
-            fall: s.proxy.fall,
-            rise: s.proxy.rise,
-            check_timeout: s.proxy.check_timeout,
             local: None,
-            dialects: s.dialects.clone(),
             scenario: s.clone(),
         }
+    }
+
+    /// How the CRM reaches the connector: directly, or through the proxy to side A or B.
+    pub fn deployment(&self) -> Deployment {
+        self.scenario.run.deployment
+    }
+
+    /// SSL on every hop: certificates are made and each component's config names them.
+    pub fn tls(&self) -> bool {
+        self.scenario.tls.enabled
+    }
+
+    /// The proxy's engine (embedded or HAProxy), in proxied deployments.
+    pub fn engine(&self) -> ProxyEngine {
+        self.scenario.proxy.engine
+    }
+
+    /// How long the CRM works before it logs its agents off and stops: warm-up and steady.
+    pub fn crm_duration(&self) -> Duration {
+        self.scenario.run.warmup + self.scenario.run.steady
     }
 
     /// Where `component` listens: its local address, or every interface on `port` in a
@@ -157,7 +148,7 @@ impl ContainerPlan {
     }
 
     fn proxied(&self) -> bool {
-        self.deployment != Deployment::Direct
+        self.deployment() != Deployment::Direct
     }
 
     /// The connector sides' names: `connector`, or `connector-a` and `connector-b`.
@@ -210,7 +201,7 @@ impl ContainerPlan {
         std::fs::create_dir_all(dir.join("reports"))
             .map_err(|e| format!("{}: {e}", dir.display()))?;
         let mut side_dirs = Vec::new();
-        if self.tls {
+        if self.tls() {
             let written = certs::layout::write_new(&dir.join("pki"), &self.pki_options())
                 .map_err(|e| format!("certs new: {e}"))?;
             for d in &written.connector_dirs {
@@ -220,19 +211,22 @@ impl ContainerPlan {
         // Each side's dialect travels as a file: a process or container reads only its folder.
         std::fs::create_dir_all(dir.join("dialects"))
             .map_err(|e| format!("{}: {e}", dir.display()))?;
-        write(&dir.join("dialects/crm.toml"), self.dialects.crm.text())?;
+        write(
+            &dir.join("dialects/crm.toml"),
+            self.scenario.dialects.crm.text(),
+        )?;
         write(
             &dir.join("dialects/connector.toml"),
-            self.dialects.connector.text(),
+            self.scenario.dialects.connector.text(),
         )?;
         write(
             &dir.join("crm.toml"),
-            &config_text("crm", &self.crm_file())?,
+            &plan::to_toml("crm", &self.crm_file())?,
         )?;
         if self.proxied() {
             write(
                 &dir.join("proxy.toml"),
-                &config_text("proxy", &self.proxy_file())?,
+                &plan::to_toml("proxy", &self.proxy_file())?,
             )?;
         }
         Ok(side_dirs)
@@ -248,7 +242,7 @@ impl ContainerPlan {
         folders: &[PathBuf],
         proxy_ip: Option<IpAddr>,
     ) -> Result<(), String> {
-        if self.deployment == Deployment::ProxyStaticRoute
+        if self.deployment() == Deployment::ProxyStaticRoute
             && proxy_ip.is_none()
             && self.local.is_none()
         {
@@ -258,7 +252,7 @@ impl ContainerPlan {
             let file = self.connector_file(side, folders.get(i), proxy_ip);
             write(
                 &dir.join(format!("{side}.toml")),
-                &config_text(side, &file)?,
+                &plan::to_toml(side, &file)?,
             )?;
         }
         Ok(())
@@ -280,35 +274,11 @@ impl ContainerPlan {
             // The CRM dials the proxy; both sides must present its name.
             o.connector_sans = vec![self.host("proxy")];
         }
-        if self.deployment == Deployment::ProxyStaticRoute {
+        if self.deployment() == Deployment::ProxyStaticRoute {
             o.proxy = Some((self.host("proxy"), self.event_port()));
         }
         o
     }
-
-    /// The `[tls]` table of a component that takes its certificates from a folder (or has SSL
-    /// off): only the scenario's protocol settings.
-    fn protocol_tls(&self) -> TlsTable {
-        let t = &self.scenario.tls;
-        TlsTable {
-            enabled: (!self.tls).then_some(false),
-            cert: None,
-            key: None,
-            ca: None,
-            versions: t.versions,
-            key_exchange: t.key_exchange,
-            resumption: true,
-        }
-    }
-}
-
-/// A config file's text: a line saying where it comes from, then the TOML.
-fn config_text<T: serde::Serialize>(component: &str, config: &T) -> Result<String, String> {
-    let toml = toml::to_string(config)
-        .map_err(|e| format!("cannot write {component}'s serve config: {e}"))?;
-    Ok(format!(
-        "# {component}: generated by crmsim from the scenario, for separate processes or containers\n{toml}"
-    ))
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
@@ -323,13 +293,13 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn plan(deployment: Deployment, tls: bool) -> ContainerPlan {
+    fn plan(deployment: Deployment, tls: bool) -> Placement {
         let text = format!(
             "[run]\ndeployment = \"{}\"\nsteady = \"10s\"\n[tls]\nenabled = {tls}\n",
             deployment.as_str()
         );
         let loaded = scenario::parse(Path::new("t.toml"), &text).unwrap();
-        ContainerPlan::from_scenario(&loaded.scenario, "r1.crmsim.test")
+        Placement::from_scenario(&loaded.scenario, "r1.crmsim.test")
     }
 
     #[test]

@@ -10,7 +10,7 @@ use proxy::ServerState;
 use sim_connector::ConnectorReport;
 
 use super::reports::{CrmFile, Reports, SideFile};
-use crate::containers::ContainerPlan;
+use crate::containers::Placement;
 use crate::serve::proxy::ProxyReport;
 use scenario::Deployment;
 
@@ -74,7 +74,7 @@ pub struct RunFacts {
 }
 
 /// Evaluates the run from the components' `reports`.
-pub fn evaluate(plan: &ContainerPlan, reports: &Reports, facts: &RunFacts) -> Checks {
+pub fn evaluate(plan: &Placement, reports: &Reports, facts: &RunFacts) -> Checks {
     let mut out = Checks::default();
     out.add(
         "crm exited 0",
@@ -99,7 +99,7 @@ pub fn evaluate(plan: &ContainerPlan, reports: &Reports, facts: &RunFacts) -> Ch
         .map(|e| e.side.clone())
         .collect();
     invariants(&mut out, plan, crm, &reports.sides, &killed);
-    if plan.deployment != Deployment::Direct {
+    if plan.deployment() != Deployment::Direct {
         let Some(proxy) = &reports.proxy else {
             out.add("proxy report", false, "no report in reports/".to_owned());
             return out;
@@ -117,7 +117,7 @@ pub fn evaluate(plan: &ContainerPlan, reports: &Reports, facts: &RunFacts) -> Ch
 /// Then the CRM must have received at least what the reported lives delivered.
 fn invariants(
     out: &mut Checks,
-    plan: &ContainerPlan,
+    plan: &Placement,
     crm: &CrmFile,
     connectors: &[SideFile],
     killed_sides: &[String],
@@ -125,7 +125,7 @@ fn invariants(
     let killed = killed_sides.len();
     let crm = &crm.report;
     let c = &crm.counts;
-    let agents = plan.agents as u64;
+    let agents = plan.scenario.crm.agents as u64;
     out.add(
         "all agents logged on",
         c.logons == agents,
@@ -228,9 +228,9 @@ fn invariants(
             &format!("TLS on the CRM's {link}"),
             // A failover may cut a connection mid-handshake (the proxy shuts A's sessions
             // down); without one, no handshake may fail.
-            if !plan.tls {
+            if !plan.tls() {
                 full == 0
-            } else if plan.deployment == Deployment::Direct {
+            } else if plan.deployment() == Deployment::Direct {
                 full > 0 && fails == 0
             } else {
                 full > 0
@@ -244,23 +244,23 @@ fn invariants(
 /// check implies, every agent was logged on again, requests were answered again.
 fn failovers(
     out: &mut Checks,
-    plan: &ContainerPlan,
+    plan: &Placement,
     crm_start: u64,
     facts: &RunFacts,
     crm: &CrmFile,
     proxy: &ProxyReport,
 ) {
-    let engine = plan.engine.as_str();
+    let engine = plan.engine().as_str();
     out.add("proxy engine", proxy.engine == engine, proxy.engine.clone());
-    let inter = plan.inter.as_millis() as u64;
-    let timeout = plan.check_timeout.as_millis() as u64;
+    let inter = plan.scenario.proxy.inter.as_millis() as u64;
+    let timeout = plan.scenario.proxy.check_timeout.as_millis() as u64;
     // A dead side refuses checks at once; a frozen one lets each of `fall` checks time out.
-    let down_bound = facts
-        .max_detection_ms
-        .unwrap_or(facts.stop_grace_ms + u64::from(plan.fall) * (inter + timeout) + 1_000);
-    let up_bound = u64::from(plan.rise) * inter + timeout + facts.start_allowance_ms;
+    let down_bound = facts.max_detection_ms.unwrap_or(
+        facts.stop_grace_ms + u64::from(plan.scenario.proxy.fall) * (inter + timeout) + 1_000,
+    );
+    let up_bound = u64::from(plan.scenario.proxy.rise) * inter + timeout + facts.start_allowance_ms;
     // The CRM works for its duration from its start; its logoff after that is not a fault's.
-    let crm_end = crm_start + plan.crm_duration.as_millis() as u64;
+    let crm_end = crm_start + plan.crm_duration().as_millis() as u64;
     let availability = &crm.report.availability;
     for (i, event) in facts.side_events.iter().enumerate() {
         let (to, bound) = if event.down {
@@ -356,10 +356,10 @@ fn failovers(
 }
 
 /// Events went through the proxy's static route, or straight to the CRM, as the deployment says.
-fn event_path(out: &mut Checks, plan: &ContainerPlan, crm: &CrmFile, proxy: &ProxyReport) {
+fn event_path(out: &mut Checks, plan: &Placement, crm: &CrmFile, proxy: &ProxyReport) {
     let routes = &proxy.proxy.routes;
     let events_link = crm.report.events_link.connections;
-    if plan.deployment == Deployment::ProxyStaticRoute {
+    if plan.deployment() == Deployment::ProxyStaticRoute {
         let (connections, bytes) = routes
             .first()
             .map_or((0, 0), |r| (r.connections, r.bytes_in));

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use proxy::RelaySnapshot;
 
-use crate::containers::ContainerPlan;
+use crate::containers::Placement;
 use checks::{RunFacts, SideEvent};
 use child::{Component, Launch};
 use harness::report::Verdict;
@@ -143,7 +143,7 @@ pub async fn run(
             let net = net::build(s, &faulted)
                 .await
                 .map_err(ProcessError::CannotRun)?;
-            let mut plan = ContainerPlan::from_scenario(s, "crmsim.test");
+            let mut plan = Placement::from_scenario(s, "crmsim.test");
             plan.local = Some(net.local.clone());
             (Launch::Process { exe: exe.clone() }, plan, net.relays)
         }
@@ -160,7 +160,7 @@ pub async fn run(
             };
             (
                 launch,
-                ContainerPlan::from_scenario(s, &domain),
+                Placement::from_scenario(s, &domain),
                 BTreeMap::new(),
             )
         }
@@ -294,7 +294,7 @@ fn refuse_what_cannot_run(
 /// connector. Containers: the proxy first, since the static route needs its address in the
 /// sides' configs, and its start line last (it resolves the CRM's name before it serves).
 async fn start_all(
-    plan: &ContainerPlan,
+    plan: &Placement,
     root: &std::path::Path,
     components: &mut [Component],
     crm: &mut Component,

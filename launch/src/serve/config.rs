@@ -4,14 +4,11 @@
 //! The files are TOML and as strict as scenarios: an unknown key is an error, because a typo
 //! silently ignored means a simulator that behaves otherwise than its operator thinks.
 
-use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
-use scenario::{Scenario, ScenarioError, Source};
+use scenario::{ScenarioError, Source};
 
 /// A config file's text, kept to locate errors in it and to resolve the paths it names.
 pub struct ConfigFile {
@@ -90,66 +87,7 @@ impl ConfigFile {
     }
 }
 
-/// `[tls]`: SSL from PEM files, or only the protocol settings when the certificates come from a
-/// folder (`config_dir` / `material_dir`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsTable {
-    /// SSL on (HTTPS with client certificates, both directions) or off (plain HTTP). Default on.
-    /// Not allowed with a folder: the folder says it.
-    pub enabled: Option<bool>,
-    /// This side's certificate (PEM, chain first), possibly with its private key in the same
-    /// file (the guide's `PEM_FILE`). Required when enabled; not allowed with a folder.
-    pub cert: Option<PathBuf>,
-    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) when `cert` does not hold it (`KEY_FILE`).
-    pub key: Option<PathBuf>,
-    /// The CA certificate(s) this side trusts for its peer, as client and as server
-    /// (`CA_FILE`). Required when enabled; not allowed with a folder.
-    pub ca: Option<PathBuf>,
-    /// `"1.2"`, `"1.3"` or `"both"` (default).
-    #[serde(default)]
-    pub versions: certs::TlsVersions,
-    /// `"x25519"` (default), `"secp256r1"`, `"x25519mlkem768"` or `"default"`.
-    #[serde(default)]
-    pub key_exchange: certs::KeyExchange,
-    /// Session resumption, the guide's "session caching" (default on).
-    #[serde(default = "yes")]
-    pub resumption: bool,
-}
-
-impl TlsTable {
-    /// The protocol settings: versions, key exchange, resumption.
-    pub fn options(&self) -> certs::TlsOptions {
-        certs::TlsOptions {
-            versions: self.versions,
-            key_exchange: self.key_exchange,
-            resumption: self.resumption,
-        }
-    }
-}
-
-/// Host name → IP address, as `/etc/hosts` would say: the peer is dialled at that address
-/// while TLS still verifies the name (which must be in the peer's certificate).
-pub type Hosts = BTreeMap<String, IpAddr>;
-
-/// The overrides in the form the HTTP client takes. Port 0: the URL's port is dialled.
-pub fn resolve_list(hosts: &Hosts) -> Vec<(String, SocketAddr)> {
-    hosts
-        .iter()
-        .map(|(name, ip)| (name.clone(), SocketAddr::new(*ip, 0)))
-        .collect()
-}
-
-/// A scenario with every default, for a serve config to fill in: the one-component scenario
-/// the topology's builders read. It is read from text rather than written out field by field,
-/// so that sections and keys added to scenarios later keep their defaults here unchanged.
-pub fn base_scenario(file: &ConfigFile) -> Result<Scenario, ScenarioError> {
-    const BASE: &str = "[run]\ndeployment = \"direct\"\nsteady = \"1s\"\n";
-    toml::from_str(BASE).map_err(|e| {
-        file.source()
-            .error(None, format!("internal error: the default scenario: {e}"))
-    })
-}
+pub use plan::{Hosts, TlsTable, resolve_list};
 
 /// A value in 0..=1, or an error at `key`.
 pub fn check_fraction(file: &ConfigFile, key: &[&str], value: f64) -> Result<(), ScenarioError> {
@@ -188,14 +126,6 @@ pub fn check_hosts(file: &ConfigFile, key: &[&str], hosts: &Hosts) -> Result<(),
         }
     }
     Ok(())
-}
-
-fn yes() -> bool {
-    true
-}
-
-pub(super) fn default_seed() -> u64 {
-    1
 }
 
 /// Loads the dialect file a serve config names (`dialect = "…"`, relative to the config file).

@@ -8,144 +8,16 @@
 //! which `ssl.ini` does not say.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sim_connector::ConnectorConfig;
-use transport::ConnectionMode;
 
-use super::config::{self, ConfigFile, Hosts, TlsTable};
+use super::config::{self, ConfigFile, TlsTable};
 use super::tls;
-use harness::topology::{SideMaterial, configs};
-use scenario::duration;
-use scenario::{
-    CallsSection, ConnectorSection, Scenario, ScenarioError, ServerSection, TlsSection,
-};
-
-/// The whole file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectorFile {
-    /// Names logs, errors and the report. Default `"connector"`.
-    #[serde(default = "default_name")]
-    pub name: String,
-    /// Socket address of the ICI endpoint, e.g. `"0.0.0.0:8443"`; port 0 takes a free port (the
-    /// start line says which).
-    pub listen: SocketAddr,
-    /// Path of the ICI endpoint, as SAP's RFC destination has it (SM59 path prefix). Default:
-    /// the dialect's `connector_path` (`"/ici"` in the built-in one).
-    #[serde(default)]
-    pub path: Option<String>,
-    /// A dialect file (relative to this file) the connector speaks; crmsim's built-in profile
-    /// without it.
-    #[serde(default)]
-    pub dialect: Option<PathBuf>,
-    /// Stop after this long (`"10m"`, `"90s"`); without it, run until Ctrl-C or SIGTERM.
-    #[serde(
-        default,
-        deserialize_with = "duration::de_opt",
-        serialize_with = "duration::ser_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub duration: Option<Duration>,
-    /// Seed of every random draw (arrivals, talk times), so that a run can be repeated.
-    #[serde(default = "config::default_seed")]
-    pub seed: u64,
-    /// A connector install folder (relative to this file): `ssl.ini`,
-    /// `CRMConnectorSAP_<name>.ini`, PEM files. Its `TpiDllParameter` turns SSL on or off and
-    /// may set the static route for events (`SSL PROXY=<ip>:<port>`); its `AgentLoginType`
-    /// wins over `acd.login_type`.
-    pub config_dir: Option<PathBuf>,
-    /// TLS from PEM files instead of a folder, or protocol settings next to `config_dir`.
-    pub tls: Option<TlsTable>,
-    /// `[events]`: how events reach the CRM's event sink.
-    #[serde(default)]
-    pub events: EventsTable,
-    /// `[acd]`: the contact center's rules.
-    #[serde(default)]
-    pub acd: AcdTable,
-    /// The call generator, as in a scenario's `[calls]`: `rate` (calls/s, offered from the
-    /// start while at least one agent is logged on), `arrival` (`"poisson"` or `"constant"`),
-    /// `patience`, `hangup` (`"agent"` or `"caller"`), `caller_talk_time`, `ani_prefix`,
-    /// `late_tolerance`.
-    #[serde(default)]
-    pub calls: CallsSection,
-    /// The ICI endpoint's connection limit and timeouts, as a scenario's `[server]`.
-    #[serde(default)]
-    pub server: ServerSection,
-}
-
-/// `[events]`: how events reach the CRM's event sink (the URL each agent's subscription names).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EventsTable {
-    /// `"keep-alive"` (default), `"resume"` (new connection per event, TLS session resumed) or
-    /// `"full"` (new connection and full handshake per event).
-    pub mode: ConnectionMode,
-    /// Extra delivery attempts before an event counts as failed.
-    pub retries: u32,
-    /// Per delivery attempt.
-    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
-    pub timeout: Duration,
-    /// Connections (lanes) per CRM; each agent's events keep to one, in order.
-    pub connections: usize,
-    /// Host name → IP address for the CRM's sink host, as `/etc/hosts` would say, e.g.
-    /// `{ "crm.example.com" = "10.0.0.2" }`; TLS still verifies the name.
-    pub hosts: Hosts,
-    /// The static route without a folder: dial this `ip:port` for every event while verifying
-    /// the CRM's name (what `TpiDllParameter=SSL PROXY=<ip>:<port>` says in a folder).
-    pub proxy_route: Option<SocketAddr>,
-}
-
-impl Default for EventsTable {
-    fn default() -> Self {
-        let c = ConnectorSection::default();
-        EventsTable {
-            mode: ConnectionMode::KeepAlive,
-            retries: c.event_retries,
-            timeout: c.event_timeout,
-            connections: c.event_connections,
-            hosts: Hosts::new(),
-            proxy_route: None,
-        }
-    }
-}
-
-/// `[acd]`: the contact center's rules (defaults as in scenarios).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AcdTable {
-    /// `AgentLoginType` (0, 1, 2 or 5) the login strings are read with; the folder's wins.
-    pub login_type: Option<u8>,
-    /// Agents enter wrap-up after a call.
-    pub wrap_up: bool,
-    /// The connector ends wrap-up after this long; `"0s"` leaves it to the agent.
-    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
-    pub wrap_up_timer: Duration,
-    /// An alerting call not answered within this is taken back and queued again.
-    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
-    pub ring_no_answer: Duration,
-    /// Work-mode reason (> 999) an agent who let a call ring out is set not ready with.
-    pub ring_no_answer_reason: Option<u16>,
-    /// A CRM silent for this long counts as gone and its agents are logged off; `"0s"` off.
-    #[serde(deserialize_with = "duration::de", serialize_with = "duration::ser")]
-    pub session_timeout: Duration,
-}
-
-impl Default for AcdTable {
-    fn default() -> Self {
-        let c = ConnectorSection::default();
-        AcdTable {
-            login_type: None,
-            wrap_up: c.wrap_up,
-            wrap_up_timer: c.wrap_up_timer,
-            ring_no_answer: c.ring_no_answer,
-            ring_no_answer_reason: c.ring_no_answer_reason,
-            session_timeout: c.session_timeout,
-        }
-    }
-}
+use harness::topology::SideMaterial;
+pub use plan::connector::{AcdTable, ConnectorFile, EventsTable};
+use scenario::ScenarioError;
 
 /// A connector ready to start, and what its start line says.
 pub struct ConnectorPlan {
@@ -288,20 +160,11 @@ fn plan(file: &ConfigFile, c: &ConnectorFile) -> Result<ConnectorPlan, ScenarioE
         Some(m) => Some(tls::configs(file, m, &c.name, &options, false)?),
         None => None,
     };
-    let scenario = as_scenario(file, c, side_tls.is_some(), &options)?;
-    let mut config = configs::connector_config(
-        &scenario,
-        &c.name,
-        c.listen,
-        side_tls.as_ref(),
-        login_type,
-        config::resolve_list(&c.events.hosts),
-        material.proxy_route,
-    );
-    config.path = c
-        .path
-        .clone()
-        .unwrap_or_else(|| config.dialect.connector_path().to_owned());
+    let dialect = match &c.dialect {
+        Some(path) => config::load_dialect(file, path)?,
+        None => ici::Dialect::builtin(),
+    };
+    let config = c.start(side_tls.as_ref(), dialect, login_type, material.proxy_route);
     let mut tls_line = tls::describe(material.side.as_ref(), &material.ca_origin);
     if let Some(route) = material.proxy_route {
         tls_line.push_str(&format!(", events via the static route {route}"));
@@ -388,46 +251,4 @@ fn from_folder(
         proxy_route,
         login_type,
     })
-}
-
-/// The one-component scenario the topology's builder reads: the connector, its calls, SSL.
-fn as_scenario(
-    file: &ConfigFile,
-    c: &ConnectorFile,
-    tls_on: bool,
-    options: &certs::TlsOptions,
-) -> Result<Scenario, ScenarioError> {
-    let mut s = config::base_scenario(file)?;
-    s.run.seed = c.seed;
-    s.server = c.server.clone();
-    s.tls = TlsSection {
-        enabled: tls_on,
-        versions: options.versions,
-        key_exchange: options.key_exchange,
-        events: c.events.mode,
-        ..s.tls
-    };
-    s.connector = ConnectorSection {
-        config_dir: c.config_dir.clone(),
-        wrap_up_timer: c.acd.wrap_up_timer,
-        wrap_up: c.acd.wrap_up,
-        ring_no_answer: c.acd.ring_no_answer,
-        ring_no_answer_reason: c.acd.ring_no_answer_reason,
-        session_timeout: c.acd.session_timeout,
-        event_retries: c.events.retries,
-        event_timeout: c.events.timeout,
-        event_connections: c.events.connections,
-        ..s.connector
-    };
-    s.calls = c.calls.clone();
-    if let Some(path) = &c.dialect {
-        let d = config::load_dialect(file, path)?;
-        s.dialects.crm = d.clone();
-        s.dialects.connector = d;
-    }
-    Ok(s)
-}
-
-fn default_name() -> String {
-    "connector".to_owned()
 }

@@ -1,11 +1,12 @@
 //! `crmsim serve crm|connector --config FILE`: one simulator alone, in its own process, facing a
 //! real peer (a customer's SAP CRM or CRMConnectorSAP) or the other simulator in another process.
 //!
-//! The in-process topology and `serve` build their components with the same builders
-//! ([`harness::topology::configs`]): a serve config says about one component what a scenario says
-//! about a whole deployment, so it is read as a one-component scenario and the rest follows the
-//! same code path as `crmsim run`. TLS material comes through the same folder readers as well
-//! (`certs::folder`), or from PEM files named in the config.
+//! A serve config is the component's value in the deployment plan (`plan`): the in-process
+//! topology starts each component from the same typed value, through the same function
+//! ([`plan::CrmFile::start`], [`plan::ConnectorFile::start`]), so what `crmsim run` and `serve`
+//! make of a file cannot differ. What serve adds is reading and checking the file (with
+//! `file:line:col` errors) and loading what it names: TLS material through the same folder
+//! readers as `crmsim run` (`certs::folder`), or from PEM files, and dialect files.
 //!
 //! - [`config`]: what both config files share (loading with `file:line:col` errors, paths
 //!   relative to the config file, `[tls]`, host overrides);

@@ -128,7 +128,7 @@ pub fn configs(
     let bad = |e: harness::topology::MaterialError| file.source().error(None, e.to_string());
     let tls = material.configs(side, options).map_err(bad)?;
     if anonymous {
-        return tls.anonymous_client(side, material, options).map_err(bad);
+        return material.anonymous_client(&tls, side, options).map_err(bad);
     }
     Ok(tls)
 }
