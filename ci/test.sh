@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command of the README: formatting, lints, every test of the workspace, and the two
-# shipped direct scenarios through the release binary. Exits non-zero on the first failure.
+# The test command of the README: formatting, lints, docs, and every test of the workspace.
+# Exits non-zero on the first failure. The shipped scenarios through the release binary are the
+# release gate's (ci/release-gate.sh runs every one of them, in process and as processes).
 #
 # The tests call real tools: xmllint (libxml2-utils), curl, openssl, haproxy. Where they are
 # missing on Debian/Ubuntu, this script runs ci/deps.sh to install them.
@@ -43,16 +44,17 @@ elif [ "${CRMSIM_CONTAINERS:-}" = 1 ]; then
 else
   echo "== container topology tests: SKIPPED (they run in ci/release-gate.sh, or here with CRMSIM_CONTAINERS=1 and a Docker engine)"
 fi
-echo "== cargo test"
+echo "== tests"
 # HAProxy and Prometheus are installed by ci/deps.sh, so their tests must run, not skip. The
 # container tests run when a Docker engine answers and say SKIPPED otherwise.
-CRMSIM_REQUIRE_HAPROXY=1 CRMSIM_REQUIRE_PROMETHEUS=1 cargo test --workspace --locked
-echo "== scenarios (release build)"
-cargo build --release --locked
-mkdir -p target/reports
-for scenario in scenarios/direct.toml scenarios/direct-plain.toml; do
-  name=$(basename "$scenario" .toml)
-  echo "-- crmsim run $scenario"
-  ./target/release/crmsim run "$scenario" --json "target/reports/$name.json" --progress lines
-done
+export CRMSIM_REQUIRE_HAPROXY=1 CRMSIM_REQUIRE_PROMETHEUS=1
+# cargo nextest runs the same tests as cargo test, but packs every binary's tests onto the
+# cores at once (.config/nextest.toml) instead of one binary after another. There are no
+# doctests in the workspace (cargo test --doc runs 0), so nextest leaves none out.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  echo "(cargo-nextest is not installed: cargo test runs the same tests, one binary at a time)"
+  cargo test --workspace --locked
+fi
 echo "ci/test.sh: all passed"

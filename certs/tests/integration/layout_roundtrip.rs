@@ -20,12 +20,17 @@ const MODELS: [(Layout, PemStyle); 4] = [
     (Layout::CaPerSide, PemStyle::Split),
 ];
 
+/// A folder of this test process's own: tests run as threads of one process or (nextest) as
+/// processes side by side, and a fixed path would let one remove what another is reading.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("certs-layout")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    static ROOT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("certs-layout-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .unwrap()
+    });
+    root.path().join(name)
 }
 
 /// The four models, written once per test binary (RSA key generation is the slow part).
