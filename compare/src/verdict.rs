@@ -57,7 +57,8 @@ pub struct Row {
     pub new: Option<f64>,
     /// `new - base`.
     pub change: Option<f64>,
-    /// `change / base`, when the base is not 0.
+    /// `change / |base|`, when the base is not 0: a rise reads positive whatever the base's
+    /// sign.
     pub relative: Option<f64>,
     /// The tolerance the rules give the figure.
     pub tolerance: Tolerance,

@@ -22,8 +22,7 @@
 //! - [`crm`]: the CRM's file and its reading into a [`sim_crm::CrmConfig`];
 //! - [`connector`]: a connector side's file and its reading into a
 //!   [`sim_connector::ConnectorConfig`];
-//! - [`proxy`]: the proxy's file and its reading into a [`proxy::ProxyConfig`] (`::proxy`, the
-//!   proxy crate's);
+//! - [`proxy`]: the proxy's file and its reading into the proxy crate's `ProxyConfig`;
 //! - [`common`]: what the files share (`[tls]`, host-name overrides);
 //! - [`tls`]: a side's TLS, ready to use;
 //! - [`wire_trace`]: which taps put every SOAP message in the log.

@@ -77,26 +77,21 @@ impl Heartbeat {
                     failures = 0;
                     if lost {
                         lost = false;
-                        self.mark("watchdog: CMS connection back; agents log on again");
-                        self.relogon();
+                        self.relogon("CMS connection back");
                     } else if suspect {
-                        self.mark(
-                            "watchdog: the connector did not know an agent; agents log on again",
-                        );
-                        self.relogon();
+                        self.relogon("the connector did not know an agent");
                     }
                 }
                 Err(e @ RequestError::Fault(_)) if e.is_not_logged_on() => {
                     failures = 0;
                     lost = false;
-                    self.mark("watchdog: CMS session not available; agents log on again");
-                    self.relogon();
+                    self.relogon("CMS session not available");
                 }
                 Err(_) => {
                     failures += 1;
                     if failures >= self.config.failures_to_lose && !lost {
                         lost = true;
-                        self.mark("watchdog: CMS connection lost");
+                        self.mark(&format!("{}: CMS connection lost", self.who()));
                     }
                 }
             }
@@ -110,11 +105,51 @@ impl Heartbeat {
             .mark(Instant::now(), format!("{}: {what}", self.name));
     }
 
-    fn relogon(&self) {
+    /// Who acts on what the heartbeat finds: the watchdog, or the heartbeat alone.
+    fn who(&self) -> &'static str {
+        if self.config.watchdog {
+            "watchdog"
+        } else {
+            "heartbeat"
+        }
+    }
+
+    /// What the heartbeat found that calls for a new logon, marked on the timeline as what
+    /// happens next: with the watchdog every agent logs on again, without it nobody does.
+    fn relogon(&self, why: &str) {
+        self.mark(&relogon_label(self.config.watchdog, why));
         if !self.config.watchdog {
             return;
         }
         *crate::lock(&self.probe) = None;
         self.control.send_modify(|d| d.relogon_epoch += 1);
+    }
+}
+
+/// The timeline's words for a finding that calls for a new logon (`why`).
+fn relogon_label(watchdog: bool, why: &str) -> String {
+    if watchdog {
+        format!("watchdog: {why}; agents log on again")
+    } else {
+        format!("heartbeat: {why}; no watchdog, so agents are not logged on again")
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::relogon_label;
+
+    #[test]
+    fn without_the_watchdog_the_timeline_does_not_promise_a_relogon() {
+        assert_eq!(
+            relogon_label(true, "CMS connection back"),
+            "watchdog: CMS connection back; agents log on again"
+        );
+        let off = relogon_label(false, "CMS connection back");
+        assert!(off.starts_with("heartbeat: CMS connection back"), "{off}");
+        assert!(
+            !off.contains("log on again;") && off.contains("not logged on again"),
+            "{off}"
+        );
     }
 }

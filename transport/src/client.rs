@@ -185,14 +185,17 @@ pub enum CallError {
         failure: TlsFailure,
     },
     /// The request, or the connection for it, timed out.
-    #[error("{client}: no answer from {url} within {after:?}")]
+    #[error("{client}: {} {url} within {after:?}", waited_for(.connecting))]
     Timeout {
         /// The client's name ([`ClientOptions::name`]).
         client: String,
         /// The URL the message was sent to.
         url: String,
-        /// The client's whole-request timeout ([`ClientOptions::request_timeout`]), even when
-        /// it was the connect timeout that ran out.
+        /// It was the connection (TCP and, over TLS, the handshake) that did not stand in time,
+        /// not the answer that did not come.
+        connecting: bool,
+        /// The timeout that ran out: [`ClientOptions::connect_timeout`] when `connecting`, else
+        /// the whole-request [`ClientOptions::request_timeout`].
         after: Duration,
     },
     /// The peer answered with a status that is no SOAP answer: not 200, not 500, not 400
@@ -250,6 +253,7 @@ pub struct SoapClient {
     name: Arc<str>,
     stats: Arc<LinkStats>,
     tls: bool,
+    connect_timeout: Duration,
     request_timeout: Duration,
     slots: Arc<tokio::sync::Semaphore>,
     /// To repeat a handshake when a TLS exchange dies without saying why (see [`crate::probe`]).
@@ -325,6 +329,7 @@ impl SoapClient {
             name: options.name.into(),
             stats,
             tls,
+            connect_timeout: options.connect_timeout,
             request_timeout: options.request_timeout,
             tap: options.tap.clone(),
             slots: Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1))),
@@ -558,10 +563,18 @@ impl SoapClient {
             };
         }
         if err.is_timeout() {
+            // reqwest's connect timeout covers the TLS handshake too, and its error is both a
+            // connect and a timeout error: then it was connect_timeout that ran out.
+            let connecting = err.is_connect();
             return CallError::Timeout {
                 client,
                 url,
-                after: self.request_timeout,
+                connecting,
+                after: if connecting {
+                    self.connect_timeout
+                } else {
+                    self.request_timeout
+                },
             };
         }
         let cause = error_chain(err);
@@ -569,6 +582,15 @@ impl SoapClient {
             return CallError::Connect { client, url, cause };
         }
         CallError::Io { client, url, cause }
+    }
+}
+
+/// How a timeout reads: what did not happen in time.
+fn waited_for(connecting: &bool) -> &'static str {
+    if *connecting {
+        "no connection to"
+    } else {
+        "no answer from"
     }
 }
 

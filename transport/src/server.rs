@@ -320,6 +320,10 @@ async fn handle_connection(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = &shared.options.name;
     let limits = &shared.options.limits;
+    // One deadline from accept to a finished handshake: the first-bytes check and the TLS
+    // handshake share it, so a client that stays silent (or sends a byte at the last moment)
+    // holds the connection for handshake_timeout, not twice that.
+    let deadline = tokio::time::Instant::now() + limits.handshake_timeout;
     let peeked = match sniff::peek(&stream, limits.handshake_timeout).await {
         Ok(peeked) => peeked,
         Err(e) => {
@@ -364,11 +368,8 @@ async fn handle_connection(
         Some((config, seen)) => (TlsAcceptor::from(config), Some(seen)),
         None => (acceptor.clone(), None),
     };
-    let handshake = tokio::time::timeout(
-        limits.handshake_timeout,
-        acceptor.accept(stream).into_fallible(),
-    )
-    .await;
+    let handshake =
+        tokio::time::timeout_at(deadline, acceptor.accept(stream).into_fallible()).await;
     let tls_stream = match handshake {
         Ok(Ok(tls_stream)) => tls_stream,
         Ok(Err((e, _))) if seen.as_ref().is_some_and(|s| s.completed()) => {

@@ -378,18 +378,32 @@ impl Acd {
     }
 
     /// Ends every active call with `reason`, so that no call is left without an outcome. Agents
-    /// keep their sessions. Returns the ids of the calls it ended.
+    /// keep their sessions: a connector that goes on running puts each agent whose call was
+    /// dropped back in the mode the call found them in (no wrap-up: the call was not worked to
+    /// its end); a dead one says nothing more. Returns the ids of the calls it ended.
     pub fn drop_all_calls(&mut self, reason: &str, now: Instant) -> Vec<String> {
         let mut ids: Vec<String> = self.calls.keys().cloned().collect();
         ids.sort();
+        // Every call goes: none may be routed to an agent freed while the others are dropped.
+        self.queue.clear();
+        let mut freed = Vec::new();
         for id in &ids {
-            self.queue.retain(|c| c != id);
+            if let Some(user) = self.calls.get(id).and_then(|c| c.agent.clone()) {
+                freed.push(user);
+            }
             self.finish_call(
                 id,
                 Outcome::Dropped(reason.to_owned()),
                 Some("dropped"),
                 now,
             );
+        }
+        if !self.dead {
+            for user in freed {
+                if let Some(back) = self.agents.get(&user).map(|a| a.wrap_up_return) {
+                    self.change_mode(&user, back.0, back.1, now);
+                }
+            }
         }
         ids
     }

@@ -450,11 +450,34 @@ fn dropping_all_calls_accounts_for_every_one_with_its_reason() {
         now,
     );
     acd.offer_call(now, now);
-    acd.drop_all_calls("connector-a killed", now);
+    acd.drop_all_calls("connector-a stopped", now);
     let s = acd.snapshot();
     assert!(s.active_calls.is_empty());
     assert_eq!(s.counters.dropped, 2);
-    assert_eq!(s.counters.drop_reasons["connector-a killed"], 2);
+    assert_eq!(s.counters.drop_reasons["connector-a stopped"], 2);
+    // The connector goes on running: the agent whose call was dropped is ready again, not left
+    // busy with no call.
+    assert_eq!(s.ready, 1, "{s:?}");
+}
+
+#[test]
+fn a_dead_connector_frees_nobody() {
+    let now = Instant::now();
+    let (mut acd, _events) = acd(AcdConfig::default());
+    let user = ready_agent(&mut acd, 1, now);
+    let talking = acd.offer_call(now, now);
+    ok(
+        &mut acd,
+        Request::Answer {
+            user,
+            call_id: talking,
+        },
+        now,
+    );
+    acd.die("connector-a killed", now);
+    let s = acd.snapshot();
+    assert_eq!(s.counters.dropped, 1);
+    assert_eq!(s.ready, 0, "{s:?}");
 }
 
 #[test]

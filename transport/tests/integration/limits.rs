@@ -111,6 +111,33 @@ async fn exchange<S: AsyncRead + tokio::io::AsyncWrite + Unpin>(s: &mut S) -> St
 }
 
 #[tokio::test]
+async fn a_connection_that_never_speaks_is_closed_at_the_handshake_timeout_not_twice_that() {
+    let t = start(ServerLimits {
+        handshake_timeout: Duration::from_secs(1),
+        ..limits()
+    })
+    .await;
+    // Silent from the start: the first-bytes check and the handshake share one deadline.
+    let mut tcp = TcpStream::connect(t.addr()).await.unwrap();
+    let took = closed_within(&mut tcp, Duration::from_secs(5))
+        .await
+        .expect("a silent connection stayed open");
+    assert!(took >= Duration::from_millis(900), "closed early: {took:?}");
+    assert!(took < Duration::from_millis(1600), "held for {took:?}");
+    // One byte of a TLS record just before the first check would have ended, then silence.
+    let mut tcp = TcpStream::connect(t.addr()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    tcp.write_all(&[0x16]).await.unwrap();
+    let took = closed_within(&mut tcp, Duration::from_secs(5))
+        .await
+        .expect("a stalled handshake stayed open");
+    assert!(
+        took < Duration::from_millis(900),
+        "held {took:?} after the byte"
+    );
+}
+
+#[tokio::test]
 async fn a_silent_tls_connection_is_closed_after_the_idle_timeout() {
     let t = start(ServerLimits {
         idle_timeout: Duration::from_secs(1),

@@ -2,3 +2,4 @@
 
 mod limits;
 mod peer_words;
+mod timeouts;

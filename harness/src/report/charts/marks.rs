@@ -129,7 +129,7 @@ pub fn classify(label: &str) -> MarkKind {
         MarkKind::Abort
     } else if PHASES.contains(&label) || label.ends_with(" warm-up") {
         MarkKind::Phase
-    } else if label.contains("watchdog") {
+    } else if label.contains("watchdog") || label.contains(": heartbeat: ") {
         MarkKind::Notice
     } else if FAULTS.iter().any(|p| label.starts_with(p)) || label.ends_with("(failed)") {
         MarkKind::Fault
@@ -207,6 +207,10 @@ mod tests {
             ("restart connector-a", MarkKind::Recovery),
             ("end of pause on connector-b", MarkKind::Recovery),
             ("crm: watchdog: CMS connection lost", MarkKind::Notice),
+            (
+                "crm: heartbeat: CMS connection back; no watchdog, so agents are not logged on again",
+                MarkKind::Notice,
+            ),
             ("aborted", MarkKind::Abort),
         ] {
             assert_eq!(classify(label), kind, "{label}");
