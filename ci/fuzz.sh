@@ -49,8 +49,8 @@ printf '%s\n%s\n%s\n' \
   > "$corpus/capture/seed.jsonl"
 # Certificate material and ini files as `crmsim certs new` writes them for the guide's models,
 # in each encoding Notepad saves. Built without RUSTC_BOOTSTRAP: cargo keys its build cache on
-# that variable, so with it this would rebuild the whole release binary (minutes) that ci/test.sh
-# has just built, and the release gate's build after it would rebuild it once more.
+# that variable, so with it the release gate's build after this one (in .ci/run) would build the
+# whole release binary (minutes) once more instead of reusing it.
 env -u RUSTC_BOOTSTRAP cargo build --release --locked -q
 material=$(mktemp -d)
 n=0
