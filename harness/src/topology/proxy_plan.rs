@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use certs::TlsOptions;
+use plan::proxy::CheckKindName;
 use plan::{ProxyFile, ProxyPlace};
 use proxy::ProxyConfig;
 
@@ -55,12 +56,17 @@ pub fn proxy_config(
         server_name: s.connector.host.clone(),
     };
     let file = ProxyFile::for_scenario(s, place);
-    // A TLS check handshakes as the checker identity (the file asks for one only with SSL on).
+    // A TLS check handshakes as the checker identity; the file asks for one only with SSL on
+    // and `proxy.check = "tls"`, and only then is the checker's config built.
+    let wants_tls = file
+        .backend
+        .iter()
+        .any(|b| b.check.kind == CheckKindName::Tls);
     let checker = match pki {
-        Some(pki) => Some(Arc::new(
+        Some(pki) if wants_tls => Some(Arc::new(
             pki.checker.configs("proxy checker", tls)?.client.config,
         )),
-        None => None,
+        _ => None,
     };
     // Every address here is written as an address: nothing to look up.
     file.config(checker.as_ref(), |address| {

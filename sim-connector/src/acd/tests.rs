@@ -435,20 +435,18 @@ fn wrong_requests_earn_precise_faults() {
     assert_eq!(faults["invalidWorkMode"], 2);
 }
 
+/// One agent, ready, who answered the call offered to them.
+fn talking_agent(acd: &mut Acd, now: Instant) {
+    let user = ready_agent(acd, 1, now);
+    let call_id = acd.offer_call(now, now);
+    ok(acd, Request::Answer { user, call_id }, now);
+}
+
 #[test]
 fn dropping_all_calls_accounts_for_every_one_with_its_reason() {
     let now = Instant::now();
     let (mut acd, _events) = acd(AcdConfig::default());
-    let user = ready_agent(&mut acd, 1, now);
-    let talking = acd.offer_call(now, now);
-    ok(
-        &mut acd,
-        Request::Answer {
-            user,
-            call_id: talking,
-        },
-        now,
-    );
+    talking_agent(&mut acd, now);
     acd.offer_call(now, now);
     acd.drop_all_calls("connector-a stopped", now);
     let s = acd.snapshot();
@@ -464,16 +462,7 @@ fn dropping_all_calls_accounts_for_every_one_with_its_reason() {
 fn a_dead_connector_frees_nobody() {
     let now = Instant::now();
     let (mut acd, _events) = acd(AcdConfig::default());
-    let user = ready_agent(&mut acd, 1, now);
-    let talking = acd.offer_call(now, now);
-    ok(
-        &mut acd,
-        Request::Answer {
-            user,
-            call_id: talking,
-        },
-        now,
-    );
+    talking_agent(&mut acd, now);
     acd.die("connector-a killed", now);
     let s = acd.snapshot();
     assert_eq!(s.counters.dropped, 1);
